@@ -1,0 +1,237 @@
+//! Identifiers and validated values. Every record gets a client-generated UUID (v7) at creation;
+//! this crate only parses and carries them (generation needs randomness and a clock, which live
+//! in the app and the server).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+use crate::error::DomainError;
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// Parses the textual form of a UUID.
+            pub fn parse(s: &str) -> Result<Self, DomainError> {
+                Uuid::parse_str(s.trim())
+                    .map($name)
+                    .map_err(|_| DomainError::InvalidId { what: stringify!($name), value: s.chars().take(64).collect() })
+            }
+            /// Wraps a UUID made by the caller.
+            pub const fn from_uuid(u: Uuid) -> Self { $name(u) }
+            /// The nil id, useful as a placeholder in tests only.
+            pub const fn nil() -> Self { $name(Uuid::nil()) }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { self.0.fmt(f) }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<Self, DomainError> { Self::parse(s) }
+        }
+    )*};
+}
+
+id_type!(
+    SiteId,
+    BuildingId,
+    RoomId,
+    DepartmentId,
+    UserId,
+    TemplateId,
+    RoundId,
+    VisitId,
+    HazardId,
+    MeasureId,
+    CampaignId,
+    PhaseId,
+    ClassId,
+    DrillId,
+    EquipmentId,
+    OpId,
+    DeviceId
+);
+
+/// Builds a deterministic id from a namespace and a name (UUID v5-like but without a hash
+/// dependency): used for seed data so that every installation agrees on the ids of starter rows.
+pub fn stable_uuid(namespace: &str, name: &str) -> Uuid {
+    // FNV-1a 128, good enough for seed identity (not for security).
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for b in namespace.bytes().chain([0u8]).chain(name.bytes()) {
+        h ^= u128::from(b);
+        h = h.wrapping_mul(0x0000000001000000000000000000013B);
+    }
+    let mut bytes = h.to_be_bytes();
+    bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8: custom
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    Uuid::from_bytes(bytes)
+}
+
+/// The SHA-256 of a photo's bytes, lower-case hex. Photos are addressed by it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PhotoHash(String);
+
+impl PhotoHash {
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let ok = s.len() == 64
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if ok {
+            Ok(PhotoHash(s.to_owned()))
+        } else {
+            Err(DomainError::InvalidPhotoHash)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PhotoHash {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Self, DomainError> {
+        PhotoHash::parse(&s)
+    }
+}
+impl From<PhotoHash> for String {
+    fn from(p: PhotoHash) -> String {
+        p.0
+    }
+}
+impl fmt::Display for PhotoHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A bounded, trimmed, non-empty piece of user text (a reason, a note, a measure).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Reason(String);
+
+impl Reason {
+    pub const MAX_CHARS: usize = 2000;
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(DomainError::EmptyText);
+        }
+        if t.chars().count() > Self::MAX_CHARS {
+            return Err(DomainError::TextTooLong {
+                max: Self::MAX_CHARS,
+            });
+        }
+        Ok(Reason(t.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+impl TryFrom<String> for Reason {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Self, DomainError> {
+        Reason::parse(&s)
+    }
+}
+impl From<Reason> for String {
+    fn from(r: Reason) -> String {
+        r.0
+    }
+}
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Money in fen (1/100 yuan), never negative.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Fen(i64);
+
+impl Fen {
+    pub const fn zero() -> Self {
+        Fen(0)
+    }
+    pub fn parse(v: i64) -> Result<Self, DomainError> {
+        if (0..=1_000_000_000_000).contains(&v) {
+            Ok(Fen(v))
+        } else {
+            Err(DomainError::InvalidAmount)
+        }
+    }
+    pub fn get(self) -> i64 {
+        self.0
+    }
+    /// Yuan with two decimals, for display and export.
+    pub fn yuan(self) -> String {
+        format!("{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+impl TryFrom<i64> for Fen {
+    type Error = DomainError;
+    fn try_from(v: i64) -> Result<Self, DomainError> {
+        Fen::parse(v)
+    }
+}
+impl From<Fen> for i64 {
+    fn from(f: Fen) -> i64 {
+        f.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ids_parse_and_reject() {
+        let u = "0190f5a2-7b1c-7c3d-8e4f-0123456789ab";
+        assert_eq!(HazardId::parse(u).unwrap().to_string(), u);
+        let err = HazardId::parse("not-a-uuid").unwrap_err();
+        assert_eq!(err.code(), "invalid_id");
+    }
+
+    #[test]
+    fn stable_uuid_is_deterministic_and_distinct() {
+        assert_eq!(stable_uuid("room", "a"), stable_uuid("room", "a"));
+        assert_ne!(stable_uuid("room", "a"), stable_uuid("room", "b"));
+        assert_ne!(stable_uuid("room", "a"), stable_uuid("site", "a"));
+    }
+
+    #[test]
+    fn photo_hash_rules() {
+        assert!(PhotoHash::parse(&"a".repeat(64)).is_ok());
+        assert!(PhotoHash::parse(&"A".repeat(64)).is_err());
+        assert!(PhotoHash::parse("../../etc/passwd").is_err());
+        assert!(serde_json::from_str::<PhotoHash>("\"xyz\"").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn reason_is_trimmed_and_bounded(s in ".{0,50}") {
+            match Reason::parse(&s) {
+                Ok(r) => { prop_assert_eq!(r.as_str(), s.trim()); prop_assert!(!r.as_str().is_empty()); }
+                Err(_) => prop_assert!(s.trim().is_empty()),
+            }
+        }
+
+        #[test]
+        fn fen_roundtrip(v in 0i64..1_000_000_000) {
+            let f = Fen::parse(v).unwrap();
+            let back: Fen = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+            prop_assert_eq!(f, back);
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! Inspections: a round, room visits with answers, signatures, and the rule by which a failed
+//! item becomes a hazard (or is fixed on the spot, 立查立改).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::checklist::{AnswerKind, InspectionType, Template};
+use crate::error::DomainError;
+use crate::hazard::{FixedOnSpot, HazardReport};
+use crate::ids::{HazardId, PhotoHash, RoomId, RoundId, SiteId, TemplateId, UserId, VisitId};
+use crate::org::Room;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    pub id: RoundId,
+    pub inspector_id: UserId,
+    pub inspection_type: InspectionType,
+    pub site_id: SiteId,
+    pub template_id: TemplateId,
+    pub template_version: u32,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum AnswerValue {
+    Pass,
+    Fail,
+    NotApplicable,
+    Number(f64),
+    Text(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub item_code: String,
+    pub value: AnswerValue,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub photos: Vec<PhotoHash>,
+    /// For a failed item: the id the phone gave the hazard it becomes.
+    #[serde(default)]
+    pub hazard_id: Option<HazardId>,
+    #[serde(default)]
+    pub fixed_on_spot: Option<FixedOnSpot>,
+}
+
+/// Signatures of a periodic check (61号令 §26): drawn on the phone, stored as photos.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Signatures {
+    pub inspector: PhotoHash,
+    pub department_head: PhotoHash,
+    pub department_head_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: VisitId,
+    pub round_id: RoundId,
+    pub room_id: RoomId,
+    pub site_id: SiteId,
+    pub inspector_id: UserId,
+    pub inspection_type: InspectionType,
+    pub template_id: TemplateId,
+    /// Proof of presence: the room's QR label was scanned (else picked by hand).
+    pub via_qr: bool,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub answers: Vec<Answer>,
+    #[serde(default)]
+    pub signatures: Option<Signatures>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl Visit {
+    /// Every photo the visit refers to (answers, fixes, signatures).
+    pub fn photo_refs(&self) -> Vec<PhotoHash> {
+        let mut v: Vec<PhotoHash> = Vec::new();
+        for a in &self.answers {
+            v.extend(a.photos.iter().cloned());
+            if let Some(f) = &a.fixed_on_spot {
+                v.extend(f.photos_after.iter().cloned());
+            }
+        }
+        if let Some(s) = &self.signatures {
+            v.push(s.inspector.clone());
+            v.push(s.department_head.clone());
+        }
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Checks a visit against the template it used and the room it was in.
+    pub fn validate(&self, template: &Template, room: &Room) -> Result<(), DomainError> {
+        if template.id != self.template_id {
+            return Err(DomainError::Invalid {
+                detail: "检查表版本不符 / checklist version mismatch".into(),
+            });
+        }
+        if room.id != self.room_id {
+            return Err(DomainError::WrongEntity);
+        }
+        if self.finished_at < self.started_at {
+            return Err(DomainError::Invalid {
+                detail: "结束时间早于开始时间 / finished before it started".into(),
+            });
+        }
+        for a in &self.answers {
+            let item = template
+                .item(&a.item_code)
+                .filter(|i| i.applies_to(room.kind))
+                .ok_or_else(|| DomainError::Invalid {
+                    detail: format!(
+                        "检查项 {} 不适用 / item {} does not apply",
+                        a.item_code, a.item_code
+                    ),
+                })?;
+            match (&item.answer, &a.value) {
+                (AnswerKind::PassFailNa, AnswerValue::Pass | AnswerValue::NotApplicable) => {}
+                (AnswerKind::PassFailNa, AnswerValue::Fail) => {
+                    if item.photo_on_fail && a.photos.is_empty() {
+                        return Err(DomainError::PhotoRequired);
+                    }
+                    if a.hazard_id.is_none() {
+                        return Err(DomainError::MissingField { field: "hazard_id" });
+                    }
+                    if let Some(f) = &a.fixed_on_spot
+                        && f.photos_after.is_empty()
+                    {
+                        return Err(DomainError::AfterPhotosRequired);
+                    }
+                }
+                (AnswerKind::Number { min, max, .. }, AnswerValue::Number(n)) => {
+                    if !n.is_finite() || n < min || n > max {
+                        return Err(DomainError::Invalid {
+                            detail: format!("{n} 超出范围 / out of range {min}–{max}"),
+                        });
+                    }
+                }
+                (AnswerKind::Number { .. }, AnswerValue::NotApplicable) => {}
+                (AnswerKind::Text, AnswerValue::Text(t)) if t.chars().count() <= 2000 => {}
+                (AnswerKind::Text, AnswerValue::NotApplicable) => {}
+                _ => {
+                    return Err(DomainError::Invalid {
+                        detail: format!(
+                            "{} 的答案类型不对 / wrong answer kind for {}",
+                            a.item_code, a.item_code
+                        ),
+                    });
+                }
+            }
+        }
+        if self.inspection_type.needs_signatures() && self.signatures.is_none() {
+            return Err(DomainError::MissingField {
+                field: "signatures / 签名",
+            });
+        }
+        Ok(())
+    }
+
+    /// The hazards this visit reports: one per failed item, fixed on the spot where recorded.
+    pub fn findings(
+        &self,
+        template: &Template,
+        room: &Room,
+        found_on: NaiveDate,
+    ) -> Vec<HazardReport> {
+        self.answers
+            .iter()
+            .filter(|a| a.value == AnswerValue::Fail)
+            .filter_map(|a| {
+                let item = template.item(&a.item_code)?;
+                let id = a.hazard_id?;
+                let mut description = item.text.zh.clone();
+                if let Some(n) = a.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                    description = format!("{description}：{}", n.trim());
+                }
+                Some(HazardReport {
+                    id,
+                    site_id: room.site_id,
+                    room_id: Some(room.id),
+                    department_id: Some(room.department_id),
+                    round_id: Some(self.round_id),
+                    visit_id: Some(self.id),
+                    category: item.category,
+                    item_code: Some(item.code.clone()),
+                    description,
+                    grade: item.default_grade,
+                    basis: item.source.clone(),
+                    found_on,
+                    photos_before: a.photos.clone(),
+                    fixed_on_spot: a.fixed_on_spot.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Rooms done and remaining in a round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub done: usize,
+    pub remaining: usize,
+}
+
+pub fn progress(rooms: &[RoomId], visited: &[RoomId]) -> Progress {
+    let done = rooms.iter().filter(|r| visited.contains(r)).count();
+    Progress {
+        done,
+        remaining: rooms.len() - done,
+    }
+}
+
+/// When a room last got an inspection of a type, is it due again on `today`?
+pub fn room_due(kind: InspectionType, last: Option<NaiveDate>, today: NaiveDate) -> bool {
+    match last {
+        None => true,
+        Some(d) => (today - d).num_days() >= kind.interval_days(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checklist::starter_templates;
+    use crate::hazard::{Hazard, Status};
+    use crate::i18n::Text;
+    use crate::ids::{BuildingId, DepartmentId, Reason, stable_uuid};
+    use crate::org::RoomKind;
+    use chrono::TimeZone;
+
+    fn room() -> Room {
+        Room {
+            id: RoomId::from_uuid(stable_uuid("room", "o2")),
+            site_id: SiteId::from_uuid(stable_uuid("site", "hq")),
+            building_id: BuildingId::from_uuid(stable_uuid("b", "1")),
+            floor: "B1".into(),
+            name: Text::new("氧气瓶存放间", "Oxygen store"),
+            kind: RoomKind::OxygenStore,
+            key_location: true,
+            department_id: DepartmentId::from_uuid(stable_uuid("dept", "logistics")),
+            qr_code: "o2".into(),
+        }
+    }
+    fn ph(n: u8) -> PhotoHash {
+        PhotoHash::parse(&format!("{n:064x}")).unwrap()
+    }
+    fn visit(t: &Template, answers: Vec<Answer>) -> Visit {
+        let at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        Visit {
+            id: VisitId::from_uuid(stable_uuid("visit", "1")),
+            round_id: RoundId::from_uuid(stable_uuid("round", "1")),
+            room_id: room().id,
+            site_id: room().site_id,
+            inspector_id: UserId::from_uuid(stable_uuid("user", "i")),
+            inspection_type: t.inspection_type,
+            template_id: t.id,
+            via_qr: true,
+            started_at: at,
+            finished_at: at,
+            answers,
+            signatures: None,
+            note: None,
+        }
+    }
+    fn answer(code: &str, value: AnswerValue) -> Answer {
+        Answer {
+            item_code: code.into(),
+            value,
+            note: None,
+            photos: vec![],
+            hazard_id: None,
+            fixed_on_spot: None,
+        }
+    }
+
+    #[test]
+    fn failed_items_become_hazards_and_fixes_go_to_recheck() {
+        let t = starter_templates()
+            .into_iter()
+            .find(|t| t.inspection_type == InspectionType::DailyPatrol)
+            .unwrap();
+        let h1 = HazardId::from_uuid(stable_uuid("hazard", "1"));
+        let h2 = HazardId::from_uuid(stable_uuid("hazard", "2"));
+        let mut a1 = answer("FL-01", AnswerValue::Fail);
+        a1.photos = vec![ph(1)];
+        a1.hazard_id = Some(h1);
+        a1.note = Some("两只未固定".into());
+        let mut a2 = answer("EL-02", AnswerValue::Fail);
+        a2.photos = vec![ph(2)];
+        a2.hazard_id = Some(h2);
+        a2.fixed_on_spot = Some(FixedOnSpot {
+            what_was_done: Reason::parse("已拔除").unwrap(),
+            photos_after: vec![ph(3)],
+        });
+        let v = visit(
+            &t,
+            vec![
+                a1,
+                a2,
+                answer("FE-01", AnswerValue::Pass),
+                answer("FE-08", AnswerValue::NotApplicable),
+            ],
+        );
+        v.validate(&t, &room()).unwrap();
+        let found = v.findings(&t, &room(), NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            found[0].grade,
+            crate::hazard::Grade::Major,
+            "oxygen cylinder not secured is major by default"
+        );
+        assert!(found[0].description.contains("两只未固定"));
+        assert_eq!(found[0].department_id, Some(room().department_id));
+        let by = v.inspector_id;
+        let hz: Vec<Hazard> = found
+            .into_iter()
+            .map(|r| Hazard::from_report(r, by, v.finished_at))
+            .collect();
+        assert_eq!(hz[0].status, Status::Reported);
+        assert_eq!(hz[1].status, Status::AwaitingRecheck);
+        assert_eq!(v.photo_refs().len(), 3);
+    }
+
+    #[test]
+    fn validation_errors() {
+        let t = starter_templates()
+            .into_iter()
+            .find(|t| t.inspection_type == InspectionType::DailyPatrol)
+            .unwrap();
+        let mut a = answer("FL-01", AnswerValue::Fail);
+        a.hazard_id = Some(HazardId::nil());
+        assert_eq!(
+            visit(&t, vec![a]).validate(&t, &room()),
+            Err(DomainError::PhotoRequired)
+        );
+        // An item for another room kind.
+        let v = visit(&t, vec![answer("EL-09", AnswerValue::Pass)]);
+        assert_eq!(v.validate(&t, &room()).unwrap_err().code(), "invalid");
+        let v = visit(&t, vec![answer("FE-01", AnswerValue::Number(3.0))]);
+        assert_eq!(v.validate(&t, &room()).unwrap_err().code(), "invalid");
+        let p = starter_templates()
+            .into_iter()
+            .find(|t| t.inspection_type == InspectionType::PeriodicCheck)
+            .unwrap();
+        assert_eq!(
+            visit(&p, vec![]).validate(&p, &room()).unwrap_err().code(),
+            "missing_field"
+        );
+    }
+
+    #[test]
+    fn due_rooms_and_progress() {
+        let d = |n| NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
+        assert!(room_due(InspectionType::DailyPatrol, None, d(1)));
+        assert!(!room_due(InspectionType::DailyPatrol, Some(d(2)), d(2)));
+        assert!(room_due(InspectionType::DailyPatrol, Some(d(1)), d(2)));
+        assert!(!room_due(InspectionType::PeriodicCheck, Some(d(1)), d(30)));
+        let r: Vec<RoomId> = (0..5)
+            .map(|i| RoomId::from_uuid(stable_uuid("r", &i.to_string())))
+            .collect();
+        assert_eq!(
+            progress(&r, &r[..2]),
+            Progress {
+                done: 2,
+                remaining: 3
+            }
+        );
+    }
+}

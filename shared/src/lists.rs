@@ -1,0 +1,241 @@
+//! The two lists (两个清单): the problem/hazard list, as filterable views over hazards, and the
+//! institutional-measures list (制度措施清单).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::checklist::Category;
+use crate::hazard::{Grade, Hazard, Status};
+use crate::ids::{CampaignId, DepartmentId, HazardId, MeasureId, SiteId, UserId};
+use crate::labels;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureKind {
+    /// 建立: a new rule or mechanism.
+    Create,
+    /// 修订: amend an existing one.
+    Amend,
+}
+labels!(MeasureKind { Create => ("建立", "Create"), Amend => ("修订", "Amend") });
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureStatus {
+    Planned,
+    InProgress,
+    Done,
+    Cancelled,
+}
+labels!(MeasureStatus {
+    Planned => ("未开始", "Planned"),
+    InProgress => ("推进中", "In progress"),
+    Done => ("已完成", "Done"),
+    Cancelled => ("已取消", "Cancelled"),
+});
+
+/// One row of the institutional-measures list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measure {
+    pub id: MeasureId,
+    pub campaign_id: Option<CampaignId>,
+    pub title: String,
+    pub kind: MeasureKind,
+    pub description: String,
+    pub department_id: DepartmentId,
+    pub owner_id: Option<UserId>,
+    pub deadline: NaiveDate,
+    pub status: MeasureStatus,
+    /// The hazards that revealed the need.
+    pub hazard_ids: Vec<HazardId>,
+    pub done_on: Option<NaiveDate>,
+    pub version: u64,
+}
+
+impl Measure {
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        matches!(
+            self.status,
+            MeasureStatus::Planned | MeasureStatus::InProgress
+        ) && today > self.deadline
+    }
+    pub fn validate(&self) -> Result<(), crate::DomainError> {
+        if self.title.trim().is_empty() {
+            return Err(crate::DomainError::MissingField {
+                field: "title / 名称",
+            });
+        }
+        if self.status == MeasureStatus::Done && self.done_on.is_none() {
+            return Err(crate::DomainError::MissingField {
+                field: "done_on / 完成日期",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Timetable and roadmap (时间表、路线图): measures grouped by the month of their deadline.
+pub fn timetable(measures: &[Measure]) -> Vec<(String, Vec<&Measure>)> {
+    let mut by: std::collections::BTreeMap<String, Vec<&Measure>> = Default::default();
+    for m in measures
+        .iter()
+        .filter(|m| m.status != MeasureStatus::Cancelled)
+    {
+        by.entry(m.deadline.format("%Y-%m").to_string())
+            .or_default()
+            .push(m);
+    }
+    by.into_iter().collect()
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    FoundDesc,
+    FoundAsc,
+    DeadlineAsc,
+    DeadlineDesc,
+}
+
+/// A view over the hazard list: the ledger's filters. Every field narrows; `None` means any.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HazardFilter {
+    #[serde(default)]
+    pub status: Option<Status>,
+    #[serde(default)]
+    pub grade: Option<Grade>,
+    #[serde(default)]
+    pub category: Option<Category>,
+    #[serde(default)]
+    pub department_id: Option<DepartmentId>,
+    #[serde(default)]
+    pub site_id: Option<SiteId>,
+    /// Found within these dates (a campaign phase), inclusive.
+    #[serde(default)]
+    pub found_from: Option<NaiveDate>,
+    #[serde(default)]
+    pub found_to: Option<NaiveDate>,
+    #[serde(default)]
+    pub overdue: Option<bool>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub sort: SortKey,
+}
+
+impl HazardFilter {
+    /// The reference meaning of the filter; the server's SQL must agree with it (tested).
+    pub fn matches(&self, h: &Hazard, today: NaiveDate) -> bool {
+        self.status.is_none_or(|s| h.status == s)
+            && self.grade.is_none_or(|g| h.grade == g)
+            && self.category.is_none_or(|c| h.category == c)
+            && self
+                .department_id
+                .is_none_or(|d| h.department_id == Some(d))
+            && self.site_id.is_none_or(|s| h.site_id == s)
+            && self.found_from.is_none_or(|f| h.found_on >= f)
+            && self.found_to.is_none_or(|t| h.found_on <= t)
+            && self.overdue.is_none_or(|o| h.is_overdue(today) == o)
+            && self
+                .text
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .is_none_or(|t| {
+                    h.description.contains(t)
+                        || h.measures.as_deref().is_some_and(|m| m.contains(t))
+                        || h.item_code.as_deref().is_some_and(|c| c.contains(t))
+                })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hazard::tests_support::sample;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    #[test]
+    fn filters_narrow() {
+        let mut h = sample(d(11, 1));
+        h.status = Status::Rectifying;
+        h.deadline = Some(d(11, 10));
+        let today = d(11, 20);
+        assert!(HazardFilter::default().matches(&h, today));
+        assert!(
+            HazardFilter {
+                overdue: Some(true),
+                ..Default::default()
+            }
+            .matches(&h, today)
+        );
+        assert!(
+            !HazardFilter {
+                overdue: Some(false),
+                ..Default::default()
+            }
+            .matches(&h, today)
+        );
+        assert!(
+            HazardFilter {
+                text: Some("老化".into()),
+                ..Default::default()
+            }
+            .matches(&h, today)
+        );
+        assert!(
+            !HazardFilter {
+                text: Some("氧气".into()),
+                ..Default::default()
+            }
+            .matches(&h, today)
+        );
+        assert!(
+            !HazardFilter {
+                grade: Some(Grade::Major),
+                ..Default::default()
+            }
+            .matches(&h, today)
+        );
+        assert!(
+            !HazardFilter {
+                found_from: Some(d(11, 2)),
+                ..Default::default()
+            }
+            .matches(&h, today)
+        );
+    }
+
+    #[test]
+    fn timetable_groups_by_month() {
+        let m = |t: &str, dl: NaiveDate, s| Measure {
+            id: MeasureId::nil(),
+            campaign_id: None,
+            title: t.into(),
+            kind: MeasureKind::Create,
+            description: String::new(),
+            department_id: DepartmentId::nil(),
+            owner_id: None,
+            deadline: dl,
+            status: s,
+            hazard_ids: vec![],
+            done_on: None,
+            version: 1,
+        };
+        let ms = vec![
+            m("用电管理制度", d(3, 1), MeasureStatus::Planned),
+            m("氧气瓶管理", d(3, 20), MeasureStatus::InProgress),
+            m("x", d(4, 1), MeasureStatus::Cancelled),
+        ];
+        let t = timetable(&ms);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].0, "2026-03");
+        assert_eq!(t[0].1.len(), 2);
+        assert!(ms[0].is_overdue(d(3, 2)));
+        assert!(ms[1].validate().is_ok());
+    }
+}

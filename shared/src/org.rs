@@ -1,0 +1,297 @@
+//! The organisation: sites, buildings, rooms, departments, people and their roles, and the rule
+//! of who may see what.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Text;
+use crate::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
+use crate::labels;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    Headquarters,
+    Station,
+}
+labels!(SiteKind { Headquarters => ("中心总部", "Headquarters"), Station => ("急救站", "Ambulance station") });
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Site {
+    pub id: SiteId,
+    pub name: Text,
+    pub kind: SiteKind,
+    pub address: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Building {
+    pub id: BuildingId,
+    pub site_id: SiteId,
+    pub name: Text,
+    pub floors: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    DispatchHall,
+    ServerRoom,
+    Office,
+    Dormitory,
+    Kitchen,
+    Garage,
+    OxygenStore,
+    MedicineStore,
+    DistributionRoom,
+    ArchiveRoom,
+    Corridor,
+    Other,
+}
+labels!(RoomKind {
+    DispatchHall => ("调度大厅", "Dispatch hall"),
+    ServerRoom => ("机房", "Server room"),
+    Office => ("办公室", "Office"),
+    Dormitory => ("值班宿舍", "Duty dormitory"),
+    Kitchen => ("厨房", "Kitchen"),
+    Garage => ("车库", "Garage"),
+    OxygenStore => ("氧气瓶存放间", "Oxygen cylinder store"),
+    MedicineStore => ("药品库", "Medicine store"),
+    DistributionRoom => ("配电室", "Distribution room"),
+    ArchiveRoom => ("档案室", "Archive room"),
+    Corridor => ("走廊/楼梯间", "Corridor / stairwell"),
+    Other => ("其他", "Other"),
+});
+
+impl RoomKind {
+    pub const ALL: [RoomKind; 12] = [
+        RoomKind::DispatchHall,
+        RoomKind::ServerRoom,
+        RoomKind::Office,
+        RoomKind::Dormitory,
+        RoomKind::Kitchen,
+        RoomKind::Garage,
+        RoomKind::OxygenStore,
+        RoomKind::MedicineStore,
+        RoomKind::DistributionRoom,
+        RoomKind::ArchiveRoom,
+        RoomKind::Corridor,
+        RoomKind::Other,
+    ];
+    /// Kinds that are key locations (重点部位) unless an admin says otherwise.
+    pub fn key_by_default(self) -> bool {
+        matches!(
+            self,
+            RoomKind::DispatchHall
+                | RoomKind::ServerRoom
+                | RoomKind::OxygenStore
+                | RoomKind::DistributionRoom
+                | RoomKind::Garage
+                | RoomKind::MedicineStore
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    pub id: RoomId,
+    pub site_id: SiteId,
+    pub building_id: BuildingId,
+    pub floor: String,
+    pub name: Text,
+    pub kind: RoomKind,
+    /// 重点部位
+    pub key_location: bool,
+    pub department_id: DepartmentId,
+    /// What the printed QR label encodes; scanning it proves presence.
+    pub qr_code: String,
+}
+
+impl Room {
+    /// The text a QR label carries for a room: a URL-safe, unguessable-enough code.
+    pub fn qr_payload(&self) -> String {
+        format!("SR1:{}", self.qr_code)
+    }
+    /// Parses a scanned QR label back into the room code, if it is ours.
+    pub fn code_from_scan(scan: &str) -> Option<&str> {
+        scan.trim().strip_prefix("SR1:").filter(|c| !c.is_empty())
+    }
+    /// 楼-层-房间, as the ledger writes a location.
+    pub fn location(&self, building: &str) -> String {
+        format!("{building}-{}-{}", self.floor, self.name.zh)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    pub id: DepartmentId,
+    pub name: Text,
+    /// The station this department is, when it is a station.
+    pub site_id: Option<SiteId>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Inspector,
+    RectificationOwner,
+    Verifier,
+    SafetySupervisor,
+    Leadership,
+    Admin,
+}
+labels!(Role {
+    Inspector => ("巡查员", "Inspector"),
+    RectificationOwner => ("整改责任人", "Rectification owner"),
+    Verifier => ("复查人", "Verifier"),
+    SafetySupervisor => ("安全管理员", "Safety supervisor"),
+    Leadership => ("中心领导", "Leadership"),
+    Admin => ("系统管理员", "Administrator"),
+});
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Inspector,
+        Role::RectificationOwner,
+        Role::Verifier,
+        Role::SafetySupervisor,
+        Role::Leadership,
+        Role::Admin,
+    ];
+    /// Roles that see the whole center rather than their own site.
+    pub fn center_wide(self) -> bool {
+        matches!(
+            self,
+            Role::SafetySupervisor | Role::Leadership | Role::Admin
+        )
+    }
+    /// Roles that use the desk (supervisor web view) by default.
+    pub fn desk_first(self) -> bool {
+        self.center_wide()
+    }
+    /// May use the administration screens and endpoints.
+    pub fn administers(self) -> bool {
+        matches!(self, Role::Admin)
+    }
+    /// May edit ledger data, the two lists, campaigns, training and equipment.
+    pub fn supervises(self) -> bool {
+        matches!(self, Role::SafetySupervisor | Role::Admin)
+    }
+    /// May run walk-throughs.
+    pub fn inspects(self) -> bool {
+        matches!(
+            self,
+            Role::Inspector | Role::SafetySupervisor | Role::Verifier
+        )
+    }
+    /// May read reports and dashboards.
+    pub fn reads_reports(self) -> bool {
+        matches!(
+            self,
+            Role::SafetySupervisor | Role::Leadership | Role::Admin
+        )
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Inspector => "inspector",
+            Role::RectificationOwner => "rectification_owner",
+            Role::Verifier => "verifier",
+            Role::SafetySupervisor => "safety_supervisor",
+            Role::Leadership => "leadership",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub department_id: Option<DepartmentId>,
+    /// The site a field user works at; `None` for center-wide roles.
+    pub site_id: Option<SiteId>,
+    pub active: bool,
+}
+
+/// Who is acting, as the rules need to know it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub role: Role,
+    pub department_id: Option<DepartmentId>,
+    pub site_id: Option<SiteId>,
+}
+
+impl From<&User> for Actor {
+    fn from(u: &User) -> Self {
+        Actor {
+            user_id: u.id,
+            role: u.role,
+            department_id: u.department_id,
+            site_id: u.site_id,
+        }
+    }
+}
+
+impl Actor {
+    /// May this actor see records of this site and department?
+    /// Center-wide roles see everything; a field user sees their own site, and a rectification
+    /// owner also sees anything their department answers for.
+    pub fn can_see(&self, site: SiteId, department: Option<DepartmentId>) -> bool {
+        if self.role.center_wide() {
+            return true;
+        }
+        if self.site_id == Some(site) {
+            return true;
+        }
+        department.is_some() && department == self.department_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Label;
+
+    fn actor(role: Role, site: Option<SiteId>, dept: Option<DepartmentId>) -> Actor {
+        Actor {
+            user_id: UserId::nil(),
+            role,
+            department_id: dept,
+            site_id: site,
+        }
+    }
+
+    #[test]
+    fn scope_rules() {
+        let s1 = SiteId::from_uuid(crate::ids::stable_uuid("s", "1"));
+        let s2 = SiteId::from_uuid(crate::ids::stable_uuid("s", "2"));
+        let d1 = DepartmentId::from_uuid(crate::ids::stable_uuid("d", "1"));
+        let d2 = DepartmentId::from_uuid(crate::ids::stable_uuid("d", "2"));
+        assert!(actor(Role::SafetySupervisor, None, None).can_see(s2, None));
+        assert!(actor(Role::Inspector, Some(s1), None).can_see(s1, Some(d2)));
+        assert!(!actor(Role::Inspector, Some(s1), None).can_see(s2, Some(d2)));
+        assert!(actor(Role::RectificationOwner, Some(s1), Some(d2)).can_see(s2, Some(d2)));
+        assert!(!actor(Role::RectificationOwner, Some(s1), Some(d1)).can_see(s2, Some(d2)));
+    }
+
+    #[test]
+    fn roles_roundtrip_and_label() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert!(!r.zh().is_empty() && !r.en().is_empty());
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn qr_codes() {
+        assert_eq!(Room::code_from_scan(" SR1:abc "), Some("abc"));
+        assert_eq!(Room::code_from_scan("http://evil"), None);
+        assert_eq!(Room::code_from_scan("SR1:"), None);
+    }
+}
