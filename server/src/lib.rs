@@ -1,1 +1,86 @@
+//! SafeRounds server: keeps the truth for the whole center. It applies the rules of
+//! `saferounds-shared` and never restates them.
+//!
+//! [`launch`] takes settings and a bound listener and runs until told to stop; `main.rs` only
+//! parses configuration, starts logging and calls it.
+#![forbid(unsafe_code)]
 
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::{FixedOffset, NaiveDate, Utc};
+use tokio::net::TcpListener;
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod routes;
+pub mod store;
+
+pub use config::Settings;
+use db::Db;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// The center's date now (deadlines and overdue are counted in the center's days).
+    pub fn today(&self) -> NaiveDate {
+        let offset = FixedOffset::east_opt(self.settings.utc_offset_hours * 3600).unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+        Utc::now().with_timezone(&offset).date_naive()
+    }
+}
+
+/// Opens the database, migrates it, and seeds what every installation needs (the starter
+/// checklists and the default campaign), plus the demo center when asked and the database is new.
+pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    let db = Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    let state = AppState { db, settings: Arc::new(settings) };
+    demo::seed_reference_data(&state.db).await?;
+    if state.settings.demo && store::count_users(&state.db).await? == 0 {
+        demo::load(&state).await?;
+    }
+    std::fs::create_dir_all(&state.settings.blobs)?;
+    Ok(state)
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub state: AppState,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    join: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(());
+        self.join.await??;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Serves the API and the app on `listener` until `stop` is called.
+pub async fn launch(settings: Settings, listener: TcpListener) -> anyhow::Result<Running> {
+    let state = prepare(settings).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = routes::router(state.clone());
+    let join = tokio::spawn(serve(listener, app, async move {
+        let _ = rx.await;
+    }));
+    tracing::info!(%addr, "SafeRounds listening");
+    Ok(Running { addr, state, shutdown: tx, join })
+}
+
+async fn serve(listener: TcpListener, app: axum::Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await
+}

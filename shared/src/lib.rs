@@ -10,6 +10,7 @@
 //! for `wasm32-unknown-unknown`.
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod campaign;
 pub mod checklist;
 pub mod equipment;

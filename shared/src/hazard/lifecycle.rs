@@ -46,6 +46,9 @@ labels!(Status {
 });
 
 impl Status {
+    /// States in which a hazard past its deadline is overdue (逾期) and chased (督办): not yet
+    /// rectified. Once rectification is submitted the clock stops.
+    pub const CHASED: [Status; 3] = [Status::Reported, Status::Registered, Status::Rectifying];
     pub const ALL: [Status; 6] = [
         Status::Reported,
         Status::Registered,

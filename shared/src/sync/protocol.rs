@@ -121,6 +121,7 @@ impl Operation {
         match &self.body {
             OpBody::RecordVisit(v) => (Some(v.room_id), Some(v.template_id)),
             OpBody::StartRound(r) => (None, Some(r.template_id)),
+            OpBody::ReportHazard(r) => (r.room_id, None),
             _ => (None, None),
         }
     }

@@ -1,0 +1,147 @@
+//! Accounts: argon2id password hashes, bearer tokens stored only as SHA-256 hashes, revocation,
+//! and a login rate limit kept in the database (so several instances share it).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use rand::RngCore;
+use saferounds_shared::ids::UserId;
+use saferounds_shared::org::{Actor, User};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::db::{Db, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+/// argon2id with the crate's defaults (19 MiB memory, 2 iterations, 1 lane: OWASP's minimum).
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("hash: {e}"))?.to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Password rule for new passwords.
+pub fn check_new_password(password: &str) -> AppResult<()> {
+    if password.chars().count() < 8 {
+        return Err(AppError::BadRequest("密码至少 8 位 / the password needs at least 8 characters".into()));
+    }
+    Ok(())
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn new_token() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+pub async fn issue_token(db: &Db, user: UserId, days: i64) -> AppResult<(String, i64)> {
+    let token = new_token();
+    let now = now_ms();
+    let expires = now + days * 86_400_000;
+    sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at, revoked) VALUES ($1, $2, $3, $4, 0)")
+        .bind(token_hash(&token))
+        .bind(user.to_string())
+        .bind(now)
+        .bind(expires)
+        .execute(&db.write)
+        .await?;
+    Ok((token, expires))
+}
+
+pub async fn revoke_token(db: &Db, token: &str) -> AppResult<()> {
+    sqlx::query("UPDATE tokens SET revoked = 1 WHERE token_hash = $1").bind(token_hash(token)).execute(&db.write).await?;
+    Ok(())
+}
+
+pub async fn revoke_all(db: &Db, user: UserId) -> AppResult<()> {
+    sqlx::query("UPDATE tokens SET revoked = 1 WHERE user_id = $1").bind(user.to_string()).execute(&db.write).await?;
+    Ok(())
+}
+
+const WINDOW_MS: i64 = 15 * 60 * 1000;
+
+pub async fn too_many_failures(db: &Db, username: &str, limit: i64) -> AppResult<bool> {
+    let row = sqlx::query("SELECT COUNT(*) FROM login_attempts WHERE username = $1 AND at > $2 AND ok = 0")
+        .bind(username)
+        .bind(now_ms() - WINDOW_MS)
+        .fetch_one(&db.read)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)? >= limit)
+}
+
+pub async fn record_attempt(db: &Db, username: &str, ok: bool) -> AppResult<()> {
+    sqlx::query("INSERT INTO login_attempts (username, at, ok) VALUES ($1, $2, $3)")
+        .bind(username)
+        .bind(now_ms())
+        .bind(i64::from(ok))
+        .execute(&db.write)
+        .await?;
+    if ok {
+        sqlx::query("DELETE FROM login_attempts WHERE username = $1").bind(username).execute(&db.write).await?;
+    }
+    Ok(())
+}
+
+/// The authenticated user of a request.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user: User,
+    pub actor: Actor,
+    pub token: String,
+}
+
+impl Session {
+    pub fn require(&self, ok: bool) -> AppResult<()> {
+        if ok { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let token = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()).ok_or(AppError::Unauthorized)?;
+        let row = sqlx::query(
+            "SELECT u.data FROM tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked = 0 AND t.expires_at > $2 AND u.active = 1",
+        )
+        .bind(token_hash(token))
+        .bind(now_ms())
+        .fetch_optional(&state.db.read)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+        let user: User = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
+        let actor = Actor::from(&user);
+        Ok(Session { user, actor, token: token.to_owned() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_and_tokens() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+        let t = new_token();
+        assert_eq!(t.len(), 64);
+        assert_ne!(token_hash(&t), t);
+        assert!(check_new_password("short").is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! Configuration: flags, each with an `SAFEROUNDS_…` environment variable and a sane default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "saferounds", version, about = "SafeRounds 安巡 server")]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the app and the API (the default).
+    Serve,
+    /// Create an administrator account (the first one, on a real deployment).
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "SAFEROUNDS_ADMIN_PASSWORD")]
+        password: String,
+        #[arg(long, default_value = "系统管理员")]
+        display_name: String,
+    },
+    /// Set a new password for a user and revoke their sessions.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "SAFEROUNDS_NEW_PASSWORD")]
+        password: String,
+    },
+    /// Make a consistent copy of the SQLite database and the photos into a new folder.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup made by `backup` (the server must be stopped).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://path?mode=rwc` (default, created on first start) or `postgres://…`.
+    #[arg(long, env = "SAFEROUNDS_DATABASE_URL", default_value = "sqlite://data/saferounds.sqlite?mode=rwc")]
+    pub database_url: String,
+    #[arg(long, env = "SAFEROUNDS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// The built app (index.html, pkg/, sw.js …).
+    #[arg(long, env = "SAFEROUNDS_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+    /// Where photos are stored.
+    #[arg(long, env = "SAFEROUNDS_BLOBS", default_value = "data/blobs")]
+    pub blobs: PathBuf,
+    /// Load the demo center on first start of an empty database (never on a real deployment).
+    #[arg(long, env = "SAFEROUNDS_DEMO", default_value_t = false)]
+    pub demo: bool,
+    /// How long a login stays valid, in days (phones work offline for weeks).
+    #[arg(long, env = "SAFEROUNDS_TOKEN_DAYS", default_value_t = 30)]
+    pub token_days: i64,
+    /// The center's UTC offset in hours: "today" for deadlines and overdue.
+    #[arg(long, env = "SAFEROUNDS_UTC_OFFSET_HOURS", default_value_t = 8, allow_hyphen_values = true)]
+    pub utc_offset_hours: i32,
+    /// Failed logins allowed per user name per 15 minutes.
+    #[arg(long, env = "SAFEROUNDS_LOGIN_LIMIT", default_value_t = 5)]
+    pub login_limit: i64,
+    /// The center's name on reports.
+    #[arg(long, env = "SAFEROUNDS_CENTER_NAME", default_value = "市紧急救援中心")]
+    pub center_name: String,
+}
+
+impl Settings {
+    /// Settings for tests: a given database, no demo, files under `dir`.
+    pub fn for_test(database_url: String, dir: &std::path::Path, dist: PathBuf) -> Settings {
+        Settings {
+            database_url,
+            bind: "127.0.0.1:0".parse().expect("literal address"),
+            dist,
+            blobs: dir.join("blobs"),
+            demo: false,
+            token_days: 30,
+            utc_offset_hours: 8,
+            login_limit: 5,
+            center_name: "市紧急救援中心".into(),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Storage. One interface, [`Db`], over two backends chosen by the URL's scheme: SQLite (the
+//! default, one file) and PostgreSQL. Both speak the same portable SQL through sqlx's `Any`
+//! driver; what differs per backend lives here: the migrations folder, connection setup, pool
+//! shape (SQLite gets a single writer connection so writers queue instead of failing busy), and
+//! backup.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor, Row};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl FromStr for Backend {
+    type Err = anyhow::Error;
+    fn from_str(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("unsupported database URL {url:?}: use sqlite://… or postgres://…")
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// Readers.
+    pub read: AnyPool,
+    /// Writers: one connection on SQLite, the same pool as readers on PostgreSQL.
+    pub write: AnyPool,
+    pub backend: Backend,
+    pub url: String,
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        install_default_drivers();
+        let backend: Backend = url.parse()?;
+        match backend {
+            Backend::Sqlite => {
+                if let Some(path) = sqlite_path(url)
+                    && let Some(dir) = std::path::Path::new(&path).parent()
+                    && !dir.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                }
+                let opts = || {
+                    AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30)).after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            Ok(())
+                        })
+                    })
+                };
+                let write = opts().max_connections(1).connect(url).await.context("opening the SQLite database")?;
+                let read = opts().max_connections(8).connect(url).await?;
+                Ok(Db { read, write, backend, url: url.to_owned() })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                Ok(Db { read: pool.clone(), write: pool, backend, url: url.to_owned() })
+            }
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.write).await?,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn health(&self) -> anyhow::Result<i64> {
+        let row = sqlx::query("SELECT value FROM counters WHERE name = 'change_seq'").fetch_one(&self.read).await?;
+        Ok(row.try_get::<i64, _>(0)?)
+    }
+
+    /// Consistent copy of a SQLite database into `dest` (a file path), while it is in use.
+    pub async fn backup_sqlite(&self, dest: &std::path::Path) -> anyhow::Result<()> {
+        anyhow::ensure!(self.backend == Backend::Sqlite, "backup copies SQLite databases; for PostgreSQL use pg_dump");
+        let dest = dest.to_str().context("backup path is not UTF-8")?;
+        anyhow::ensure!(!dest.contains('\''), "backup path must not contain a quote");
+        // VACUUM INTO takes a read transaction: the copy is a consistent snapshot.
+        let sql = format!("VACUUM INTO '{dest}'");
+        sqlx::query(&sql).execute(&self.write).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// The file path of a `sqlite://path?…` URL.
+pub fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_by_scheme() {
+        assert_eq!("sqlite://x.db".parse::<Backend>().unwrap(), Backend::Sqlite);
+        assert_eq!("postgres://u@h/db".parse::<Backend>().unwrap(), Backend::Postgres);
+        assert!("mysql://x".parse::<Backend>().is_err());
+        assert_eq!(sqlite_path("sqlite://data/a.sqlite?mode=rwc").as_deref(), Some("data/a.sqlite"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+}

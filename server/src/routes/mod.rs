@@ -1,0 +1,96 @@
+//! HTTP: the API under `/api`, the app and its static files everywhere else.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::AppState;
+use crate::error::AppError;
+
+pub mod account;
+pub mod blobs;
+pub mod hazards;
+pub mod ops;
+pub mod org;
+pub mod static_files;
+pub mod sync;
+
+/// The content security policy: only our own scripts (and WebAssembly compiled from them).
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' blob: data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; \
+base-uri 'self'; form-action 'self'; object-src 'none'";
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(ops::health))
+        .route("/v1/auth/login", post(account::login))
+        .route("/v1/auth/logout", post(account::logout))
+        .route("/v1/me", get(account::me))
+        .route("/v1/bootstrap", get(org::bootstrap))
+        .route("/v1/sync/push", post(sync::push))
+        .route("/v1/sync/pull", get(sync::pull))
+        .route(
+            "/v1/blobs/{sha256}",
+            put(blobs::put).get(blobs::get).layer(DefaultBodyLimit::max(saferounds_shared::sync::MAX_PHOTO_BYTES)),
+        )
+        .route("/v1/hazards", get(hazards::list))
+        .route("/v1/hazards/{id}", get(hazards::detail))
+        .route("/v1/stats", get(hazards::stats))
+        .fallback(|| async { AppError::NotFound })
+        .layer(DefaultBodyLimit::max(8 * 1024 * 1024));
+    Router::new()
+        .nest("/api", api)
+        .fallback(static_files::serve)
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `Json` whose rejections are our JSON errors (400, or 413 when too large).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(json_rejection(e)),
+        }
+    }
+}
+
+fn json_rejection(e: JsonRejection) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest(e.body_text().chars().take(300).collect())
+    }
+}
+
+/// `Query` whose rejections are our JSON errors.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(query_rejection(e)),
+        }
+    }
+}
+
+fn query_rejection(e: QueryRejection) -> AppError {
+    AppError::BadRequest(e.body_text().chars().take(300).collect())
+}

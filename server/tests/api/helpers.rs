@@ -1,0 +1,173 @@
+//! `spawn_app`: the real server on a random port with a fresh database (SQLite file, or a new
+//! PostgreSQL database when `TEST_DATABASE_URL` names a reachable server).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::Utc;
+use reqwest::{Client, Response, StatusCode};
+use saferounds_server::{Running, Settings, launch};
+use saferounds_shared::api::LoginResponse;
+use saferounds_shared::ids::{DeviceId, OpId, PhotoHash};
+use saferounds_shared::sync::{OpBody, Operation, PushRequest, PushResponse, SCHEMA_VERSION};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use sqlx::Executor;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub running: Option<Running>,
+    pub _dir: tempfile::TempDir,
+    pub pg: Option<(String, String)>,
+}
+
+/// The PostgreSQL server to test against, if any.
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, pg) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("test.sqlite").display()), None),
+        Backend::Postgres => {
+            let admin = pg_admin_url()?;
+            let name = format!("sr_test_{}", uuid::Uuid::new_v4().simple());
+            sqlx::any::install_default_drivers();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL reachable");
+            conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin.clone());
+            (format!("{base}/{name}"), Some((admin, name)))
+        }
+    };
+    let mut settings = Settings::for_test(url, dir.path(), dir.path().join("dist"));
+    settings.demo = true;
+    tweak(&mut settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let running = launch(settings, listener).await.expect("server starts");
+    let base = format!("http://{}", running.addr);
+    Some(TestApp { base, client: Client::new(), running: Some(running), _dir: dir, pg })
+}
+
+impl TestApp {
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.expect("clean stop");
+        }
+        if let Some((admin, name)) = self.pg.take() {
+            if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
+                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn login(&self, username: &str) -> Session {
+        let r = self.client.post(self.url("/api/v1/auth/login")).json(&serde_json::json!({"username": username, "password": "demo1234"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "login {username}");
+        let l: LoginResponse = r.json().await.unwrap();
+        Session { token: l.token, user: l.user, device: DeviceId::from_uuid(uuid::Uuid::now_v7()), seq: AtomicU64::new(1) }
+    }
+
+    pub async fn get(&self, s: &Session, path: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(&s.token).send().await.unwrap()
+    }
+    pub async fn get_json<T: DeserializeOwned>(&self, s: &Session, path: &str) -> T {
+        let r = self.get(s, path).await;
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.unwrap()
+    }
+    pub async fn post<B: Serialize>(&self, s: &Session, path: &str, body: &B) -> Response {
+        self.client.post(self.url(path)).bearer_auth(&s.token).json(body).send().await.unwrap()
+    }
+    pub async fn push(&self, s: &Session, ops: Vec<Operation>) -> PushResponse {
+        let r = self.post(s, "/api/v1/sync/push", &PushRequest { device_id: s.device, ops }).await;
+        assert_eq!(r.status(), StatusCode::OK, "push");
+        r.json().await.unwrap()
+    }
+    pub async fn upload(&self, s: &Session, bytes: &[u8]) -> (StatusCode, PhotoHash) {
+        let h = photo_hash(bytes);
+        let r = self.client.put(self.url(&format!("/api/v1/blobs/{h}"))).bearer_auth(&s.token).body(bytes.to_vec()).send().await.unwrap();
+        (r.status(), h)
+    }
+}
+
+pub struct Session {
+    pub token: String,
+    pub user: saferounds_shared::org::User,
+    pub device: DeviceId,
+    pub seq: AtomicU64,
+}
+
+impl Session {
+    /// The next operation of this device.
+    pub fn op(&self, entity_id: uuid::Uuid, base_version: u64, body: OpBody) -> Operation {
+        Operation {
+            op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
+            device_id: self.device,
+            device_seq: self.seq.fetch_add(1, Ordering::SeqCst),
+            schema_version: SCHEMA_VERSION,
+            entity_id,
+            base_version,
+            body,
+            recorded_at: Utc::now(),
+        }
+    }
+}
+
+pub fn photo_hash(bytes: &[u8]) -> PhotoHash {
+    PhotoHash::parse(&hex::encode(Sha256::digest(bytes))).unwrap()
+}
+
+/// A small valid-looking JPEG (magic number and some distinct bytes).
+pub fn jpeg(n: u32) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    v.extend_from_slice(&n.to_be_bytes());
+    v.extend_from_slice(b"saferounds test photo");
+    v.extend_from_slice(&[0xFF, 0xD9]);
+    v
+}
+
+/// Runs each story against SQLite and, when reachable, PostgreSQL.
+#[macro_export]
+macro_rules! stories {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.expect("sqlite app");
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await else {
+                        eprintln!("TEST_DATABASE_URL not set: PostgreSQL story skipped");
+                        return;
+                    };
+                    super::$name(&app).await;
+                    app.stop().await;
+                }
+            )*
+        }
+    };
+}

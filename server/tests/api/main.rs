@@ -1,0 +1,36 @@
+//! API tests through the real HTTP server, each against a fresh database, on SQLite and (when
+//! reachable) PostgreSQL.
+
+mod helpers;
+mod stories;
+
+use helpers::*;
+use stories::*;
+
+stories!(
+    health_and_headers,
+    login_logout_and_errors,
+    login_rate_limited,
+    bootstrap_is_scoped,
+    walk_through_push_is_idempotent,
+    device_seq_gap_asks_for_resend,
+    missing_photo_holds_operation,
+    stale_transition_and_field_conflict,
+    closing_the_loop_and_audit_trail,
+    pull_pages_and_scope,
+    photos_upload_rules,
+    authorization_matrix,
+    ledger_filters_agree_with_domain,
+    malformed_input_is_4xx,
+);
+
+#[tokio::test]
+async fn expired_tokens_are_refused() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.token_days = 0).await.unwrap();
+    let s = app.login("inspector").await;
+    let r = app.get(&s, "/api/v1/me").await;
+    assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let body: saferounds_shared::ApiError = r.json().await.unwrap();
+    assert_eq!(body.code, "unauthorized");
+    app.stop().await;
+}
