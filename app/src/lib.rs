@@ -1,1 +1,232 @@
+//! SafeRounds PWA: Leptos, client-side rendered, offline-first. The phone works from IndexedDB;
+//! the server is only needed to sync. Every rule comes from `saferounds-shared`.
+#![forbid(unsafe_code)]
 
+use leptos::prelude::*;
+use saferounds_shared::Lang;
+use saferounds_shared::i18n::Label;
+use wasm_bindgen::prelude::*;
+
+pub mod api;
+pub mod i18n;
+pub mod pages;
+pub mod photo;
+pub mod state;
+pub mod store;
+pub mod sync;
+
+use state::{AppCtx, Page, Session, ctx, refresh_view};
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&JsValue::from_str(&format!("SafeRounds panic: {info}")))
+    }));
+    leptos::mount::mount_to_body(App);
+}
+
+/// Loads what the device has: language, session, bootstrap data, local view.
+async fn load(ctx: AppCtx) {
+    if let Ok(Some(lang)) = store::kv_get::<Lang>("lang").await {
+        ctx.lang.set(lang);
+    }
+    if let Ok(Some(last)) = store::kv_get::<f64>("last_sync").await {
+        ctx.last_sync.set(Some(last));
+    }
+    let session = store::kv_get::<Session>("session").await.ok().flatten();
+    if let Some(s) = &session {
+        ctx.page.set(if s.user.role.desk_first() {
+            Page::Dashboard
+        } else {
+            Page::Rooms
+        });
+    }
+    ctx.session.set(session);
+    ctx.boot
+        .set(store::kv_get("bootstrap").await.ok().flatten());
+    let _ = refresh_view(ctx).await;
+    ctx.ready.set(true);
+    sync::sync_now(ctx).await;
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let ctx = AppCtx::new();
+    provide_context(ctx);
+    leptos::task::spawn_local(load(ctx));
+    sync::start(ctx);
+    let _ = window_event_listener_untyped("sr-update", move |_| ctx.update_ready.set(true));
+    Effect::new(move |_| {
+        if let Some(doc) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = doc.set_attribute("lang", ctx.lang.get().code());
+        }
+    });
+    view! {
+        <Show when=move || ctx.ready.get() fallback=|| view! { <div class="loading">"安巡 正在加载… / Loading…"</div> }>
+            <Show when=move || ctx.session.get().is_some() fallback=|| view! { <pages::login::Login/> }>
+                <Header/>
+                <StatusBar/>
+                <Tabs/>
+                <main>
+                    <UpdateBanner/>
+                    <Rejected/>
+                    {move || match ctx.page.get() {
+                        Page::Rooms => view! { <pages::rooms::Rooms/> }.into_any(),
+                        Page::Visit(room) => view! { <pages::visit::VisitPage room_id=room/> }.into_any(),
+                        Page::Hazards => view! { <pages::hazards::Hazards/> }.into_any(),
+                        Page::Hazard(id) => view! { <pages::hazards::HazardPage id=id/> }.into_any(),
+                        Page::Ledger => view! { <pages::ledger::Ledger/> }.into_any(),
+                        Page::Dashboard => view! { <pages::dashboard::Dashboard/> }.into_any(),
+                    }}
+                </main>
+            </Show>
+        </Show>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let ctx = ctx();
+    let logout = move |_| {
+        if ctx.pending.get_untracked() > 0 {
+            let ok = web_sys::window()
+                .and_then(|w| w.confirm_with_message(ctx.t("unsent_logout")).ok())
+                .unwrap_or(false);
+            if !ok {
+                return;
+            }
+        }
+        leptos::task::spawn_local(async move {
+            if let Some(s) = ctx.session.get_untracked() {
+                let _ = api::post::<_, serde_json::Value>(
+                    "/api/v1/auth/logout",
+                    Some(&s.token),
+                    &serde_json::json!({}),
+                )
+                .await;
+            }
+            let _ = store::clear_session().await;
+            ctx.session.set(None);
+        });
+    };
+    let switch_lang = move |_| {
+        let next = if ctx.lang.get_untracked() == Lang::Zh {
+            Lang::En
+        } else {
+            Lang::Zh
+        };
+        ctx.lang.set(next);
+        leptos::task::spawn_local(async move {
+            let _ = store::kv_put("lang", &next).await;
+        });
+    };
+    view! {
+        <header class="bar">
+            <h1>{move || ctx.t("app")}</h1>
+            <span class="who">{move || ctx.session.get().map(|s| format!("{} · {}", s.user.display_name, s.user.role.label(ctx.lang.get())))}</span>
+            <button id="lang" on:click=switch_lang>{move || if ctx.lang.get() == Lang::Zh { "EN" } else { "中文" }}</button>
+            <button id="logout" on:click=logout>{move || ctx.t("logout")}</button>
+        </header>
+    }
+}
+
+/// Pending count and last-sync age, always visible.
+#[component]
+fn StatusBar() -> impl IntoView {
+    let ctx = ctx();
+    let age = move || {
+        let now = ctx.now.get();
+        match ctx.last_sync.get() {
+            None => ctx.t("never").to_owned(),
+            Some(t) => {
+                let mins = ((now.max(t) - t) / 60_000.0).floor() as i64;
+                match (ctx.lang.get(), mins) {
+                    (Lang::Zh, 0) => "刚刚".into(),
+                    (Lang::Zh, m) if m < 60 => format!("{m} 分钟前"),
+                    (Lang::Zh, m) => format!("{} 小时前", m / 60),
+                    (Lang::En, 0) => "just now".into(),
+                    (Lang::En, m) if m < 60 => format!("{m} min ago"),
+                    (Lang::En, m) => format!("{} h ago", m / 60),
+                }
+            }
+        }
+    };
+    view! {
+        <div class="status" role="status">
+            <span id="pending" class=move || if ctx.pending.get() == 0 { "pending zero" } else { "pending" }>
+                {move || if ctx.pending.get() == 0 { ctx.t("all_sent").to_owned() } else { format!("{} {}", ctx.t("pending"), ctx.pending.get()) }}
+            </span>
+            <span id="last-sync">{move || ctx.t("last_sync")}" "{age}</span>
+            {move || ctx.progress.get().map(|(n, m)| view! { <span>{format!("📷 {n}/{m}")}</span> })}
+            {move || ctx.sync_error.get().map(|e| view! { <span class="overdue">{e.message(ctx.lang.get()).to_owned()}</span> })}
+            <button class="secondary" id="sync" on:click=move |_| leptos::task::spawn_local(sync::sync_now(ctx)) disabled=move || ctx.syncing.get()>
+                {move || if ctx.syncing.get() { ctx.t("syncing") } else { ctx.t("sync") }}
+            </button>
+        </div>
+    }
+}
+
+#[component]
+fn Tabs() -> impl IntoView {
+    let ctx = ctx();
+    let role = move || ctx.session.get().map(|s| s.user.role);
+    let tab = move |page: Page, key: &'static str| {
+        let p2 = page.clone();
+        view! {
+            <button class=move || if std::mem::discriminant(&ctx.page.get()) == std::mem::discriminant(&p2) { "on" } else { "" }
+                on:click=move |_| ctx.page.set(page.clone())>{move || ctx.t(key)}</button>
+        }
+    };
+    view! {
+        <nav class="tabs">
+            {move || role().is_some_and(|r| r.inspects()).then(|| tab(Page::Rooms, "rooms"))}
+            {tab(Page::Hazards, "hazards")}
+            {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Dashboard, "dashboard"))}
+            {tab(Page::Ledger, "desk")}
+        </nav>
+    }
+}
+
+#[component]
+fn UpdateBanner() -> impl IntoView {
+    let ctx = ctx();
+    let apply = move |_| {
+        if let Some(w) = web_sys::window()
+            && let Ok(f) = js_sys::Reflect::get(&w, &JsValue::from_str("__srApplyUpdate"))
+            && let Some(f) = f.dyn_ref::<js_sys::Function>()
+        {
+            let _ = f.call0(&JsValue::NULL);
+        }
+    };
+    view! {
+        <Show when=move || ctx.update_ready.get()>
+            <div class="notice" id="update">{move || ctx.t("update_ready")}" "<button class="secondary" on:click=apply>{move || ctx.t("reload")}</button></div>
+        </Show>
+    }
+}
+
+/// Operations the server refused, in plain words.
+#[component]
+fn Rejected() -> impl IntoView {
+    let ctx = ctx();
+    let dismiss = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = store::dismiss_rejected().await;
+            ctx.rejected.set(Vec::new());
+        })
+    };
+    view! {
+        <Show when=move || !ctx.rejected.get().is_empty()>
+            <div class="error" id="rejected">
+                <b>{move || ctx.t("rejected")}</b>
+                <ul>
+                    {move || ctx.rejected.get().into_iter().map(|r| view! { <li>{r.error.message(ctx.lang.get()).to_owned()}</li> }).collect_view()}
+                </ul>
+                <button class="secondary" on:click=dismiss>{move || ctx.t("dismiss")}</button>
+            </div>
+        </Show>
+    }
+}

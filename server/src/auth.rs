@@ -1,8 +1,8 @@
 //! Accounts: argon2id password hashes, bearer tokens stored only as SHA-256 hashes, revocation,
 //! and a login rate limit kept in the database (so several instances share it).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use rand::RngCore;
@@ -11,26 +11,35 @@ use saferounds_shared::org::{Actor, User};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use crate::AppState;
 use crate::db::{Db, now_ms};
 use crate::error::{AppError, AppResult};
-use crate::AppState;
 
 /// argon2id with the crate's defaults (19 MiB memory, 2 iterations, 1 lane: OWASP's minimum).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let mut salt = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("hash: {e}"))?.to_string())
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hash: {e}"))?
+        .to_string())
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Password rule for new passwords.
 pub fn check_new_password(password: &str) -> AppResult<()> {
     if password.chars().count() < 8 {
-        return Err(AppError::BadRequest("密码至少 8 位 / the password needs at least 8 characters".into()));
+        return Err(AppError::BadRequest(
+            "密码至少 8 位 / the password needs at least 8 characters".into(),
+        ));
     }
     Ok(())
 }
@@ -60,23 +69,31 @@ pub async fn issue_token(db: &Db, user: UserId, days: i64) -> AppResult<(String,
 }
 
 pub async fn revoke_token(db: &Db, token: &str) -> AppResult<()> {
-    sqlx::query("UPDATE tokens SET revoked = 1 WHERE token_hash = $1").bind(token_hash(token)).execute(&db.write).await?;
+    sqlx::query("UPDATE tokens SET revoked = 1 WHERE token_hash = $1")
+        .bind(token_hash(token))
+        .execute(&db.write)
+        .await?;
     Ok(())
 }
 
 pub async fn revoke_all(db: &Db, user: UserId) -> AppResult<()> {
-    sqlx::query("UPDATE tokens SET revoked = 1 WHERE user_id = $1").bind(user.to_string()).execute(&db.write).await?;
+    sqlx::query("UPDATE tokens SET revoked = 1 WHERE user_id = $1")
+        .bind(user.to_string())
+        .execute(&db.write)
+        .await?;
     Ok(())
 }
 
 const WINDOW_MS: i64 = 15 * 60 * 1000;
 
 pub async fn too_many_failures(db: &Db, username: &str, limit: i64) -> AppResult<bool> {
-    let row = sqlx::query("SELECT COUNT(*) FROM login_attempts WHERE username = $1 AND at > $2 AND ok = 0")
-        .bind(username)
-        .bind(now_ms() - WINDOW_MS)
-        .fetch_one(&db.read)
-        .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM login_attempts WHERE username = $1 AND at > $2 AND ok = 0",
+    )
+    .bind(username)
+    .bind(now_ms() - WINDOW_MS)
+    .fetch_one(&db.read)
+    .await?;
     Ok(row.try_get::<i64, _>(0)? >= limit)
 }
 
@@ -88,7 +105,10 @@ pub async fn record_attempt(db: &Db, username: &str, ok: bool) -> AppResult<()> 
         .execute(&db.write)
         .await?;
     if ok {
-        sqlx::query("DELETE FROM login_attempts WHERE username = $1").bind(username).execute(&db.write).await?;
+        sqlx::query("DELETE FROM login_attempts WHERE username = $1")
+            .bind(username)
+            .execute(&db.write)
+            .await?;
     }
     Ok(())
 }
@@ -110,9 +130,20 @@ impl Session {
 impl FromRequestParts<AppState> for Session {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let token = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()).ok_or(AppError::Unauthorized)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let token = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AppError::Unauthorized)?;
         let row = sqlx::query(
             "SELECT u.data FROM tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked = 0 AND t.expires_at > $2 AND u.active = 1",
@@ -124,7 +155,11 @@ impl FromRequestParts<AppState> for Session {
         .ok_or(AppError::Unauthorized)?;
         let user: User = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
         let actor = Actor::from(&user);
-        Ok(Session { user, actor, token: token.to_owned() })
+        Ok(Session {
+            user,
+            actor,
+            token: token.to_owned(),
+        })
     }
 }
 

@@ -49,7 +49,11 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct Settings {
     /// `sqlite://path?mode=rwc` (default, created on first start) or `postgres://…`.
-    #[arg(long, env = "SAFEROUNDS_DATABASE_URL", default_value = "sqlite://data/saferounds.sqlite?mode=rwc")]
+    #[arg(
+        long,
+        env = "SAFEROUNDS_DATABASE_URL",
+        default_value = "sqlite://data/saferounds.sqlite?mode=rwc"
+    )]
     pub database_url: String,
     #[arg(long, env = "SAFEROUNDS_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -66,7 +70,12 @@ pub struct Settings {
     #[arg(long, env = "SAFEROUNDS_TOKEN_DAYS", default_value_t = 30)]
     pub token_days: i64,
     /// The center's UTC offset in hours: "today" for deadlines and overdue.
-    #[arg(long, env = "SAFEROUNDS_UTC_OFFSET_HOURS", default_value_t = 8, allow_hyphen_values = true)]
+    #[arg(
+        long,
+        env = "SAFEROUNDS_UTC_OFFSET_HOURS",
+        default_value_t = 8,
+        allow_hyphen_values = true
+    )]
     pub utc_offset_hours: i32,
     /// Failed logins allowed per user name per 15 minutes.
     #[arg(long, env = "SAFEROUNDS_LOGIN_LIMIT", default_value_t = 5)]

@@ -50,22 +50,34 @@ impl Db {
                     && let Some(dir) = std::path::Path::new(&path).parent()
                     && !dir.as_os_str().is_empty()
                 {
-                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
                 }
                 let opts = || {
-                    AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30)).after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
-                            conn.execute("PRAGMA foreign_keys = ON").await?;
-                            conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            Ok(())
+                    AnyPoolOptions::new()
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                conn.execute("PRAGMA journal_mode = WAL").await?;
+                                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                                conn.execute("PRAGMA foreign_keys = ON").await?;
+                                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                                Ok(())
+                            })
                         })
-                    })
                 };
-                let write = opts().max_connections(1).connect(url).await.context("opening the SQLite database")?;
+                let write = opts()
+                    .max_connections(1)
+                    .connect(url)
+                    .await
+                    .context("opening the SQLite database")?;
                 let read = opts().max_connections(8).connect(url).await?;
-                Ok(Db { read, write, backend, url: url.to_owned() })
+                Ok(Db {
+                    read,
+                    write,
+                    backend,
+                    url: url.to_owned(),
+                })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -74,27 +86,45 @@ impl Db {
                     .connect(url)
                     .await
                     .context("connecting to PostgreSQL")?;
-                Ok(Db { read: pool.clone(), write: pool, backend, url: url.to_owned() })
+                Ok(Db {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                    url: url.to_owned(),
+                })
             }
         }
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.write).await?,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.write).await?,
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.write)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.write)
+                    .await?
+            }
         }
         Ok(())
     }
 
     pub async fn health(&self) -> anyhow::Result<i64> {
-        let row = sqlx::query("SELECT value FROM counters WHERE name = 'change_seq'").fetch_one(&self.read).await?;
+        let row = sqlx::query("SELECT value FROM counters WHERE name = 'change_seq'")
+            .fetch_one(&self.read)
+            .await?;
         Ok(row.try_get::<i64, _>(0)?)
     }
 
     /// Consistent copy of a SQLite database into `dest` (a file path), while it is in use.
     pub async fn backup_sqlite(&self, dest: &std::path::Path) -> anyhow::Result<()> {
-        anyhow::ensure!(self.backend == Backend::Sqlite, "backup copies SQLite databases; for PostgreSQL use pg_dump");
+        anyhow::ensure!(
+            self.backend == Backend::Sqlite,
+            "backup copies SQLite databases; for PostgreSQL use pg_dump"
+        );
         let dest = dest.to_str().context("backup path is not UTF-8")?;
         anyhow::ensure!(!dest.contains('\''), "backup path must not contain a quote");
         // VACUUM INTO takes a read transaction: the copy is a consistent snapshot.
@@ -111,7 +141,9 @@ impl Db {
 
 /// The file path of a `sqlite://path?…` URL.
 pub fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
 }
@@ -127,9 +159,15 @@ mod tests {
     #[test]
     fn backend_by_scheme() {
         assert_eq!("sqlite://x.db".parse::<Backend>().unwrap(), Backend::Sqlite);
-        assert_eq!("postgres://u@h/db".parse::<Backend>().unwrap(), Backend::Postgres);
+        assert_eq!(
+            "postgres://u@h/db".parse::<Backend>().unwrap(),
+            Backend::Postgres
+        );
         assert!("mysql://x".parse::<Backend>().is_err());
-        assert_eq!(sqlite_path("sqlite://data/a.sqlite?mode=rwc").as_deref(), Some("data/a.sqlite"));
+        assert_eq!(
+            sqlite_path("sqlite://data/a.sqlite?mode=rwc").as_deref(),
+            Some("data/a.sqlite")
+        );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
     }
 }

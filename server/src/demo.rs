@@ -16,7 +16,9 @@ pub async fn seed_reference_data(db: &Db) -> anyhow::Result<()> {
         store::put_template(db, &t).await.map_err(err)?;
     }
     if store::campaigns(db).await.map_err(err)?.is_empty() {
-        store::put_campaign(db, &default_campaign()).await.map_err(err)?;
+        store::put_campaign(db, &default_campaign())
+            .await
+            .map_err(err)?;
     }
     Ok(())
 }
@@ -26,13 +28,49 @@ pub const DEMO_PASSWORD: &str = "demo1234";
 /// (user name, display name, role, site key, department key)
 const DEMO_USERS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
     ("admin", "系统管理员", Role::Admin, None, None),
-    ("supervisor", "安全管理员 王敏", Role::SafetySupervisor, None, Some("security")),
+    (
+        "supervisor",
+        "安全管理员 王敏",
+        Role::SafetySupervisor,
+        None,
+        Some("security"),
+    ),
     ("leader", "中心领导 李主任", Role::Leadership, None, None),
-    ("inspector", "巡查员 张伟", Role::Inspector, Some("east"), Some("east")),
-    ("inspector_hq", "巡查员 刘洋", Role::Inspector, Some("hq"), Some("security")),
-    ("owner", "整改责任人 陈静", Role::RectificationOwner, Some("east"), Some("east")),
-    ("owner_hq", "整改责任人 赵磊", Role::RectificationOwner, Some("hq"), Some("logistics")),
-    ("verifier", "复查人 孙强", Role::Verifier, Some("east"), Some("east")),
+    (
+        "inspector",
+        "巡查员 张伟",
+        Role::Inspector,
+        Some("east"),
+        Some("east"),
+    ),
+    (
+        "inspector_hq",
+        "巡查员 刘洋",
+        Role::Inspector,
+        Some("hq"),
+        Some("security"),
+    ),
+    (
+        "owner",
+        "整改责任人 陈静",
+        Role::RectificationOwner,
+        Some("east"),
+        Some("east"),
+    ),
+    (
+        "owner_hq",
+        "整改责任人 赵磊",
+        Role::RectificationOwner,
+        Some("hq"),
+        Some("logistics"),
+    ),
+    (
+        "verifier",
+        "复查人 孙强",
+        Role::Verifier,
+        Some("east"),
+        Some("east"),
+    ),
 ];
 
 pub fn print_logins() {
@@ -65,13 +103,38 @@ pub fn admin_user(username: &str, display_name: &str) -> User {
 }
 
 /// The demo center: a headquarters and two stations, their departments, 38 rooms, one user per role.
-pub fn demo_org() -> (Vec<Site>, Vec<Department>, Vec<Building>, Vec<Room>, Vec<User>) {
+pub fn demo_org() -> (
+    Vec<Site>,
+    Vec<Department>,
+    Vec<Building>,
+    Vec<Room>,
+    Vec<User>,
+) {
     let sites = vec![
-        Site { id: site_id("hq"), name: Text::new("中心总部", "Headquarters"), kind: SiteKind::Headquarters, address: "市中心路 120 号".into() },
-        Site { id: site_id("east"), name: Text::new("城东急救站", "East station"), kind: SiteKind::Station, address: "东环路 18 号".into() },
-        Site { id: site_id("west"), name: Text::new("城西急救站", "West station"), kind: SiteKind::Station, address: "西山路 7 号".into() },
+        Site {
+            id: site_id("hq"),
+            name: Text::new("中心总部", "Headquarters"),
+            kind: SiteKind::Headquarters,
+            address: "市中心路 120 号".into(),
+        },
+        Site {
+            id: site_id("east"),
+            name: Text::new("城东急救站", "East station"),
+            kind: SiteKind::Station,
+            address: "东环路 18 号".into(),
+        },
+        Site {
+            id: site_id("west"),
+            name: Text::new("城西急救站", "West station"),
+            kind: SiteKind::Station,
+            address: "西山路 7 号".into(),
+        },
     ];
-    let d = |k: &str, zh: &str, en: &str, site: Option<&str>| Department { id: dept_id(k), name: Text::new(zh, en), site_id: site.map(site_id) };
+    let d = |k: &str, zh: &str, en: &str, site: Option<&str>| Department {
+        id: dept_id(k),
+        name: Text::new(zh, en),
+        site_id: site.map(site_id),
+    };
     let departments = vec![
         d("dispatch", "调度科", "Dispatch", None),
         d("it", "信息科", "IT", None),
@@ -90,7 +153,12 @@ pub fn demo_org() -> (Vec<Site>, Vec<Department>, Vec<Building>, Vec<Room>, Vec<
         floors: floors.iter().map(|f| f.to_string()).collect(),
     };
     let buildings = vec![
-        b("hq", "综合楼", "Main building", &["B1", "1F", "2F", "3F", "4F", "5F"]),
+        b(
+            "hq",
+            "综合楼",
+            "Main building",
+            &["B1", "1F", "2F", "3F", "4F", "5F"],
+        ),
         b("east", "站房", "Station building", &["1F", "2F"]),
         b("west", "站房", "Station building", &["1F", "2F"]),
     ];
@@ -111,35 +179,161 @@ pub fn demo_org() -> (Vec<Site>, Vec<Department>, Vec<Building>, Vec<Room>, Vec<
         });
     };
     use RoomKind::*;
-    room("hq", "1F", "调度大厅", "Dispatch hall", DispatchHall, "dispatch");
-    room("hq", "1F", "消防控制室", "Fire-control room", DispatchHall, "security");
+    room(
+        "hq",
+        "1F",
+        "调度大厅",
+        "Dispatch hall",
+        DispatchHall,
+        "dispatch",
+    );
+    room(
+        "hq",
+        "1F",
+        "消防控制室",
+        "Fire-control room",
+        DispatchHall,
+        "security",
+    );
     room("hq", "2F", "中心机房", "Server room", ServerRoom, "it");
-    room("hq", "2F", "通信机房", "Communications room", ServerRoom, "it");
-    room("hq", "B1", "配电室", "Distribution room", DistributionRoom, "logistics");
-    room("hq", "B1", "氧气瓶存放间", "Oxygen cylinder store", OxygenStore, "pharmacy");
-    room("hq", "1F", "药品库", "Medicine store", MedicineStore, "pharmacy");
-    room("hq", "B1", "地下车库", "Underground garage", Garage, "vehicles");
-    room("hq", "1F", "洗消间", "Decontamination room", Other, "vehicles");
+    room(
+        "hq",
+        "2F",
+        "通信机房",
+        "Communications room",
+        ServerRoom,
+        "it",
+    );
+    room(
+        "hq",
+        "B1",
+        "配电室",
+        "Distribution room",
+        DistributionRoom,
+        "logistics",
+    );
+    room(
+        "hq",
+        "B1",
+        "氧气瓶存放间",
+        "Oxygen cylinder store",
+        OxygenStore,
+        "pharmacy",
+    );
+    room(
+        "hq",
+        "1F",
+        "药品库",
+        "Medicine store",
+        MedicineStore,
+        "pharmacy",
+    );
+    room(
+        "hq",
+        "B1",
+        "地下车库",
+        "Underground garage",
+        Garage,
+        "vehicles",
+    );
+    room(
+        "hq",
+        "1F",
+        "洗消间",
+        "Decontamination room",
+        Other,
+        "vehicles",
+    );
     room("hq", "3F", "档案室", "Archive room", ArchiveRoom, "office");
     room("hq", "3F", "办公室 301", "Office 301", Office, "office");
     room("hq", "3F", "办公室 302", "Office 302", Office, "dispatch");
     room("hq", "3F", "会议室", "Meeting room", Office, "office");
-    room("hq", "4F", "值班宿舍 401", "Duty dormitory 401", Dormitory, "dispatch");
-    room("hq", "4F", "值班宿舍 402", "Duty dormitory 402", Dormitory, "dispatch");
-    room("hq", "4F", "值班宿舍 403", "Duty dormitory 403", Dormitory, "vehicles");
-    room("hq", "1F", "职工食堂厨房", "Canteen kitchen", Kitchen, "logistics");
-    room("hq", "1F", "一楼走廊及楼梯间", "Ground-floor corridor and stairs", Corridor, "security");
-    room("hq", "4F", "四楼走廊", "Fourth-floor corridor", Corridor, "security");
+    room(
+        "hq",
+        "4F",
+        "值班宿舍 401",
+        "Duty dormitory 401",
+        Dormitory,
+        "dispatch",
+    );
+    room(
+        "hq",
+        "4F",
+        "值班宿舍 402",
+        "Duty dormitory 402",
+        Dormitory,
+        "dispatch",
+    );
+    room(
+        "hq",
+        "4F",
+        "值班宿舍 403",
+        "Duty dormitory 403",
+        Dormitory,
+        "vehicles",
+    );
+    room(
+        "hq",
+        "1F",
+        "职工食堂厨房",
+        "Canteen kitchen",
+        Kitchen,
+        "logistics",
+    );
+    room(
+        "hq",
+        "1F",
+        "一楼走廊及楼梯间",
+        "Ground-floor corridor and stairs",
+        Corridor,
+        "security",
+    );
+    room(
+        "hq",
+        "4F",
+        "四楼走廊",
+        "Fourth-floor corridor",
+        Corridor,
+        "security",
+    );
     room("hq", "5F", "培训教室", "Training room", Office, "office");
     for (site, dept) in [("east", "east"), ("west", "west")] {
         room(site, "1F", "值班调度室", "Duty room", DispatchHall, dept);
         room(site, "1F", "车库", "Garage", Garage, dept);
-        room(site, "1F", "氧气瓶存放间", "Oxygen cylinder store", OxygenStore, dept);
+        room(
+            site,
+            "1F",
+            "氧气瓶存放间",
+            "Oxygen cylinder store",
+            OxygenStore,
+            dept,
+        );
         room(site, "1F", "药品库", "Medicine store", MedicineStore, dept);
-        room(site, "1F", "配电间", "Distribution room", DistributionRoom, dept);
+        room(
+            site,
+            "1F",
+            "配电间",
+            "Distribution room",
+            DistributionRoom,
+            dept,
+        );
         room(site, "1F", "厨房", "Kitchen", Kitchen, dept);
-        room(site, "2F", "值班宿舍（男）", "Duty dormitory (men)", Dormitory, dept);
-        room(site, "2F", "值班宿舍（女）", "Duty dormitory (women)", Dormitory, dept);
+        room(
+            site,
+            "2F",
+            "值班宿舍（男）",
+            "Duty dormitory (men)",
+            Dormitory,
+            dept,
+        );
+        room(
+            site,
+            "2F",
+            "值班宿舍（女）",
+            "Duty dormitory (women)",
+            Dormitory,
+            dept,
+        );
         room(site, "2F", "站长办公室", "Station office", Office, dept);
     }
     let users = DEMO_USERS
@@ -177,7 +371,11 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
     for u in &users {
         store::put_user(db, u, &hash).await.map_err(err)?;
     }
-    tracing::info!(rooms = rooms.len(), users = users.len(), "demo center loaded");
+    tracing::info!(
+        rooms = rooms.len(),
+        users = users.len(),
+        "demo center loaded"
+    );
     Ok(())
 }
 
@@ -199,7 +397,14 @@ mod tests {
         for role in Role::ALL {
             assert!(users.iter().any(|u| u.role == role), "no demo {role:?}");
         }
-        for kind in [RoomKind::DispatchHall, RoomKind::ServerRoom, RoomKind::OxygenStore, RoomKind::Garage, RoomKind::Dormitory, RoomKind::DistributionRoom] {
+        for kind in [
+            RoomKind::DispatchHall,
+            RoomKind::ServerRoom,
+            RoomKind::OxygenStore,
+            RoomKind::Garage,
+            RoomKind::Dormitory,
+            RoomKind::DistributionRoom,
+        ] {
             assert!(rooms.iter().any(|r| r.kind == kind));
         }
     }

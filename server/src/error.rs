@@ -1,9 +1,9 @@
 //! The server's error type: every failure becomes JSON `{code, message_zh, message_en}` with the
 //! right status. Nothing a client sends can produce a 500 except a real server fault.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use saferounds_shared::{ApiError, DomainError};
 
 #[derive(Debug, thiserror::Error)]
@@ -49,51 +49,98 @@ impl AppError {
         match self {
             Domain(e) => {
                 let status = match e {
-                    DomainError::Forbidden { .. } | DomainError::OutOfScope => StatusCode::FORBIDDEN,
+                    DomainError::Forbidden { .. } | DomainError::OutOfScope => {
+                        StatusCode::FORBIDDEN
+                    }
                     DomainError::NotFound => StatusCode::NOT_FOUND,
-                    DomainError::AlreadyExists | DomainError::StaleTransition { .. } => StatusCode::CONFLICT,
+                    DomainError::AlreadyExists | DomainError::StaleTransition { .. } => {
+                        StatusCode::CONFLICT
+                    }
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 (status, e.to_api())
             }
             Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                ApiError::new("unauthorized", "登录已失效，请重新登录。未上传的数据会保留在本机。", "Your session has ended. Log in again; unsent data stays on this device."),
+                ApiError::new(
+                    "unauthorized",
+                    "登录已失效，请重新登录。未上传的数据会保留在本机。",
+                    "Your session has ended. Log in again; unsent data stays on this device.",
+                ),
             ),
             Forbidden => (
                 StatusCode::FORBIDDEN,
-                ApiError::new("forbidden", "您的角色无权访问此内容。如需访问，请联系系统管理员。", "Your role may not access this. Ask an administrator if you need it."),
+                ApiError::new(
+                    "forbidden",
+                    "您的角色无权访问此内容。如需访问，请联系系统管理员。",
+                    "Your role may not access this. Ask an administrator if you need it.",
+                ),
             ),
-            NotFound => (StatusCode::NOT_FOUND, ApiError::new("not_found", "找不到该内容。请检查地址或刷新后重试。", "Not found. Check the address or refresh and try again.")),
+            NotFound => (
+                StatusCode::NOT_FOUND,
+                ApiError::new(
+                    "not_found",
+                    "找不到该内容。请检查地址或刷新后重试。",
+                    "Not found. Check the address or refresh and try again.",
+                ),
+            ),
             BadRequest(detail) => (
                 StatusCode::BAD_REQUEST,
-                ApiError::new("bad_request", format!("请求格式不正确：{detail}。请检查后重试。"), format!("The request is malformed: {detail}. Check it and try again.")),
+                ApiError::new(
+                    "bad_request",
+                    format!("请求格式不正确：{detail}。请检查后重试。"),
+                    format!("The request is malformed: {detail}. Check it and try again."),
+                ),
             ),
             TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                ApiError::new("too_large", "内容太大，无法上传。照片会在手机上自动压缩；请重新选择照片后再试。", "Too large to upload. Photos are shrunk on the phone; choose the photo again and retry."),
+                ApiError::new(
+                    "too_large",
+                    "内容太大，无法上传。照片会在手机上自动压缩；请重新选择照片后再试。",
+                    "Too large to upload. Photos are shrunk on the phone; choose the photo again and retry.",
+                ),
             ),
             UnsupportedMedia => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ApiError::new("unsupported_media", "只接受 JPEG 或 PNG 照片。请重新拍摄。", "Only JPEG or PNG photos are accepted. Take the photo again."),
+                ApiError::new(
+                    "unsupported_media",
+                    "只接受 JPEG 或 PNG 照片。请重新拍摄。",
+                    "Only JPEG or PNG photos are accepted. Take the photo again.",
+                ),
             ),
             RateLimited => (
                 StatusCode::TOO_MANY_REQUESTS,
-                ApiError::new("rate_limited", "登录失败次数过多，请 15 分钟后再试，或联系管理员重置密码。", "Too many failed logins. Wait 15 minutes or ask an administrator to reset your password."),
+                ApiError::new(
+                    "rate_limited",
+                    "登录失败次数过多，请 15 分钟后再试，或联系管理员重置密码。",
+                    "Too many failed logins. Wait 15 minutes or ask an administrator to reset your password.",
+                ),
             ),
             BadCredentials => (
                 StatusCode::UNAUTHORIZED,
-                ApiError::new("bad_credentials", "用户名或密码不正确。请重新输入。", "Wrong user name or password. Try again."),
+                ApiError::new(
+                    "bad_credentials",
+                    "用户名或密码不正确。请重新输入。",
+                    "Wrong user name or password. Try again.",
+                ),
             ),
             Conflict(detail) => (
                 StatusCode::CONFLICT,
-                ApiError::new("conflict", format!("与现有数据冲突：{detail}。"), format!("Conflicts with existing data: {detail}.")),
+                ApiError::new(
+                    "conflict",
+                    format!("与现有数据冲突：{detail}。"),
+                    format!("Conflicts with existing data: {detail}."),
+                ),
             ),
             Unexpected(e) => {
                 tracing::error!(error = ?e, "unexpected error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    ApiError::new("internal", "服务器内部错误，您的数据未丢失。请稍后重试；如持续出现，请联系管理员。", "Internal server error; your data is not lost. Retry later, and tell an administrator if it persists."),
+                    ApiError::new(
+                        "internal",
+                        "服务器内部错误，您的数据未丢失。请稍后重试；如持续出现，请联系管理员。",
+                        "Internal server error; your data is not lost. Retry later, and tell an administrator if it persists.",
+                    ),
                 )
             }
         }

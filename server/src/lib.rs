@@ -31,7 +31,8 @@ pub struct AppState {
 impl AppState {
     /// The center's date now (deadlines and overdue are counted in the center's days).
     pub fn today(&self) -> NaiveDate {
-        let offset = FixedOffset::east_opt(self.settings.utc_offset_hours * 3600).unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+        let offset = FixedOffset::east_opt(self.settings.utc_offset_hours * 3600)
+            .unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"));
         Utc::now().with_timezone(&offset).date_naive()
     }
 }
@@ -41,7 +42,10 @@ impl AppState {
 pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
-    let state = AppState { db, settings: Arc::new(settings) };
+    let state = AppState {
+        db,
+        settings: Arc::new(settings),
+    };
     demo::seed_reference_data(&state.db).await?;
     if state.settings.demo && store::count_users(&state.db).await? == 0 {
         demo::load(&state).await?;
@@ -78,9 +82,23 @@ pub async fn launch(settings: Settings, listener: TcpListener) -> anyhow::Result
         let _ = rx.await;
     }));
     tracing::info!(%addr, "SafeRounds listening");
-    Ok(Running { addr, state, shutdown: tx, join })
+    Ok(Running {
+        addr,
+        state,
+        shutdown: tx,
+        join,
+    })
 }
 
-async fn serve(listener: TcpListener, app: axum::Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

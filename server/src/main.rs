@@ -9,13 +9,18 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info")),
+        )
         .init();
     let cli = Cli::parse();
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let listener = tokio::net::TcpListener::bind(settings.bind).await.with_context(|| format!("binding {}", settings.bind))?;
+            let listener = tokio::net::TcpListener::bind(settings.bind)
+                .await
+                .with_context(|| format!("binding {}", settings.bind))?;
             let demo = settings.demo;
             let running = launch(settings, listener).await?;
             println!("SafeRounds 安巡: http://{}", running.addr);
@@ -26,21 +31,31 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("shutting down: finishing in-flight requests");
             running.stop().await?;
         }
-        Command::CreateAdmin { username, password, display_name } => {
+        Command::CreateAdmin {
+            username,
+            password,
+            display_name,
+        } => {
             let state = prepare(settings).await?;
-            auth::check_new_password(&password).map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
+            auth::check_new_password(&password)
+                .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
             let user = demo::admin_user(&username, &display_name);
-            store::put_user(&state.db, &user, &auth::hash_password(&password)?).await.map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
+            store::put_user(&state.db, &user, &auth::hash_password(&password)?)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
             println!("created administrator {username}");
         }
         Command::ResetPassword { username, password } => {
             let state = prepare(settings).await?;
-            auth::check_new_password(&password).map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
+            auth::check_new_password(&password)
+                .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
             let user = store::set_password(&state.db, &username, &auth::hash_password(&password)?)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?
                 .with_context(|| format!("no user {username}"))?;
-            auth::revoke_all(&state.db, user.id).await.map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
+            auth::revoke_all(&state.db, user.id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
             println!("password reset for {username}; their sessions were revoked");
         }
         Command::Backup { to } => {
@@ -62,7 +77,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use saferounds_shared::DomainError;
 use saferounds_shared::checklist::Template;
 use saferounds_shared::hazard::{Hazard, Status};
 use saferounds_shared::ids::{PhotoHash, RoomId, TemplateId};
@@ -12,12 +13,11 @@ use saferounds_shared::lists::{HazardFilter, SortKey};
 use saferounds_shared::org::{Actor, Building, Department, Room, Site, User};
 use saferounds_shared::sync::apply::Ctx;
 use saferounds_shared::sync::{
-    AuditEntry, Change, Entity, OpResult, Operation, Outcome, PullResponse, PushRequest, PushResponse, SeqCheck, World,
-    apply, check_seq, visible_to,
+    AuditEntry, Change, Entity, OpResult, Operation, Outcome, PullResponse, PushRequest,
+    PushResponse, SeqCheck, World, apply, check_seq, visible_to,
 };
-use saferounds_shared::DomainError;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -78,7 +78,9 @@ pub async fn put_room(db: &Db, r: &Room) -> AppResult<()> {
     .execute(&db.write)
     .await;
     match res {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::Conflict("二维码编号已被其他房间使用 / QR code used by another room".into())),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::Conflict(
+            "二维码编号已被其他房间使用 / QR code used by another room".into(),
+        )),
         other => other.map(|_| ()).map_err(Into::into),
     }
 }
@@ -116,31 +118,52 @@ pub async fn put_user(db: &Db, u: &User, password_hash: &str) -> AppResult<()> {
     .execute(&db.write)
     .await;
     match res {
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::Conflict("用户名已存在 / user name taken".into())),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(AppError::Conflict("用户名已存在 / user name taken".into()))
+        }
         other => other.map(|_| ()).map_err(Into::into),
     }
 }
 pub async fn set_password(db: &Db, username: &str, password_hash: &str) -> AppResult<Option<User>> {
     let user = user_by_name(db, username).await?;
     if let Some((u, _)) = &user {
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(password_hash).bind(u.id.to_string()).execute(&db.write).await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(u.id.to_string())
+            .execute(&db.write)
+            .await?;
     }
     Ok(user.map(|(u, _)| u))
 }
 pub async fn user_by_name(db: &Db, username: &str) -> AppResult<Option<(User, String)>> {
-    let row = sqlx::query("SELECT data, password_hash FROM users WHERE username = $1").bind(username).fetch_optional(&db.read).await?;
-    row.map(|r| Ok((parse(&r, 0)?, r.try_get::<String, _>(1)?))).transpose()
+    let row = sqlx::query("SELECT data, password_hash FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&db.read)
+        .await?;
+    row.map(|r| Ok((parse(&r, 0)?, r.try_get::<String, _>(1)?)))
+        .transpose()
 }
 pub async fn count_users(db: &Db) -> AppResult<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM users").fetch_one(&db.read).await?.try_get::<i64, _>(0)?)
+    Ok(sqlx::query("SELECT COUNT(*) FROM users")
+        .fetch_one(&db.read)
+        .await?
+        .try_get::<i64, _>(0)?)
 }
 
-async fn docs<T: DeserializeOwned>(db: &Db, sql: &'static str, bind: Option<String>) -> AppResult<Vec<T>> {
+async fn docs<T: DeserializeOwned>(
+    db: &Db,
+    sql: &'static str,
+    bind: Option<String>,
+) -> AppResult<Vec<T>> {
     let mut q = sqlx::query(sql);
     if let Some(b) = bind {
         q = q.bind(b);
     }
-    q.fetch_all(&db.read).await?.iter().map(|r| parse(r, 0)).collect()
+    q.fetch_all(&db.read)
+        .await?
+        .iter()
+        .map(|r| parse(r, 0))
+        .collect()
 }
 
 pub async fn sites(db: &Db) -> AppResult<Vec<Site>> {
@@ -156,16 +179,38 @@ pub async fn rooms_all(db: &Db) -> AppResult<Vec<Room>> {
     docs(db, "SELECT data FROM rooms ORDER BY site_id, data", None).await
 }
 pub async fn rooms_of_site(db: &Db, site: &str) -> AppResult<Vec<Room>> {
-    docs(db, "SELECT data FROM rooms WHERE site_id = $1 ORDER BY data", Some(site.to_owned())).await
+    docs(
+        db,
+        "SELECT data FROM rooms WHERE site_id = $1 ORDER BY data",
+        Some(site.to_owned()),
+    )
+    .await
 }
 pub async fn room(db: &Db, id: RoomId) -> AppResult<Option<Room>> {
-    Ok(docs(db, "SELECT data FROM rooms WHERE id = $1", Some(id.to_string())).await?.pop())
+    Ok(docs(
+        db,
+        "SELECT data FROM rooms WHERE id = $1",
+        Some(id.to_string()),
+    )
+    .await?
+    .pop())
 }
 pub async fn templates(db: &Db) -> AppResult<Vec<Template>> {
-    docs(db, "SELECT data FROM templates ORDER BY code, version", None).await
+    docs(
+        db,
+        "SELECT data FROM templates ORDER BY code, version",
+        None,
+    )
+    .await
 }
 pub async fn template(db: &Db, id: TemplateId) -> AppResult<Option<Template>> {
-    Ok(docs(db, "SELECT data FROM templates WHERE id = $1", Some(id.to_string())).await?.pop())
+    Ok(docs(
+        db,
+        "SELECT data FROM templates WHERE id = $1",
+        Some(id.to_string()),
+    )
+    .await?
+    .pop())
 }
 pub async fn campaigns(db: &Db) -> AppResult<Vec<saferounds_shared::campaign::Campaign>> {
     docs(db, "SELECT data FROM campaigns", None).await
@@ -177,9 +222,19 @@ pub async fn users(db: &Db) -> AppResult<Vec<User>> {
 // ---------------------------------------------------------------- photos
 
 pub async fn has_blob(db: &Db, sha: &str) -> AppResult<bool> {
-    Ok(sqlx::query("SELECT 1 FROM blobs WHERE sha256 = $1").bind(sha).fetch_optional(&db.read).await?.is_some())
+    Ok(sqlx::query("SELECT 1 FROM blobs WHERE sha256 = $1")
+        .bind(sha)
+        .fetch_optional(&db.read)
+        .await?
+        .is_some())
 }
-pub async fn put_blob(db: &Db, sha: &str, size: i64, content_type: &str, by: &str) -> AppResult<()> {
+pub async fn put_blob(
+    db: &Db,
+    sha: &str,
+    size: i64,
+    content_type: &str,
+    by: &str,
+) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO blobs (sha256, size, content_type, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (sha256) DO NOTHING",
@@ -196,14 +251,21 @@ pub async fn put_blob(db: &Db, sha: &str, size: i64, content_type: &str, by: &st
 /// May this user fetch this photo? Center-wide roles: yes; others when it belongs to something
 /// they can see, or they uploaded it.
 pub async fn blob_visible(db: &Db, sha: &str, actor: &Actor) -> AppResult<Option<String>> {
-    let Some(row) = sqlx::query("SELECT content_type, uploaded_by FROM blobs WHERE sha256 = $1").bind(sha).fetch_optional(&db.read).await? else {
+    let Some(row) = sqlx::query("SELECT content_type, uploaded_by FROM blobs WHERE sha256 = $1")
+        .bind(sha)
+        .fetch_optional(&db.read)
+        .await?
+    else {
         return Ok(None);
     };
     let ct: String = row.try_get(0)?;
     if actor.role.center_wide() || row.try_get::<String, _>(1)? == actor.user_id.to_string() {
         return Ok(Some(ct));
     }
-    let refs = sqlx::query("SELECT site_id, department_id FROM blob_refs WHERE sha256 = $1").bind(sha).fetch_all(&db.read).await?;
+    let refs = sqlx::query("SELECT site_id, department_id FROM blob_refs WHERE sha256 = $1")
+        .bind(sha)
+        .fetch_all(&db.read)
+        .await?;
     for r in refs {
         let site: Option<String> = r.try_get(0)?;
         let dept: Option<String> = r.try_get(1)?;
@@ -238,22 +300,39 @@ impl World for Preloaded {
 
 enum Step {
     Done(OpResult),
-    Stop { result: Option<OpResult>, resend_from: u64 },
+    Stop {
+        result: Option<OpResult>,
+        resend_from: u64,
+    },
 }
 
 fn rejected(op: &Operation, e: DomainError) -> OpResult {
-    OpResult { op_id: op.op_id, device_seq: op.device_seq, outcome: Outcome::Rejected { error: e.to_api() }, entity: None }
+    OpResult {
+        op_id: op.op_id,
+        device_seq: op.device_seq,
+        outcome: Outcome::Rejected { error: e.to_api() },
+        entity: None,
+    }
 }
 
 /// Applies a batch, each operation in its own transaction.
-pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, now: DateTime<Utc>, today: NaiveDate) -> AppResult<PushResponse> {
+pub async fn push(
+    db: &Db,
+    actor: &Actor,
+    req: &PushRequest,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> AppResult<PushResponse> {
     // Bind the device to its user on first use; a device id is never shared between users.
     sqlx::query("INSERT INTO devices (device_id, user_id, last_seq) VALUES ($1, $2, 0) ON CONFLICT (device_id) DO NOTHING")
         .bind(req.device_id.to_string())
         .bind(actor.user_id.to_string())
         .execute(&db.write)
         .await?;
-    let owner = sqlx::query("SELECT user_id FROM devices WHERE device_id = $1").bind(req.device_id.to_string()).fetch_one(&db.read).await?;
+    let owner = sqlx::query("SELECT user_id FROM devices WHERE device_id = $1")
+        .bind(req.device_id.to_string())
+        .fetch_one(&db.read)
+        .await?;
     if owner.try_get::<String, _>(0)? != actor.user_id.to_string() {
         return Err(AppError::Forbidden);
     }
@@ -270,7 +349,10 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, now: DateTime<Utc>,
         };
         match step {
             Step::Done(r) => results.push(r),
-            Step::Stop { result, resend_from: from } => {
+            Step::Stop {
+                result,
+                resend_from: from,
+            } => {
                 results.extend(result);
                 resend_from = Some(from);
                 break;
@@ -278,50 +360,104 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest, now: DateTime<Utc>,
         }
     }
     let last_seq = last_seq(db, &req.device_id.to_string()).await?;
-    Ok(PushResponse { results, resend_from, last_seq })
+    Ok(PushResponse {
+        results,
+        resend_from,
+        last_seq,
+    })
 }
 
 fn is_unique_violation(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<sqlx::Error>().and_then(|e| e.as_database_error()).is_some_and(|d| d.is_unique_violation())
+    e.downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+        .is_some_and(|d| d.is_unique_violation())
 }
 
 async fn last_seq(db: &Db, device: &str) -> AppResult<u64> {
-    let row = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1").bind(device).fetch_optional(&db.write).await?;
-    Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0) as u64)
+    let row = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1")
+        .bind(device)
+        .fetch_optional(&db.write)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64, _>(0))
+        .transpose()?
+        .unwrap_or(0) as u64)
 }
 
 async fn entity_in(tx: &mut Transaction<'_, Any>, id: &str) -> AppResult<Option<Entity>> {
-    let row = sqlx::query("SELECT data FROM entities WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
+    let row = sqlx::query("SELECT data FROM entities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
     row.map(|r| parse(&r, 0)).transpose()
 }
 
-async fn push_one(db: &Db, actor: &Actor, req: &PushRequest, op: &Operation, now: DateTime<Utc>, today: NaiveDate) -> AppResult<Step> {
+async fn push_one(
+    db: &Db,
+    actor: &Actor,
+    req: &PushRequest,
+    op: &Operation,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> AppResult<Step> {
     let mut tx = db.write.begin().await?;
     let entity_id = op.entity_id.to_string();
     let visible = |e: Option<Entity>| e.filter(|e| visible_to(e, actor));
-    if let Some(row) = sqlx::query("SELECT device_seq, outcome FROM ops WHERE op_id = $1").bind(op.op_id.to_string()).fetch_optional(&mut *tx).await? {
+    if let Some(row) = sqlx::query("SELECT device_seq, outcome FROM ops WHERE op_id = $1")
+        .bind(op.op_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+    {
         let outcome: Outcome = parse(&row, 1)?;
         let entity = visible(entity_in(&mut tx, &entity_id).await?);
         tx.commit().await?;
-        return Ok(Step::Done(OpResult { op_id: op.op_id, device_seq: row.try_get::<i64, _>(0)? as u64, outcome, entity }));
+        return Ok(Step::Done(OpResult {
+            op_id: op.op_id,
+            device_seq: row.try_get::<i64, _>(0)? as u64,
+            outcome,
+            entity,
+        }));
     }
     if op.device_id != req.device_id {
-        return Ok(Step::Done(rejected(op, DomainError::Invalid { detail: "设备编号不一致 / device id mismatch".into() })));
+        return Ok(Step::Done(rejected(
+            op,
+            DomainError::Invalid {
+                detail: "设备编号不一致 / device id mismatch".into(),
+            },
+        )));
     }
-    let last = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1").bind(req.device_id.to_string()).fetch_one(&mut *tx).await?;
+    let last = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1")
+        .bind(req.device_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
     let last = last.try_get::<i64, _>(0)? as u64;
     match check_seq(last, op.device_seq) {
         SeqCheck::Repeat => {
-            return Ok(Step::Done(rejected(op, DomainError::Invalid { detail: "序号已被其他操作使用 / sequence number reused".into() })));
+            return Ok(Step::Done(rejected(
+                op,
+                DomainError::Invalid {
+                    detail: "序号已被其他操作使用 / sequence number reused".into(),
+                },
+            )));
         }
-        SeqCheck::Gap { resend_from } => return Ok(Step::Stop { result: None, resend_from }),
+        SeqCheck::Gap { resend_from } => {
+            return Ok(Step::Stop {
+                result: None,
+                resend_from,
+            });
+        }
         SeqCheck::Next => {}
     }
     let current = entity_in(&mut tx, &entity_id).await?;
     let (room_id, template_id) = op.needs();
     let mut photos = HashSet::new();
     for p in op.photo_refs() {
-        if sqlx::query("SELECT 1 FROM blobs WHERE sha256 = $1").bind(p.as_str()).fetch_optional(&mut *tx).await?.is_some() {
+        if sqlx::query("SELECT 1 FROM blobs WHERE sha256 = $1")
+            .bind(p.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some()
+        {
             photos.insert(p);
         }
     }
@@ -336,18 +472,40 @@ async fn push_one(db: &Db, actor: &Actor, req: &PushRequest, op: &Operation, now
         },
         photos,
     };
-    let effect = apply(current.as_ref(), op, &Ctx { actor, now, today, world: &world });
+    let effect = apply(
+        current.as_ref(),
+        op,
+        &Ctx {
+            actor,
+            now,
+            today,
+            world: &world,
+        },
+    );
     if let Outcome::Pending { .. } = effect.outcome {
         tx.rollback().await?;
-        let r = OpResult { op_id: op.op_id, device_seq: op.device_seq, outcome: effect.outcome, entity: None };
-        return Ok(Step::Stop { result: Some(r), resend_from: op.device_seq });
+        let r = OpResult {
+            op_id: op.op_id,
+            device_seq: op.device_seq,
+            outcome: effect.outcome,
+            entity: None,
+        };
+        return Ok(Step::Stop {
+            result: Some(r),
+            resend_from: op.device_seq,
+        });
     }
     let mut change_seq = 0i64;
     let mut final_state = current;
     if let Some(state) = effect.new_state {
         // Taken inside the writing transaction: the counter row stays locked until commit, so
         // change_seq order is commit order and a reader never skips a row.
-        change_seq = sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value").fetch_one(&mut *tx).await?.try_get(0)?;
+        change_seq = sqlx::query(
+            "UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value",
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
         write_entity(&mut tx, &state, change_seq).await?;
         for p in op.photo_refs() {
             let (site, dept) = state.scope();
@@ -362,13 +520,15 @@ async fn push_one(db: &Db, actor: &Actor, req: &PushRequest, op: &Operation, now
         final_state = Some(state);
     }
     if let Some(a) = &effect.audit {
-        sqlx::query("INSERT INTO audit (op_id, entity_id, change_seq, data) VALUES ($1, $2, $3, $4)")
-            .bind(op.op_id.to_string())
-            .bind(&entity_id)
-            .bind(change_seq)
-            .bind(json(a)?)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO audit (op_id, entity_id, change_seq, data) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(op.op_id.to_string())
+        .bind(&entity_id)
+        .bind(change_seq)
+        .bind(json(a)?)
+        .execute(&mut *tx)
+        .await?;
     }
     sqlx::query("INSERT INTO ops (op_id, device_id, device_seq, user_id, entity_id, kind, outcome, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(op.op_id.to_string())
@@ -382,12 +542,25 @@ async fn push_one(db: &Db, actor: &Actor, req: &PushRequest, op: &Operation, now
         .execute(&mut *tx)
         .await
         .map_err(|e| AppError::Unexpected(e.into()))?;
-    sqlx::query("UPDATE devices SET last_seq = $1 WHERE device_id = $2").bind(op.device_seq as i64).bind(req.device_id.to_string()).execute(&mut *tx).await?;
+    sqlx::query("UPDATE devices SET last_seq = $1 WHERE device_id = $2")
+        .bind(op.device_seq as i64)
+        .bind(req.device_id.to_string())
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(Step::Done(OpResult { op_id: op.op_id, device_seq: op.device_seq, outcome: effect.outcome, entity: visible(final_state) }))
+    Ok(Step::Done(OpResult {
+        op_id: op.op_id,
+        device_seq: op.device_seq,
+        outcome: effect.outcome,
+        entity: visible(final_state),
+    }))
 }
 
-async fn write_entity(tx: &mut Transaction<'_, Any>, state: &Entity, change_seq: i64) -> AppResult<()> {
+async fn write_entity(
+    tx: &mut Transaction<'_, Any>,
+    state: &Entity,
+    change_seq: i64,
+) -> AppResult<()> {
     let (site, dept) = state.scope();
     sqlx::query(
         "INSERT INTO entities (id, kind, site_id, department_id, version, change_seq, data) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -410,7 +583,13 @@ async fn write_entity(tx: &mut Transaction<'_, Any>, state: &Entity, change_seq:
 }
 
 async fn write_hazard_row(tx: &mut Transaction<'_, Any>, h: &Hazard) -> AppResult<()> {
-    let search = format!("{} {} {} {}", h.description, h.measures.as_deref().unwrap_or(""), h.item_code.as_deref().unwrap_or(""), h.basis);
+    let search = format!(
+        "{} {} {} {}",
+        h.description,
+        h.measures.as_deref().unwrap_or(""),
+        h.item_code.as_deref().unwrap_or(""),
+        h.basis
+    );
     sqlx::query(
         "INSERT INTO hazards (id, site_id, department_id, room_id, status, grade, category, found_on, deadline, closed_on, fixed_on_spot, funds, has_conflict, search) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
@@ -440,7 +619,10 @@ async fn write_hazard_row(tx: &mut Transaction<'_, Any>, h: &Hazard) -> AppResul
 
 /// The serde name of a unit enum variant (how it is stored and filtered).
 pub fn enum_str<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 pub async fn pull(db: &Db, actor: &Actor, cursor: u64, limit: u32) -> AppResult<PullResponse> {
@@ -468,10 +650,17 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: u64, limit: u32) -> AppResult<
         let entity: Entity = parse(r, 1)?;
         next = seq;
         if visible_to(&entity, actor) {
-            changes.push(Change { change_seq: seq, entity });
+            changes.push(Change {
+                change_seq: seq,
+                entity,
+            });
         }
     }
-    Ok(PullResponse { changes, cursor: next, more })
+    Ok(PullResponse {
+        changes,
+        cursor: next,
+        more,
+    })
 }
 
 // ---------------------------------------------------------------- ledger
@@ -482,7 +671,14 @@ pub struct LedgerPage {
 }
 
 /// The ledger: the hazard list filtered as [`HazardFilter::matches`] defines, sorted, paged.
-pub async fn ledger(db: &Db, actor: &Actor, f: &HazardFilter, today: NaiveDate, offset: i64, limit: i64) -> AppResult<LedgerPage> {
+pub async fn ledger(
+    db: &Db,
+    actor: &Actor,
+    f: &HazardFilter,
+    today: NaiveDate,
+    offset: i64,
+    limit: i64,
+) -> AppResult<LedgerPage> {
     let mut wh: Vec<String> = Vec::new();
     let mut binds: Vec<String> = Vec::new();
     let bind = |binds: &mut Vec<String>, v: String| {
@@ -495,7 +691,10 @@ pub async fn ledger(db: &Db, actor: &Actor, f: &HazardFilter, today: NaiveDate, 
         wh.push(format!("(h.site_id = {a} OR h.department_id = {b})"));
     }
     if let Some(s) = f.status {
-        wh.push(format!("h.status = {}", bind(&mut binds, s.as_str().into())));
+        wh.push(format!(
+            "h.status = {}",
+            bind(&mut binds, s.as_str().into())
+        ));
     }
     if let Some(g) = f.grade {
         wh.push(format!("h.grade = {}", bind(&mut binds, enum_str(&g))));
@@ -504,7 +703,10 @@ pub async fn ledger(db: &Db, actor: &Actor, f: &HazardFilter, today: NaiveDate, 
         wh.push(format!("h.category = {}", bind(&mut binds, enum_str(&c))));
     }
     if let Some(d) = f.department_id {
-        wh.push(format!("h.department_id = {}", bind(&mut binds, d.to_string())));
+        wh.push(format!(
+            "h.department_id = {}",
+            bind(&mut binds, d.to_string())
+        ));
     }
     if let Some(s) = f.site_id {
         wh.push(format!("h.site_id = {}", bind(&mut binds, s.to_string())));
@@ -516,16 +718,32 @@ pub async fn ledger(db: &Db, actor: &Actor, f: &HazardFilter, today: NaiveDate, 
         wh.push(format!("h.found_on <= {}", bind(&mut binds, d.to_string())));
     }
     if let Some(o) = f.overdue {
-        let chased: Vec<String> = Status::CHASED.iter().map(|s| bind(&mut binds, s.as_str().into())).collect();
+        let chased: Vec<String> = Status::CHASED
+            .iter()
+            .map(|s| bind(&mut binds, s.as_str().into()))
+            .collect();
         let t = bind(&mut binds, today.to_string());
-        let cond = format!("(h.status IN ({}) AND h.deadline IS NOT NULL AND h.deadline < {t})", chased.join(", "));
+        let cond = format!(
+            "(h.status IN ({}) AND h.deadline IS NOT NULL AND h.deadline < {t})",
+            chased.join(", ")
+        );
         wh.push(if o { cond } else { format!("NOT {cond}") });
     }
     if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let escaped = t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        wh.push(format!("h.search LIKE {} ESCAPE '\\'", bind(&mut binds, format!("%{escaped}%"))));
+        let escaped = t
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        wh.push(format!(
+            "h.search LIKE {} ESCAPE '\\'",
+            bind(&mut binds, format!("%{escaped}%"))
+        ));
     }
-    let where_sql = if wh.is_empty() { String::new() } else { format!("WHERE {}", wh.join(" AND ")) };
+    let where_sql = if wh.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", wh.join(" AND "))
+    };
     let order = match f.sort {
         SortKey::FoundDesc => "h.found_on DESC, h.id DESC",
         SortKey::FoundAsc => "h.found_on ASC, h.id ASC",
@@ -549,26 +767,55 @@ pub async fn ledger(db: &Db, actor: &Actor, f: &HazardFilter, today: NaiveDate, 
         q = q.bind(b);
     }
     q = q.bind(limit.clamp(1, 500)).bind(offset.max(0));
-    let rows = q.fetch_all(&db.read).await?.iter().map(|r| parse::<Entity>(r, 0)).collect::<AppResult<Vec<_>>>()?;
-    let rows = rows.into_iter().filter_map(|e| if let Entity::Hazard(h) = e { Some(h) } else { None }).collect();
+    let rows = q
+        .fetch_all(&db.read)
+        .await?
+        .iter()
+        .map(|r| parse::<Entity>(r, 0))
+        .collect::<AppResult<Vec<_>>>()?;
+    let rows = rows
+        .into_iter()
+        .filter_map(|e| {
+            if let Entity::Hazard(h) = e {
+                Some(h)
+            } else {
+                None
+            }
+        })
+        .collect();
     Ok(LedgerPage { total, rows })
 }
 
 pub async fn entity(db: &Db, id: &str) -> AppResult<Option<Entity>> {
-    let row = sqlx::query("SELECT data FROM entities WHERE id = $1").bind(id).fetch_optional(&db.read).await?;
+    let row = sqlx::query("SELECT data FROM entities WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
     row.map(|r| parse(&r, 0)).transpose()
 }
 
 pub async fn audit_of(db: &Db, id: &str) -> AppResult<Vec<AuditEntry>> {
-    docs(db, "SELECT data FROM audit WHERE entity_id = $1 ORDER BY change_seq", Some(id.to_owned())).await
+    docs(
+        db,
+        "SELECT data FROM audit WHERE entity_id = $1 ORDER BY change_seq",
+        Some(id.to_owned()),
+    )
+    .await
 }
 
 /// Every hazard the actor may see (for statistics and exports).
 pub async fn hazards_visible(db: &Db, actor: &Actor) -> AppResult<Vec<Hazard>> {
-    let rows: Vec<Entity> = docs(db, "SELECT data FROM entities WHERE kind = 'hazard'", None).await?;
+    let rows: Vec<Entity> =
+        docs(db, "SELECT data FROM entities WHERE kind = 'hazard'", None).await?;
     Ok(rows
         .into_iter()
         .filter(|e| visible_to(e, actor))
-        .filter_map(|e| if let Entity::Hazard(h) = e { Some(h) } else { None })
+        .filter_map(|e| {
+            if let Entity::Hazard(h) = e {
+                Some(h)
+            } else {
+                None
+            }
+        })
         .collect())
 }

@@ -36,7 +36,13 @@ pub struct Person {
 
 impl From<&User> for Person {
     fn from(u: &User) -> Self {
-        Person { id: u.id, display_name: u.display_name.clone(), role: u.role, department_id: u.department_id, site_id: u.site_id }
+        Person {
+            id: u.id,
+            display_name: u.display_name.clone(),
+            role: u.role,
+            department_id: u.department_id,
+            site_id: u.site_id,
+        }
     }
 }
 

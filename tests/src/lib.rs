@@ -1,1 +1,236 @@
+//! End-to-end harness: the real server (in-process, on a random port, fresh SQLite database,
+//! demo data) serving the optimised app from `dist/`, and real headless Chromium driven through
+//! chromedriver. Everything is stopped explicitly at the end of a test.
+#![forbid(unsafe_code)]
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use saferounds_server::{Running, Settings, launch};
+
+/// The built app: `SAFEROUNDS_DIST`, or `dist/` at the workspace root.
+pub fn dist() -> PathBuf {
+    std::env::var_os("SAFEROUNDS_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist"))
+}
+
+/// A real test photo: the app's icon, a PNG the browser can decode and downscale.
+pub fn test_image() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../public/icons/icon-512.png")
+        .canonicalize()
+        .expect("icon exists")
+}
+
+pub struct Server {
+    pub running: Option<Running>,
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start() -> Result<Server> {
+        let dir = tempfile::tempdir()?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let running = launch(Self::settings(&dir), listener).await?;
+        Ok(Server {
+            running: Some(running),
+            addr,
+            dir,
+        })
+    }
+
+    fn settings(dir: &tempfile::TempDir) -> Settings {
+        let dist = dist();
+        assert!(
+            dist.join("index.html").exists(),
+            "no built app at {}: run `cargo xtask build`",
+            dist.display()
+        );
+        let mut s = Settings::for_test(
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("e2e.sqlite").display()
+            ),
+            dir.path(),
+            dist,
+        );
+        s.demo = true;
+        s
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Really stops the server: the port closes, nothing answers.
+    pub async fn stop(&mut self) -> Result<()> {
+        if let Some(r) = self.running.take() {
+            r.stop().await?;
+        }
+        Ok(())
+    }
+
+    /// Starts it again on the same address and database.
+    pub async fn restart(&mut self) -> Result<()> {
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        self.running = Some(launch(Self::settings(&self.dir), listener).await?);
+        Ok(())
+    }
+
+    /// Logs in through the API and returns the bearer token.
+    pub async fn token(&self, user: &str) -> Result<String> {
+        let r: serde_json::Value = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": user, "password": "demo1234"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok(r["token"].as_str().context("token")?.to_owned())
+    }
+
+    pub async fn get_json(&self, token: &str, path: &str) -> Result<serde_json::Value> {
+        let r = reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "GET {path}: {}", r.status());
+        Ok(r.json().await?)
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Headless Chromium with a fresh profile.
+    pub async fn start() -> Result<Browser> {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(extra_args: &[&str]) -> Result<Browser> {
+        let port = free_port()?;
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting chromedriver (apt-get install chromium-driver)")?;
+        let profile = tempfile::tempdir()?;
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=412,900",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra_args.iter().map(|s| s.to_string()));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => bail!("chromedriver did not start: {e}"),
+            }
+        };
+        Ok(Browser {
+            client,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+
+    /// Waits for an element (the app renders asynchronously).
+    pub async fn find(&self, css: &str) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("waiting for {css}"))
+    }
+
+    pub async fn text(&self, css: &str) -> Result<String> {
+        Ok(self.find(css).await?.text().await?)
+    }
+
+    /// Polls a JavaScript expression until it is truthy.
+    pub async fn until(&self, js: &str, secs: u64) -> Result<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let v = self
+                .client
+                .execute(&format!("return ({js});"), vec![])
+                .await?;
+            if !(v.is_null()
+                || v == serde_json::json!(false)
+                || v == serde_json::json!(0)
+                || v == serde_json::json!(""))
+            {
+                return Ok(v);
+            }
+            if Instant::now() > deadline {
+                bail!("timed out waiting for {js}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    pub async fn login(&self, base: &str, user: &str) -> Result<()> {
+        self.client.goto(base).await?;
+        self.find("#username").await?.send_keys(user).await?;
+        self.find("#password").await?.send_keys("demo1234").await?;
+        self.find("#login").await?.click().await?;
+        Ok(())
+    }
+
+    /// Text of the whole page body.
+    pub async fn body(&self) -> Result<String> {
+        Ok(self.client.find(Locator::Css("body")).await?.text().await?)
+    }
+}

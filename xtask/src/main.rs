@@ -1,1 +1,474 @@
-fn main() {}
+//! `cargo xtask` — build chores, in Rust, no shell glue.
+//!
+//! - `cargo xtask build`  builds the app to WASM, runs wasm-bindgen in-process, shrinks it with a
+//!   wasm-opt known to work (npm `binaryen@132.0.0`), hashes the assets and writes `dist/`.
+//! - `cargo xtask run`    builds, then serves the product on http://127.0.0.1:8080 with demo data.
+//! - `cargo xtask test`   every check and test that CI runs; ends with `N passed, N failed`.
+#![forbid(unsafe_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const BINARYEN: &str = "binaryen@132.0.0";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = root();
+    match args.first().map(String::as_str) {
+        Some("build") => build_app(&root).map(|_| ()),
+        Some("run") => run(&root, &args[1..]),
+        Some("test") => test(&root),
+        Some("dist-size") => dist_size(&root.join("dist")),
+        _ => {
+            eprintln!("usage: cargo xtask <build|run|test|dist-size>");
+            eprintln!("  build      build the app into dist/");
+            eprintln!(
+                "  run        build, then serve on http://127.0.0.1:8080 with demo data (extra args go to the server)"
+            );
+            eprintln!(
+                "  test       fmt, clippy, unit, API (SQLite + PostgreSQL when reachable) and browser tests"
+            );
+            eprintln!("  dist-size  print the app shell's size, raw and gzipped");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run_status(cmd: &mut Command) -> Result<bool> {
+    eprintln!("$ {}", describe(cmd));
+    Ok(cmd
+        .status()
+        .with_context(|| format!("running {}", describe(cmd)))?
+        .success())
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match out {
+        Ok(o)
+            if String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET) =>
+        {
+            Ok(())
+        }
+        Ok(_) => {
+            if !run_status(Command::new("rustup").args(["target", "add", WASM_TARGET]))? {
+                bail!("could not add the {WASM_TARGET} target");
+            }
+            Ok(())
+        }
+        Err(_) => Ok(()), // no rustup: trust the toolchain to have it
+    }
+}
+
+/// The wasm-opt from npm's binaryen 132 (Debian's binaryen 108 corrupts wasm-bindgen output).
+fn wasm_opt(root: &Path) -> Option<PathBuf> {
+    let tools = root.join(".tools");
+    let bin = tools.join("node_modules/.bin/wasm-opt");
+    if bin.exists() {
+        return Some(bin);
+    }
+    let ok = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+        .arg(&tools)
+        .arg(BINARYEN)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if ok && bin.exists() {
+        Some(bin)
+    } else {
+        eprintln!("warning: npm {BINARYEN} unavailable; the WASM is not shrunk by wasm-opt");
+        None
+    }
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))[..16].to_owned()
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let target = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &target)?;
+        } else {
+            std::fs::copy(e.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds `dist/`: the optimised, content-hashed app and the static PWA files.
+fn build_app(root: &Path) -> Result<PathBuf> {
+    ensure_wasm_target()?;
+    let ok = run_status(cargo().current_dir(root).args([
+        "build",
+        "-p",
+        "saferounds-app",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        "wasm-release",
+    ]))?;
+    if !ok {
+        bail!("building the app for {WASM_TARGET} failed");
+    }
+    let wasm = root
+        .join("target")
+        .join(WASM_TARGET)
+        .join("wasm-release")
+        .join("saferounds_app.wasm");
+    let staging = root.join("target").join("xtask-bindgen");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .out_name("app")
+        .web(true)?
+        .typescript(false)
+        .omit_default_module_path(false)
+        .generate(&staging)
+        .context("wasm-bindgen")?;
+    let bg = staging.join("app_bg.wasm");
+    if let Some(opt) = wasm_opt(root) {
+        let out = staging.join("app_opt.wasm");
+        let ok = run_status(
+            Command::new(opt)
+                .arg(&bg)
+                .args([
+                    "-Oz",
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-sign-ext",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                    "--enable-mutable-globals",
+                    "-o",
+                ])
+                .arg(&out),
+        )?;
+        if !ok {
+            bail!("wasm-opt failed");
+        }
+        std::fs::rename(&out, &bg)?;
+    }
+    let wasm_bytes = std::fs::read(&bg)?;
+    let wasm_name = format!("app_bg-{}.wasm", short_hash(&wasm_bytes));
+    let js = std::fs::read_to_string(staging.join("app.js"))?.replace("app_bg.wasm", &wasm_name);
+    let js_name = format!("app-{}.js", short_hash(js.as_bytes()));
+
+    let dist = root.join("dist");
+    let _ = std::fs::remove_dir_all(&dist);
+    copy_dir(&root.join("public"), &dist)?;
+    std::fs::create_dir_all(dist.join("pkg"))?;
+    std::fs::write(dist.join("pkg").join(&wasm_name), &wasm_bytes)?;
+    std::fs::write(dist.join("pkg").join(&js_name), &js)?;
+    let boot = format!(
+        "// Generated by cargo xtask build: starts the app and watches for a new version.\n\
+         import init from \"/pkg/{js_name}\";\n\
+         if (\"serviceWorker\" in navigator) {{\n\
+         \x20 const notify = (w) => {{ window.__srWaiting = w; window.dispatchEvent(new Event(\"sr-update\")); }};\n\
+         \x20 navigator.serviceWorker.register(\"/sw.js\").then((reg) => {{\n\
+         \x20   if (reg.waiting && navigator.serviceWorker.controller) notify(reg.waiting);\n\
+         \x20   reg.addEventListener(\"updatefound\", () => {{\n\
+         \x20     const w = reg.installing;\n\
+         \x20     if (w) w.addEventListener(\"statechange\", () => {{ if (w.state === \"installed\" && navigator.serviceWorker.controller) notify(w); }});\n\
+         \x20   }});\n\
+         \x20 }}).catch((e) => console.warn(\"service worker\", e));\n\
+         \x20 navigator.serviceWorker.addEventListener(\"controllerchange\", () => {{ if (window.__srReloading) location.reload(); }});\n\
+         \x20 window.__srApplyUpdate = () => {{ window.__srReloading = true; if (window.__srWaiting) window.__srWaiting.postMessage(\"SKIP_WAITING\"); else location.reload(); }};\n\
+         }}\n\
+         init({{ module_or_path: \"/pkg/{wasm_name}\" }}).then(() => document.getElementById(\"loading\")?.remove());\n"
+    );
+    std::fs::write(dist.join("boot.js"), &boot)?;
+
+    let precache: Vec<String> = [
+        "/index.html",
+        "/boot.js",
+        "/app.css",
+        "/manifest.webmanifest",
+        "/icons/icon-192.png",
+        "/icons/icon-512.png",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain([format!("/pkg/{js_name}"), format!("/pkg/{wasm_name}")])
+    .collect();
+    let mut all = Sha256::new();
+    for p in &precache {
+        all.update(p.as_bytes());
+        all.update(std::fs::read(dist.join(p.trim_start_matches('/')))?);
+    }
+    let version = hex::encode(all.finalize())[..16].to_owned();
+    let sw = std::fs::read_to_string(root.join("public/sw.js"))?
+        .replace("\"__VERSION__\"", &format!("\"{version}\""))
+        .replace("__PRECACHE__", &serde_json::to_string(&precache)?);
+    std::fs::write(dist.join("sw.js"), sw)?;
+    dist_size(&dist)?;
+    Ok(dist)
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes)?;
+    Ok(e.finish()?.len())
+}
+
+/// The app shell a first visit downloads: everything in the precache list.
+fn dist_size(dist: &Path) -> Result<()> {
+    let mut raw = 0;
+    let mut gz = 0;
+    let mut files = vec![];
+    for p in [
+        "index.html",
+        "boot.js",
+        "app.css",
+        "manifest.webmanifest",
+        "sw.js",
+        "icons/icon-192.png",
+        "icons/icon-512.png",
+    ] {
+        files.push(dist.join(p));
+    }
+    for e in std::fs::read_dir(dist.join("pkg"))? {
+        files.push(e?.path());
+    }
+    for f in files {
+        let b = std::fs::read(&f).with_context(|| format!("reading {}", f.display()))?;
+        let g = gzip_len(&b)?;
+        eprintln!(
+            "  {:<40} {:>9} B  {:>8} B gzipped",
+            f.strip_prefix(dist).unwrap_or(&f).display(),
+            b.len(),
+            g
+        );
+        raw += b.len();
+        gz += g;
+    }
+    eprintln!("  app shell total: {raw} B raw, {gz} B gzipped");
+    Ok(())
+}
+
+fn run(root: &Path, extra: &[String]) -> Result<()> {
+    let dist = build_app(root)?;
+    let mut cmd = cargo();
+    cmd.current_dir(root)
+        .args([
+            "run",
+            "-q",
+            "--release",
+            "-p",
+            "saferounds-server",
+            "--",
+            "--demo",
+            "--dist",
+        ])
+        .arg(&dist)
+        .args(extra);
+    if !run_status(&mut cmd)? {
+        bail!("the server stopped with an error");
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn step(&mut self, name: &str, ok: bool) {
+        if ok {
+            self.passed += 1;
+        } else {
+            self.failed += 1;
+            self.failures.push(name.to_owned());
+        }
+    }
+    /// Runs `cargo test …`, streaming its output, and adds up its `test result:` lines.
+    fn cargo_test(&mut self, name: &str, cmd: &mut Command) -> Result<()> {
+        eprintln!("$ {}", describe(cmd));
+        let mut child = cmd.stdout(Stdio::piped()).spawn()?;
+        let stdout = child.stdout.take().context("test output")?;
+        let mut seen = false;
+        let failed_before = self.failed;
+        let reader = std::io::BufReader::new(stdout);
+        for line in std::io::BufRead::lines(reader) {
+            let line = line?;
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                seen = true;
+                let num = |word: &str| {
+                    rest.split(';')
+                        .find_map(|p| {
+                            p.trim()
+                                .strip_suffix(word)
+                                .and_then(|n| n.trim().parse::<u64>().ok())
+                        })
+                        .unwrap_or(0)
+                };
+                self.passed += num(" passed");
+                self.failed += num(" failed");
+            }
+        }
+        let ok = child.wait()?.success();
+        if !seen || (!ok && self.failed == failed_before) {
+            // It did not compile, or crashed without a failing test to show for it.
+            self.failed += 1;
+        }
+        if !ok || !seen {
+            self.failures.push(name.to_owned());
+        }
+        Ok(())
+    }
+}
+
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let hostport = url.split('@').nth(1)?.split('/').next()?.to_owned();
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(&hostport)
+        .ok()?
+        .next()?;
+    std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2))
+        .ok()
+        .map(|_| url)
+}
+
+fn ensure_chromium() -> Result<()> {
+    if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    eprintln!("installing Debian's chromium and chromium-driver for the browser tests");
+    let _ = run_status(Command::new("apt-get").arg("update").arg("-qq"));
+    if !run_status(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )? {
+        bail!(
+            "could not install chromium; install it (apt-get install chromium chromium-driver) and retry"
+        );
+    }
+    Ok(())
+}
+
+fn test(root: &Path) -> Result<()> {
+    let mut t = Tally::default();
+    t.step(
+        "cargo fmt --check",
+        run_status(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?,
+    );
+    t.step(
+        "clippy (native)",
+        run_status(cargo().current_dir(root).args([
+            "clippy",
+            "--workspace",
+            "--exclude",
+            "saferounds-app",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?,
+    );
+    ensure_wasm_target()?;
+    t.step(
+        "clippy (app, wasm32)",
+        run_status(cargo().current_dir(root).args([
+            "clippy",
+            "-p",
+            "saferounds-app",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]))?,
+    );
+    t.step(
+        "shared builds for wasm32",
+        run_status(cargo().current_dir(root).args([
+            "build",
+            "-p",
+            "saferounds-shared",
+            "--target",
+            WASM_TARGET,
+        ]))?,
+    );
+
+    let mut unit = cargo();
+    unit.current_dir(root).args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "saferounds-app",
+        "--exclude",
+        "saferounds-e2e",
+    ]);
+    match postgres_url() {
+        Some(url) => {
+            eprintln!("PostgreSQL reachable: the API stories run on SQLite and PostgreSQL");
+            unit.env("TEST_DATABASE_URL", url);
+        }
+        None => eprintln!("PostgreSQL not reachable: the API stories run on SQLite only"),
+    }
+    t.cargo_test("unit and API tests", &mut unit)?;
+
+    match build_app(root) {
+        Ok(dist) => {
+            ensure_chromium()?;
+            let mut e2e = cargo();
+            e2e.current_dir(root)
+                .args(["test", "-p", "saferounds-e2e", "--", "--test-threads=1"])
+                .env("SAFEROUNDS_DIST", &dist);
+            t.cargo_test("browser tests", &mut e2e)?;
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            t.step("build the app", false);
+        }
+    }
+    if !t.failures.is_empty() {
+        eprintln!("failed: {}", t.failures.join(", "));
+    }
+    println!("{} passed, {} failed", t.passed, t.failed);
+    if t.failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}

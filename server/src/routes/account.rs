@@ -1,7 +1,7 @@
 //! Login, logout, the current user.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use saferounds_shared::api::{LoginRequest, LoginResponse};
 use saferounds_shared::org::User;
 
@@ -11,7 +11,10 @@ use crate::error::{AppError, AppResult};
 use crate::{AppState, store};
 
 #[tracing::instrument(skip_all, fields(username = %req.username))]
-pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> AppResult<Json<LoginResponse>> {
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> AppResult<Json<LoginResponse>> {
     let username = req.username.trim();
     if username.is_empty() || username.len() > 64 || req.password.len() > 256 {
         return Err(AppError::BadCredentials);
@@ -24,7 +27,10 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
         Some((u, hash)) => u.active && auth::verify_password(&req.password, hash),
         None => {
             // Spend the same time as a real check, so user names cannot be probed by timing.
-            let _ = auth::verify_password(&req.password, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0jWzvKTk3pQeQZ7eGm0b7r5C1z8c3kqS1zQ0gDq9Xr8");
+            let _ = auth::verify_password(
+                &req.password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0jWzvKTk3pQeQZ7eGm0b7r5C1z8c3kqS1zQ0gDq9Xr8",
+            );
             false
         }
     };
@@ -32,12 +38,20 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
     let Some((user, _)) = found.filter(|_| ok) else {
         return Err(AppError::BadCredentials);
     };
-    let (token, expires_at) = auth::issue_token(&state.db, user.id, state.settings.token_days).await?;
+    let (token, expires_at) =
+        auth::issue_token(&state.db, user.id, state.settings.token_days).await?;
     tracing::info!(user = %user.username, "login");
-    Ok(Json(LoginResponse { token, expires_at, user }))
+    Ok(Json(LoginResponse {
+        token,
+        expires_at,
+        user,
+    }))
 }
 
-pub async fn logout(State(state): State<AppState>, session: Session) -> AppResult<Json<serde_json::Value>> {
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+) -> AppResult<Json<serde_json::Value>> {
     auth::revoke_token(&state.db, &session.token).await?;
     Ok(Json(serde_json::json!({ "ok": true })))
 }

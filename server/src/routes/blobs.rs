@@ -2,12 +2,12 @@
 //! Stored on the filesystem under `<blobs>/<first two hex>/<sha256>`; the name is a validated
 //! hash, so no path can escape the folder.
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use saferounds_shared::ids::PhotoHash;
 use sha2::{Digest, Sha256};
 
@@ -20,7 +20,11 @@ fn parse_hash(s: &str) -> AppResult<PhotoHash> {
 }
 
 pub fn blob_path(state: &AppState, hash: &PhotoHash) -> std::path::PathBuf {
-    state.settings.blobs.join(&hash.as_str()[..2]).join(hash.as_str())
+    state
+        .settings
+        .blobs
+        .join(&hash.as_str()[..2])
+        .join(hash.as_str())
 }
 
 /// JPEG or PNG by their magic numbers.
@@ -35,9 +39,20 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 }
 
 #[tracing::instrument(skip_all, fields(sha = %sha))]
-pub async fn put(State(state): State<AppState>, session: Session, Path(sha): Path<String>, body: Result<Bytes, BytesRejection>) -> AppResult<Response> {
+pub async fn put(
+    State(state): State<AppState>,
+    session: Session,
+    Path(sha): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> AppResult<Response> {
     let hash = parse_hash(&sha)?;
-    let bytes = body.map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { AppError::TooLarge } else { AppError::BadRequest(e.body_text()) })?;
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge
+        } else {
+            AppError::BadRequest(e.body_text())
+        }
+    })?;
     if session.actor.role == saferounds_shared::org::Role::Leadership {
         return Err(AppError::Forbidden);
     }
@@ -47,27 +62,71 @@ pub async fn put(State(state): State<AppState>, session: Session, Path(sha): Pat
     }
     let content_type = sniff(&bytes).ok_or(AppError::UnsupportedMedia)?;
     let path = blob_path(&state, &hash);
-    let existed = store::has_blob(&state.db, hash.as_str()).await? && tokio::fs::try_exists(&path).await.unwrap_or(false);
+    let existed = store::has_blob(&state.db, hash.as_str()).await?
+        && tokio::fs::try_exists(&path).await.unwrap_or(false);
     if !existed {
-        let dir = path.parent().ok_or_else(|| anyhow::anyhow!("blob path has no parent"))?;
-        tokio::fs::create_dir_all(dir).await.map_err(anyhow::Error::from)?;
-        let tmp = dir.join(format!(".{}.{}", hash.as_str(), uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&tmp, &bytes).await.map_err(anyhow::Error::from)?;
-        let f = tokio::fs::File::open(&tmp).await.map_err(anyhow::Error::from)?;
+        let dir = path
+            .parent()
+            .ok_or_else(|| anyhow::anyhow!("blob path has no parent"))?;
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let tmp = dir.join(format!(
+            ".{}.{}",
+            hash.as_str(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        tokio::fs::write(&tmp, &bytes)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let f = tokio::fs::File::open(&tmp)
+            .await
+            .map_err(anyhow::Error::from)?;
         f.sync_all().await.map_err(anyhow::Error::from)?;
-        tokio::fs::rename(&tmp, &path).await.map_err(anyhow::Error::from)?;
-        store::put_blob(&state.db, hash.as_str(), bytes.len() as i64, content_type, &session.actor.user_id.to_string()).await?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(anyhow::Error::from)?;
+        store::put_blob(
+            &state.db,
+            hash.as_str(),
+            bytes.len() as i64,
+            content_type,
+            &session.actor.user_id.to_string(),
+        )
+        .await?;
     }
-    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(serde_json::json!({ "sha256": hash.as_str(), "size": bytes.len() }))).into_response())
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({ "sha256": hash.as_str(), "size": bytes.len() })),
+    )
+        .into_response())
 }
 
-pub async fn get(State(state): State<AppState>, session: Session, Path(sha): Path<String>) -> AppResult<Response> {
+pub async fn get(
+    State(state): State<AppState>,
+    session: Session,
+    Path(sha): Path<String>,
+) -> AppResult<Response> {
     let hash = parse_hash(&sha)?;
-    let content_type = store::blob_visible(&state.db, hash.as_str(), &session.actor).await?.ok_or(AppError::NotFound)?;
-    let bytes = tokio::fs::read(blob_path(&state, &hash)).await.map_err(|_| AppError::NotFound)?;
+    let content_type = store::blob_visible(&state.db, hash.as_str(), &session.actor)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bytes = tokio::fs::read(blob_path(&state, &hash))
+        .await
+        .map_err(|_| AppError::NotFound)?;
     Ok((
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, max-age=31536000, immutable".to_owned())],
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable".to_owned(),
+            ),
+        ],
         Body::from(bytes),
     )
         .into_response())

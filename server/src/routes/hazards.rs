@@ -1,7 +1,7 @@
 //! The ledger (台账), a hazard's detail with its audit trail, and statistics.
 
-use axum::extract::{Path, State};
 use axum::Json;
+use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use saferounds_shared::api::{HazardDetail, LedgerPage, StatLine, Stats};
 use saferounds_shared::campaign::{StatRow, stats_by};
@@ -53,7 +53,11 @@ impl LedgerQuery {
         };
         if let Some(phase) = self.phase_id {
             let campaigns = store::campaigns(&state.db).await?;
-            let p = campaigns.iter().flat_map(|c| &c.phases).find(|p| p.id == phase).ok_or(AppError::NotFound)?;
+            let p = campaigns
+                .iter()
+                .flat_map(|c| &c.phases)
+                .find(|p| p.id == phase)
+                .ok_or(AppError::NotFound)?;
             f.found_from = Some(f.found_from.map_or(p.starts_on, |d| d.max(p.starts_on)));
             f.found_to = Some(f.found_to.map_or(p.ends_on, |d| d.min(p.ends_on)));
         }
@@ -62,31 +66,56 @@ impl LedgerQuery {
 }
 
 #[tracing::instrument(skip_all, fields(user = %session.user.username))]
-pub async fn list(State(state): State<AppState>, session: Session, ApiQuery(q): ApiQuery<LedgerQuery>) -> AppResult<Json<LedgerPage>> {
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(q): ApiQuery<LedgerQuery>,
+) -> AppResult<Json<LedgerPage>> {
     let f = q.filter(&state).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let offset = q.offset.max(0);
     let page = store::ledger(&state.db, &session.actor, &f, state.today(), offset, limit).await?;
-    Ok(Json(LedgerPage { total: page.total, offset, limit, rows: page.rows }))
+    Ok(Json(LedgerPage {
+        total: page.total,
+        offset,
+        limit,
+        rows: page.rows,
+    }))
 }
 
-pub async fn detail(State(state): State<AppState>, session: Session, Path(id): Path<String>) -> AppResult<Json<HazardDetail>> {
+pub async fn detail(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> AppResult<Json<HazardDetail>> {
     let id = HazardId::parse(&id)?;
-    let Some(entity) = store::entity(&state.db, &id.to_string()).await? else { return Err(AppError::NotFound) };
+    let Some(entity) = store::entity(&state.db, &id.to_string()).await? else {
+        return Err(AppError::NotFound);
+    };
     if !visible_to(&entity, &session.actor) {
         return Err(AppError::Forbidden);
     }
-    let Entity::Hazard(hazard) = entity else { return Err(AppError::NotFound) };
+    let Entity::Hazard(hazard) = entity else {
+        return Err(AppError::NotFound);
+    };
     let audit = store::audit_of(&state.db, &id.to_string()).await?;
     Ok(Json(HazardDetail { hazard, audit }))
 }
 
-fn lines<K: ToString>(rows: std::collections::BTreeMap<K, StatRow>, label: impl Fn(&str) -> (String, String)) -> Vec<StatLine> {
+fn lines<K: ToString>(
+    rows: std::collections::BTreeMap<K, StatRow>,
+    label: impl Fn(&str) -> (String, String),
+) -> Vec<StatLine> {
     rows.into_iter()
         .map(|(k, row)| {
             let key = k.to_string();
             let (label_zh, label_en) = label(&key);
-            StatLine { key, label_zh, label_en, row }
+            StatLine {
+                key,
+                label_zh,
+                label_en,
+                row,
+            }
         })
         .collect()
 }
@@ -100,23 +129,66 @@ pub async fn stats(State(state): State<AppState>, session: Session) -> AppResult
     let departments = store::departments(db).await?;
     let sites = store::sites(db).await?;
     let campaigns = store::campaigns(db).await?;
-    let total = stats_by(&hazards, today, |_| Some(())).remove(&()).unwrap_or_default();
+    let total = stats_by(&hazards, today, |_| Some(()))
+        .remove(&())
+        .unwrap_or_default();
     let by_department = lines(stats_by(&hazards, today, |h| h.department_id), |k| {
-        departments.iter().find(|d| d.id.to_string() == k).map(|d| (d.name.zh.clone(), d.name.en.clone())).unwrap_or_else(|| ("未指定".into(), "Unassigned".into()))
+        departments
+            .iter()
+            .find(|d| d.id.to_string() == k)
+            .map(|d| (d.name.zh.clone(), d.name.en.clone()))
+            .unwrap_or_else(|| ("未指定".into(), "Unassigned".into()))
     });
     let by_site = lines(stats_by(&hazards, today, |h| Some(h.site_id)), |k| {
-        sites.iter().find(|s| s.id.to_string() == k).map(|s| (s.name.zh.clone(), s.name.en.clone())).unwrap_or_default()
+        sites
+            .iter()
+            .find(|s| s.id.to_string() == k)
+            .map(|s| (s.name.zh.clone(), s.name.en.clone()))
+            .unwrap_or_default()
     });
-    let by_category = lines(stats_by(&hazards, today, |h| Some(store::enum_str(&h.category))), |k| {
-        Category::ALL.iter().find(|c| store::enum_str(*c) == k).map(|c| (c.zh().into(), c.en().into())).unwrap_or_default()
-    });
-    let by_grade = lines(stats_by(&hazards, today, |h| Some(store::enum_str(&h.grade))), |k| {
-        [Grade::General, Grade::Major].iter().find(|g| store::enum_str(*g) == k).map(|g| (g.zh().into(), g.en().into())).unwrap_or_default()
-    });
+    let by_category = lines(
+        stats_by(&hazards, today, |h| Some(store::enum_str(&h.category))),
+        |k| {
+            Category::ALL
+                .iter()
+                .find(|c| store::enum_str(*c) == k)
+                .map(|c| (c.zh().into(), c.en().into()))
+                .unwrap_or_default()
+        },
+    );
+    let by_grade = lines(
+        stats_by(&hazards, today, |h| Some(store::enum_str(&h.grade))),
+        |k| {
+            [Grade::General, Grade::Major]
+                .iter()
+                .find(|g| store::enum_str(*g) == k)
+                .map(|g| (g.zh().into(), g.en().into()))
+                .unwrap_or_default()
+        },
+    );
     let phases: Vec<_> = campaigns.iter().flat_map(|c| c.phases.iter()).collect();
     let by_phase = lines(
-        stats_by(&hazards, today, |h| phases.iter().find(|p| p.starts_on <= h.found_on && h.found_on <= p.ends_on).map(|p| p.id)),
-        |k| phases.iter().find(|p| p.id.to_string() == k).map(|p| (p.name.zh.clone(), p.name.en.clone())).unwrap_or_default(),
+        stats_by(&hazards, today, |h| {
+            phases
+                .iter()
+                .find(|p| p.starts_on <= h.found_on && h.found_on <= p.ends_on)
+                .map(|p| p.id)
+        }),
+        |k| {
+            phases
+                .iter()
+                .find(|p| p.id.to_string() == k)
+                .map(|p| (p.name.zh.clone(), p.name.en.clone()))
+                .unwrap_or_default()
+        },
     );
-    Ok(Json(Stats { today, total, by_department, by_site, by_category, by_grade, by_phase }))
+    Ok(Json(Stats {
+        today,
+        total,
+        by_department,
+        by_site,
+        by_category,
+        by_grade,
+        by_phase,
+    }))
 }

@@ -38,7 +38,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync/pull", get(sync::pull))
         .route(
             "/v1/blobs/{sha256}",
-            put(blobs::put).get(blobs::get).layer(DefaultBodyLimit::max(saferounds_shared::sync::MAX_PHOTO_BYTES)),
+            put(blobs::put).get(blobs::get).layer(DefaultBodyLimit::max(
+                saferounds_shared::sync::MAX_PHOTO_BYTES,
+            )),
         )
         .route("/v1/hazards", get(hazards::list))
         .route("/v1/hazards/{id}", get(hazards::detail))
@@ -49,10 +51,22 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api)
         .fallback(static_files::serve)
         .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use saferounds_shared::api::Health;
 
 use crate::db::{Backend, sqlite_path};
@@ -14,7 +14,11 @@ use crate::{AppState, Settings};
 /// `GET /api/health`: answers only when the database does.
 pub async fn health(State(state): State<AppState>) -> AppResult<Json<Health>> {
     let change_seq = state.db.health().await?;
-    Ok(Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into(), change_seq }))
+    Ok(Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        change_seq,
+    }))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<u64> {
@@ -37,11 +41,25 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<u64> {
 /// Photos are written before the database row that names them, so every photo the copied
 /// database knows is in the copied folder.
 pub async fn backup(state: &AppState, to: &Path) -> anyhow::Result<()> {
-    anyhow::ensure!(state.db.backend == Backend::Sqlite, "backup copies SQLite deployments; for PostgreSQL use pg_dump and copy the object store");
-    anyhow::ensure!(!to.exists(), "{} exists already; choose a new folder", to.display());
+    anyhow::ensure!(
+        state.db.backend == Backend::Sqlite,
+        "backup copies SQLite deployments; for PostgreSQL use pg_dump and copy the object store"
+    );
+    anyhow::ensure!(
+        !to.exists(),
+        "{} exists already; choose a new folder",
+        to.display()
+    );
     std::fs::create_dir_all(to)?;
-    state.db.backup_sqlite(&to.join("saferounds.sqlite")).await?;
-    let n = if state.settings.blobs.exists() { copy_dir(&state.settings.blobs, &to.join("blobs"))? } else { 0 };
+    state
+        .db
+        .backup_sqlite(&to.join("saferounds.sqlite"))
+        .await?;
+    let n = if state.settings.blobs.exists() {
+        copy_dir(&state.settings.blobs, &to.join("blobs"))?
+    } else {
+        0
+    };
     tracing::info!(photos = n, dest = %to.display(), "backup written");
     Ok(())
 }
@@ -49,9 +67,14 @@ pub async fn backup(state: &AppState, to: &Path) -> anyhow::Result<()> {
 /// Puts a backup back in place. The server must be stopped; the current files are kept aside
 /// with a `.before-restore` suffix.
 pub fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
-    let db_file = sqlite_path(&settings.database_url).context("restore works on SQLite deployments")?;
+    let db_file =
+        sqlite_path(&settings.database_url).context("restore works on SQLite deployments")?;
     let src = from.join("saferounds.sqlite");
-    anyhow::ensure!(src.exists(), "{} has no saferounds.sqlite: not a backup folder", from.display());
+    anyhow::ensure!(
+        src.exists(),
+        "{} has no saferounds.sqlite: not a backup folder",
+        from.display()
+    );
     let db_file = Path::new(&db_file);
     if db_file.exists() {
         std::fs::rename(db_file, db_file.with_extension("sqlite.before-restore"))?;
@@ -65,4 +88,3 @@ pub fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
-

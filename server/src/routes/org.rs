@@ -1,7 +1,7 @@
 //! Organisation data a device keeps offline.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use saferounds_shared::api::{Bootstrap, Person};
 
 use crate::auth::Session;
@@ -11,14 +11,24 @@ use crate::{AppState, store};
 /// Everything the user's device needs to work offline: their site's rooms (all rooms for
 /// center-wide roles), the checklists, the people they may assign, the campaigns.
 #[tracing::instrument(skip_all, fields(user = %session.user.username))]
-pub async fn bootstrap(State(state): State<AppState>, session: Session) -> AppResult<Json<Bootstrap>> {
+pub async fn bootstrap(
+    State(state): State<AppState>,
+    session: Session,
+) -> AppResult<Json<Bootstrap>> {
     let db = &state.db;
     let actor = &session.actor;
     let rooms = match actor.site_id {
-        Some(site) if !actor.role.center_wide() => store::rooms_of_site(db, &site.to_string()).await?,
+        Some(site) if !actor.role.center_wide() => {
+            store::rooms_of_site(db, &site.to_string()).await?
+        }
         _ => store::rooms_all(db).await?,
     };
-    let people = store::users(db).await?.iter().filter(|u| u.active).map(Person::from).collect();
+    let people = store::users(db)
+        .await?
+        .iter()
+        .filter(|u| u.active)
+        .map(Person::from)
+        .collect();
     Ok(Json(Bootstrap {
         user: session.user.clone(),
         center_name: state.settings.center_name.clone(),

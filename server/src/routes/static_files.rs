@@ -35,20 +35,31 @@ pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
         Err(e) => match e {},
     };
     let mut res = if res.status() == StatusCode::NOT_FOUND && is_navigation(&method, &path) {
-        let index = Request::builder().uri("/index.html").body(Body::empty()).expect("valid request");
+        let index = Request::builder()
+            .uri("/index.html")
+            .body(Body::empty())
+            .expect("valid request");
         match ServeFile::new(dist.join("index.html")).oneshot(index).await {
             Ok(r) if r.status().is_success() => {
                 let mut r = r.map(Body::new);
-                r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                r.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
                 return r;
             }
-            _ => (StatusCode::SERVICE_UNAVAILABLE, "The app is not built yet: run `cargo xtask run`. 应用尚未构建。").into_response(),
+            _ => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The app is not built yet: run `cargo xtask run`. 应用尚未构建。",
+            )
+                .into_response(),
         }
     } else {
         res
     };
     if res.status().is_success() {
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control(&path)));
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control(&path)),
+        );
     }
     res
 }

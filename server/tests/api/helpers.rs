@@ -30,34 +30,60 @@ pub struct TestApp {
 
 /// The PostgreSQL server to test against, if any.
 pub fn pg_admin_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
 
-pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+pub async fn spawn_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, pg) = match backend {
-        Backend::Sqlite => (format!("sqlite://{}?mode=rwc", dir.path().join("test.sqlite").display()), None),
+        Backend::Sqlite => (
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("test.sqlite").display()
+            ),
+            None,
+        ),
         Backend::Postgres => {
             let admin = pg_admin_url()?;
             let name = format!("sr_test_{}", uuid::Uuid::new_v4().simple());
             sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL reachable");
-            conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin.clone());
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("PostgreSQL reachable");
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin.clone());
             (format!("{base}/{name}"), Some((admin, name)))
         }
     };
     let mut settings = Settings::for_test(url, dir.path(), dir.path().join("dist"));
     settings.demo = true;
     tweak(&mut settings);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let running = launch(settings, listener).await.expect("server starts");
     let base = format!("http://{}", running.addr);
-    Some(TestApp { base, client: Client::new(), running: Some(running), _dir: dir, pg })
+    Some(TestApp {
+        base,
+        client: Client::new(),
+        running: Some(running),
+        _dir: dir,
+        pg,
+    })
 }
 
 impl TestApp {
@@ -67,7 +93,9 @@ impl TestApp {
         }
         if let Some((admin, name)) = self.pg.take() {
             if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
-                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                let _ = conn
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await;
             }
         }
     }
@@ -77,14 +105,30 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str) -> Session {
-        let r = self.client.post(self.url("/api/v1/auth/login")).json(&serde_json::json!({"username": username, "password": "demo1234"})).send().await.unwrap();
+        let r = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": "demo1234"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "login {username}");
         let l: LoginResponse = r.json().await.unwrap();
-        Session { token: l.token, user: l.user, device: DeviceId::from_uuid(uuid::Uuid::now_v7()), seq: AtomicU64::new(1) }
+        Session {
+            token: l.token,
+            user: l.user,
+            device: DeviceId::from_uuid(uuid::Uuid::now_v7()),
+            seq: AtomicU64::new(1),
+        }
     }
 
     pub async fn get(&self, s: &Session, path: &str) -> Response {
-        self.client.get(self.url(path)).bearer_auth(&s.token).send().await.unwrap()
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&s.token)
+            .send()
+            .await
+            .unwrap()
     }
     pub async fn get_json<T: DeserializeOwned>(&self, s: &Session, path: &str) -> T {
         let r = self.get(s, path).await;
@@ -92,16 +136,38 @@ impl TestApp {
         r.json().await.unwrap()
     }
     pub async fn post<B: Serialize>(&self, s: &Session, path: &str, body: &B) -> Response {
-        self.client.post(self.url(path)).bearer_auth(&s.token).json(body).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&s.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
     pub async fn push(&self, s: &Session, ops: Vec<Operation>) -> PushResponse {
-        let r = self.post(s, "/api/v1/sync/push", &PushRequest { device_id: s.device, ops }).await;
+        let r = self
+            .post(
+                s,
+                "/api/v1/sync/push",
+                &PushRequest {
+                    device_id: s.device,
+                    ops,
+                },
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::OK, "push");
         r.json().await.unwrap()
     }
     pub async fn upload(&self, s: &Session, bytes: &[u8]) -> (StatusCode, PhotoHash) {
         let h = photo_hash(bytes);
-        let r = self.client.put(self.url(&format!("/api/v1/blobs/{h}"))).bearer_auth(&s.token).body(bytes.to_vec()).send().await.unwrap();
+        let r = self
+            .client
+            .put(self.url(&format!("/api/v1/blobs/{h}")))
+            .bearer_auth(&s.token)
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
         (r.status(), h)
     }
 }

@@ -26,7 +26,9 @@ stories!(
 
 #[tokio::test]
 async fn expired_tokens_are_refused() {
-    let app = spawn_app_with(Backend::Sqlite, |s| s.token_days = 0).await.unwrap();
+    let app = spawn_app_with(Backend::Sqlite, |s| s.token_days = 0)
+        .await
+        .unwrap();
     let s = app.login("inspector").await;
     let r = app.get(&s, "/api/v1/me").await;
     assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::Duration;
 use reqwest::StatusCode;
+use saferounds_shared::ApiError;
 use saferounds_shared::api::{Bootstrap, HazardDetail, LedgerPage, Stats};
 use saferounds_shared::checklist::{InspectionType, Template};
 use saferounds_shared::hazard::{Event, Field, FieldValue, Grade, Registration, Status};
@@ -12,7 +13,6 @@ use saferounds_shared::inspection::{Answer, AnswerValue, Round, Visit};
 use saferounds_shared::lists::HazardFilter;
 use saferounds_shared::org::Role;
 use saferounds_shared::sync::{Entity, OpBody, Operation, Outcome, PullResponse};
-use saferounds_shared::ApiError;
 
 use crate::helpers::*;
 
@@ -20,20 +20,41 @@ pub async fn health_and_headers(app: &TestApp) {
     let r = app.client.get(app.url("/api/health")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
     let h: saferounds_shared::api::Health = r.json().await.unwrap();
     assert_eq!(h.status, "ok");
     // A missing asset is a 404, never the app's HTML.
-    let r = app.client.get(app.url("/pkg/missing.js")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/pkg/missing.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = app.client.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let e: ApiError = r.json().await.unwrap();
     assert_eq!(e.code, "not_found");
 }
 
 pub async fn login_logout_and_errors(app: &TestApp) {
-    let r = app.client.post(app.url("/api/v1/auth/login")).json(&serde_json::json!({"username": "inspector", "password": "nope"})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "inspector", "password": "nope"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let e: ApiError = r.json().await.unwrap();
     assert_eq!(e.code, "bad_credentials");
@@ -42,20 +63,42 @@ pub async fn login_logout_and_errors(app: &TestApp) {
     assert_eq!(s.user.role, Role::Inspector);
     let me: saferounds_shared::org::User = app.get_json(&s, "/api/v1/me").await;
     assert_eq!(me.username, "inspector");
-    let r = app.post(&s, "/api/v1/auth/logout", &serde_json::json!({})).await;
+    let r = app
+        .post(&s, "/api/v1/auth/logout", &serde_json::json!({}))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(app.get(&s, "/api/v1/me").await.status(), StatusCode::UNAUTHORIZED, "revoked");
+    assert_eq!(
+        app.get(&s, "/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "revoked"
+    );
     let r = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "no token");
 }
 
 pub async fn login_rate_limited(app: &TestApp) {
     for _ in 0..5 {
-        let r = app.client.post(app.url("/api/v1/auth/login")).json(&serde_json::json!({"username": "owner", "password": "wrong"})).send().await.unwrap();
+        let r = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": "owner", "password": "wrong"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let r = app.client.post(app.url("/api/v1/auth/login")).json(&serde_json::json!({"username": "owner", "password": "demo1234"})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "owner", "password": "demo1234"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
     let e: ApiError = r.json().await.unwrap();
     assert_eq!(e.code, "rate_limited");
     // Other users are not affected.
@@ -66,7 +109,10 @@ pub async fn bootstrap_is_scoped(app: &TestApp) {
     let s = app.login("inspector").await;
     let b: Bootstrap = app.get_json(&s, "/api/v1/bootstrap").await;
     assert!(!b.rooms.is_empty());
-    assert!(b.rooms.iter().all(|r| Some(r.site_id) == s.user.site_id), "an east inspector gets east rooms only");
+    assert!(
+        b.rooms.iter().all(|r| Some(r.site_id) == s.user.site_id),
+        "an east inspector gets east rooms only"
+    );
     assert_eq!(b.templates.len(), 3);
     let sup = app.login("supervisor").await;
     let all: Bootstrap = app.get_json(&sup, "/api/v1/bootstrap").await;
@@ -76,9 +122,17 @@ pub async fn bootstrap_is_scoped(app: &TestApp) {
 
 /// A walk-through: start a round, one visit per room with a failed item (photo) and a pass,
 /// the hazards it reports, and finish.
-pub async fn walk_through(app: &TestApp, s: &Session, rooms: usize) -> (Vec<Operation>, Vec<HazardId>, Bootstrap) {
+pub async fn walk_through(
+    app: &TestApp,
+    s: &Session,
+    rooms: usize,
+) -> (Vec<Operation>, Vec<HazardId>, Bootstrap) {
     let b: Bootstrap = app.get_json(s, "/api/v1/bootstrap").await;
-    let t: &Template = b.templates.iter().find(|t| t.inspection_type == InspectionType::DailyPatrol).unwrap();
+    let t: &Template = b
+        .templates
+        .iter()
+        .find(|t| t.inspection_type == InspectionType::DailyPatrol)
+        .unwrap();
     let now = chrono::Utc::now();
     let round = Round {
         id: RoundId::from_uuid(uuid::Uuid::now_v7()),
@@ -93,9 +147,19 @@ pub async fn walk_through(app: &TestApp, s: &Session, rooms: usize) -> (Vec<Oper
     let mut ops = vec![s.op(round.id.0, 0, OpBody::StartRound(round.clone()))];
     let mut hazards = vec![];
     for (i, room) in b.rooms.iter().take(rooms).enumerate() {
-        let items: Vec<_> = t.items_for(room.kind).into_iter().flat_map(|(_, v)| v).filter(|i| i.photo_on_fail).collect();
+        let items: Vec<_> = t
+            .items_for(room.kind)
+            .into_iter()
+            .flat_map(|(_, v)| v)
+            .filter(|i| i.photo_on_fail)
+            .collect();
         let (code_fail, code_pass) = (items[0].code.clone(), items[1].code.clone());
-        let (status, photo) = app.upload(s, &jpeg(i as u32 + 1000 * (s.seq.load(std::sync::atomic::Ordering::SeqCst) as u32))).await;
+        let (status, photo) = app
+            .upload(
+                s,
+                &jpeg(i as u32 + 1000 * (s.seq.load(std::sync::atomic::Ordering::SeqCst) as u32)),
+            )
+            .await;
         assert!(status.is_success());
         let hid = HazardId::from_uuid(uuid::Uuid::now_v7());
         let visit = Visit {
@@ -110,8 +174,22 @@ pub async fn walk_through(app: &TestApp, s: &Session, rooms: usize) -> (Vec<Oper
             started_at: now,
             finished_at: now,
             answers: vec![
-                Answer { item_code: code_fail, value: AnswerValue::Fail, note: Some(format!("房间 {i}")), photos: vec![photo], hazard_id: Some(hid), fixed_on_spot: None },
-                Answer { item_code: code_pass, value: AnswerValue::Pass, note: None, photos: vec![], hazard_id: None, fixed_on_spot: None },
+                Answer {
+                    item_code: code_fail,
+                    value: AnswerValue::Fail,
+                    note: Some(format!("房间 {i}")),
+                    photos: vec![photo],
+                    hazard_id: Some(hid),
+                    fixed_on_spot: None,
+                },
+                Answer {
+                    item_code: code_pass,
+                    value: AnswerValue::Pass,
+                    note: None,
+                    photos: vec![],
+                    hazard_id: None,
+                    fixed_on_spot: None,
+                },
             ],
             signatures: None,
             note: None,
@@ -127,7 +205,9 @@ pub async fn walk_through(app: &TestApp, s: &Session, rooms: usize) -> (Vec<Oper
 }
 
 async fn ledger_ids(app: &TestApp, s: &Session, query: &str) -> (i64, Vec<HazardId>) {
-    let p: LedgerPage = app.get_json(s, &format!("/api/v1/hazards?limit=500&{query}")).await;
+    let p: LedgerPage = app
+        .get_json(s, &format!("/api/v1/hazards?limit=500&{query}"))
+        .await;
     (p.total, p.rows.iter().map(|h| h.id).collect())
 }
 
@@ -136,15 +216,31 @@ pub async fn walk_through_push_is_idempotent(app: &TestApp) {
     let (ops, hazards, _) = walk_through(app, &s, 3).await;
     let r1 = app.push(&s, ops.clone()).await;
     assert_eq!(r1.results.len(), ops.len());
-    assert!(r1.results.iter().all(|r| r.outcome == Outcome::Applied), "{:?}", r1.results);
+    assert!(
+        r1.results.iter().all(|r| r.outcome == Outcome::Applied),
+        "{:?}",
+        r1.results
+    );
     assert_eq!(r1.last_seq, ops.len() as u64);
     // The same batch again (a retry after a lost response): same outcomes, nothing new.
     let r2 = app.push(&s, ops.clone()).await;
-    assert_eq!(r1.results.iter().map(|r| (&r.op_id, &r.outcome)).collect::<Vec<_>>(), r2.results.iter().map(|r| (&r.op_id, &r.outcome)).collect::<Vec<_>>());
+    assert_eq!(
+        r1.results
+            .iter()
+            .map(|r| (&r.op_id, &r.outcome))
+            .collect::<Vec<_>>(),
+        r2.results
+            .iter()
+            .map(|r| (&r.op_id, &r.outcome))
+            .collect::<Vec<_>>()
+    );
     let sup = app.login("supervisor").await;
     let (total, ids) = ledger_ids(app, &sup, "").await;
     assert_eq!(total, 3);
-    assert_eq!(ids.into_iter().collect::<BTreeSet<_>>(), hazards.iter().copied().collect());
+    assert_eq!(
+        ids.into_iter().collect::<BTreeSet<_>>(),
+        hazards.iter().copied().collect()
+    );
     for h in &hazards {
         let d: HazardDetail = app.get_json(&sup, &format!("/api/v1/hazards/{h}")).await;
         assert_eq!(d.audit.len(), 1, "reported once");
@@ -173,22 +269,44 @@ pub async fn missing_photo_holds_operation(app: &TestApp) {
     let s = app.login("inspector").await;
     let (ops, hazards, _) = walk_through(app, &s, 1).await;
     // A hazard reported with a photo the server does not have yet.
-    let Some(OpBody::ReportHazard(mut report)) = ops.iter().find_map(|o| if let OpBody::ReportHazard(_) = o.body { Some(o.body.clone()) } else { None }) else { panic!() };
+    let Some(OpBody::ReportHazard(mut report)) = ops.iter().find_map(|o| {
+        if let OpBody::ReportHazard(_) = o.body {
+            Some(o.body.clone())
+        } else {
+            None
+        }
+    }) else {
+        panic!()
+    };
     let late = jpeg(777_777);
     report.photos_before.push(photo_hash(&late));
     let mut ops2 = ops.clone();
-    let idx = ops2.iter().position(|o| matches!(o.body, OpBody::ReportHazard(_))).unwrap();
+    let idx = ops2
+        .iter()
+        .position(|o| matches!(o.body, OpBody::ReportHazard(_)))
+        .unwrap();
     ops2[idx].body = OpBody::ReportHazard(report);
     let r = app.push(&s, ops2.clone()).await;
     assert_eq!(r.resend_from, Some(ops2[idx].device_seq));
-    assert!(matches!(r.results.last().unwrap().outcome, Outcome::Pending { .. }));
+    assert!(matches!(
+        r.results.last().unwrap().outcome,
+        Outcome::Pending { .. }
+    ));
     let sup = app.login("supervisor").await;
-    assert_eq!(app.get(&sup, &format!("/api/v1/hazards/{}", hazards[0])).await.status(), StatusCode::NOT_FOUND, "nothing half-applied");
+    assert_eq!(
+        app.get(&sup, &format!("/api/v1/hazards/{}", hazards[0]))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "nothing half-applied"
+    );
     let (st, _) = app.upload(&s, &late).await;
     assert_eq!(st, StatusCode::CREATED);
     let r = app.push(&s, ops2[idx..].to_vec()).await;
     assert_eq!(r.resend_from, None);
-    let d: HazardDetail = app.get_json(&sup, &format!("/api/v1/hazards/{}", hazards[0])).await;
+    let d: HazardDetail = app
+        .get_json(&sup, &format!("/api/v1/hazards/{}", hazards[0]))
+        .await;
     assert_eq!(d.hazard.photos_before.len(), 2);
 }
 
@@ -214,26 +332,96 @@ pub async fn stale_transition_and_field_conflict(app: &TestApp) {
     let sup_tab2 = app.login("supervisor").await;
     let owner = app.login("owner").await;
     let reg = registration(&b, &owner);
-    let r = app.push(&sup, vec![sup.op(h.0, 1, OpBody::Transition { from: Status::Reported, event: Event::Register(reg.clone()) })]).await;
+    let r = app
+        .push(
+            &sup,
+            vec![sup.op(
+                h.0,
+                1,
+                OpBody::Transition {
+                    from: Status::Reported,
+                    event: Event::Register(reg.clone()),
+                },
+            )],
+        )
+        .await;
     assert_eq!(r.results[0].outcome, Outcome::Applied);
     // Another tab registers the same hazard: its target is reached already, a no-op.
-    let r = app.push(&sup_tab2, vec![sup_tab2.op(h.0, 1, OpBody::Transition { from: Status::Reported, event: Event::Register(reg) })]).await;
+    let r = app
+        .push(
+            &sup_tab2,
+            vec![sup_tab2.op(
+                h.0,
+                1,
+                OpBody::Transition {
+                    from: Status::Reported,
+                    event: Event::Register(reg),
+                },
+            )],
+        )
+        .await;
     assert_eq!(r.results[0].outcome, Outcome::AlreadyApplied);
     // A void made against the old state is rejected with a reason the user can read.
-    let r = app.push(&sup_tab2, vec![sup_tab2.op(h.0, 1, OpBody::Transition { from: Status::Reported, event: Event::Void { reason: Reason::parse("误报").unwrap() } })]).await;
-    let Outcome::Rejected { error } = &r.results[0].outcome else { panic!("{:?}", r.results) };
+    let r = app
+        .push(
+            &sup_tab2,
+            vec![sup_tab2.op(
+                h.0,
+                1,
+                OpBody::Transition {
+                    from: Status::Reported,
+                    event: Event::Void {
+                        reason: Reason::parse("误报").unwrap(),
+                    },
+                },
+            )],
+        )
+        .await;
+    let Outcome::Rejected { error } = &r.results[0].outcome else {
+        panic!("{:?}", r.results)
+    };
     assert_eq!(error.code, "stale_transition");
     // Supervisor and owner edit the measures from the same base version.
     let d: HazardDetail = app.get_json(&sup, &format!("/api/v1/hazards/{h}")).await;
     let v = d.hazard.version;
-    let r = app.push(&sup, vec![sup.op(h.0, v, OpBody::EditHazard { changes: vec![FieldValue::Measures(Some("拆除串接插线板".into()))] })]).await;
+    let r = app
+        .push(
+            &sup,
+            vec![sup.op(
+                h.0,
+                v,
+                OpBody::EditHazard {
+                    changes: vec![FieldValue::Measures(Some("拆除串接插线板".into()))],
+                },
+            )],
+        )
+        .await;
     assert_eq!(r.results[0].outcome, Outcome::Applied);
-    let r = app.push(&owner, vec![owner.op(h.0, v, OpBody::EditHazard { changes: vec![FieldValue::Measures(Some("增设墙面插座".into()))] })]).await;
-    assert_eq!(r.results[0].outcome, Outcome::Conflict { fields: vec![Field::Measures] });
+    let r = app
+        .push(
+            &owner,
+            vec![owner.op(
+                h.0,
+                v,
+                OpBody::EditHazard {
+                    changes: vec![FieldValue::Measures(Some("增设墙面插座".into()))],
+                },
+            )],
+        )
+        .await;
+    assert_eq!(
+        r.results[0].outcome,
+        Outcome::Conflict {
+            fields: vec![Field::Measures]
+        }
+    );
     let d: HazardDetail = app.get_json(&sup, &format!("/api/v1/hazards/{h}")).await;
     assert_eq!(d.hazard.measures.as_deref(), Some("拆除串接插线板"));
     assert_eq!(d.hazard.conflicts.len(), 1);
-    assert_eq!(d.hazard.conflicts[0].losing, FieldValue::Measures(Some("增设墙面插座".into())));
+    assert_eq!(
+        d.hazard.conflicts[0].losing,
+        FieldValue::Measures(Some("增设墙面插座".into()))
+    );
 }
 
 pub async fn closing_the_loop_and_audit_trail(app: &TestApp) {
@@ -244,23 +432,91 @@ pub async fn closing_the_loop_and_audit_trail(app: &TestApp) {
     let sup = app.login("supervisor").await;
     let owner = app.login("owner").await;
     let verifier = app.login("verifier").await;
-    let ok = |r: saferounds_shared::sync::PushResponse| assert_eq!(r.results[0].outcome, Outcome::Applied, "{:?}", r.results);
-    ok(app.push(&sup, vec![sup.op(h.0, 1, OpBody::Transition { from: Status::Reported, event: Event::Register(registration(&b, &owner)) })]).await);
-    ok(app.push(&owner, vec![owner.op(h.0, 2, OpBody::Transition { from: Status::Registered, event: Event::StartRectification })]).await);
+    let ok = |r: saferounds_shared::sync::PushResponse| {
+        assert_eq!(r.results[0].outcome, Outcome::Applied, "{:?}", r.results)
+    };
+    ok(app
+        .push(
+            &sup,
+            vec![sup.op(
+                h.0,
+                1,
+                OpBody::Transition {
+                    from: Status::Reported,
+                    event: Event::Register(registration(&b, &owner)),
+                },
+            )],
+        )
+        .await);
+    ok(app
+        .push(
+            &owner,
+            vec![owner.op(
+                h.0,
+                2,
+                OpBody::Transition {
+                    from: Status::Registered,
+                    event: Event::StartRectification,
+                },
+            )],
+        )
+        .await);
     let (_, after) = app.upload(&owner, &jpeg(42)).await;
     ok(app
-        .push(&owner, vec![owner.op(h.0, 3, OpBody::Transition { from: Status::Rectifying, event: Event::SubmitRectification { what_was_done: Reason::parse("已更换").unwrap(), photos_after: vec![after] } })])
+        .push(
+            &owner,
+            vec![owner.op(
+                h.0,
+                3,
+                OpBody::Transition {
+                    from: Status::Rectifying,
+                    event: Event::SubmitRectification {
+                        what_was_done: Reason::parse("已更换").unwrap(),
+                        photos_after: vec![after],
+                    },
+                },
+            )],
+        )
         .await);
-    ok(app.push(&verifier, vec![verifier.op(h.0, 4, OpBody::Transition { from: Status::AwaitingRecheck, event: Event::RecheckPass { note: Some("合格".into()), photos: vec![] } })]).await);
+    ok(app
+        .push(
+            &verifier,
+            vec![verifier.op(
+                h.0,
+                4,
+                OpBody::Transition {
+                    from: Status::AwaitingRecheck,
+                    event: Event::RecheckPass {
+                        note: Some("合格".into()),
+                        photos: vec![],
+                    },
+                },
+            )],
+        )
+        .await);
     let d: HazardDetail = app.get_json(&sup, &format!("/api/v1/hazards/{h}")).await;
     assert_eq!(d.hazard.status, Status::Closed);
     assert_eq!(d.hazard.closed_on, Some(b.today));
     let actions: Vec<&str> = d.audit.iter().map(|a| a.action.as_str()).collect();
-    assert_eq!(actions, ["report", "register", "start_rectification", "submit_rectification", "recheck_pass"]);
+    assert_eq!(
+        actions,
+        [
+            "report",
+            "register",
+            "start_rectification",
+            "submit_rectification",
+            "recheck_pass"
+        ]
+    );
     assert_eq!(d.audit[4].user_id, verifier.user.id);
     assert_eq!(d.audit[4].device_id, verifier.device);
     // The owner's photo is visible to the inspector of that station; statistics count the closure.
-    assert_eq!(app.get(&s, &format!("/api/v1/blobs/{}", d.hazard.photos_after[0])).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&s, &format!("/api/v1/blobs/{}", d.hazard.photos_after[0]))
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let stats: Stats = app.get_json(&sup, "/api/v1/stats").await;
     assert_eq!((stats.total.found, stats.total.closed), (1, 1));
 }
@@ -274,9 +530,15 @@ pub async fn pull_pages_and_scope(app: &TestApp) {
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let p: PullResponse = app.get_json(&s, &format!("/api/v1/sync/pull?cursor={cursor}&limit=3")).await;
+        let p: PullResponse = app
+            .get_json(&s, &format!("/api/v1/sync/pull?cursor={cursor}&limit=3"))
+            .await;
         pages += 1;
-        assert!(p.changes.windows(2).all(|w| w[0].change_seq < w[1].change_seq));
+        assert!(
+            p.changes
+                .windows(2)
+                .all(|w| w[0].change_seq < w[1].change_seq)
+        );
         seen.extend(p.changes.iter().map(|c| c.entity.id()));
         cursor = p.cursor;
         if !p.more {
@@ -291,7 +553,11 @@ pub async fn pull_pages_and_scope(app: &TestApp) {
     assert!(p.changes.is_empty());
     let owner = app.login("owner").await;
     let p: PullResponse = app.get_json(&owner, "/api/v1/sync/pull?cursor=0").await;
-    assert!(p.changes.iter().any(|c| matches!(c.entity, Entity::Hazard(_))));
+    assert!(
+        p.changes
+            .iter()
+            .any(|c| matches!(c.entity, Entity::Hazard(_)))
+    );
 }
 
 pub async fn photos_upload_rules(app: &TestApp) {
@@ -301,31 +567,77 @@ pub async fn photos_upload_rules(app: &TestApp) {
     let (st, _) = app.upload(&s, &jpeg(1)).await;
     assert_eq!(st, StatusCode::OK, "repeat is idempotent");
     // Wrong hash.
-    let r = app.client.put(app.url(&format!("/api/v1/blobs/{h}"))).bearer_auth(&s.token).body(jpeg(2)).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/blobs/{h}")))
+        .bearer_auth(&s.token)
+        .body(jpeg(2))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(r.json::<ApiError>().await.unwrap().code, "bad_request");
     // Not an image.
     let text = b"hello".to_vec();
-    let r = app.client.put(app.url(&format!("/api/v1/blobs/{}", photo_hash(&text)))).bearer_auth(&s.token).body(text).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/blobs/{}", photo_hash(&text))))
+        .bearer_auth(&s.token)
+        .body(text)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // Oversize: a clear JSON 413.
     let mut big = jpeg(3);
     big.resize(saferounds_shared::sync::MAX_PHOTO_BYTES + 10, 0);
-    let r = app.client.put(app.url(&format!("/api/v1/blobs/{}", photo_hash(&big)))).bearer_auth(&s.token).body(big).send().await.unwrap();
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/blobs/{}", photo_hash(&big))))
+        .bearer_auth(&s.token)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let e: ApiError = r.json().await.unwrap();
     assert_eq!(e.code, "too_large");
     // A path that tries to escape storage is not a hash.
-    let r = app.client.get(app.url("/api/v1/blobs/..%2F..%2Fetc%2Fpasswd")).bearer_auth(&s.token).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/blobs/..%2F..%2Fetc%2Fpasswd"))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Unauthenticated and unrelated users cannot download it.
-    assert_eq!(app.client.get(app.url(&format!("/api/v1/blobs/{h}"))).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.client
+            .get(app.url(&format!("/api/v1/blobs/{h}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
     let (ops, _, _) = walk_through(app, &s, 1).await;
     app.push(&s, ops.clone()).await;
-    let Some(OpBody::RecordVisit(v)) = ops.iter().find_map(|o| if let OpBody::RecordVisit(_) = o.body { Some(o.body.clone()) } else { None }) else { panic!() };
+    let Some(OpBody::RecordVisit(v)) = ops.iter().find_map(|o| {
+        if let OpBody::RecordVisit(_) = o.body {
+            Some(o.body.clone())
+        } else {
+            None
+        }
+    }) else {
+        panic!()
+    };
     let p = &v.answers[0].photos[0];
     let hq = app.login("inspector_hq").await;
-    assert_eq!(app.get(&hq, &format!("/api/v1/blobs/{p}")).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&hq, &format!("/api/v1/blobs/{p}")).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let sup = app.login("supervisor").await;
     let r = app.get(&sup, &format!("/api/v1/blobs/{p}")).await;
     assert_eq!(r.status(), StatusCode::OK);
@@ -335,18 +647,66 @@ pub async fn photos_upload_rules(app: &TestApp) {
 pub async fn authorization_matrix(app: &TestApp) {
     // role → (stats, ledger, bootstrap, photo upload)
     let expected = [
-        ("admin", StatusCode::OK, StatusCode::OK, StatusCode::OK, true),
-        ("supervisor", StatusCode::OK, StatusCode::OK, StatusCode::OK, true),
-        ("leader", StatusCode::OK, StatusCode::OK, StatusCode::OK, false),
-        ("inspector", StatusCode::FORBIDDEN, StatusCode::OK, StatusCode::OK, true),
-        ("owner", StatusCode::FORBIDDEN, StatusCode::OK, StatusCode::OK, true),
-        ("verifier", StatusCode::FORBIDDEN, StatusCode::OK, StatusCode::OK, true),
+        (
+            "admin",
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::OK,
+            true,
+        ),
+        (
+            "supervisor",
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::OK,
+            true,
+        ),
+        (
+            "leader",
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::OK,
+            false,
+        ),
+        (
+            "inspector",
+            StatusCode::FORBIDDEN,
+            StatusCode::OK,
+            StatusCode::OK,
+            true,
+        ),
+        (
+            "owner",
+            StatusCode::FORBIDDEN,
+            StatusCode::OK,
+            StatusCode::OK,
+            true,
+        ),
+        (
+            "verifier",
+            StatusCode::FORBIDDEN,
+            StatusCode::OK,
+            StatusCode::OK,
+            true,
+        ),
     ];
     for (i, (user, stats, ledger, boot, upload)) in expected.into_iter().enumerate() {
         let s = app.login(user).await;
-        assert_eq!(app.get(&s, "/api/v1/stats").await.status(), stats, "{user} stats");
-        assert_eq!(app.get(&s, "/api/v1/hazards").await.status(), ledger, "{user} ledger");
-        assert_eq!(app.get(&s, "/api/v1/bootstrap").await.status(), boot, "{user} bootstrap");
+        assert_eq!(
+            app.get(&s, "/api/v1/stats").await.status(),
+            stats,
+            "{user} stats"
+        );
+        assert_eq!(
+            app.get(&s, "/api/v1/hazards").await.status(),
+            ledger,
+            "{user} ledger"
+        );
+        assert_eq!(
+            app.get(&s, "/api/v1/bootstrap").await.status(),
+            boot,
+            "{user} bootstrap"
+        );
         let (st, _) = app.upload(&s, &jpeg(9000 + i as u32)).await;
         assert_eq!(st.is_success(), upload, "{user} upload: {st}");
         if st == StatusCode::FORBIDDEN {
@@ -354,25 +714,71 @@ pub async fn authorization_matrix(app: &TestApp) {
         }
     }
     // Anonymous: everything but health and login is 401.
-    for path in ["/api/v1/stats", "/api/v1/hazards", "/api/v1/bootstrap", "/api/v1/sync/pull", "/api/v1/me"] {
-        assert_eq!(app.client.get(app.url(path)).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "{path}");
+    for path in [
+        "/api/v1/stats",
+        "/api/v1/hazards",
+        "/api/v1/bootstrap",
+        "/api/v1/sync/pull",
+        "/api/v1/me",
+    ] {
+        assert_eq!(
+            app.client.get(app.url(path)).send().await.unwrap().status(),
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
     }
     // Domain rules through push: an inspector may not register; the leader may not report.
     let insp = app.login("inspector").await;
     let (ops, hazards, b) = walk_through(app, &insp, 1).await;
     app.push(&insp, ops).await;
     let owner = app.login("owner").await;
-    let r = app.push(&insp, vec![insp.op(hazards[0].0, 1, OpBody::Transition { from: Status::Reported, event: Event::Register(registration(&b, &owner)) })]).await;
-    let Outcome::Rejected { error } = &r.results[0].outcome else { panic!() };
+    let r = app
+        .push(
+            &insp,
+            vec![insp.op(
+                hazards[0].0,
+                1,
+                OpBody::Transition {
+                    from: Status::Reported,
+                    event: Event::Register(registration(&b, &owner)),
+                },
+            )],
+        )
+        .await;
+    let Outcome::Rejected { error } = &r.results[0].outcome else {
+        panic!()
+    };
     assert_eq!(error.code, "forbidden");
     let hq_owner = app.login("owner_hq").await;
-    let r = app.push(&hq_owner, vec![hq_owner.op(hazards[0].0, 1, OpBody::Comment { text: "看看".into() })]).await;
-    let Outcome::Rejected { error } = &r.results[0].outcome else { panic!() };
+    let r = app
+        .push(
+            &hq_owner,
+            vec![hq_owner.op(
+                hazards[0].0,
+                1,
+                OpBody::Comment {
+                    text: "看看".into(),
+                },
+            )],
+        )
+        .await;
+    let Outcome::Rejected { error } = &r.results[0].outcome else {
+        panic!()
+    };
     assert_eq!(error.code, "out_of_scope");
     // A device belongs to one user.
     let mut stolen = app.login("verifier").await;
     stolen.device = insp.device;
-    let r = app.post(&stolen, "/api/v1/sync/push", &saferounds_shared::sync::PushRequest { device_id: insp.device, ops: vec![] }).await;
+    let r = app
+        .post(
+            &stolen,
+            "/api/v1/sync/push",
+            &saferounds_shared::sync::PushRequest {
+                device_id: insp.device,
+                ops: vec![],
+            },
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 
@@ -390,44 +796,111 @@ pub async fn ledger_filters_agree_with_domain(app: &TestApp) {
         reg.interim_precautions = Some(Reason::parse("设置警示").unwrap());
         reg.plan_approved_by = Some(Reason::parse("主任").unwrap());
         reg.deadline = b.today;
-        app.push(&sup, vec![sup.op(h.id.0, 1, OpBody::Transition { from: Status::Reported, event: Event::Register(reg) })]).await;
+        app.push(
+            &sup,
+            vec![sup.op(
+                h.id.0,
+                1,
+                OpBody::Transition {
+                    from: Status::Reported,
+                    event: Event::Register(reg),
+                },
+            )],
+        )
+        .await;
     }
     let all: LedgerPage = app.get_json(&sup, "/api/v1/hazards?limit=500").await;
     let tomorrow = b.today + Duration::days(1);
     let filters: Vec<(&str, HazardFilter)> = vec![
-        ("status=registered", HazardFilter { status: Some(Status::Registered), ..Default::default() }),
-        ("grade=major", HazardFilter { grade: Some(Grade::Major), ..Default::default() }),
-        ("category=electrical", HazardFilter { category: Some(saferounds_shared::checklist::Category::Electrical), ..Default::default() }),
-        ("text=%E6%88%BF%E9%97%B4%203", HazardFilter { text: Some("房间 3".into()), ..Default::default() }),
-        ("overdue=false", HazardFilter { overdue: Some(false), ..Default::default() }),
+        (
+            "status=registered",
+            HazardFilter {
+                status: Some(Status::Registered),
+                ..Default::default()
+            },
+        ),
+        (
+            "grade=major",
+            HazardFilter {
+                grade: Some(Grade::Major),
+                ..Default::default()
+            },
+        ),
+        (
+            "category=electrical",
+            HazardFilter {
+                category: Some(saferounds_shared::checklist::Category::Electrical),
+                ..Default::default()
+            },
+        ),
+        (
+            "text=%E6%88%BF%E9%97%B4%203",
+            HazardFilter {
+                text: Some("房间 3".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "overdue=false",
+            HazardFilter {
+                overdue: Some(false),
+                ..Default::default()
+            },
+        ),
     ];
     for (q, f) in filters {
         let (total, ids) = ledger_ids(app, &sup, q).await;
-        let want: BTreeSet<HazardId> = all.rows.iter().filter(|h| f.matches(h, b.today)).map(|h| h.id).collect();
+        let want: BTreeSet<HazardId> = all
+            .rows
+            .iter()
+            .filter(|h| f.matches(h, b.today))
+            .map(|h| h.id)
+            .collect();
         assert_eq!(ids.into_iter().collect::<BTreeSet<_>>(), want, "{q}");
         assert_eq!(total as usize, want.len(), "{q}");
     }
     // Overdue is judged on the center's today: nothing is overdue on its deadline day; tomorrow
     // the two registered ones would be.
     let overdue_tomorrow = all.rows.iter().filter(|h| h.is_overdue(tomorrow)).count();
-    assert_eq!(overdue_tomorrow, 2, "the two registered with today's deadline; reported ones have 15 or 90 days");
+    assert_eq!(
+        overdue_tomorrow, 2,
+        "the two registered with today's deadline; reported ones have 15 or 90 days"
+    );
 }
 
 pub async fn malformed_input_is_4xx(app: &TestApp) {
     let s = app.login("inspector").await;
     let cases: Vec<(&str, serde_json::Value)> = vec![
-        ("/api/v1/sync/push", serde_json::json!({"device_id": "x", "ops": []})),
+        (
+            "/api/v1/sync/push",
+            serde_json::json!({"device_id": "x", "ops": []}),
+        ),
         ("/api/v1/sync/push", serde_json::json!({"ops": []})),
-        ("/api/v1/sync/push", serde_json::json!({"device_id": uuid::Uuid::now_v7(), "ops": [{"kind": "explode"}]})),
+        (
+            "/api/v1/sync/push",
+            serde_json::json!({"device_id": uuid::Uuid::now_v7(), "ops": [{"kind": "explode"}]}),
+        ),
         ("/api/v1/auth/login", serde_json::json!({"username": 5})),
     ];
     for (path, body) in cases {
         let r = app.post(&s, path, &body).await;
-        assert!(r.status().is_client_error(), "{path} {body}: {}", r.status());
+        assert!(
+            r.status().is_client_error(),
+            "{path} {body}: {}",
+            r.status()
+        );
         let e: ApiError = r.json().await.unwrap();
         assert!(!e.message_zh.is_empty());
     }
-    let r = app.client.post(app.url("/api/v1/sync/push")).bearer_auth(&s.token).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/sync/push"))
+        .bearer_auth(&s.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let r = app.get(&s, "/api/v1/hazards?status=exploded").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -436,6 +909,12 @@ pub async fn malformed_input_is_4xx(app: &TestApp) {
     let r = app.get(&s, "/api/v1/sync/pull?cursor=-1").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let huge = "隐".repeat(100_000);
-    let r = app.post(&s, "/api/v1/auth/login", &serde_json::json!({"username": huge, "password": "x"})).await;
+    let r = app
+        .post(
+            &s,
+            "/api/v1/auth/login",
+            &serde_json::json!({"username": huge, "password": "x"}),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }

@@ -1,0 +1,113 @@
+//! HTTP to the server. Errors are the server's JSON `ApiError`, or a local one when the network
+//! is down, so the interface shows every failure the same way.
+
+use saferounds_shared::ApiError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
+
+pub fn offline_error() -> ApiError {
+    ApiError::new(
+        "offline",
+        "无法连接服务器。数据已保存在本机，联网后会自动上传。",
+        "Cannot reach the server. Your data is saved on this device and will upload when online.",
+    )
+}
+
+fn js_err(_: JsValue) -> ApiError {
+    offline_error()
+}
+
+async fn send(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<JsValue>,
+    content_type: &str,
+) -> Result<(u16, String), ApiError> {
+    let opts = RequestInit::new();
+    opts.set_method(method);
+    let headers = Headers::new().map_err(js_err)?;
+    headers.set("Content-Type", content_type).map_err(js_err)?;
+    if let Some(t) = token {
+        headers
+            .set("Authorization", &format!("Bearer {t}"))
+            .map_err(js_err)?;
+    }
+    opts.set_headers(&headers);
+    if let Some(b) = body {
+        opts.set_body(&b);
+    }
+    let req = Request::new_with_str_and_init(path, &opts).map_err(js_err)?;
+    let window = web_sys::window().ok_or_else(offline_error)?;
+    let resp: Response = JsFuture::from(window.fetch_with_request(&req))
+        .await
+        .map_err(js_err)?
+        .dyn_into()
+        .map_err(js_err)?;
+    let text = JsFuture::from(resp.text().map_err(js_err)?)
+        .await
+        .map_err(js_err)?
+        .as_string()
+        .unwrap_or_default();
+    Ok((resp.status(), text))
+}
+
+fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        serde_json::from_str(text).map_err(|e| {
+            ApiError::new(
+                "decode",
+                format!("服务器返回的数据无法识别：{e}"),
+                format!("Unreadable server answer: {e}"),
+            )
+        })
+    } else {
+        Err(serde_json::from_str::<ApiError>(text).unwrap_or_else(|_| {
+            ApiError::new(
+                "http",
+                format!("服务器错误（{status}），请稍后重试。"),
+                format!("Server error ({status}); try again later."),
+            )
+        }))
+    }
+}
+
+pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiError> {
+    let (status, text) = send("GET", path, Some(token), None, "application/json").await?;
+    decode(status, &text)
+}
+
+pub async fn post<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+) -> Result<T, ApiError> {
+    let json = serde_json::to_string(body)
+        .map_err(|e| ApiError::new("encode", e.to_string(), e.to_string()))?;
+    let (status, text) = send(
+        "POST",
+        path,
+        token,
+        Some(JsValue::from_str(&json)),
+        "application/json",
+    )
+    .await?;
+    decode(status, &text)
+}
+
+/// Uploads photo bytes to `PUT /api/v1/blobs/{sha256}`.
+pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), ApiError> {
+    let arr = js_sys::Uint8Array::from(bytes);
+    let (status, text) = send(
+        "PUT",
+        &format!("/api/v1/blobs/{sha}"),
+        Some(token),
+        Some(arr.into()),
+        "image/jpeg",
+    )
+    .await?;
+    decode::<serde_json::Value>(status, &text).map(|_| ())
+}

@@ -1,0 +1,304 @@
+//! Hazards on the phone: the list the user is responsible for, and one hazard with the actions
+//! the state machine allows them (start, submit with after photos, re-check, register, void,
+//! reopen, resolve a conflict). Every action is an operation through `saferounds-shared`.
+
+use leptos::prelude::*;
+use saferounds_shared::hazard::{Event, FieldValue, Hazard, Registration, Status, decide};
+use saferounds_shared::i18n::Label;
+use saferounds_shared::ids::{Fen, HazardId, PhotoHash, Reason, UserId};
+use saferounds_shared::org::{Actor, Role};
+use saferounds_shared::sync::{Entity, OpBody};
+use wasm_bindgen::JsCast;
+
+use crate::state::{Page, ctx, refresh_view, today};
+use crate::{photo, store, sync};
+
+fn mine(h: &Hazard, actor: &Actor) -> bool {
+    match actor.role {
+        Role::Inspector => h.reported_by == actor.user_id,
+        Role::RectificationOwner => {
+            h.owner_id == Some(actor.user_id)
+                || (h.department_id.is_some() && h.department_id == actor.department_id)
+        }
+        Role::Verifier => {
+            h.status == Status::AwaitingRecheck
+                || h.recheck.as_ref().is_some_and(|r| r.by == actor.user_id)
+        }
+        _ => true,
+    }
+}
+
+#[component]
+pub fn Hazards() -> impl IntoView {
+    let ctx = ctx();
+    let list = move || {
+        let Some(s) = ctx.session.get() else {
+            return vec![];
+        };
+        let actor = Actor::from(&s.user);
+        let mut v: Vec<Hazard> = ctx.view.with(|m| {
+            m.values()
+                .filter_map(|e| {
+                    if let Entity::Hazard(h) = e {
+                        Some(h.clone())
+                    } else {
+                        None
+                    }
+                })
+                .filter(|h| mine(h, &actor))
+                .collect()
+        });
+        v.sort_by(|a, b| (a.status.rank(), b.found_on).cmp(&(b.status.rank(), a.found_on)));
+        v
+    };
+    view! {
+        <div class="card">
+            <h2>{move || ctx.t("hazards")}</h2>
+            <ul class="rooms" id="hazard-list">
+                {move || {
+                    let items = list();
+                    if items.is_empty() {
+                        return view! { <li>{ctx.t("no_hazards")}</li> }.into_any();
+                    }
+                    let lang = ctx.lang.get();
+                    let day = today();
+                    items.into_iter().map(|h| {
+                        let id = h.id;
+                        let overdue = h.days_overdue(day);
+                        view! {
+                            <li class="hazard" data-hazard=h.id.to_string() data-status=h.status.as_str()>
+                                <div>
+                                    <div class="room-name">{h.description.clone()}</div>
+                                    <div class="room-meta">
+                                        <span class=format!("st-{}", h.status.as_str())>{h.status.label(lang)}</span>
+                                        " · "{h.grade.label(lang)}" · "{h.category.label(lang)}
+                                        {h.deadline.map(|d| format!(" · {} {d}", ctx.t("deadline")))}
+                                        {(overdue > 0).then(|| view! { <span class="overdue">{format!(" {} {overdue}", ctx.t("overdue"))}</span> })}
+                                    </div>
+                                </div>
+                                <button class="secondary" on:click=move |_| ctx.page.set(Page::Hazard(id))>"›"</button>
+                            </li>
+                        }
+                    }).collect_view().into_any()
+                }}
+            </ul>
+        </div>
+    }
+}
+
+async fn act(
+    ctx: crate::state::AppCtx,
+    h: &Hazard,
+    body: OpBody,
+    photos: Vec<(PhotoHash, Vec<u8>)>,
+) -> Result<(), String> {
+    let lang = ctx.lang.get_untracked();
+    store::record(vec![(h.id.0, h.version, body)], photos)
+        .await
+        .map_err(|e| e.message(lang).to_owned())?;
+    let _ = refresh_view(ctx).await;
+    leptos::task::spawn_local(sync::sync_now(ctx));
+    Ok(())
+}
+
+#[component]
+pub fn HazardPage(id: HazardId) -> impl IntoView {
+    let ctx = ctx();
+    let hazard = move || {
+        ctx.view.with(|m| {
+            m.get(&id.0).and_then(|e| {
+                if let Entity::Hazard(h) = e {
+                    Some(h.clone())
+                } else {
+                    None
+                }
+            })
+        })
+    };
+    let error = RwSignal::new(None::<String>);
+    let text = RwSignal::new(String::new());
+    let measures = RwSignal::new(String::new());
+    let deadline = RwSignal::new(String::new());
+    let owner = RwSignal::new(String::new());
+    let funds = RwSignal::new(String::new());
+    let after = StoredValue::new(Vec::<(PhotoHash, Vec<u8>)>::new());
+    let after_count = RwSignal::new(0usize);
+
+    let fire = move |event: Event| {
+        let Some(h) = hazard() else { return };
+        let Some(s) = ctx.session.get_untracked() else {
+            return;
+        };
+        let actor = Actor::from(&s.user);
+        if let Err(e) = decide(&h, &event, &actor, today()) {
+            error.set(Some(
+                e.to_api().message(ctx.lang.get_untracked()).to_owned(),
+            ));
+            return;
+        }
+        let photos = after.get_value();
+        let from = h.status;
+        leptos::task::spawn_local(async move {
+            match act(ctx, &h, OpBody::Transition { from, event }, photos).await {
+                Ok(()) => {
+                    error.set(None);
+                    text.set(String::new());
+                    after.set_value(Vec::new());
+                    after_count.set(0);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let reason = move || {
+        Reason::parse(&text.get_untracked())
+            .map_err(|e| {
+                error.set(Some(
+                    e.to_api().message(ctx.lang.get_untracked()).to_owned(),
+                ))
+            })
+            .ok()
+    };
+    let on_after = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(f) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok((h, b, _)) = photo::capture(f).await {
+                after.update_value(|v| v.push((h, b)));
+                after_count.set(after.with_value(|v| v.len()));
+            }
+        });
+    };
+    let register = move |_| {
+        let Some(h) = hazard() else { return };
+        let lang = ctx.lang.get_untracked();
+        let parsed = (|| -> Result<Registration, String> {
+            let m = Reason::parse(&measures.get_untracked())
+                .map_err(|e| e.to_api().message(lang).to_owned())?;
+            let dl = chrono::NaiveDate::parse_from_str(&deadline.get_untracked(), "%Y-%m-%d")
+                .ok()
+                .unwrap_or(h.grade.default_deadline(h.found_on));
+            let owner_id = UserId::parse(&owner.get_untracked())
+                .map_err(|e| e.to_api().message(lang).to_owned())?;
+            let yuan: f64 = funds.get_untracked().trim().parse().unwrap_or(0.0);
+            let fen = Fen::parse((yuan * 100.0).round() as i64)
+                .map_err(|e| e.to_api().message(lang).to_owned())?;
+            let dept = ctx
+                .boot
+                .get_untracked()
+                .and_then(|b| {
+                    b.people
+                        .iter()
+                        .find(|p| p.id == owner_id)
+                        .and_then(|p| p.department_id)
+                })
+                .or(h.department_id)
+                .ok_or("no department")?;
+            Ok(Registration {
+                grade: h.grade,
+                measures: m,
+                department_id: dept,
+                owner_id,
+                deadline: dl,
+                interim_precautions: Reason::parse(&text.get_untracked()).ok(),
+                funds: fen,
+                plan_approved_by: None,
+            })
+        })();
+        match parsed {
+            Ok(r) => fire(Event::Register(r)),
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    view! {
+        <div class="card">
+            <button class="secondary" on:click=move |_| ctx.page.set(Page::Hazards)>{move || ctx.t("back")}</button>
+            {move || hazard().map(|h| {
+                let lang = ctx.lang.get();
+                view! {
+                    <h2 id="hazard-title">{h.description.clone()}</h2>
+                    <div id="hazard-status" data-status=h.status.as_str()>{h.status.label(lang)}" · "{h.grade.label(lang)}" · "{h.category.label(lang)}</div>
+                    <div class="room-meta">{format!("{} {} · {}", ctx.t("found_on"), h.found_on, h.basis)}</div>
+                    {h.measures.clone().map(|m| view! { <div>{ctx.t("measures")}": "{m}</div> })}
+                    {h.deadline.map(|d| view! { <div>{ctx.t("deadline")}": "{d.to_string()}</div> })}
+                    {h.conflicts.iter().map(|c| view! { <div class="notice">{format!("{}: {}", ctx.t("conflict"), c.field.label(lang))}</div> }).collect_view()}
+                }
+            })}
+        </div>
+        <div class="card" id="actions">
+            {move || {
+                let (Some(h), Some(s)) = (hazard(), ctx.session.get()) else { return ().into_any() };
+                let role = s.user.role;
+                let st = h.status;
+                let mut parts: Vec<AnyView> = Vec::new();
+                if st == Status::Reported && role.supervises() {
+                    let people = ctx.boot.get().map(|b| b.people).unwrap_or_default();
+                    parts.push(view! {
+                        <label>{ctx.t("measures")}</label><input id="reg-measures" type="text" on:input=move |ev| measures.set(event_target_value(&ev))/>
+                        <label>{ctx.t("owner")}</label>
+                        <select id="reg-owner" on:change=move |ev| owner.set(event_target_value(&ev))>
+                            <option value="">"—"</option>
+                            {people.into_iter().filter(|p| p.role == Role::RectificationOwner).map(|p| view! { <option value=p.id.to_string()>{p.display_name}</option> }).collect_view()}
+                        </select>
+                        <label>{ctx.t("deadline")}</label><input id="reg-deadline" type="date" on:input=move |ev| deadline.set(event_target_value(&ev))/>
+                        <label>{ctx.t("funds")}</label><input id="reg-funds" type="number" on:input=move |ev| funds.set(event_target_value(&ev))/>
+                        <label>{ctx.t("interim")}</label><input type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <button class="primary" id="do-register" on:click=register>{ctx.t("register")}</button>
+                    }.into_any());
+                }
+                if st == Status::Registered && matches!(role, Role::RectificationOwner | Role::SafetySupervisor) {
+                    parts.push(view! { <button class="primary" id="do-start" on:click=move |_| fire(Event::StartRectification)>{ctx.t("start")}</button> }.into_any());
+                }
+                if st == Status::Rectifying && matches!(role, Role::RectificationOwner | Role::SafetySupervisor) {
+                    parts.push(view! {
+                        <label>{ctx.t("what_was_done")}</label><input id="done-text" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <label>{ctx.t("after_photo")}</label><input id="after-photo" type="file" accept="image/*" capture="environment" on:change=on_after/>
+                        <div>{move || format!("📷 {}", after_count.get())}</div>
+                        <button class="primary" id="do-submit" on:click=move |_| {
+                            if let Some(r) = reason() {
+                                let photos = after.with_value(|v| v.iter().map(|(h, _)| h.clone()).collect());
+                                fire(Event::SubmitRectification { what_was_done: r, photos_after: photos });
+                            }
+                        }>{ctx.t("submit")}</button>
+                    }.into_any());
+                }
+                if st == Status::AwaitingRecheck && matches!(role, Role::Verifier | Role::SafetySupervisor) {
+                    parts.push(view! {
+                        <button class="primary" id="do-pass" on:click=move |_| fire(Event::RecheckPass { note: None, photos: vec![] })>{ctx.t("recheck_pass")}</button>
+                        <label>{ctx.t("reason")}</label><input id="fail-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <button class="secondary" id="do-fail" on:click=move |_| if let Some(r) = reason() { fire(Event::RecheckFail { reason: r }) }>{ctx.t("recheck_fail")}</button>
+                    }.into_any());
+                }
+                if role.supervises() && matches!(st, Status::Closed | Status::Voided) {
+                    parts.push(view! {
+                        <label>{ctx.t("reason")}</label><input id="reopen-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <button class="secondary" id="do-reopen" on:click=move |_| if let Some(r) = reason() { fire(Event::Reopen { reason: r }) }>{ctx.t("reopen")}</button>
+                    }.into_any());
+                }
+                if role.supervises() && h.has_conflict() {
+                    let fields: Vec<_> = h.conflicts.iter().map(|c| c.field).collect();
+                    for f in fields {
+                        let hz = h.clone();
+                        let hz2 = h.clone();
+                        parts.push(view! {
+                            <div class="notice">{f.label(ctx.lang.get()).to_owned()}
+                                <button class="secondary" on:click=move |_| { let h = hz.clone(); leptos::task::spawn_local(async move { let _ = act(ctx, &h, OpBody::ResolveConflict { field: f, take_losing: false }, vec![]).await; }); }>{ctx.t("keep_server")}</button>
+                                <button class="secondary" on:click=move |_| { let h = hz2.clone(); leptos::task::spawn_local(async move { let _ = act(ctx, &h, OpBody::ResolveConflict { field: f, take_losing: true }, vec![]).await; }); }>{ctx.t("take_other")}</button>
+                            </div>
+                        }.into_any());
+                    }
+                }
+                let _ = FieldValue::Remark(None);
+                parts.into_iter().collect_view().into_any()
+            }}
+            {move || error.get().map(|e| view! { <div class="error" id="action-error">{e}</div> })}
+        </div>
+    }
+}

@@ -1,0 +1,111 @@
+//! The desk ledger (台账): filters, sorting, paging, straight from the server.
+
+use leptos::prelude::*;
+use saferounds_shared::api::LedgerPage;
+use saferounds_shared::checklist::Category;
+use saferounds_shared::hazard::{Grade, Status};
+use saferounds_shared::i18n::Label;
+
+use crate::api;
+use crate::state::{Page, ctx, today};
+
+const PAGE: i64 = 50;
+
+#[component]
+pub fn Ledger() -> impl IntoView {
+    let ctx = ctx();
+    let status = RwSignal::new(String::new());
+    let grade = RwSignal::new(String::new());
+    let category = RwSignal::new(String::new());
+    let overdue = RwSignal::new(false);
+    let text = RwSignal::new(String::new());
+    let offset = RwSignal::new(0i64);
+    let page = LocalResource::new(move || {
+        let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
+        let mut q = format!("/api/v1/hazards?limit={PAGE}&offset={}", offset.get());
+        for (k, v) in [
+            ("status", status.get()),
+            ("grade", grade.get()),
+            ("category", category.get()),
+        ] {
+            if !v.is_empty() {
+                q.push_str(&format!("&{k}={v}"));
+            }
+        }
+        if overdue.get() {
+            q.push_str("&overdue=true");
+        }
+        let t = text.get();
+        if !t.trim().is_empty() {
+            q.push_str(&format!(
+                "&text={}",
+                String::from(js_sys::encode_uri_component(t.trim()))
+            ));
+        }
+        async move { api::get::<LedgerPage>(&q, &token).await }
+    });
+    let reset = move || offset.set(0);
+    view! {
+        <div class="card">
+            <div class="filters">
+                <select aria-label=move || ctx.t("status") on:change=move |ev| { status.set(event_target_value(&ev)); reset(); }>
+                    <option value="">{move || format!("{}: {}", ctx.t("status"), ctx.t("any"))}</option>
+                    {Status::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{move || s.label(ctx.lang.get())}</option> }).collect_view()}
+                </select>
+                <select aria-label=move || ctx.t("grade") on:change=move |ev| { grade.set(event_target_value(&ev)); reset(); }>
+                    <option value="">{move || format!("{}: {}", ctx.t("grade"), ctx.t("any"))}</option>
+                    <option value="general">{move || Grade::General.label(ctx.lang.get())}</option>
+                    <option value="major">{move || Grade::Major.label(ctx.lang.get())}</option>
+                </select>
+                <select aria-label=move || ctx.t("category") on:change=move |ev| { category.set(event_target_value(&ev)); reset(); }>
+                    <option value="">{move || format!("{}: {}", ctx.t("category"), ctx.t("any"))}</option>
+                    {Category::ALL.into_iter().map(|c| view! { <option value=serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()>{move || c.label(ctx.lang.get())}</option> }).collect_view()}
+                </select>
+                <label><input type="checkbox" on:change=move |ev| { overdue.set(event_target_checked(&ev)); reset(); }/>{move || ctx.t("overdue")}</label>
+                <input type="text" aria-label=move || ctx.t("search") placeholder=move || ctx.t("search") on:change=move |ev| { text.set(event_target_value(&ev)); reset(); }/>
+            </div>
+        </div>
+        <Transition fallback=|| view! { <div class="loading">"…"</div> }>
+            {move || page.get().map(|r| match r {
+                Err(e) => view! { <div class="error">{e.message(ctx.lang.get()).to_owned()}" "{ctx.t("need_online")}</div> }.into_any(),
+                Ok(p) => {
+                    let lang = ctx.lang.get();
+                    let day = today();
+                    let total = p.total;
+                    view! {
+                        <div id="ledger-total">{format!("{} {}", ctx.t("total"), total)}</div>
+                        <div style="overflow-x:auto">
+                        <table class="ledger" id="ledger">
+                            <thead><tr>
+                                <th>{ctx.t("found_on")}</th><th>{ctx.t("description")}</th><th>{ctx.t("category")}</th><th>{ctx.t("grade")}</th>
+                                <th>{ctx.t("status")}</th><th>{ctx.t("measures")}</th><th>{ctx.t("deadline")}</th>
+                            </tr></thead>
+                            <tbody>
+                                {p.rows.into_iter().map(|h| {
+                                    let id = h.id;
+                                    let od = h.days_overdue(day);
+                                    view! {
+                                        <tr data-hazard=h.id.to_string()>
+                                            <td>{h.found_on.to_string()}</td>
+                                            <td><a href="#" on:click=move |ev| { ev.prevent_default(); ctx.page.set(Page::Hazard(id)); }>{h.description.clone()}</a></td>
+                                            <td>{h.category.label(lang)}</td>
+                                            <td>{h.grade.label(lang)}</td>
+                                            <td class=format!("st-{}", h.status.as_str())>{h.status.label(lang)}</td>
+                                            <td>{h.measures.clone().unwrap_or_default()}</td>
+                                            <td>{h.deadline.map(|d| d.to_string()).unwrap_or_default()}{(od > 0).then(|| view! { <span class="overdue">{format!(" +{od}")}</span> })}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        </div>
+                        <div class="seg">
+                            <button disabled=move || offset.get() == 0 on:click=move |_| offset.update(|o| *o = (*o - PAGE).max(0))>{ctx.t("prev")}</button>
+                            <button disabled=move || offset.get() + PAGE >= total on:click=move |_| offset.update(|o| *o += PAGE)>{ctx.t("next")}</button>
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}

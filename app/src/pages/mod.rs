@@ -1,0 +1,8 @@
+//! One page per file.
+
+pub mod dashboard;
+pub mod hazards;
+pub mod ledger;
+pub mod login;
+pub mod rooms;
+pub mod visit;

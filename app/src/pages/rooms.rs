@@ -1,0 +1,135 @@
+//! The inspector's round: choose the inspection type, then go room by room (scan the room's QR
+//! label, or pick it from the list). Rooms done today are marked; progress shows what remains.
+
+use leptos::prelude::*;
+use saferounds_shared::checklist::InspectionType;
+use saferounds_shared::i18n::Label;
+use saferounds_shared::inspection::{progress, room_due};
+use saferounds_shared::org::Room;
+use saferounds_shared::sync::Entity;
+use wasm_bindgen::JsCast;
+
+use crate::photo;
+use crate::state::{Page, ctx, today};
+
+#[component]
+pub fn Rooms() -> impl IntoView {
+    let ctx = ctx();
+    let scan_msg = RwSignal::new(None::<String>);
+    let rooms = move || -> Vec<Room> {
+        let boot = ctx.boot.get();
+        let user = ctx.session.get().map(|s| s.user);
+        boot.map(|b| {
+            b.rooms
+                .into_iter()
+                .filter(|r| {
+                    user.as_ref()
+                        .and_then(|u| u.site_id)
+                        .is_none_or(|s| s == r.site_id)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    // Last visit date per room for the chosen inspection type, from the local view.
+    let last_visit = move |room: &Room| {
+        let itype = ctx.itype.get();
+        ctx.view.with(|v| {
+            v.values()
+                .filter_map(|e| {
+                    if let Entity::Visit(v) = e {
+                        Some(v)
+                    } else {
+                        None
+                    }
+                })
+                .filter(|v| v.room_id == room.id && v.inspection_type == itype)
+                .map(|v| (v.finished_at + chrono::Duration::hours(8)).date_naive())
+                .max()
+        })
+    };
+    let done_ids = move || {
+        rooms()
+            .into_iter()
+            .filter(|r| !room_due(ctx.itype.get(), last_visit(r), today()))
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    let prog = move || {
+        let all: Vec<_> = rooms().iter().map(|r| r.id).collect();
+        progress(&all, &done_ids())
+    };
+    let on_scan = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match photo::scan_qr(file).await {
+                Ok(Some(text)) => match saferounds_shared::org::Room::code_from_scan(&text)
+                    .and_then(|code| rooms().into_iter().find(|r| r.qr_code == code))
+                {
+                    Some(r) => {
+                        scan_msg.set(None);
+                        ctx.page.set(Page::Visit(r.id));
+                    }
+                    None => scan_msg.set(Some(format!(
+                        "{} ({text})",
+                        if ctx.lang.get_untracked() == saferounds_shared::Lang::Zh {
+                            "二维码不属于本站点的房间"
+                        } else {
+                            "This QR label is not a room of your site"
+                        }
+                    ))),
+                },
+                _ => scan_msg.set(Some(ctx.t("scan_unsupported").to_owned())),
+            }
+        });
+    };
+    view! {
+        <div class="card">
+            <div class="seg" role="tablist">
+                {InspectionType::ALL.into_iter().map(|t| view! {
+                    <button class=move || if ctx.itype.get() == t { "on" } else { "" } on:click=move |_| ctx.itype.set(t)>{move || t.label(ctx.lang.get())}</button>
+                }).collect_view()}
+            </div>
+            <div>{move || ctx.t("progress")}" "{move || { let p = prog(); format!("{} / {}", p.done, p.done + p.remaining) }}</div>
+            <div class="progress"><div style=move || { let p = prog(); let total = (p.done + p.remaining).max(1); format!("width: {}%", p.done * 100 / total) }></div></div>
+            <Show when=photo::has_barcode_detector>
+                <label class="secondary" for="scan">{move || ctx.t("scan")}</label>
+                <input id="scan" type="file" accept="image/*" capture="environment" on:change=on_scan/>
+            </Show>
+            {move || scan_msg.get().map(|m| view! { <div class="notice">{m}</div> })}
+        </div>
+        <div class="card">
+            <h2>{move || ctx.t("rooms")}</h2>
+            <ul class="rooms" id="room-list">
+                {move || {
+                    let done = done_ids();
+                    rooms().into_iter().map(|r| {
+                        let id = r.id;
+                        let is_done = done.contains(&id);
+                        let lang = ctx.lang.get();
+                        view! {
+                            <li class="room" data-room=r.id.to_string()>
+                                <div>
+                                    <div class="room-name">{r.name.get(lang).to_owned()}
+                                        {r.key_location.then(|| view! { <span class="tag key">{ctx.t("key_location")}</span> })}
+                                        {is_done.then(|| view! { <span class="tag done">{ctx.t("done_today")}</span> })}
+                                    </div>
+                                    <div class="room-meta">{format!("{} · {}", r.floor, r.kind.label(lang))}</div>
+                                </div>
+                                <button class="secondary" on:click=move |_| ctx.page.set(Page::Visit(id))>"›"</button>
+                            </li>
+                        }
+                    }).collect_view()
+                }}
+            </ul>
+        </div>
+    }
+}

@@ -1,0 +1,343 @@
+//! IndexedDB through rexie. Values are JSON strings of `saferounds-shared` types, photos raw
+//! bytes. A change and the operation that describes it are written in one transaction.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use rexie::{ObjectStore, Rexie, TransactionMode};
+use saferounds_shared::ApiError;
+use saferounds_shared::ids::{DeviceId, OpId, PhotoHash};
+use saferounds_shared::sync::{Entity, OpBody, Operation, SCHEMA_VERSION};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use wasm_bindgen::JsValue;
+
+const DB: &str = "saferounds";
+pub const KV: &str = "kv";
+pub const ENTITIES: &str = "entities";
+pub const OUTBOX: &str = "outbox";
+pub const SENT: &str = "sent";
+pub const PHOTOS: &str = "photos";
+pub const REJECTED: &str = "rejected";
+
+thread_local! {
+    static HANDLE: RefCell<Option<Rc<Rexie>>> = const { RefCell::new(None) };
+}
+
+pub fn err(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        "storage",
+        format!("本机存储出错：{e}。请刷新页面；已保存的数据不会丢失。"),
+        format!("Device storage failed: {e}. Reload the page; saved data is not lost."),
+    )
+}
+
+async fn open() -> Result<Rc<Rexie>, ApiError> {
+    if let Some(db) = HANDLE.with(|h| h.borrow().clone()) {
+        return Ok(db);
+    }
+    let db = Rexie::builder(DB)
+        .version(1)
+        .add_object_store(ObjectStore::new(KV))
+        .add_object_store(ObjectStore::new(ENTITIES))
+        .add_object_store(ObjectStore::new(OUTBOX))
+        .add_object_store(ObjectStore::new(SENT))
+        .add_object_store(ObjectStore::new(PHOTOS))
+        .add_object_store(ObjectStore::new(REJECTED))
+        .build()
+        .await
+        .map_err(err)?;
+    let db = Rc::new(db);
+    HANDLE.with(|h| *h.borrow_mut() = Some(db.clone()));
+    Ok(db)
+}
+
+/// A transaction, reopening the database once if the browser closed it (it may, under memory
+/// pressure).
+pub async fn tx(stores: &[&str], mode: TransactionMode) -> Result<rexie::Transaction, ApiError> {
+    let db = open().await?;
+    match db.transaction(stores, mode) {
+        Ok(t) => Ok(t),
+        Err(_) => {
+            HANDLE.with(|h| *h.borrow_mut() = None);
+            open().await?.transaction(stores, mode).map_err(err)
+        }
+    }
+}
+
+fn js(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+fn to_json<T: Serialize>(v: &T) -> Result<JsValue, ApiError> {
+    serde_json::to_string(v).map(|s| js(&s)).map_err(err)
+}
+fn from_json<T: DeserializeOwned>(v: &JsValue) -> Option<T> {
+    v.as_string().and_then(|s| serde_json::from_str(&s).ok())
+}
+fn seq_key(seq: u64) -> JsValue {
+    JsValue::from_f64(seq as f64)
+}
+
+pub async fn kv_get<T: DeserializeOwned>(key: &str) -> Result<Option<T>, ApiError> {
+    let t = tx(&[KV], TransactionMode::ReadOnly).await?;
+    let v = t.store(KV).map_err(err)?.get(js(key)).await.map_err(err)?;
+    Ok(v.and_then(|v| from_json(&v)))
+}
+
+pub async fn kv_put<T: Serialize>(key: &str, value: &T) -> Result<(), ApiError> {
+    let t = tx(&[KV], TransactionMode::ReadWrite).await?;
+    t.store(KV)
+        .map_err(err)?
+        .put(&to_json(value)?, Some(&js(key)))
+        .await
+        .map_err(err)?;
+    t.done().await.map_err(err)?;
+    Ok(())
+}
+
+pub async fn kv_delete(key: &str) -> Result<(), ApiError> {
+    let t = tx(&[KV], TransactionMode::ReadWrite).await?;
+    t.store(KV)
+        .map_err(err)?
+        .delete(js(key))
+        .await
+        .map_err(err)?;
+    t.done().await.map_err(err)?;
+    Ok(())
+}
+
+/// This device: its id and the next sequence number.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeviceState {
+    pub device_id: DeviceId,
+    pub user_id: String,
+    pub next_seq: u64,
+}
+
+/// Records operations (and the photos they use) atomically, numbering them for this device.
+pub async fn record(
+    changes: Vec<(Uuid, u64, OpBody)>,
+    photos: Vec<(PhotoHash, Vec<u8>)>,
+) -> Result<Vec<Operation>, ApiError> {
+    let t = tx(&[KV, OUTBOX, PHOTOS], TransactionMode::ReadWrite).await?;
+    let kv = t.store(KV).map_err(err)?;
+    let mut dev: DeviceState = kv
+        .get(js("device"))
+        .await
+        .map_err(err)?
+        .and_then(|v| from_json(&v))
+        .ok_or_else(|| err("no device state; log in again"))?;
+    let outbox = t.store(OUTBOX).map_err(err)?;
+    let now =
+        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    let mut ops = Vec::new();
+    for (entity_id, base_version, body) in changes {
+        let op = Operation {
+            op_id: OpId::from_uuid(Uuid::now_v7()),
+            device_id: dev.device_id,
+            device_seq: dev.next_seq,
+            schema_version: SCHEMA_VERSION,
+            entity_id,
+            base_version,
+            body,
+            recorded_at: now,
+        };
+        outbox
+            .put(&to_json(&op)?, Some(&seq_key(op.device_seq)))
+            .await
+            .map_err(err)?;
+        dev.next_seq += 1;
+        ops.push(op);
+    }
+    let photo_store = t.store(PHOTOS).map_err(err)?;
+    for (hash, bytes) in photos {
+        photo_store
+            .put(
+                &js_sys::Uint8Array::from(bytes.as_slice()).into(),
+                Some(&js(hash.as_str())),
+            )
+            .await
+            .map_err(err)?;
+    }
+    kv.put(&to_json(&dev)?, Some(&js("device")))
+        .await
+        .map_err(err)?;
+    t.done().await.map_err(err)?;
+    Ok(ops)
+}
+
+pub async fn outbox() -> Result<Vec<Operation>, ApiError> {
+    let t = tx(&[OUTBOX], TransactionMode::ReadOnly).await?;
+    let all = t
+        .store(OUTBOX)
+        .map_err(err)?
+        .get_all(None, None)
+        .await
+        .map_err(err)?;
+    let mut ops: Vec<Operation> = all.iter().filter_map(from_json).collect();
+    ops.sort_by_key(|o| o.device_seq);
+    Ok(ops)
+}
+
+pub async fn sent() -> Result<Vec<Operation>, ApiError> {
+    let t = tx(&[SENT], TransactionMode::ReadOnly).await?;
+    let all = t
+        .store(SENT)
+        .map_err(err)?
+        .get_all(None, None)
+        .await
+        .map_err(err)?;
+    Ok(all.iter().filter_map(from_json).collect())
+}
+
+pub async fn outbox_count() -> Result<u32, ApiError> {
+    let t = tx(&[OUTBOX], TransactionMode::ReadOnly).await?;
+    t.store(OUTBOX).map_err(err)?.count(None).await.map_err(err)
+}
+
+pub async fn entities() -> Result<BTreeMap<Uuid, Entity>, ApiError> {
+    let t = tx(&[ENTITIES], TransactionMode::ReadOnly).await?;
+    let all = t
+        .store(ENTITIES)
+        .map_err(err)?
+        .get_all(None, None)
+        .await
+        .map_err(err)?;
+    Ok(all
+        .iter()
+        .filter_map(from_json::<Entity>)
+        .map(|e| (e.id(), e))
+        .collect())
+}
+
+pub async fn photo(hash: &str) -> Result<Option<Vec<u8>>, ApiError> {
+    let t = tx(&[PHOTOS], TransactionMode::ReadOnly).await?;
+    let v = t
+        .store(PHOTOS)
+        .map_err(err)?
+        .get(js(hash))
+        .await
+        .map_err(err)?;
+    Ok(v.map(|v| js_sys::Uint8Array::new(&v).to_vec()))
+}
+
+pub async fn photo_keys() -> Result<Vec<String>, ApiError> {
+    let t = tx(&[PHOTOS], TransactionMode::ReadOnly).await?;
+    let keys = t
+        .store(PHOTOS)
+        .map_err(err)?
+        .get_all_keys(None, None)
+        .await
+        .map_err(err)?;
+    Ok(keys.iter().filter_map(|k| k.as_string()).collect())
+}
+
+/// A rejected operation kept to show the user.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RejectedOp {
+    pub op: Operation,
+    pub error: ApiError,
+}
+
+pub async fn rejected() -> Result<Vec<RejectedOp>, ApiError> {
+    let t = tx(&[REJECTED], TransactionMode::ReadOnly).await?;
+    let all = t
+        .store(REJECTED)
+        .map_err(err)?
+        .get_all(None, None)
+        .await
+        .map_err(err)?;
+    Ok(all.iter().filter_map(from_json).collect())
+}
+
+pub async fn dismiss_rejected() -> Result<(), ApiError> {
+    let t = tx(&[REJECTED], TransactionMode::ReadWrite).await?;
+    t.store(REJECTED).map_err(err)?.clear().await.map_err(err)?;
+    t.done().await.map_err(err)?;
+    Ok(())
+}
+
+/// Applies a push acknowledgement in one transaction: acknowledged operations move from the
+/// outbox to the sent journal, rejected ones are kept for the user, the server's entities stored.
+pub async fn apply_ack(
+    ack: &saferounds_shared::sync::client::Ack,
+    ops: &[Operation],
+) -> Result<(), ApiError> {
+    let t = tx(
+        &[OUTBOX, SENT, REJECTED, ENTITIES, PHOTOS],
+        TransactionMode::ReadWrite,
+    )
+    .await?;
+    let outbox = t.store(OUTBOX).map_err(err)?;
+    let sent = t.store(SENT).map_err(err)?;
+    let rejected = t.store(REJECTED).map_err(err)?;
+    let entities = t.store(ENTITIES).map_err(err)?;
+    for op in ops.iter().filter(|o| ack.done.contains(&o.op_id)) {
+        outbox.delete(seq_key(op.device_seq)).await.map_err(err)?;
+        sent.put(&to_json(op)?, Some(&seq_key(op.device_seq)))
+            .await
+            .map_err(err)?;
+        if let Some((_, e)) = ack.rejected.iter().find(|(id, _)| *id == op.op_id) {
+            rejected
+                .put(
+                    &to_json(&RejectedOp {
+                        op: op.clone(),
+                        error: e.clone(),
+                    })?,
+                    Some(&js(&op.op_id.to_string())),
+                )
+                .await
+                .map_err(err)?;
+        }
+    }
+    for e in &ack.entities {
+        let key = js(&e.id().to_string());
+        let old: Option<Entity> = entities
+            .get(key.clone())
+            .await
+            .map_err(err)?
+            .and_then(|v| from_json(&v));
+        if saferounds_shared::sync::client::newer(old.as_ref(), e) {
+            entities.put(&to_json(e)?, Some(&key)).await.map_err(err)?;
+        }
+    }
+    t.done().await.map_err(err)?;
+    Ok(())
+}
+
+/// Saves one pulled page and its cursor together.
+pub async fn save_pull(page: &saferounds_shared::sync::PullResponse) -> Result<(), ApiError> {
+    let t = tx(&[ENTITIES, KV], TransactionMode::ReadWrite).await?;
+    let entities = t.store(ENTITIES).map_err(err)?;
+    for c in &page.changes {
+        entities
+            .put(&to_json(&c.entity)?, Some(&js(&c.entity.id().to_string())))
+            .await
+            .map_err(err)?;
+    }
+    t.store(KV)
+        .map_err(err)?
+        .put(&to_json(&page.cursor)?, Some(&js("cursor")))
+        .await
+        .map_err(err)?;
+    t.done().await.map_err(err)?;
+    Ok(())
+}
+
+/// Frees photos that are uploaded and used by no operation still in the outbox.
+pub async fn free_photos(uploaded: &[String], still_needed: &[String]) -> Result<(), ApiError> {
+    let t = tx(&[PHOTOS], TransactionMode::ReadWrite).await?;
+    let store = t.store(PHOTOS).map_err(err)?;
+    for h in uploaded.iter().filter(|h| !still_needed.contains(h)) {
+        store.delete(js(h)).await.map_err(err)?;
+    }
+    t.done().await.map_err(err)?;
+    Ok(())
+}
+
+/// Forgets the session (the outbox and photos stay).
+pub async fn clear_session() -> Result<(), ApiError> {
+    kv_delete("session").await
+}

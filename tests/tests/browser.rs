@@ -1,0 +1,138 @@
+//! Browser tests in real headless Chromium against the real server and the optimised app.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use saferounds_e2e::{Browser, Server, test_image};
+
+/// The first vertical slice: log in as the demo inspector and see the rooms of their station,
+/// in Chinese.
+#[tokio::test]
+async fn inspector_logs_in_and_sees_station_rooms_in_chinese() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let browser = Browser::start().await?;
+    let result = async {
+        browser.login(&server.url("/"), "inspector").await?;
+        let list = browser.find("#room-list li.room").await?;
+        let _ = list;
+        let text = browser.text("#room-list").await?;
+        for room in ["值班调度室", "氧气瓶存放间", "车库", "值班宿舍（男）"] {
+            assert!(text.contains(room), "missing {room} in {text}");
+        }
+        assert!(!text.contains("中心机房"), "a headquarters room is shown to a station inspector");
+        let rooms = browser.client.find_all(Locator::Css("#room-list li.room")).await?;
+        assert_eq!(rooms.len(), 9, "the east station has nine rooms");
+        assert!(browser.text("header").await?.contains("安巡"));
+        assert_eq!(browser.client.execute("return document.documentElement.lang", vec![]).await?, "zh-CN");
+        // The English switch.
+        browser.find("#lang").await?.click().await?;
+        browser.until("document.querySelector('#room-list li .room-name').textContent.includes('Duty room') || document.body.textContent.includes('Garage')", 10).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    server.stop().await?;
+    result
+}
+
+/// A wrong password shows a readable error in Chinese.
+#[tokio::test]
+async fn wrong_password_shows_a_clear_error() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let browser = Browser::start().await?;
+    let result = async {
+        browser.client.goto(&server.url("/")).await?;
+        browser
+            .find("#username")
+            .await?
+            .send_keys("inspector")
+            .await?;
+        browser
+            .find("#password")
+            .await?
+            .send_keys("wrong-password")
+            .await?;
+        browser.find("#login").await?.click().await?;
+        let msg = browser.text("#login-error").await?;
+        assert!(msg.contains("用户名或密码不正确"), "{msg}");
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    server.stop().await?;
+    result
+}
+
+/// The offline story, for real: load online, stop the server, reload (the service worker serves
+/// the app), walk a room with a failed item and a photo, close and reopen the page, start the
+/// server, sync, and find exactly the expected hazard and photo on the server.
+#[tokio::test]
+async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let browser = Browser::start().await?;
+    let base = server.url("/");
+    let result = async {
+        browser.login(&base, "inspector").await?;
+        browser.find("#room-list li.room").await?;
+        browser.until("navigator.serviceWorker && navigator.serviceWorker.controller !== null || (location.reload(), false)", 30).await?;
+        browser.find("#room-list li.room").await?;
+        browser.until("document.querySelector('#pending') && document.querySelector('#pending').textContent.includes('已全部上传')", 20).await?;
+
+        server.stop().await?;
+        assert!(reqwest::get(server.url("/api/health")).await.is_err(), "the server is really down");
+        browser.client.refresh().await?;
+        browser.find("#room-list li.room").await?;
+
+        // Walk the oxygen store: first item fails with a photo and a note, second passes.
+        browser.client.execute("[...document.querySelectorAll('#room-list li.room')].find(li => li.textContent.includes('氧气瓶存放间')).querySelector('button').click()", vec![]).await?;
+        assert!(browser.text("#visit-room").await?.contains("氧气瓶存放间"));
+        let items = browser.client.find_all(Locator::Css(".item")).await?;
+        assert!(items.len() >= 4);
+        browser.client.execute("const i = document.querySelectorAll('.item'); i[0].querySelector('[data-answer=fail]').click(); i[1].querySelector('[data-answer=pass]').click();", vec![]).await?;
+        let photo = browser.find(".fail-photo").await?;
+        photo.send_keys(&test_image().display().to_string()).await?;
+        browser.until("document.querySelectorAll('.thumbs img').length === 1", 15).await?;
+        browser.find(".fail-note").await?.send_keys("气瓶未固定").await?;
+        browser.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
+        browser.until("document.querySelector('#room-list') || document.querySelector('#visit-error')", 20).await?;
+        if let Ok(e) = browser.client.find(Locator::Css("#visit-error")).await {
+            anyhow::bail!("saving the visit failed: {}", e.text().await?);
+        }
+        let pending = browser.text("#pending").await?;
+        assert!(pending.contains("待上传"), "{pending}");
+
+        // Close and reopen the page: everything is still there.
+        browser.client.goto("about:blank").await?;
+        browser.client.goto(&base).await?;
+        browser.find("#room-list li.room").await?;
+        let pending_after = browser.text("#pending").await?;
+        assert_eq!(pending_after, pending, "the outbox survived");
+        let done = browser.text("#room-list").await?;
+        assert!(done.contains("今日已查"), "the visited room is marked: {done}");
+
+        // Back online: sync, then check the server has exactly one hazard with its photo.
+        server.restart().await?;
+        browser.find("#sync").await?.click().await?;
+        browser.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        browser.find("#sync").await?.click().await?; // a second sync must not duplicate anything
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let token = server.token("supervisor").await?;
+        let ledger = server.get_json(&token, "/api/v1/hazards").await?;
+        assert_eq!(ledger["total"], 1, "{ledger}");
+        let h = &ledger["rows"][0];
+        assert!(h["description"].as_str().unwrap().contains("气瓶未固定"));
+        assert_eq!(h["photos_before"].as_array().unwrap().len(), 1);
+        let photo = h["photos_before"][0].as_str().unwrap().to_owned();
+        let r = reqwest::Client::new().get(server.url(&format!("/api/v1/blobs/{photo}"))).bearer_auth(&token).send().await?;
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await?;
+        assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "stored as a JPEG after downscaling");
+        let detail = server.get_json(&token, &format!("/api/v1/hazards/{}", h["id"].as_str().unwrap())).await?;
+        assert_eq!(detail["audit"].as_array().unwrap().len(), 1, "reported exactly once");
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    server.stop().await?;
+    result
+}
