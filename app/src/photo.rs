@@ -29,8 +29,7 @@ fn data_url_bytes(url: &str) -> Option<Vec<u8>> {
 
 pub async fn sha256(bytes: &[u8]) -> Result<PhotoHash, JsValue> {
     let subtle = web_sys::window().ok_or("no window")?.crypto()?.subtle();
-    let mut copy = bytes.to_vec();
-    let digest = JsFuture::from(subtle.digest_with_str_and_u8_array("SHA-256", &mut copy)?).await?;
+    let digest = JsFuture::from(subtle.digest_with_str_and_u8_array("SHA-256", bytes)?).await?;
     let arr = js_sys::Uint8Array::new(&digest).to_vec();
     let hex: String = arr.iter().map(|b| format!("{b:02x}")).collect();
     PhotoHash::parse(&hex).map_err(|_| JsValue::from_str("bad hash"))

@@ -53,6 +53,12 @@ pub struct AppCtx {
     pub itype: RwSignal<saferounds_shared::checklist::InspectionType>,
 }
 
+impl Default for AppCtx {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl AppCtx {
     pub fn new() -> Self {
         AppCtx {

@@ -26,7 +26,14 @@ pub async fn seed_reference_data(db: &Db) -> anyhow::Result<()> {
 pub const DEMO_PASSWORD: &str = "demo1234";
 
 /// (user name, display name, role, site key, department key)
-const DEMO_USERS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
+type DemoUser = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+const DEMO_USERS: &[DemoUser] = &[
     ("admin", "系统管理员", Role::Admin, None, None),
     (
         "supervisor",
@@ -102,14 +109,17 @@ pub fn admin_user(username: &str, display_name: &str) -> User {
     }
 }
 
-/// The demo center: a headquarters and two stations, their departments, 38 rooms, one user per role.
-pub fn demo_org() -> (
+/// Sites, departments, buildings, rooms and users of the demo center.
+pub type DemoOrg = (
     Vec<Site>,
     Vec<Department>,
     Vec<Building>,
     Vec<Room>,
     Vec<User>,
-) {
+);
+
+/// The demo center: a headquarters and two stations, their departments, 38 rooms, one user per role.
+pub fn demo_org() -> DemoOrg {
     let sites = vec![
         Site {
             id: site_id("hq"),

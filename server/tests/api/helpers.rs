@@ -91,12 +91,12 @@ impl TestApp {
         if let Some(r) = self.running.take() {
             r.stop().await.expect("clean stop");
         }
-        if let Some((admin, name)) = self.pg.take() {
-            if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await {
-                let _ = conn
-                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                    .await;
-            }
+        if let Some((admin, name)) = self.pg.take()
+            && let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await
+        {
+            let _ = conn
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
         }
     }
 
