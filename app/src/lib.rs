@@ -176,7 +176,7 @@ fn Tabs() -> impl IntoView {
     let tab = move |page: Page, key: &'static str| {
         let p2 = page.clone();
         view! {
-            <button class=move || if std::mem::discriminant(&ctx.page.get()) == std::mem::discriminant(&p2) { "on" } else { "" }
+            <button id=format!("tab-{key}") class=move || if std::mem::discriminant(&ctx.page.get()) == std::mem::discriminant(&p2) { "on" } else { "" }
                 on:click=move |_| ctx.page.set(page.clone())>{move || ctx.t(key)}</button>
         }
     };

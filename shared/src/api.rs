@@ -100,3 +100,92 @@ pub struct Health {
     pub version: String,
     pub change_seq: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::{default_campaign, stats_by};
+    use crate::checklist::starter_templates;
+    use crate::hazard::tests_support::sample;
+    use crate::ids::stable_uuid;
+    use crate::org::SiteKind;
+    use serde::de::DeserializeOwned;
+
+    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(v: &T) {
+        let json = serde_json::to_string(v).unwrap();
+        assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), v, "{json}");
+    }
+
+    #[test]
+    fn every_api_type_round_trips() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let user = User {
+            id: UserId::from_uuid(stable_uuid("u", "1")),
+            username: "inspector".into(),
+            display_name: "巡查员".into(),
+            role: Role::Inspector,
+            department_id: None,
+            site_id: Some(SiteId::from_uuid(stable_uuid("s", "1"))),
+            active: true,
+        };
+        round_trip(&LoginRequest {
+            username: "a".into(),
+            password: "b".into(),
+        });
+        round_trip(&LoginResponse {
+            token: "t".into(),
+            expires_at: 1,
+            user: user.clone(),
+        });
+        round_trip(&Bootstrap {
+            user: user.clone(),
+            center_name: "中心".into(),
+            today: day,
+            sites: vec![Site {
+                id: user.site_id.unwrap(),
+                name: crate::Text::new("站", "Station"),
+                kind: SiteKind::Station,
+                address: String::new(),
+            }],
+            buildings: vec![],
+            departments: vec![],
+            rooms: vec![],
+            templates: starter_templates(),
+            people: vec![Person::from(&user)],
+            campaigns: vec![default_campaign()],
+        });
+        let h = sample(day);
+        round_trip(&LedgerPage {
+            total: 1,
+            offset: 0,
+            limit: 50,
+            rows: vec![h.clone()],
+        });
+        round_trip(&HazardDetail {
+            hazard: h.clone(),
+            audit: vec![],
+        });
+        let row = stats_by(&[h], day, |_| Some(())).remove(&()).unwrap();
+        let line = StatLine {
+            key: "k".into(),
+            label_zh: "科".into(),
+            label_en: "Dept".into(),
+            row: row.clone(),
+        };
+        round_trip(&Stats {
+            today: day,
+            total: row,
+            by_department: vec![line.clone()],
+            by_site: vec![],
+            by_category: vec![line],
+            by_grade: vec![],
+            by_phase: vec![],
+        });
+        round_trip(&Health {
+            status: "ok".into(),
+            version: "0.1.0".into(),
+            change_seq: 3,
+        });
+        round_trip(&crate::ApiError::new("x", "中", "en"));
+    }
+}

@@ -234,3 +234,154 @@ impl Browser {
         Ok(self.client.find(Locator::Css("body")).await?.text().await?)
     }
 }
+
+/// Helpers that act through the API as another user would (to set up a story).
+pub mod api {
+    use anyhow::Result;
+    use saferounds_shared::hazard::{Event, Grade, HazardReport, Registration, Status};
+    use saferounds_shared::ids::{DeviceId, Fen, HazardId, OpId, PhotoHash, Reason};
+    use saferounds_shared::sync::{OpBody, Operation, PushRequest, PushResponse, SCHEMA_VERSION};
+    use sha2::{Digest, Sha256};
+
+    use super::Server;
+
+    pub struct Actor {
+        pub token: String,
+        pub user: serde_json::Value,
+        pub device: DeviceId,
+        pub seq: u64,
+    }
+
+    impl Actor {
+        pub async fn login(server: &Server, name: &str) -> Result<Actor> {
+            let r: serde_json::Value = reqwest::Client::new()
+                .post(server.url("/api/v1/auth/login"))
+                .json(&serde_json::json!({"username": name, "password": "demo1234"}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            Ok(Actor {
+                token: r["token"].as_str().unwrap_or_default().to_owned(),
+                user: r["user"].clone(),
+                device: DeviceId::from_uuid(uuid::Uuid::now_v7()),
+                seq: 1,
+            })
+        }
+
+        pub async fn push(
+            &mut self,
+            server: &Server,
+            entity: uuid::Uuid,
+            base_version: u64,
+            body: OpBody,
+        ) -> Result<PushResponse> {
+            let op = Operation {
+                op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
+                device_id: self.device,
+                device_seq: self.seq,
+                schema_version: SCHEMA_VERSION,
+                entity_id: entity,
+                base_version,
+                body,
+                recorded_at: chrono::Utc::now(),
+            };
+            self.seq += 1;
+            let r = reqwest::Client::new()
+                .post(server.url("/api/v1/sync/push"))
+                .bearer_auth(&self.token)
+                .json(&PushRequest {
+                    device_id: self.device,
+                    ops: vec![op],
+                })
+                .send()
+                .await?;
+            Ok(r.json().await?)
+        }
+
+        pub async fn upload(&self, server: &Server, bytes: &[u8]) -> Result<PhotoHash> {
+            let h = PhotoHash::parse(&hex::encode(Sha256::digest(bytes)))?;
+            reqwest::Client::new()
+                .put(server.url(&format!("/api/v1/blobs/{h}")))
+                .bearer_auth(&self.token)
+                .body(bytes.to_vec())
+                .send()
+                .await?;
+            Ok(h)
+        }
+    }
+
+    /// The demo inspector reports a hazard in an east-station room; the supervisor registers it
+    /// with the demo owner. Returns the hazard id.
+    pub async fn registered_hazard(server: &Server, description: &str) -> Result<HazardId> {
+        let mut insp = Actor::login(server, "inspector").await?;
+        let boot = server.get_json(&insp.token, "/api/v1/bootstrap").await?;
+        let room = &boot["rooms"][0];
+        let photo = insp
+            .upload(server, &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9])
+            .await?;
+        let id = HazardId::from_uuid(uuid::Uuid::now_v7());
+        let today: chrono::NaiveDate = serde_json::from_value(boot["today"].clone())?;
+        let report = HazardReport {
+            id,
+            site_id: serde_json::from_value(room["site_id"].clone())?,
+            room_id: Some(serde_json::from_value(room["id"].clone())?),
+            department_id: Some(serde_json::from_value(room["department_id"].clone())?),
+            round_id: None,
+            visit_id: None,
+            category: saferounds_shared::checklist::Category::Electrical,
+            item_code: Some("EL-02".into()),
+            description: description.into(),
+            grade: Grade::General,
+            basis: "GB 2099.7-2024".into(),
+            found_on: today,
+            photos_before: vec![photo],
+            fixed_on_spot: None,
+        };
+        insp.push(server, id.0, 0, OpBody::ReportHazard(report))
+            .await?;
+        let owner = Actor::login(server, "owner").await?;
+        let mut sup = Actor::login(server, "supervisor").await?;
+        let reg = Registration {
+            grade: Grade::General,
+            measures: Reason::parse("更换带过载保护的插线板")?,
+            department_id: serde_json::from_value(owner.user["department_id"].clone())?,
+            owner_id: serde_json::from_value(owner.user["id"].clone())?,
+            deadline: today + chrono::Duration::days(7),
+            interim_precautions: None,
+            funds: Fen::parse(5_000)?,
+            plan_approved_by: None,
+        };
+        let r = sup
+            .push(
+                server,
+                id.0,
+                1,
+                OpBody::Transition {
+                    from: Status::Reported,
+                    event: Event::Register(reg),
+                },
+            )
+            .await?;
+        anyhow::ensure!(
+            matches!(
+                r.results[0].outcome,
+                saferounds_shared::sync::Outcome::Applied
+            ),
+            "register: {:?}",
+            r.results
+        );
+        Ok(id)
+    }
+
+    pub async fn status_of(server: &Server, id: HazardId) -> Result<String> {
+        let sup = Actor::login(server, "supervisor").await?;
+        let d = server
+            .get_json(&sup.token, &format!("/api/v1/hazards/{id}"))
+            .await?;
+        Ok(d["hazard"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+}

@@ -136,3 +136,143 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
     server.stop().await?;
     result
 }
+
+/// A rectification owner and a verifier finish the loop from their phones.
+#[tokio::test]
+async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let id = saferounds_e2e::api::registered_hazard(&server, "值班室插线板串接").await?;
+    let base = server.url("/");
+    let owner = Browser::start().await?;
+    let result = async {
+        owner.login(&base, "owner").await?;
+        owner.find("#tab-hazards").await?.click().await?;
+        owner
+            .client
+            .execute(
+                &format!("document.querySelector('[data-hazard=\"{id}\"] button').click()"),
+                vec![],
+            )
+            .await?;
+        assert!(owner.text("#hazard-title").await?.contains("插线板串接"));
+        owner.find("#do-start").await?.click().await?;
+        owner
+            .until(
+                "document.querySelector('#hazard-status').dataset.status === 'rectifying'",
+                10,
+            )
+            .await?;
+        owner
+            .find("#done-text")
+            .await?
+            .send_keys("已更换为带过载保护的插线板")
+            .await?;
+        owner
+            .find("#after-photo")
+            .await?
+            .send_keys(&test_image().display().to_string())
+            .await?;
+        owner
+            .until(
+                "document.querySelector('#actions').textContent.includes('📷 1')",
+                15,
+            )
+            .await?;
+        owner.find("#do-submit").await?.click().await?;
+        owner
+            .until(
+                "document.querySelector('#hazard-status').dataset.status === 'awaiting_recheck'",
+                10,
+            )
+            .await?;
+        owner
+            .until(
+                "document.querySelector('#pending').textContent.includes('已全部上传')",
+                30,
+            )
+            .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    owner.close().await;
+    result?;
+    assert_eq!(
+        saferounds_e2e::api::status_of(&server, id).await?,
+        "awaiting_recheck"
+    );
+
+    let verifier = Browser::start().await?;
+    let result = async {
+        verifier.login(&base, "verifier").await?;
+        verifier.find("#tab-hazards").await?.click().await?;
+        verifier
+            .client
+            .execute(
+                &format!("document.querySelector('[data-hazard=\"{id}\"] button').click()"),
+                vec![],
+            )
+            .await?;
+        verifier.find("#do-pass").await?.click().await?;
+        verifier
+            .until(
+                "document.querySelector('#hazard-status').dataset.status === 'closed'",
+                10,
+            )
+            .await?;
+        verifier
+            .until(
+                "document.querySelector('#pending').textContent.includes('已全部上传')",
+                30,
+            )
+            .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    verifier.close().await;
+    result?;
+    assert_eq!(saferounds_e2e::api::status_of(&server, id).await?, "closed");
+    server.stop().await?;
+    Ok(())
+}
+
+/// An operation the server refuses is shown to the user in plain words, and nothing else is lost.
+#[tokio::test]
+async fn a_rejected_operation_is_shown_to_the_user() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let id = saferounds_e2e::api::registered_hazard(&server, "配电间门前堆放杂物").await?;
+    let base = server.url("/");
+    let owner = Browser::start().await?;
+    let result = async {
+        owner.login(&base, "owner").await?;
+        owner.find("#tab-hazards").await?.click().await?;
+        owner.find(&format!("[data-hazard=\"{id}\"]")).await?;
+        // Offline, the owner starts rectification…
+        server.stop().await?;
+        owner.client.execute(&format!("document.querySelector('[data-hazard=\"{id}\"] button').click()"), vec![]).await?;
+        owner.find("#do-start").await?.click().await?;
+        owner.until("document.querySelector('#pending').textContent.includes('待上传 1')", 10).await?;
+        owner.until("document.querySelector('.status').textContent.includes('无法连接服务器') && !document.querySelector('#sync').disabled", 10).await?;
+        // …while the supervisor voids the hazard on the server.
+        server.restart().await?;
+        let mut sup = saferounds_e2e::api::Actor::login(&server, "supervisor").await?;
+        let void = saferounds_shared::sync::OpBody::Transition {
+            from: saferounds_shared::hazard::Status::Registered,
+            event: saferounds_shared::hazard::Event::Void { reason: saferounds_shared::ids::Reason::parse("重复登记")? },
+        };
+        let r = sup.push(&server, id.0, 2, void).await?;
+        assert_eq!(r.results[0].outcome, saferounds_shared::sync::Outcome::Applied, "the void lands first");
+        owner.find("#sync").await?.click().await?;
+        if owner.find("#rejected").await.is_err() {
+            anyhow::bail!("no rejection shown; page says: {}", owner.body().await?);
+        }
+        let msg = owner.text("#rejected").await?;
+        assert!(msg.contains("已作废"), "the reason names the current state: {msg}");
+        owner.until("document.querySelector('#pending').textContent.includes('已全部上传')", 10).await?;
+        owner.until("document.querySelector('#hazard-status').dataset.status === 'voided'", 10).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    owner.close().await;
+    server.stop().await?;
+    result
+}

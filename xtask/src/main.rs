@@ -336,7 +336,8 @@ impl Tally {
                         .find_map(|p| {
                             p.trim()
                                 .strip_suffix(word)
-                                .and_then(|n| n.trim().parse::<u64>().ok())
+                                .and_then(|n| n.split_whitespace().last())
+                                .and_then(|n| n.parse::<u64>().ok())
                         })
                         .unwrap_or(0)
                 };
