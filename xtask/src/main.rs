@@ -24,6 +24,7 @@ fn main() -> Result<()> {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
         Some("dist-size") => dist_size(&root.join("dist")),
+        Some("chaos") => chaos(&root, &args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <build|run|test|dist-size>");
             eprintln!("  build      build the app into dist/");
@@ -34,6 +35,9 @@ fn main() -> Result<()> {
                 "  test       fmt, clippy, unit, API (SQLite + PostgreSQL when reachable) and browser tests"
             );
             eprintln!("  dist-size  print the app shell's size, raw and gzipped");
+            eprintln!(
+                "  chaos [--seeds N] [--steps N]  the fault-injected sync run with more seeds"
+            );
             std::process::exit(2);
         }
     }
@@ -277,6 +281,38 @@ fn dist_size(dist: &Path) -> Result<()> {
         gz += g;
     }
     eprintln!("  app shell total: {raw} B raw, {gz} B gzipped");
+    Ok(())
+}
+
+/// The fault-injected sync story with many seeds, on SQLite and (when reachable) PostgreSQL.
+fn chaos(root: &Path, args: &[String]) -> Result<()> {
+    let flag = |name: &str, default: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let mut cmd = cargo();
+    cmd.current_dir(root)
+        .args([
+            "test",
+            "-p",
+            "saferounds-server",
+            "--test",
+            "api",
+            "sync_under_faults",
+            "--",
+            "--nocapture",
+        ])
+        .env("SAFEROUNDS_CHAOS_SEEDS", flag("--seeds", "100"))
+        .env("SAFEROUNDS_CHAOS_STEPS", flag("--steps", "60"));
+    if let Some(url) = postgres_url() {
+        cmd.env("TEST_DATABASE_URL", url);
+    }
+    if !run_status(&mut cmd)? {
+        bail!("a chaos schedule failed");
+    }
     Ok(())
 }
 

@@ -21,6 +21,7 @@ pub enum Backend {
 }
 
 pub struct TestApp {
+    pub settings: Settings,
     pub base: String,
     pub client: Client,
     pub running: Option<Running>,
@@ -75,9 +76,12 @@ pub async fn spawn_app_with(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let running = launch(settings, listener).await.expect("server starts");
+    let running = launch(settings.clone(), listener)
+        .await
+        .expect("server starts");
     let base = format!("http://{}", running.addr);
     Some(TestApp {
+        settings,
         base,
         client: Client::new(),
         running: Some(running),
@@ -98,6 +102,24 @@ impl TestApp {
                 .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
                 .await;
         }
+    }
+
+    /// Stops the server (finishing in-flight requests) and starts it again on the same address
+    /// and database, as after a crash and restart.
+    pub async fn restart(&mut self) {
+        let addr = self.running.as_ref().expect("running").addr;
+        self.running
+            .take()
+            .expect("running")
+            .stop()
+            .await
+            .expect("stop");
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
+        self.running = Some(
+            launch(self.settings.clone(), listener)
+                .await
+                .expect("restart"),
+        );
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,9 +1,11 @@
 //! API tests through the real HTTP server, each against a fresh database, on SQLite and (when
 //! reachable) PostgreSQL.
 
+mod chaos;
 mod helpers;
 mod stories;
 
+use chaos::sync_under_faults;
 use helpers::*;
 use stories::*;
 
@@ -22,6 +24,7 @@ stories!(
     authorization_matrix,
     ledger_filters_agree_with_domain,
     malformed_input_is_4xx,
+    sync_under_faults,
 );
 
 #[tokio::test]
