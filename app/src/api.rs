@@ -111,3 +111,59 @@ pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), ApiEr
     .await?;
     decode::<serde_json::Value>(status, &text).map(|_| ())
 }
+
+/// Fetches an authenticated document and hands it to the browser: a download (`filename`) or a
+/// new window (for print-ready HTML).
+pub async fn open_document(
+    path: &str,
+    token: &str,
+    filename: Option<&str>,
+) -> Result<(), ApiError> {
+    let opts = RequestInit::new();
+    opts.set_method("GET");
+    let headers = Headers::new().map_err(js_err)?;
+    headers
+        .set("Authorization", &format!("Bearer {token}"))
+        .map_err(js_err)?;
+    opts.set_headers(&headers);
+    let req = Request::new_with_str_and_init(path, &opts).map_err(js_err)?;
+    let window = web_sys::window().ok_or_else(offline_error)?;
+    let resp: Response = JsFuture::from(window.fetch_with_request(&req))
+        .await
+        .map_err(js_err)?
+        .dyn_into()
+        .map_err(js_err)?;
+    if !resp.ok() {
+        let text = JsFuture::from(resp.text().map_err(js_err)?)
+            .await
+            .map_err(js_err)?
+            .as_string()
+            .unwrap_or_default();
+        return Err(decode::<serde_json::Value>(resp.status(), &text)
+            .err()
+            .unwrap_or_else(offline_error));
+    }
+    let blob: web_sys::Blob = JsFuture::from(resp.blob().map_err(js_err)?)
+        .await
+        .map_err(js_err)?
+        .dyn_into()
+        .map_err(js_err)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_err)?;
+    match filename {
+        Some(name) => {
+            let doc = window.document().ok_or_else(offline_error)?;
+            let a: web_sys::HtmlElement = doc
+                .create_element("a")
+                .map_err(js_err)?
+                .dyn_into()
+                .map_err(|_| offline_error())?;
+            a.set_attribute("href", &url).map_err(js_err)?;
+            a.set_attribute("download", name).map_err(js_err)?;
+            a.click();
+        }
+        None => {
+            let _ = window.open_with_url_and_target(&url, "_blank");
+        }
+    }
+    Ok(())
+}

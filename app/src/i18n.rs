@@ -97,6 +97,8 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "conflict" => ("字段冲突", "Field conflict"),
         "keep_server" => ("保留当前值", "Keep current"),
         "take_other" => ("采用另一值", "Take the other"),
+        "export" => ("导出 Excel", "Export to Excel"),
+        "bulletin" => ("逾期通报（打印）", "Overdue bulletin (print)"),
         _ => (key, key),
     };
     match lang {

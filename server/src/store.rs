@@ -766,7 +766,7 @@ pub async fn ledger(
     for b in &binds {
         q = q.bind(b);
     }
-    q = q.bind(limit.clamp(1, 500)).bind(offset.max(0));
+    q = q.bind(limit.max(1)).bind(offset.max(0));
     let rows = q
         .fetch_all(&db.read)
         .await?

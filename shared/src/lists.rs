@@ -239,3 +239,126 @@ mod tests {
         assert!(ms[1].validate().is_ok());
     }
 }
+
+/// The ledger's columns (台账), in the order the center's forms use, with their English names.
+pub const LEDGER_COLUMNS: [(&str, &str); 24] = [
+    ("编号", "No."),
+    ("排查日期", "Found on"),
+    ("排查人", "Found by"),
+    ("科室/站点", "Department / station"),
+    ("部位（楼-层-房间）", "Location (building-floor-room)"),
+    ("类别", "Category"),
+    ("隐患描述", "Description"),
+    ("照片", "Photos"),
+    ("等级", "Grade"),
+    ("依据", "Basis"),
+    ("当场整改", "Fixed on the spot"),
+    ("整改措施", "Measures"),
+    ("责任人", "Responsible person"),
+    ("整改时限", "Deadline"),
+    ("期间防范措施", "Interim precautions"),
+    ("整改资金（元）", "Funds (yuan)"),
+    ("整改完成情况", "Rectification"),
+    ("整改后照片", "After photos"),
+    ("复查人", "Re-checked by"),
+    ("复查日期", "Re-check date"),
+    ("复查结论", "Re-check result"),
+    ("销号日期", "Closed on"),
+    ("状态", "Status"),
+    ("备注", "Remark"),
+];
+
+/// Names the ledger shows for ids.
+pub trait Names {
+    fn person(&self, id: crate::ids::UserId) -> String;
+    fn department(&self, id: DepartmentId) -> String;
+    fn location(&self, id: crate::ids::RoomId) -> String;
+}
+
+/// One ledger cell: text, or photos (an export links them).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Photos(Vec<crate::ids::PhotoHash>),
+}
+
+/// A hazard as one ledger row, in [`LEDGER_COLUMNS`] order.
+pub fn ledger_row(h: &Hazard, names: &dyn Names, lang: crate::Lang) -> Vec<Cell> {
+    use crate::i18n::Label;
+    let t = |s: String| Cell::Text(s);
+    let yes_no = |b: bool| t(if b { "是" } else { "否" }.to_string());
+    let opt = |s: &Option<String>| t(s.clone().unwrap_or_default());
+    let date = |d: Option<NaiveDate>| t(d.map(|d| d.to_string()).unwrap_or_default());
+    vec![
+        t(h.number()),
+        t(h.found_on.to_string()),
+        t(names.person(h.reported_by)),
+        t(h.department_id
+            .map(|d| names.department(d))
+            .unwrap_or_default()),
+        t(h.room_id.map(|r| names.location(r)).unwrap_or_default()),
+        t(h.category.label(lang).to_owned()),
+        t(h.description.clone()),
+        Cell::Photos(h.photos_before.clone()),
+        t(h.grade.label(lang).to_owned()),
+        t(h.basis.clone()),
+        yes_no(h.fixed_on_spot),
+        opt(&h.measures),
+        t(h.owner_id.map(|u| names.person(u)).unwrap_or_default()),
+        date(h.deadline),
+        opt(&h.interim_precautions),
+        t(h.funds.yuan()),
+        opt(&h.rectification),
+        Cell::Photos(h.photos_after.clone()),
+        t(h.recheck
+            .as_ref()
+            .map(|r| names.person(r.by))
+            .unwrap_or_default()),
+        date(h.recheck.as_ref().map(|r| r.on)),
+        t(h.recheck
+            .as_ref()
+            .map(|r| if r.passed { "通过" } else { "不通过" }.to_string())
+            .unwrap_or_default()),
+        date(h.closed_on),
+        t(h.status.label(lang).to_owned()),
+        t([
+            h.remark.clone(),
+            h.void_reason.clone().map(|r| format!("作废原因：{r}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("；")),
+    ]
+}
+
+#[cfg(test)]
+mod ledger_tests {
+    use super::*;
+    use crate::hazard::tests_support::sample;
+
+    struct N;
+    impl Names for N {
+        fn person(&self, _: crate::ids::UserId) -> String {
+            "张伟".into()
+        }
+        fn department(&self, _: DepartmentId) -> String {
+            "城东急救站".into()
+        }
+        fn location(&self, _: crate::ids::RoomId) -> String {
+            "站房-1F-车库".into()
+        }
+    }
+
+    #[test]
+    fn a_row_fills_every_column() {
+        let mut h = sample(NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+        h.measures = Some("更换".into());
+        let row = ledger_row(&h, &N, crate::Lang::Zh);
+        assert_eq!(row.len(), LEDGER_COLUMNS.len());
+        assert_eq!(row[6], Cell::Text("电线老化".into()));
+        assert_eq!(row[11], Cell::Text("更换".into()));
+        assert_eq!(row[22], Cell::Text("已上报".into()));
+        assert!(matches!(&row[0], Cell::Text(n) if n.starts_with("YH20261102-")));
+    }
+}

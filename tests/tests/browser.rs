@@ -276,3 +276,51 @@ async fn a_rejected_operation_is_shown_to_the_user() -> anyhow::Result<()> {
     server.stop().await?;
     result
 }
+
+/// The desk: the dashboard shows the figures the data implies, the ledger filters; an inspector
+/// gets neither the dashboard nor its API.
+#[tokio::test]
+async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    saferounds_e2e::api::registered_hazard(&server, "车库电动车充电").await?;
+    saferounds_e2e::api::registered_hazard(&server, "药品库酒精未密闭").await?;
+    let base = server.url("/");
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        desk.login(&base, "supervisor").await?;
+        let found = desk.text("#kpi-found").await?;
+        let token = server.token("supervisor").await?;
+        let ledger = server.get_json(&token, "/api/v1/hazards").await?;
+        assert_eq!(found, ledger["total"].to_string(), "found = the ledger's total");
+        assert_eq!(desk.text("#kpi-closed").await?, "0");
+        assert_eq!(desk.text("#kpi-open").await?, found);
+        desk.find("#tab-desk").await?.click().await?;
+        assert!(desk.text("#ledger-total").await?.contains(&format!("共 {found}")));
+        let search = desk.find("input[type=text]").await?;
+        search.send_keys("酒精\n").await?;
+        desk.until("document.querySelector('#ledger-total') && document.querySelector('#ledger-total').textContent.includes('共 1')", 10).await?;
+        assert!(desk.text("#ledger").await?.contains("药品库酒精未密闭"));
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    result?;
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list").await?;
+        assert!(
+            phone
+                .client
+                .find(fantoccini::Locator::Css("#tab-dashboard"))
+                .await
+                .is_err(),
+            "no dashboard tab for an inspector"
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}

@@ -14,7 +14,18 @@ pub fn Dashboard() -> impl IntoView {
         let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
         async move { api::get::<Stats>("/api/v1/stats", &token).await }
     });
+    let print_bulletin = move |_| {
+        let token = ctx
+            .session
+            .get_untracked()
+            .map(|s| s.token)
+            .unwrap_or_default();
+        leptos::task::spawn_local(async move {
+            let _ = api::open_document("/api/v1/reports/bulletin", &token, None).await;
+        });
+    };
     view! {
+        <div class="seg"><button class="secondary" id="print-bulletin" on:click=print_bulletin>{move || ctx.t("bulletin")}</button></div>
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>
             {move || stats.get().map(|r| match r {
                 Err(e) => view! { <div class="error">{e.message(ctx.lang.get()).to_owned()}</div> }.into_any(),

@@ -20,9 +20,8 @@ pub fn Ledger() -> impl IntoView {
     let overdue = RwSignal::new(false);
     let text = RwSignal::new(String::new());
     let offset = RwSignal::new(0i64);
-    let page = LocalResource::new(move || {
-        let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
-        let mut q = format!("/api/v1/hazards?limit={PAGE}&offset={}", offset.get());
+    let filters = move || {
+        let mut q = String::new();
         for (k, v) in [
             ("status", status.get()),
             ("grade", grade.get()),
@@ -42,8 +41,32 @@ pub fn Ledger() -> impl IntoView {
                 String::from(js_sys::encode_uri_component(t.trim()))
             ));
         }
+        q
+    };
+    let page = LocalResource::new(move || {
+        let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
+        let q = format!(
+            "/api/v1/hazards?limit={PAGE}&offset={}{}",
+            offset.get(),
+            filters()
+        );
         async move { api::get::<LedgerPage>(&q, &token).await }
     });
+    let export_error = RwSignal::new(None::<String>);
+    let export = move |_| {
+        let token = ctx
+            .session
+            .get_untracked()
+            .map(|s| s.token)
+            .unwrap_or_default();
+        let q = format!("/api/v1/export/ledger.xlsx?x=1{}", filters());
+        leptos::task::spawn_local(async move {
+            let name = format!("台账-{}.xlsx", today());
+            if let Err(e) = api::open_document(&q, &token, Some(&name)).await {
+                export_error.set(Some(e.message(ctx.lang.get_untracked()).to_owned()));
+            }
+        });
+    };
     let reset = move || offset.set(0);
     view! {
         <div class="card">
@@ -63,7 +86,9 @@ pub fn Ledger() -> impl IntoView {
                 </select>
                 <label><input type="checkbox" on:change=move |ev| { overdue.set(event_target_checked(&ev)); reset(); }/>{move || ctx.t("overdue")}</label>
                 <input type="text" aria-label=move || ctx.t("search") placeholder=move || ctx.t("search") on:change=move |ev| { text.set(event_target_value(&ev)); reset(); }/>
+                <button class="secondary" id="export-xlsx" on:click=export>{move || ctx.t("export")}</button>
             </div>
+            {move || export_error.get().map(|e| view! { <div class="error">{e}</div> })}
         </div>
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>
             {move || page.get().map(|r| match r {

@@ -38,7 +38,7 @@ pub struct LedgerQuery {
 }
 
 impl LedgerQuery {
-    async fn filter(&self, state: &AppState) -> AppResult<HazardFilter> {
+    pub async fn filter(&self, state: &AppState) -> AppResult<HazardFilter> {
         let mut f = HazardFilter {
             status: self.status,
             grade: self.grade,

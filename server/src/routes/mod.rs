@@ -16,6 +16,7 @@ use crate::error::AppError;
 
 pub mod account;
 pub mod blobs;
+pub mod exports;
 pub mod hazards;
 pub mod ops;
 pub mod org;
@@ -45,6 +46,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/hazards", get(hazards::list))
         .route("/v1/hazards/{id}", get(hazards::detail))
         .route("/v1/stats", get(hazards::stats))
+        .route("/v1/export/ledger.xlsx", get(exports::ledger))
+        .route("/v1/reports/bulletin", get(exports::bulletin))
+        .route("/v1/rooms/labels", get(exports::labels))
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(8 * 1024 * 1024));
     Router::new()

@@ -25,6 +25,7 @@ stories!(
     ledger_filters_agree_with_domain,
     malformed_input_is_4xx,
     sync_under_faults,
+    exports_open,
 );
 
 #[tokio::test]

@@ -918,3 +918,89 @@ pub async fn malformed_input_is_4xx(app: &TestApp) {
         .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+fn xlsx_strings(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a valid workbook");
+    let mut s = String::new();
+    zip.by_name("xl/sharedStrings.xml")
+        .expect("shared strings")
+        .read_to_string(&mut s)
+        .unwrap();
+    assert!(zip.by_name("xl/worksheets/sheet1.xml").is_ok());
+    s
+}
+
+pub async fn exports_open(app: &TestApp) {
+    let s = app.login("inspector").await;
+    let (ops, _, _) = walk_through(app, &s, 3).await;
+    app.push(&s, ops).await;
+    let sup = app.login("supervisor").await;
+    let r = app
+        .get(
+            &sup,
+            "/api/v1/export/ledger.xlsx?text=%E6%88%BF%E9%97%B4%201",
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let strings = xlsx_strings(&r.bytes().await.unwrap());
+    for header in [
+        "编号",
+        "排查日期",
+        "隐患描述",
+        "整改措施",
+        "责任人",
+        "整改时限",
+        "复查结论",
+        "销号日期",
+    ] {
+        assert!(strings.contains(header), "missing column {header}");
+    }
+    assert!(
+        strings.contains("房间 1"),
+        "the filtered hazard is exported"
+    );
+    assert!(!strings.contains("房间 2"), "only what the filter selects");
+    let r = app
+        .get(&sup, "/api/v1/reports/bulletin?month=2026-11")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("逾期未整改隐患的通报") && html.contains("@page{size:A4"));
+    assert_eq!(
+        app.get(&sup, "/api/v1/reports/bulletin?month=nope")
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    let admin = app.login("admin").await;
+    let html = app
+        .get(&admin, "/api/v1/rooms/labels")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let b: Bootstrap = app.get_json(&admin, "/api/v1/bootstrap").await;
+    assert_eq!(
+        html.matches("<svg").count(),
+        b.rooms.len(),
+        "one QR label per room"
+    );
+    assert!(html.contains(&b.rooms[0].qr_payload()));
+    for path in [
+        "/api/v1/export/ledger.xlsx",
+        "/api/v1/reports/bulletin",
+        "/api/v1/rooms/labels",
+    ] {
+        assert_eq!(
+            app.get(&s, path).await.status(),
+            StatusCode::FORBIDDEN,
+            "inspector {path}"
+        );
+    }
+}

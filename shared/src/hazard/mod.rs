@@ -284,6 +284,16 @@ impl Hazard {
         }
     }
 
+    /// The ledger number (编号): the finding date and the end of the id, stable and unique.
+    pub fn number(&self) -> String {
+        let simple = self.id.0.simple().to_string();
+        format!(
+            "YH{}-{}",
+            self.found_on.format("%Y%m%d"),
+            &simple[simple.len() - 6..]
+        )
+    }
+
     /// Open means not closed and not voided.
     pub fn is_open(&self) -> bool {
         !matches!(self.status, Status::Closed | Status::Voided)

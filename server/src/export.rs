@@ -1,0 +1,212 @@
+//! Documents the center hands to its superiors: the ledger as an XLSX workbook (Chinese headers,
+//! photos as links), the monthly overdue bulletin (通报) and room QR label sheets as print-ready
+//! HTML. The columns and rows come from `saferounds_shared::lists`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_xlsxwriter::{Format, Url, Workbook};
+use saferounds_shared::Lang;
+use saferounds_shared::api::Person;
+use saferounds_shared::hazard::Hazard;
+use saferounds_shared::i18n::Label;
+use saferounds_shared::ids::{DepartmentId, RoomId, UserId};
+use saferounds_shared::lists::{Cell, LEDGER_COLUMNS, Names, ledger_row};
+use saferounds_shared::org::{Building, Department, Room, Site};
+
+/// Names for ids, from the organisation tables.
+pub struct Directory {
+    pub people: BTreeMap<UserId, String>,
+    pub departments: BTreeMap<DepartmentId, String>,
+    pub rooms: BTreeMap<RoomId, String>,
+}
+
+impl Directory {
+    pub fn new(
+        people: &[Person],
+        departments: &[Department],
+        rooms: &[Room],
+        buildings: &[Building],
+    ) -> Directory {
+        let building = |r: &Room| {
+            buildings
+                .iter()
+                .find(|b| b.id == r.building_id)
+                .map(|b| b.name.zh.clone())
+                .unwrap_or_default()
+        };
+        Directory {
+            people: people
+                .iter()
+                .map(|p| (p.id, p.display_name.clone()))
+                .collect(),
+            departments: departments
+                .iter()
+                .map(|d| (d.id, d.name.zh.clone()))
+                .collect(),
+            rooms: rooms
+                .iter()
+                .map(|r| (r.id, r.location(&building(r))))
+                .collect(),
+        }
+    }
+}
+
+impl Names for Directory {
+    fn person(&self, id: UserId) -> String {
+        self.people.get(&id).cloned().unwrap_or_default()
+    }
+    fn department(&self, id: DepartmentId) -> String {
+        self.departments.get(&id).cloned().unwrap_or_default()
+    }
+    fn location(&self, id: RoomId) -> String {
+        self.rooms.get(&id).cloned().unwrap_or_default()
+    }
+}
+
+/// The ledger workbook. Photos become links to `{base_url}/api/v1/blobs/{sha256}`.
+pub fn ledger_xlsx(
+    rows: &[Hazard],
+    names: &Directory,
+    base_url: &str,
+    title: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("隐患台账")?;
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#F2F2F2")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let wrap = Format::new()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    ws.write_string_with_format(0, 0, title, &Format::new().set_bold().set_font_size(14))?;
+    for (c, (zh, _)) in LEDGER_COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, *zh, &head)?;
+        let width = match c {
+            6 | 11 | 14 | 16 => 30.0,
+            4 => 24.0,
+            _ => 12.0,
+        };
+        ws.set_column_width(c as u16, width)?;
+    }
+    for (i, h) in rows.iter().enumerate() {
+        let r = (i + 2) as u32;
+        for (c, cell) in ledger_row(h, names, Lang::Zh).into_iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(t) => {
+                    ws.write_string_with_format(r, c, &t, &wrap)?;
+                }
+                Cell::Photos(ps) => {
+                    if let Some(first) = ps.first() {
+                        let url = format!("{base_url}/api/v1/blobs/{first}");
+                        ws.write_url_with_text(
+                            r,
+                            c,
+                            Url::new(url),
+                            format!("照片 {} 张", ps.len()),
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(2, 0)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const PRINT_CSS: &str = "@page{size:A4;margin:16mm}body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;font-size:11pt;color:#000}\
+h1{font-size:16pt;text-align:center;margin:0 0 4mm}.meta{text-align:center;margin-bottom:6mm}table{width:100%;border-collapse:collapse}\
+th,td{border:1px solid #000;padding:2mm;vertical-align:top;font-size:10pt}th{background:#eee}h2{font-size:12pt;margin:6mm 0 2mm}\
+.sign{display:flex;justify-content:space-between;margin-top:14mm}.labels{display:grid;grid-template-columns:repeat(3,1fr);gap:6mm}\
+.label{border:1px dashed #999;padding:3mm;text-align:center;page-break-inside:avoid}.label svg{width:40mm;height:40mm}";
+
+/// The monthly bulletin of overdue items by department (通报), ready to print.
+pub fn bulletin_html(
+    center: &str,
+    month: &str,
+    today: NaiveDate,
+    overdue: &[Hazard],
+    names: &Directory,
+) -> String {
+    let mut by_dept: BTreeMap<String, Vec<&Hazard>> = BTreeMap::new();
+    for h in overdue {
+        let d = h
+            .department_id
+            .map(|d| names.department(d))
+            .unwrap_or_else(|| "未指定科室".into());
+        by_dept.entry(d).or_default().push(h);
+    }
+    let mut body = String::new();
+    if by_dept.is_empty() {
+        body.push_str("<p>本月无逾期未整改隐患。</p>");
+    }
+    for (dept, list) in &by_dept {
+        body.push_str(&format!("<h2>{}（逾期 {} 项）</h2><table><tr><th>编号</th><th>部位</th><th>隐患描述</th><th>等级</th><th>责任人</th><th>整改时限</th><th>逾期天数</th></tr>", esc(dept), list.len()));
+        for h in list {
+            body.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                h.number(),
+                esc(&h.room_id.map(|r| names.location(r)).unwrap_or_default()),
+                esc(&h.description),
+                h.grade.zh(),
+                esc(&h.owner_id.map(|u| names.person(u)).unwrap_or_default()),
+                h.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                h.days_overdue(today)
+            ));
+        }
+        body.push_str("</table>");
+    }
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{c}逾期隐患通报 {m}</title><style>{PRINT_CSS}</style></head><body>\
+         <h1>{c}<br>关于 {m} 逾期未整改隐患的通报</h1><div class=\"meta\">统计截至 {today}，共 {n} 项</div>{body}\
+         <p>请各责任科室、站点于收到通报后立即督促整改，整改完成后及时提交复查。</p>\
+         <div class=\"sign\"><span>安全生产专项工作组（盖章）</span><span>签发人：__________</span><span>日期：__________</span></div></body></html>",
+        c = esc(center),
+        m = esc(month),
+        n = overdue.len()
+    )
+}
+
+/// Printable QR labels, one per room: scanning proves the inspector was there.
+pub fn qr_labels_html(center: &str, sites: &[Site], rooms: &[Room]) -> anyhow::Result<String> {
+    let mut body = String::new();
+    for site in sites {
+        let list: Vec<&Room> = rooms.iter().filter(|r| r.site_id == site.id).collect();
+        if list.is_empty() {
+            continue;
+        }
+        body.push_str(&format!(
+            "<h2>{}</h2><div class=\"labels\">",
+            esc(&site.name.zh)
+        ));
+        for r in list {
+            let code = qrcode::QrCode::new(r.qr_payload().as_bytes())?;
+            let svg = code
+                .render::<qrcode::render::svg::Color>()
+                .min_dimensions(160, 160)
+                .build();
+            body.push_str(&format!(
+                "<div class=\"label\" data-qr=\"{}\">{svg}<div><b>{}</b></div><div>{} · {}</div></div>",
+                esc(&r.qr_payload()),
+                esc(&r.name.zh),
+                esc(&r.floor),
+                r.kind.zh()
+            ));
+        }
+        body.push_str("</div>");
+    }
+    Ok(format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{c} 房间二维码</title><style>{PRINT_CSS}</style></head><body><h1>{c} 房间巡查二维码</h1>{body}</body></html>",
+        c = esc(center)
+    ))
+}

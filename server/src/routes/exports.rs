@@ -1,0 +1,128 @@
+//! `GET /api/v1/export/ledger.xlsx` (exactly what the ledger filter selects),
+//! `GET /api/v1/reports/bulletin?month=YYYY-MM`, `GET /api/v1/rooms/labels`.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use saferounds_shared::api::Person;
+use saferounds_shared::lists::HazardFilter;
+use serde::Deserialize;
+
+use super::ApiQuery;
+use super::hazards::LedgerQuery;
+use crate::auth::Session;
+use crate::error::{AppError, AppResult};
+use crate::export::{Directory, bulletin_html, ledger_xlsx, qr_labels_html};
+use crate::{AppState, store};
+
+/// Most rows one export carries.
+pub const MAX_EXPORT_ROWS: i64 = 200_000;
+
+async fn directory(state: &AppState) -> AppResult<Directory> {
+    let db = &state.db;
+    let people: Vec<Person> = store::users(db).await?.iter().map(Person::from).collect();
+    Ok(Directory::new(
+        &people,
+        &store::departments(db).await?,
+        &store::rooms_all(db).await?,
+        &store::buildings(db).await?,
+    ))
+}
+
+#[tracing::instrument(skip_all, fields(user = %session.user.username))]
+pub async fn ledger(
+    State(state): State<AppState>,
+    session: Session,
+    headers: axum::http::HeaderMap,
+    ApiQuery(q): ApiQuery<LedgerQuery>,
+) -> AppResult<Response> {
+    session.require(session.actor.role.reads_reports() || session.actor.role.supervises())?;
+    let f = q.filter(&state).await?;
+    let page = store::ledger(
+        &state.db,
+        &session.actor,
+        &f,
+        state.today(),
+        0,
+        MAX_EXPORT_ROWS,
+    )
+    .await?;
+    let names = directory(&state).await?;
+    let title = format!(
+        "{} 隐患排查治理台账（导出于 {}，共 {} 条）",
+        state.settings.center_name,
+        state.today(),
+        page.total
+    );
+    // Photo links point back at this server, as the user reached it.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        });
+    let base = host
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_else(|| format!("http://{}", state.settings.bind));
+    let bytes = ledger_xlsx(&page.rows, &names, &base, &title)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"ledger-{}.xlsx\"", state.today()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %session.user.username))]
+pub async fn bulletin(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(q): ApiQuery<MonthQuery>,
+) -> AppResult<Html<String>> {
+    session.require(session.actor.role.reads_reports())?;
+    let today = state.today();
+    let month = q.month.unwrap_or_else(|| today.format("%Y-%m").to_string());
+    if chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() {
+        return Err(AppError::BadRequest(
+            "month 应为 YYYY-MM / month must be YYYY-MM".into(),
+        ));
+    }
+    let f = HazardFilter {
+        overdue: Some(true),
+        sort: saferounds_shared::lists::SortKey::DeadlineAsc,
+        ..Default::default()
+    };
+    let page = store::ledger(&state.db, &session.actor, &f, today, 0, MAX_EXPORT_ROWS).await?;
+    let names = directory(&state).await?;
+    Ok(Html(bulletin_html(
+        &state.settings.center_name,
+        &month,
+        today,
+        &page.rows,
+        &names,
+    )))
+}
+
+pub async fn labels(State(state): State<AppState>, session: Session) -> AppResult<Html<String>> {
+    session.require(session.actor.role.administers() || session.actor.role.supervises())?;
+    let html = qr_labels_html(
+        &state.settings.center_name,
+        &store::sites(&state.db).await?,
+        &store::rooms_all(&state.db).await?,
+    )?;
+    Ok(Html(html))
+}
