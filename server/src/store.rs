@@ -461,15 +461,29 @@ async fn push_one(
             photos.insert(p);
         }
     }
+    // Looked up inside the transaction: a second connection from the pool per operation could
+    // exhaust it under load (every connection held by a transaction waiting for another).
+    let room = match room_id {
+        Some(id) => sqlx::query("SELECT data FROM rooms WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| parse(&r, 0))
+            .transpose()?,
+        None => None,
+    };
+    let template = match template_id {
+        Some(id) => sqlx::query("SELECT data FROM templates WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| parse(&r, 0))
+            .transpose()?,
+        None => None,
+    };
     let world = Preloaded {
-        room: match room_id {
-            Some(id) => room(db, id).await?,
-            None => None,
-        },
-        template: match template_id {
-            Some(id) => template(db, id).await?,
-            None => None,
-        },
+        room,
+        template,
         photos,
     };
     let effect = apply(

@@ -25,6 +25,7 @@ fn main() -> Result<()> {
         Some("test") => test(&root),
         Some("dist-size") => dist_size(&root.join("dist")),
         Some("chaos") => chaos(&root, &args[1..]),
+        Some("bench") => bench(&root, &args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <build|run|test|dist-size>");
             eprintln!("  build      build the app into dist/");
@@ -314,6 +315,31 @@ fn chaos(root: &Path, args: &[String]) -> Result<()> {
         bail!("a chaos schedule failed");
     }
     Ok(())
+}
+
+/// Server benchmarks in release mode, then the app shell's size.
+fn bench(root: &Path, args: &[String]) -> Result<()> {
+    let mut cmd = cargo();
+    cmd.current_dir(root)
+        .args([
+            "run",
+            "-q",
+            "--release",
+            "-p",
+            "saferounds-server",
+            "--example",
+            "bench",
+            "--",
+        ])
+        .args(args);
+    if let Some(url) = postgres_url() {
+        cmd.args(["--pg", &url]);
+    }
+    if !run_status(&mut cmd)? {
+        bail!("the benchmark failed");
+    }
+    let dist = build_app(root)?;
+    dist_size(&dist)
 }
 
 fn run(root: &Path, extra: &[String]) -> Result<()> {

@@ -1,0 +1,367 @@
+//! `cargo xtask bench`: server benchmarks over real HTTP on 127.0.0.1, in release mode.
+//!
+//! - sync ingest: operations per second, 8 devices pushing batches of 100 reports;
+//! - a new phone's first pull for a station with 200 rooms and 1,000 open hazards: time and
+//!   gzipped bytes;
+//! - a ledger page (filter + sort + 50 rows) at N hazards: p50 / p95;
+//! - C concurrent syncing clients: p99 latency, errors, process RSS.
+//!
+//! Usage: `bench [--pg URL] [--hazards N] [--clients C]`. Everything runs against a fresh
+//! database and stops by itself.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use reqwest::Client;
+use saferounds_server::{Settings, demo, launch, store};
+use saferounds_shared::api::Bootstrap;
+use saferounds_shared::checklist::Category;
+use saferounds_shared::hazard::{Grade, HazardReport};
+use saferounds_shared::i18n::Text;
+use saferounds_shared::ids::{DeviceId, HazardId, OpId, RoomId};
+use saferounds_shared::org::{Room, RoomKind};
+use saferounds_shared::sync::{
+    OpBody, Operation, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
+};
+
+struct Dev {
+    token: String,
+    device: DeviceId,
+    seq: u64,
+}
+
+async fn login(c: &Client, base: &str, user: &str) -> Dev {
+    let r: serde_json::Value = c
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": user, "password": "demo1234"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Dev {
+        token: r["token"].as_str().unwrap().to_owned(),
+        device: DeviceId::from_uuid(uuid::Uuid::now_v7()),
+        seq: 1,
+    }
+}
+
+fn report(dev: &mut Dev, boot: &Bootstrap, i: usize) -> Operation {
+    let room = &boot.rooms[i % boot.rooms.len()];
+    let id = HazardId::from_uuid(uuid::Uuid::now_v7());
+    let cats = Category::ALL;
+    let op = Operation {
+        op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
+        device_id: dev.device,
+        device_seq: dev.seq,
+        schema_version: SCHEMA_VERSION,
+        entity_id: id.0,
+        base_version: 0,
+        body: OpBody::ReportHazard(HazardReport {
+            id,
+            site_id: room.site_id,
+            room_id: Some(room.id),
+            department_id: Some(room.department_id),
+            round_id: None,
+            visit_id: None,
+            category: cats[i % cats.len()],
+            item_code: Some(format!("EL-{:02}", i % 11 + 1)),
+            description: format!("基准测试隐患 {i}：插线板串接，电线老化"),
+            grade: if i % 17 == 0 {
+                Grade::Major
+            } else {
+                Grade::General
+            },
+            basis: "公安部令第61号 §31".into(),
+            found_on: boot.today - chrono::Duration::days((i % 900) as i64),
+            photos_before: vec![],
+            fixed_on_spot: None,
+        }),
+        recorded_at: Utc::now(),
+    };
+    dev.seq += 1;
+    op
+}
+
+async fn push(c: &Client, base: &str, dev: &Dev, ops: Vec<Operation>) -> PushResponse {
+    let r = c
+        .post(format!("{base}/api/v1/sync/push"))
+        .bearer_auth(&dev.token)
+        .json(&PushRequest {
+            device_id: dev.device,
+            ops,
+        })
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "push: {}", r.status());
+    r.json().await.unwrap()
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+async fn run(label: &str, url: String, hazards: usize, clients: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::for_test(url, dir.path(), dir.path().join("dist"));
+    settings.demo = true;
+    settings.login_limit = 1_000_000;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = launch(settings, listener).await.unwrap();
+    let base = format!("http://{}", running.addr);
+    let c = Client::new();
+
+    // A station with 200 rooms.
+    let east = demo::site_id("east");
+    let b = saferounds_shared::ids::BuildingId::from_uuid(saferounds_shared::ids::stable_uuid(
+        "demo-building",
+        "east",
+    ));
+    for i in 0..191 {
+        let id = RoomId::from_uuid(uuid::Uuid::now_v7());
+        let room = Room {
+            id,
+            site_id: east,
+            building_id: b,
+            floor: format!("{}F", i % 6 + 1),
+            name: Text::new(format!("房间 {i}"), format!("Room {i}")),
+            kind: RoomKind::ALL[i % RoomKind::ALL.len()],
+            key_location: false,
+            department_id: demo::dept_id("east"),
+            qr_code: id.0.simple().to_string()[20..].to_owned(),
+        };
+        store::put_room(&running.state.db, &room).await.unwrap();
+    }
+
+    // 1. Ingest: 8 devices, batches of 100.
+    let mut devs = Vec::new();
+    for _ in 0..8 {
+        devs.push(login(&c, &base, "inspector").await);
+    }
+    let boot: Bootstrap = c
+        .get(format!("{base}/api/v1/bootstrap"))
+        .bearer_auth(&devs[0].token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    println!("[{label}] station rooms: {}", boot.rooms.len());
+    let per_dev = hazards / devs.len();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (d, mut dev) in devs.into_iter().enumerate() {
+        let c = c.clone();
+        let base = base.clone();
+        let boot = boot.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0;
+            while n < per_dev {
+                let k = 100.min(per_dev - n);
+                let ops: Vec<Operation> = (0..k)
+                    .map(|j| report(&mut dev, &boot, d * per_dev + n + j))
+                    .collect();
+                let r = push(&c, &base, &dev, ops).await;
+                assert_eq!(r.results.len(), k);
+                n += k;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "[{label}] sync ingest: {} ops in {secs:.1} s = {:.0} ops/s",
+        per_dev * 8,
+        (per_dev * 8) as f64 / secs
+    );
+
+    // 2. First pull for the station (all of its hazards are open): time and gzipped bytes.
+    let dev = login(&c, &base, "inspector").await;
+    let mut cursor = 0;
+    let mut bytes = 0usize;
+    let mut n_changes = 0usize;
+    let start = Instant::now();
+    loop {
+        let r = c
+            .get(format!(
+                "{base}/api/v1/sync/pull?cursor={cursor}&limit=1000"
+            ))
+            .bearer_auth(&dev.token)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        let body = r.bytes().await.unwrap();
+        bytes += body.len();
+        let mut d = flate2::read::GzDecoder::new(&body[..]);
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut d, &mut s).unwrap();
+        let p: PullResponse = serde_json::from_str(&s).unwrap();
+        n_changes += p.changes.len();
+        cursor = p.cursor;
+        if !p.more || n_changes >= 1000 {
+            break;
+        }
+    }
+    println!(
+        "[{label}] first pull of 1,000 hazards: {:.0} ms, {} KB gzipped ({n_changes} records)",
+        start.elapsed().as_secs_f64() * 1000.0,
+        bytes / 1024
+    );
+
+    // 3. Ledger pages at this size.
+    let sup = login(&c, &base, "supervisor").await;
+    let queries = [
+        "",
+        "status=reported&sort=deadline_asc",
+        "category=electrical&grade=general",
+        "overdue=true",
+        "text=%E4%B8%B2%E6%8E%A5",
+        "offset=5000",
+    ];
+    let mut times = Vec::new();
+    for round in 0..20 {
+        for q in queries {
+            let t = Instant::now();
+            let r = c
+                .get(format!("{base}/api/v1/hazards?limit=50&{q}"))
+                .bearer_auth(&sup.token)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+            let _ = r.bytes().await.unwrap();
+            if round > 0 {
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    println!(
+        "[{label}] ledger page at {} hazards: p50 {:.1} ms, p95 {:.1} ms",
+        per_dev * 8,
+        pct(&mut times, 0.5),
+        pct(&mut times, 0.95)
+    );
+
+    // 4. Concurrent syncing clients: each pushes 5 reports and pulls one page.
+    let mut devs = Vec::new();
+    for _ in 0..clients {
+        devs.push(login(&c, &base, "inspector").await);
+    }
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (k, mut dev) in devs.into_iter().enumerate() {
+        let c = c.clone();
+        let base = base.clone();
+        let boot = boot.clone();
+        tasks.push(tokio::spawn(async move {
+            let ops: Vec<Operation> = (0..5)
+                .map(|j| report(&mut dev, &boot, 1_000_000 + k * 5 + j))
+                .collect();
+            let t = Instant::now();
+            let ok1 = c
+                .post(format!("{base}/api/v1/sync/push"))
+                .bearer_auth(&dev.token)
+                .json(&PushRequest {
+                    device_id: dev.device,
+                    ops,
+                })
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false);
+            let l1 = t.elapsed().as_secs_f64() * 1000.0;
+            let t = Instant::now();
+            let ok2 = c
+                .get(format!("{base}/api/v1/sync/pull?cursor=0&limit=100"))
+                .bearer_auth(&dev.token)
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false);
+            (
+                vec![l1, t.elapsed().as_secs_f64() * 1000.0],
+                u32::from(!ok1) + u32::from(!ok2),
+            )
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        lat.extend(l);
+        errors += e;
+    }
+    println!(
+        "[{label}] {clients} concurrent syncing clients: p50 {:.0} ms, p99 {:.0} ms, {errors} errors, {:.1} s total, process RSS {:.0} MB (server and clients in one process)",
+        pct(&mut lat, 0.5),
+        pct(&mut lat, 0.99),
+        start.elapsed().as_secs_f64(),
+        rss_mb()
+    );
+    running.stop().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let hazards: usize = flag("--hazards")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let clients: usize = flag("--clients")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        "sqlite",
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.sqlite").display()
+        ),
+        hazards,
+        clients,
+    )
+    .await;
+    if let Some(pg) = flag("--pg") {
+        sqlx::any::install_default_drivers();
+        let name = format!("sr_bench_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&pg)
+            .await
+            .unwrap();
+        sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+        let url = format!("{}/{name}", pg.rsplit_once('/').unwrap().0);
+        run("postgres", url, hazards, clients).await;
+        let _ = sqlx::Executor::execute(
+            &mut conn,
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+        )
+        .await;
+    }
+}
