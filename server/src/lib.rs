@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod openapi;
 pub mod routes;
 pub mod store;
 

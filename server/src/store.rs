@@ -336,52 +336,52 @@ pub async fn push(
     if owner.try_get::<String, _>(0)? != actor.user_id.to_string() {
         return Err(AppError::Forbidden);
     }
+    // One transaction for the batch, one savepoint per operation: each operation is applied
+    // whole or not at all, and nothing is acknowledged before the batch is committed. Taking the
+    // counter row first orders every writer the same way (no deadlock between instances).
+    let mut tx = db.write.begin().await?;
+    sqlx::query("UPDATE counters SET value = value WHERE name = 'change_seq'").execute(&mut *tx).await?;
     let mut results = Vec::with_capacity(req.ops.len());
     let mut resend_from = None;
     for op in &req.ops {
         let mut attempt = 0;
         let step = loop {
             attempt += 1;
-            match push_one(db, actor, req, op, now, today).await {
-                Err(AppError::Unexpected(e)) if attempt < 3 && is_unique_violation(&e) => continue,
-                other => break other?,
+            sqlx::query("SAVEPOINT sr_op").execute(&mut *tx).await?;
+            match push_one(&mut tx, actor, req, op, now, today).await {
+                Ok(step) => {
+                    if let Step::Stop { .. } = step {
+                        sqlx::query("ROLLBACK TO SAVEPOINT sr_op").execute(&mut *tx).await?;
+                    }
+                    sqlx::query("RELEASE SAVEPOINT sr_op").execute(&mut *tx).await?;
+                    break step;
+                }
+                Err(AppError::Unexpected(e)) if attempt < 3 && is_unique_violation(&e) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT sr_op").execute(&mut *tx).await?;
+                    sqlx::query("RELEASE SAVEPOINT sr_op").execute(&mut *tx).await?;
+                }
+                Err(e) => return Err(e),
             }
         };
         match step {
             Step::Done(r) => results.push(r),
-            Step::Stop {
-                result,
-                resend_from: from,
-            } => {
+            Step::Stop { result, resend_from: from } => {
                 results.extend(result);
                 resend_from = Some(from);
                 break;
             }
         }
     }
-    let last_seq = last_seq(db, &req.device_id.to_string()).await?;
-    Ok(PushResponse {
-        results,
-        resend_from,
-        last_seq,
-    })
+    let row = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1").bind(req.device_id.to_string()).fetch_one(&mut *tx).await?;
+    let last_seq = row.try_get::<i64, _>(0)? as u64;
+    tx.commit().await?;
+    Ok(PushResponse { results, resend_from, last_seq })
 }
 
 fn is_unique_violation(e: &anyhow::Error) -> bool {
     e.downcast_ref::<sqlx::Error>()
         .and_then(|e| e.as_database_error())
         .is_some_and(|d| d.is_unique_violation())
-}
-
-async fn last_seq(db: &Db, device: &str) -> AppResult<u64> {
-    let row = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1")
-        .bind(device)
-        .fetch_optional(&db.write)
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<i64, _>(0))
-        .transpose()?
-        .unwrap_or(0) as u64)
 }
 
 async fn entity_in(tx: &mut Transaction<'_, Any>, id: &str) -> AppResult<Option<Entity>> {
@@ -393,24 +393,22 @@ async fn entity_in(tx: &mut Transaction<'_, Any>, id: &str) -> AppResult<Option<
 }
 
 async fn push_one(
-    db: &Db,
+    tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     req: &PushRequest,
     op: &Operation,
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> AppResult<Step> {
-    let mut tx = db.write.begin().await?;
     let entity_id = op.entity_id.to_string();
     let visible = |e: Option<Entity>| e.filter(|e| visible_to(e, actor));
     if let Some(row) = sqlx::query("SELECT device_seq, outcome FROM ops WHERE op_id = $1")
         .bind(op.op_id.to_string())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
     {
         let outcome: Outcome = parse(&row, 1)?;
-        let entity = visible(entity_in(&mut tx, &entity_id).await?);
-        tx.commit().await?;
+        let entity = visible(entity_in(tx, &entity_id).await?);
         return Ok(Step::Done(OpResult {
             op_id: op.op_id,
             device_seq: row.try_get::<i64, _>(0)? as u64,
@@ -428,7 +426,7 @@ async fn push_one(
     }
     let last = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1")
         .bind(req.device_id.to_string())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
     let last = last.try_get::<i64, _>(0)? as u64;
     match check_seq(last, op.device_seq) {
@@ -448,13 +446,13 @@ async fn push_one(
         }
         SeqCheck::Next => {}
     }
-    let current = entity_in(&mut tx, &entity_id).await?;
+    let current = entity_in(tx, &entity_id).await?;
     let (room_id, template_id) = op.needs();
     let mut photos = HashSet::new();
     for p in op.photo_refs() {
         if sqlx::query("SELECT 1 FROM blobs WHERE sha256 = $1")
             .bind(p.as_str())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .is_some()
         {
@@ -466,7 +464,7 @@ async fn push_one(
     let room = match room_id {
         Some(id) => sqlx::query("SELECT data FROM rooms WHERE id = $1")
             .bind(id.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .map(|r| parse(&r, 0))
             .transpose()?,
@@ -475,7 +473,7 @@ async fn push_one(
     let template = match template_id {
         Some(id) => sqlx::query("SELECT data FROM templates WHERE id = $1")
             .bind(id.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .map(|r| parse(&r, 0))
             .transpose()?,
@@ -497,7 +495,6 @@ async fn push_one(
         },
     );
     if let Outcome::Pending { .. } = effect.outcome {
-        tx.rollback().await?;
         let r = OpResult {
             op_id: op.op_id,
             device_seq: op.device_seq,
@@ -517,10 +514,10 @@ async fn push_one(
         change_seq = sqlx::query(
             "UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value",
         )
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
-        write_entity(&mut tx, &state, change_seq).await?;
+        write_entity(tx, &state, change_seq).await?;
         for p in op.photo_refs() {
             let (site, dept) = state.scope();
             sqlx::query("INSERT INTO blob_refs (sha256, entity_id, site_id, department_id) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256, entity_id) DO NOTHING")
@@ -528,7 +525,7 @@ async fn push_one(
                 .bind(&entity_id)
                 .bind(opt_str(site))
                 .bind(opt_str(dept))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         final_state = Some(state);
@@ -541,7 +538,7 @@ async fn push_one(
         .bind(&entity_id)
         .bind(change_seq)
         .bind(json(a)?)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     sqlx::query("INSERT INTO ops (op_id, device_id, device_seq, user_id, entity_id, kind, outcome, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
@@ -553,15 +550,14 @@ async fn push_one(
         .bind(op.body.kind())
         .bind(json(&effect.outcome)?)
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(|e| AppError::Unexpected(e.into()))?;
     sqlx::query("UPDATE devices SET last_seq = $1 WHERE device_id = $2")
         .bind(op.device_seq as i64)
         .bind(req.device_id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(Step::Done(OpResult {
         op_id: op.op_id,
         device_seq: op.device_seq,

@@ -31,6 +31,7 @@ base-uri 'self'; form-action 'self'; object-src 'none'";
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(ops::health))
+        .route("/v1/openapi.json", get(crate::openapi::serve))
         .route("/v1/auth/login", post(account::login))
         .route("/v1/auth/logout", post(account::logout))
         .route("/v1/me", get(account::me))

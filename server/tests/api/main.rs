@@ -3,9 +3,11 @@
 
 mod chaos;
 mod helpers;
+mod scale;
 mod stories;
 
 use chaos::sync_under_faults;
+use scale::two_instances_one_database;
 use helpers::*;
 use stories::*;
 
@@ -26,6 +28,8 @@ stories!(
     malformed_input_is_4xx,
     sync_under_faults,
     exports_open,
+    two_instances_one_database,
+    openapi_lists_every_endpoint,
 );
 
 #[tokio::test]
