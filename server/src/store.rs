@@ -337,21 +337,43 @@ pub async fn push(
         return Err(AppError::Forbidden);
     }
     // One transaction for the batch, one savepoint per operation: each operation is applied
-    // whole or not at all, and nothing is acknowledged before the batch is committed. Taking the
-    // counter row first orders every writer the same way (no deadlock between instances).
+    // whole or not at all, and nothing is acknowledged before the batch is committed. A batch
+    // that loses a deadlock or serialization race (PostgreSQL) is simply run again.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match push_batch(db, actor, req, now, today).await {
+            Err(AppError::Unexpected(e)) if attempt < 4 && is_retryable(&e) => {
+                tracing::warn!(error = %e, attempt, "push batch retried");
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_retryable(e: &anyhow::Error) -> bool {
+    let code = e.downcast_ref::<sqlx::Error>().and_then(|e| e.as_database_error()).and_then(|d| d.code().map(|c| c.into_owned()));
+    matches!(code.as_deref(), Some("40P01" | "40001"))
+}
+
+async fn push_batch(db: &Db, actor: &Actor, req: &PushRequest, now: DateTime<Utc>, today: NaiveDate) -> AppResult<PushResponse> {
     let mut tx = db.write.begin().await?;
-    sqlx::query("UPDATE counters SET value = value WHERE name = 'change_seq'").execute(&mut *tx).await?;
+    // The device row first: batches of one device queue behind each other on every instance.
+    sqlx::query("UPDATE devices SET last_seq = last_seq WHERE device_id = $1").bind(req.device_id.to_string()).execute(&mut *tx).await?;
     let mut results = Vec::with_capacity(req.ops.len());
     let mut resend_from = None;
+    let mut changed: Vec<(i64, String)> = Vec::new();
     for op in &req.ops {
         let mut attempt = 0;
         let step = loop {
             attempt += 1;
             sqlx::query("SAVEPOINT sr_op").execute(&mut *tx).await?;
-            match push_one(&mut tx, actor, req, op, now, today).await {
+            let before = changed.len();
+            match push_one(&mut tx, actor, req, op, now, today, &mut changed).await {
                 Ok(step) => {
                     if let Step::Stop { .. } = step {
                         sqlx::query("ROLLBACK TO SAVEPOINT sr_op").execute(&mut *tx).await?;
+                        changed.truncate(before);
                     }
                     sqlx::query("RELEASE SAVEPOINT sr_op").execute(&mut *tx).await?;
                     break step;
@@ -359,6 +381,7 @@ pub async fn push(
                 Err(AppError::Unexpected(e)) if attempt < 3 && is_unique_violation(&e) => {
                     sqlx::query("ROLLBACK TO SAVEPOINT sr_op").execute(&mut *tx).await?;
                     sqlx::query("RELEASE SAVEPOINT sr_op").execute(&mut *tx).await?;
+                    changed.truncate(before);
                 }
                 Err(e) => return Err(e),
             }
@@ -370,6 +393,21 @@ pub async fn push(
                 resend_from = Some(from);
                 break;
             }
+        }
+    }
+    if !changed.is_empty() {
+        // Taken inside the writing transaction: the counter row stays locked until commit, so
+        // change_seq order is commit order and a reader paging by cursor never skips a row.
+        let last: i64 = sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'change_seq' RETURNING value")
+            .bind(changed.len() as i64)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        let first = last - changed.len() as i64 + 1;
+        for (k, (provisional, op_id)) in changed.iter().enumerate() {
+            let seq = first + k as i64;
+            sqlx::query("UPDATE entities SET change_seq = $1 WHERE change_seq = $2").bind(seq).bind(provisional).execute(&mut *tx).await?;
+            sqlx::query("UPDATE audit SET change_seq = $1 WHERE op_id = $2").bind(seq).bind(op_id).execute(&mut *tx).await?;
         }
     }
     let row = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1").bind(req.device_id.to_string()).fetch_one(&mut *tx).await?;
@@ -399,6 +437,7 @@ async fn push_one(
     op: &Operation,
     now: DateTime<Utc>,
     today: NaiveDate,
+    changed: &mut Vec<(i64, String)>,
 ) -> AppResult<Step> {
     let entity_id = op.entity_id.to_string();
     let visible = |e: Option<Entity>| e.filter(|e| visible_to(e, actor));
@@ -506,17 +545,12 @@ async fn push_one(
             resend_from: op.device_seq,
         });
     }
+    // The entity gets a provisional (negative, random) change_seq here; the real ones are taken
+    // for the whole batch just before commit (see `push`), so the counter is locked only briefly.
     let mut change_seq = 0i64;
     let mut final_state = current;
     if let Some(state) = effect.new_state {
-        // Taken inside the writing transaction: the counter row stays locked until commit, so
-        // change_seq order is commit order and a reader never skips a row.
-        change_seq = sqlx::query(
-            "UPDATE counters SET value = value + 1 WHERE name = 'change_seq' RETURNING value",
-        )
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get(0)?;
+        change_seq = i64::MIN | (rand::random::<i64>() & i64::MAX);
         write_entity(tx, &state, change_seq).await?;
         for p in op.photo_refs() {
             let (site, dept) = state.scope();
@@ -558,6 +592,9 @@ async fn push_one(
         .bind(req.device_id.to_string())
         .execute(&mut **tx)
         .await?;
+    if change_seq != 0 {
+        changed.push((change_seq, op.op_id.to_string()));
+    }
     Ok(Step::Done(OpResult {
         op_id: op.op_id,
         device_seq: op.device_seq,
