@@ -242,7 +242,12 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize) {
     for round in 0..20 {
         for (qi, q) in queries.iter().enumerate() {
             let t = Instant::now();
-            let r = c.get(format!("{base}/api/v1/hazards?limit=50&{q}")).bearer_auth(&sup.token).send().await.unwrap();
+            let r = c
+                .get(format!("{base}/api/v1/hazards?limit=50&{q}"))
+                .bearer_auth(&sup.token)
+                .send()
+                .await
+                .unwrap();
             assert!(r.status().is_success());
             let _ = r.bytes().await.unwrap();
             if round > 0 {
@@ -252,9 +257,19 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize) {
             }
         }
     }
-    println!("[{label}] ledger page at {} hazards: p50 {:.1} ms, p95 {:.1} ms", per_dev * 8, pct(&mut times, 0.5), pct(&mut times, 0.95));
+    println!(
+        "[{label}] ledger page at {} hazards: p50 {:.1} ms, p95 {:.1} ms",
+        per_dev * 8,
+        pct(&mut times, 0.5),
+        pct(&mut times, 0.95)
+    );
     for (q, mut t) in queries.iter().zip(per_query) {
-        println!("[{label}]   {:<40} p50 {:.1} ms, p95 {:.1} ms", if q.is_empty() { "(no filter)" } else { q }, pct(&mut t, 0.5), pct(&mut t, 0.95));
+        println!(
+            "[{label}]   {:<40} p50 {:.1} ms, p95 {:.1} ms",
+            if q.is_empty() { "(no filter)" } else { q },
+            pct(&mut t, 0.5),
+            pct(&mut t, 0.95)
+        );
     }
 
     // 4. Concurrent syncing clients: each pushes 5 reports and pulls one page.

@@ -5,22 +5,134 @@ use serde_json::{Value, json};
 
 /// (method, path, tag, summary in Chinese, summary in English, who may call it)
 pub const ENDPOINTS: &[(&str, &str, &str, &str, &str, &str)] = &[
-    ("get", "/api/health", "ops", "健康检查（含数据库）", "Health, including the database", "anyone"),
-    ("get", "/api/v1/openapi.json", "ops", "本文档", "This document", "anyone"),
-    ("post", "/api/v1/auth/login", "account", "登录，返回令牌", "Log in; returns a bearer token", "anyone"),
-    ("post", "/api/v1/auth/logout", "account", "退出，吊销令牌", "Log out; revokes the token", "any user"),
-    ("get", "/api/v1/me", "account", "当前用户", "The current user", "any user"),
-    ("get", "/api/v1/bootstrap", "org", "离线所需数据（按权限范围）", "What a device needs offline, scoped", "any user"),
-    ("post", "/api/v1/sync/push", "sync", "上传操作（幂等）", "Push operations (idempotent)", "any user, by role rules"),
-    ("get", "/api/v1/sync/pull", "sync", "按游标拉取变更", "Pull changes by cursor", "any user, scoped"),
-    ("put", "/api/v1/blobs/{sha256}", "photos", "上传照片（按哈希校验）", "Upload a photo, checked against its hash", "any user but leadership"),
-    ("get", "/api/v1/blobs/{sha256}", "photos", "下载照片", "Download a photo", "users who may see its record"),
-    ("get", "/api/v1/hazards", "ledger", "隐患台账（筛选、排序、分页）", "The hazard ledger: filter, sort, page", "any user, scoped"),
-    ("get", "/api/v1/hazards/{id}", "ledger", "隐患详情及处理记录", "A hazard with its audit trail", "users who may see it"),
-    ("get", "/api/v1/stats", "reports", "统计（科室、站点、类别、等级、阶段）", "Statistics by department, site, category, grade, phase", "supervisor, leadership, admin"),
-    ("get", "/api/v1/export/ledger.xlsx", "reports", "导出台账 Excel（按筛选）", "The filtered ledger as XLSX", "supervisor, leadership, admin"),
-    ("get", "/api/v1/reports/bulletin", "reports", "逾期隐患通报（可打印）", "Overdue bulletin, print-ready HTML", "supervisor, leadership, admin"),
-    ("get", "/api/v1/rooms/labels", "org", "房间二维码标签（可打印）", "Room QR labels, print-ready HTML", "supervisor, admin"),
+    (
+        "get",
+        "/api/health",
+        "ops",
+        "健康检查（含数据库）",
+        "Health, including the database",
+        "anyone",
+    ),
+    (
+        "get",
+        "/api/v1/openapi.json",
+        "ops",
+        "本文档",
+        "This document",
+        "anyone",
+    ),
+    (
+        "post",
+        "/api/v1/auth/login",
+        "account",
+        "登录，返回令牌",
+        "Log in; returns a bearer token",
+        "anyone",
+    ),
+    (
+        "post",
+        "/api/v1/auth/logout",
+        "account",
+        "退出，吊销令牌",
+        "Log out; revokes the token",
+        "any user",
+    ),
+    (
+        "get",
+        "/api/v1/me",
+        "account",
+        "当前用户",
+        "The current user",
+        "any user",
+    ),
+    (
+        "get",
+        "/api/v1/bootstrap",
+        "org",
+        "离线所需数据（按权限范围）",
+        "What a device needs offline, scoped",
+        "any user",
+    ),
+    (
+        "post",
+        "/api/v1/sync/push",
+        "sync",
+        "上传操作（幂等）",
+        "Push operations (idempotent)",
+        "any user, by role rules",
+    ),
+    (
+        "get",
+        "/api/v1/sync/pull",
+        "sync",
+        "按游标拉取变更",
+        "Pull changes by cursor",
+        "any user, scoped",
+    ),
+    (
+        "put",
+        "/api/v1/blobs/{sha256}",
+        "photos",
+        "上传照片（按哈希校验）",
+        "Upload a photo, checked against its hash",
+        "any user but leadership",
+    ),
+    (
+        "get",
+        "/api/v1/blobs/{sha256}",
+        "photos",
+        "下载照片",
+        "Download a photo",
+        "users who may see its record",
+    ),
+    (
+        "get",
+        "/api/v1/hazards",
+        "ledger",
+        "隐患台账（筛选、排序、分页）",
+        "The hazard ledger: filter, sort, page",
+        "any user, scoped",
+    ),
+    (
+        "get",
+        "/api/v1/hazards/{id}",
+        "ledger",
+        "隐患详情及处理记录",
+        "A hazard with its audit trail",
+        "users who may see it",
+    ),
+    (
+        "get",
+        "/api/v1/stats",
+        "reports",
+        "统计（科室、站点、类别、等级、阶段）",
+        "Statistics by department, site, category, grade, phase",
+        "supervisor, leadership, admin",
+    ),
+    (
+        "get",
+        "/api/v1/export/ledger.xlsx",
+        "reports",
+        "导出台账 Excel（按筛选）",
+        "The filtered ledger as XLSX",
+        "supervisor, leadership, admin",
+    ),
+    (
+        "get",
+        "/api/v1/reports/bulletin",
+        "reports",
+        "逾期隐患通报（可打印）",
+        "Overdue bulletin, print-ready HTML",
+        "supervisor, leadership, admin",
+    ),
+    (
+        "get",
+        "/api/v1/rooms/labels",
+        "org",
+        "房间二维码标签（可打印）",
+        "Room QR labels, print-ready HTML",
+        "supervisor, admin",
+    ),
 ];
 
 fn error_schema() -> Value {
@@ -76,7 +188,15 @@ pub fn document() -> Value {
         let public = *who == "anyone";
         let mut responses = serde_json::Map::new();
         responses.insert("200".into(), json!({"description": "OK"}));
-        for (code, what) in [("400", "Malformed request"), ("401", "Not logged in"), ("403", "Not allowed"), ("404", "Not found"), ("413", "Too large"), ("422", "Invalid value"), ("429", "Too many attempts")] {
+        for (code, what) in [
+            ("400", "Malformed request"),
+            ("401", "Not logged in"),
+            ("403", "Not allowed"),
+            ("404", "Not found"),
+            ("413", "Too large"),
+            ("422", "Invalid value"),
+            ("429", "Too many attempts"),
+        ] {
             if public && (code == "401" || code == "403") {
                 continue;
             }
@@ -94,10 +214,19 @@ pub fn document() -> Value {
             op["security"] = json!([{"bearer": []}]);
         }
         if matches!(*method, "post" | "put") {
-            let ct = if path.starts_with("/api/v1/blobs") { "image/jpeg" } else { "application/json" };
+            let ct = if path.starts_with("/api/v1/blobs") {
+                "image/jpeg"
+            } else {
+                "application/json"
+            };
             op["requestBody"] = json!({"required": true, "content": {ct: {"schema": {}}}});
         }
-        paths.entry(path.to_string()).or_insert_with(|| json!({})).as_object_mut().expect("object").insert(method.to_string(), op);
+        paths
+            .entry(path.to_string())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("object")
+            .insert(method.to_string(), op);
     }
     json!({
         "openapi": "3.1.0",

@@ -352,14 +352,26 @@ pub async fn push(
 }
 
 fn is_retryable(e: &anyhow::Error) -> bool {
-    let code = e.downcast_ref::<sqlx::Error>().and_then(|e| e.as_database_error()).and_then(|d| d.code().map(|c| c.into_owned()));
+    let code = e
+        .downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+        .and_then(|d| d.code().map(|c| c.into_owned()));
     matches!(code.as_deref(), Some("40P01" | "40001"))
 }
 
-async fn push_batch(db: &Db, actor: &Actor, req: &PushRequest, now: DateTime<Utc>, today: NaiveDate) -> AppResult<PushResponse> {
+async fn push_batch(
+    db: &Db,
+    actor: &Actor,
+    req: &PushRequest,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> AppResult<PushResponse> {
     let mut tx = db.write.begin().await?;
     // The device row first: batches of one device queue behind each other on every instance.
-    sqlx::query("UPDATE devices SET last_seq = last_seq WHERE device_id = $1").bind(req.device_id.to_string()).execute(&mut *tx).await?;
+    sqlx::query("UPDATE devices SET last_seq = last_seq WHERE device_id = $1")
+        .bind(req.device_id.to_string())
+        .execute(&mut *tx)
+        .await?;
     let mut results = Vec::with_capacity(req.ops.len());
     let mut resend_from = None;
     let mut changed: Vec<(i64, String)> = Vec::new();
@@ -372,15 +384,23 @@ async fn push_batch(db: &Db, actor: &Actor, req: &PushRequest, now: DateTime<Utc
             match push_one(&mut tx, actor, req, op, now, today, &mut changed).await {
                 Ok(step) => {
                     if let Step::Stop { .. } = step {
-                        sqlx::query("ROLLBACK TO SAVEPOINT sr_op").execute(&mut *tx).await?;
+                        sqlx::query("ROLLBACK TO SAVEPOINT sr_op")
+                            .execute(&mut *tx)
+                            .await?;
                         changed.truncate(before);
                     }
-                    sqlx::query("RELEASE SAVEPOINT sr_op").execute(&mut *tx).await?;
+                    sqlx::query("RELEASE SAVEPOINT sr_op")
+                        .execute(&mut *tx)
+                        .await?;
                     break step;
                 }
                 Err(AppError::Unexpected(e)) if attempt < 3 && is_unique_violation(&e) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT sr_op").execute(&mut *tx).await?;
-                    sqlx::query("RELEASE SAVEPOINT sr_op").execute(&mut *tx).await?;
+                    sqlx::query("ROLLBACK TO SAVEPOINT sr_op")
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("RELEASE SAVEPOINT sr_op")
+                        .execute(&mut *tx)
+                        .await?;
                     changed.truncate(before);
                 }
                 Err(e) => return Err(e),
@@ -388,7 +408,10 @@ async fn push_batch(db: &Db, actor: &Actor, req: &PushRequest, now: DateTime<Utc
         };
         match step {
             Step::Done(r) => results.push(r),
-            Step::Stop { result, resend_from: from } => {
+            Step::Stop {
+                result,
+                resend_from: from,
+            } => {
                 results.extend(result);
                 resend_from = Some(from);
                 break;
@@ -398,22 +421,39 @@ async fn push_batch(db: &Db, actor: &Actor, req: &PushRequest, now: DateTime<Utc
     if !changed.is_empty() {
         // Taken inside the writing transaction: the counter row stays locked until commit, so
         // change_seq order is commit order and a reader paging by cursor never skips a row.
-        let last: i64 = sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'change_seq' RETURNING value")
-            .bind(changed.len() as i64)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+        let last: i64 = sqlx::query(
+            "UPDATE counters SET value = value + $1 WHERE name = 'change_seq' RETURNING value",
+        )
+        .bind(changed.len() as i64)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
         let first = last - changed.len() as i64 + 1;
         for (k, (provisional, op_id)) in changed.iter().enumerate() {
             let seq = first + k as i64;
-            sqlx::query("UPDATE entities SET change_seq = $1 WHERE change_seq = $2").bind(seq).bind(provisional).execute(&mut *tx).await?;
-            sqlx::query("UPDATE audit SET change_seq = $1 WHERE op_id = $2").bind(seq).bind(op_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE entities SET change_seq = $1 WHERE change_seq = $2")
+                .bind(seq)
+                .bind(provisional)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE audit SET change_seq = $1 WHERE op_id = $2")
+                .bind(seq)
+                .bind(op_id)
+                .execute(&mut *tx)
+                .await?;
         }
     }
-    let row = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1").bind(req.device_id.to_string()).fetch_one(&mut *tx).await?;
+    let row = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1")
+        .bind(req.device_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
     let last_seq = row.try_get::<i64, _>(0)? as u64;
     tx.commit().await?;
-    Ok(PushResponse { results, resend_from, last_seq })
+    Ok(PushResponse {
+        results,
+        resend_from,
+        last_seq,
+    })
 }
 
 fn is_unique_violation(e: &anyhow::Error) -> bool {

@@ -19,17 +19,20 @@ pub fn Rooms() -> impl IntoView {
     let rooms = move || -> Vec<Room> {
         let boot = ctx.boot.get();
         let user = ctx.session.get().map(|s| s.user);
-        boot.map(|b| {
-            b.rooms
-                .into_iter()
-                .filter(|r| {
-                    user.as_ref()
-                        .and_then(|u| u.site_id)
-                        .is_none_or(|s| s == r.site_id)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+        let mut v: Vec<Room> = boot
+            .map(|b| {
+                b.rooms
+                    .into_iter()
+                    .filter(|r| {
+                        user.as_ref()
+                            .and_then(|u| u.site_id)
+                            .is_none_or(|s| s == r.site_id)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort_by(|a, b| (a.site_id, &a.floor, &a.name.zh).cmp(&(b.site_id, &b.floor, &b.name.zh)));
+        v
     };
     // Last visit date per room for the chosen inspection type, from the local view.
     let last_visit = move |room: &Room| {

@@ -7,8 +7,8 @@ mod scale;
 mod stories;
 
 use chaos::sync_under_faults;
-use scale::two_instances_one_database;
 use helpers::*;
+use scale::two_instances_one_database;
 use stories::*;
 
 stories!(

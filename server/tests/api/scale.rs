@@ -89,10 +89,19 @@ pub async fn two_instances_one_database(app: &TestApp) {
                     })
                     .collect();
                 made.extend(ops.iter().map(|o| o.op_id));
-                let req = saferounds_shared::sync::PushRequest { device_id: s.device, ops };
+                let req = saferounds_shared::sync::PushRequest {
+                    device_id: s.device,
+                    ops,
+                };
                 let (first, second) = (&bases[batch % 2], &bases[(batch + 1) % 2]);
-                let a = client.post(format!("{first}/api/v1/sync/push")).bearer_auth(&s.token).json(&req);
-                let b = client.post(format!("{second}/api/v1/sync/push")).bearer_auth(&s.token).json(&req);
+                let a = client
+                    .post(format!("{first}/api/v1/sync/push"))
+                    .bearer_auth(&s.token)
+                    .json(&req);
+                let b = client
+                    .post(format!("{second}/api/v1/sync/push"))
+                    .bearer_auth(&s.token)
+                    .json(&req);
                 let (ra, rb) = tokio::join!(a.send(), b.send());
                 for r in [ra.unwrap(), rb.unwrap()] {
                     assert!(r.status().is_success());
@@ -117,7 +126,10 @@ pub async fn two_instances_one_database(app: &TestApp) {
     let from_b = pull_all(app, &bases[1], &sup).await;
     assert_eq!(from_a, from_b, "both instances give one order");
     assert_eq!(from_a.len(), 4 * 5 * 10, "no duplicates, nothing lost");
-    assert!(from_a.windows(2).all(|w| w[0].0 < w[1].0), "change_seq strictly increasing");
+    assert!(
+        from_a.windows(2).all(|w| w[0].0 < w[1].0),
+        "change_seq strictly increasing"
+    );
     let mut audited = BTreeSet::new();
     for (_, id) in &from_a {
         let d: HazardDetail = app.get_json(&sup, &format!("/api/v1/hazards/{id}")).await;

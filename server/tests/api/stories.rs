@@ -1006,7 +1006,15 @@ pub async fn exports_open(app: &TestApp) {
 }
 
 pub async fn openapi_lists_every_endpoint(app: &TestApp) {
-    let doc: serde_json::Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     let s = app.login("admin").await;
@@ -1014,14 +1022,35 @@ pub async fn openapi_lists_every_endpoint(app: &TestApp) {
     for (path, ops) in paths {
         for (method, op) in ops.as_object().unwrap() {
             n += 1;
-            assert!(op["summary"].as_str().unwrap().contains(" / "), "bilingual summary for {method} {path}");
+            assert!(
+                op["summary"].as_str().unwrap().contains(" / "),
+                "bilingual summary for {method} {path}"
+            );
             // Every documented endpoint is routed: never the API's 404 fallback or a 405.
-            let url = app.url(&path.replace("{sha256}", &"0".repeat(64)).replace("{id}", &uuid::Uuid::nil().to_string()));
-            let r = app.client.request(method.to_uppercase().parse().unwrap(), url).bearer_auth(&s.token).send().await.unwrap();
-            assert_ne!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            let url = app.url(
+                &path
+                    .replace("{sha256}", &"0".repeat(64))
+                    .replace("{id}", &uuid::Uuid::nil().to_string()),
+            );
+            let r = app
+                .client
+                .request(method.to_uppercase().parse().unwrap(), url)
+                .bearer_auth(&s.token)
+                .send()
+                .await
+                .unwrap();
+            assert_ne!(
+                r.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
             if r.status() == StatusCode::NOT_FOUND {
                 let e: ApiError = r.json().await.unwrap();
-                assert!(path.contains('{'), "{method} {path} is not routed: {}", e.code);
+                assert!(
+                    path.contains('{'),
+                    "{method} {path} is not routed: {}",
+                    e.code
+                );
             }
         }
     }
