@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use saferounds_shared::api::Bootstrap;
-use saferounds_shared::checklist::Template;
-use saferounds_shared::ids::{HazardId, PhotoHash, RoomId, TemplateId};
-use saferounds_shared::org::{Room, User};
+use saferounds_shared::ids::{HazardId, RoomId};
+use saferounds_shared::org::User;
 use saferounds_shared::sync::Entity;
-use saferounds_shared::sync::apply::{Ctx as ApplyCtx, World};
+use saferounds_shared::sync::apply::Ctx as ApplyCtx;
 use saferounds_shared::sync::client::local_view;
 use saferounds_shared::{ApiError, Lang};
 use serde::{Deserialize, Serialize};
@@ -51,6 +50,8 @@ pub struct AppCtx {
     pub flash: RwSignal<Option<String>>,
     pub ready: RwSignal<bool>,
     pub itype: RwSignal<saferounds_shared::checklist::InspectionType>,
+    /// Bytes this origin stores on the device, as the browser estimates it.
+    pub stored: RwSignal<Option<f64>>,
 }
 
 impl Default for AppCtx {
@@ -78,6 +79,7 @@ impl AppCtx {
             flash: RwSignal::new(None),
             ready: RwSignal::new(false),
             itype: RwSignal::new(saferounds_shared::checklist::InspectionType::DailyPatrol),
+            stored: RwSignal::new(None),
         }
     }
 
@@ -90,22 +92,6 @@ pub fn ctx() -> AppCtx {
     expect_context::<AppCtx>()
 }
 
-/// What `apply` may look up on the device: rooms and templates from the bootstrap data; photos
-/// are on the device already.
-pub struct LocalWorld<'a>(pub &'a Bootstrap);
-
-impl World for LocalWorld<'_> {
-    fn room(&self, id: RoomId) -> Option<Room> {
-        self.0.rooms.iter().find(|r| r.id == id).cloned()
-    }
-    fn template(&self, id: TemplateId) -> Option<Template> {
-        self.0.templates.iter().find(|t| t.id == id).cloned()
-    }
-    fn has_photo(&self, _: &PhotoHash) -> bool {
-        true
-    }
-}
-
 /// Recomputes the local view: the server state on the device with pending operations replayed.
 pub async fn refresh_view(ctx: AppCtx) -> Result<(), ApiError> {
     let base = store::entities().await?;
@@ -115,21 +101,30 @@ pub async fn refresh_view(ctx: AppCtx) -> Result<(), ApiError> {
     let view = match (ctx.boot.get_untracked(), ctx.session.get_untracked()) {
         (Some(boot), Some(session)) => {
             let actor = saferounds_shared::org::Actor::from(&session.user);
-            let world = LocalWorld(&boot);
             let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
                 .unwrap_or_default();
             let apply_ctx = ApplyCtx {
                 actor: &actor,
                 now,
                 today: boot.today.max(now.date_naive()),
-                world: &world,
+                world: &boot,
             };
             local_view(&base, &outbox, &apply_ctx)
         }
         _ => base,
     };
     ctx.view.set(view);
+    ctx.stored.set(storage_usage().await);
     Ok(())
+}
+
+/// `navigator.storage.estimate().usage`, where the browser has it.
+async fn storage_usage() -> Option<f64> {
+    let promise = web_sys::window()?.navigator().storage().estimate().ok()?;
+    let estimate = wasm_bindgen_futures::JsFuture::from(promise).await.ok()?;
+    js_sys::Reflect::get(&estimate, &wasm_bindgen::JsValue::from_str("usage"))
+        .ok()?
+        .as_f64()
 }
 
 /// The device's "today" (the center's time zone is UTC+8 by default; phones there agree).

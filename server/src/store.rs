@@ -860,16 +860,7 @@ pub async fn ledger(
         .iter()
         .map(|r| parse::<Entity>(r, 0))
         .collect::<AppResult<Vec<_>>>()?;
-    let rows = rows
-        .into_iter()
-        .filter_map(|e| {
-            if let Entity::Hazard(h) = e {
-                Some(h)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let rows = rows.into_iter().filter_map(Entity::into_hazard).collect();
     Ok(LedgerPage { total, rows })
 }
 
@@ -897,12 +888,6 @@ pub async fn hazards_visible(db: &Db, actor: &Actor) -> AppResult<Vec<Hazard>> {
     Ok(rows
         .into_iter()
         .filter(|e| visible_to(e, actor))
-        .filter_map(|e| {
-            if let Entity::Hazard(h) = e {
-                Some(h)
-            } else {
-                None
-            }
-        })
+        .filter_map(Entity::into_hazard)
         .collect())
 }

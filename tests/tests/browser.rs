@@ -23,6 +23,7 @@ async fn inspector_logs_in_and_sees_station_rooms_in_chinese() -> anyhow::Result
         let rooms = browser.client.find_all(Locator::Css("#room-list li.room")).await?;
         assert_eq!(rooms.len(), 9, "the east station has nine rooms");
         assert!(browser.text("header").await?.contains("安巡"));
+        assert!(browser.text("#stored").await?.contains("MB"), "how much is stored on the device is shown");
         assert_eq!(browser.client.execute("return document.documentElement.lang", vec![]).await?, "zh-CN");
         // The English switch.
         browser.find("#lang").await?.click().await?;
@@ -321,6 +322,65 @@ async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
     }
     .await;
     phone.close().await;
+    server.stop().await?;
+    result
+}
+
+/// The built app is served with the right types and cache rules, and a missing asset is a 404,
+/// never HTML a service worker would cache in its place.
+#[tokio::test]
+async fn static_files_have_types_and_cache_rules() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let result = async {
+        let c = reqwest::Client::new();
+        let index = c.get(server.url("/")).send().await?;
+        assert_eq!(index.headers()["cache-control"], "no-cache");
+        let html = index.text().await?;
+        assert!(html.contains("/boot.js"));
+        let boot = c.get(server.url("/boot.js")).send().await?.text().await?;
+        let wasm_path = boot
+            .split("module_or_path: \"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("wasm path in boot.js");
+        let wasm = c.get(server.url(wasm_path)).send().await?;
+        assert_eq!(wasm.headers()["content-type"], "application/wasm");
+        assert!(
+            wasm.headers()["cache-control"]
+                .to_str()?
+                .contains("immutable")
+        );
+        let sw = c.get(server.url("/sw.js")).send().await?;
+        assert_eq!(sw.headers()["cache-control"], "no-cache");
+        assert!(
+            sw.text().await?.contains(wasm_path),
+            "the precache list names the hashed WASM"
+        );
+        let manifest = c.get(server.url("/manifest.webmanifest")).send().await?;
+        assert_eq!(
+            manifest.headers()["content-type"],
+            "application/manifest+json"
+        );
+        let m: serde_json::Value = manifest.json().await?;
+        assert_eq!(m["short_name"], "安巡");
+        assert_eq!(m["display"], "standalone");
+        assert_eq!(
+            c.get(server.url("/pkg/app-missing.js"))
+                .send()
+                .await?
+                .status(),
+            404
+        );
+        let nav = c.get(server.url("/hazards/some-deep-link")).send().await?;
+        assert_eq!(nav.status(), 200, "navigations fall back to the app");
+        assert!(
+            nav.headers()["content-security-policy"]
+                .to_str()?
+                .contains("script-src 'self'")
+        );
+        anyhow::Ok(())
+    }
+    .await;
     server.stop().await?;
     result
 }

@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 use saferounds_shared::api::{Bootstrap, HazardDetail};
-use saferounds_shared::checklist::{Category, Template};
+use saferounds_shared::checklist::Category;
 use saferounds_shared::hazard::{
     Event, FieldValue, Grade, Hazard, HazardReport, Registration, Status,
 };
-use saferounds_shared::ids::{Fen, HazardId, OpId, PhotoHash, Reason, RoomId, TemplateId};
-use saferounds_shared::org::{Actor, Role, Room};
-use saferounds_shared::sync::apply::{Ctx, World};
+use saferounds_shared::ids::{Fen, HazardId, OpId, Reason};
+use saferounds_shared::org::{Actor, Role};
+use saferounds_shared::sync::apply::Ctx;
 use saferounds_shared::sync::client::{acknowledge, local_view, newer, resend_batch};
 use saferounds_shared::sync::{Entity, OpBody, Operation, Outcome, PullResponse, PushResponse};
 use uuid::Uuid;
@@ -35,22 +35,9 @@ impl Rng {
     }
 }
 
-struct Boot(Bootstrap);
-impl World for Boot {
-    fn room(&self, id: RoomId) -> Option<Room> {
-        self.0.rooms.iter().find(|r| r.id == id).cloned()
-    }
-    fn template(&self, id: TemplateId) -> Option<Template> {
-        self.0.templates.iter().find(|t| t.id == id).cloned()
-    }
-    fn has_photo(&self, _: &PhotoHash) -> bool {
-        true
-    }
-}
-
 struct Phone {
     s: Session,
-    boot: Boot,
+    boot: Bootstrap,
     skew_days: i64,
     base: BTreeMap<Uuid, Entity>,
     outbox: Vec<Operation>,
@@ -68,7 +55,7 @@ impl Phone {
         let boot: Bootstrap = app.get_json(&s, "/api/v1/bootstrap").await;
         Phone {
             s,
-            boot: Boot(boot),
+            boot,
             skew_days,
             base: BTreeMap::new(),
             outbox: vec![],
@@ -89,7 +76,7 @@ impl Phone {
         let ctx = Ctx {
             actor: &actor,
             now,
-            today: self.boot.0.today,
+            today: self.boot.today,
             world: &self.boot,
         };
         local_view(&self.base, &self.outbox, &ctx)
@@ -97,13 +84,7 @@ impl Phone {
     fn hazards(&self) -> Vec<Hazard> {
         self.view()
             .into_values()
-            .filter_map(|e| {
-                if let Entity::Hazard(h) = e {
-                    Some(h)
-                } else {
-                    None
-                }
-            })
+            .filter_map(Entity::into_hazard)
             .collect()
     }
     fn record(&mut self, entity: Uuid, body: OpBody) {
@@ -175,7 +156,7 @@ fn act(phone: &mut Phone, rng: &mut Rng, owner: &Session) {
     let roll = rng.below(10);
     match (phone.s.user.role, pick) {
         (Role::Inspector, h) if roll < 5 || h.is_none() => {
-            let room = &phone.boot.0.rooms[rng.below(phone.boot.0.rooms.len() as u64) as usize];
+            let room = &phone.boot.rooms[rng.below(phone.boot.rooms.len() as u64) as usize];
             let photo = jpeg(rng.next() as u32);
             let hash = photo_hash(&photo);
             phone.photos.push(photo);
@@ -196,7 +177,7 @@ fn act(phone: &mut Phone, rng: &mut Rng, owner: &Session) {
                     Grade::General
                 },
                 basis: "61号令 §31".into(),
-                found_on: phone.boot.0.today,
+                found_on: phone.boot.today,
                 photos_before: vec![hash],
                 fixed_on_spot: None,
             };
@@ -228,7 +209,7 @@ fn act(phone: &mut Phone, rng: &mut Rng, owner: &Session) {
                         measures: reason("整改"),
                         department_id: h.department_id.unwrap(),
                         owner_id: owner.user.id,
-                        deadline: phone.boot.0.today + Duration::days(5),
+                        deadline: phone.boot.today + Duration::days(5),
                         interim_precautions: Some(reason("设置警示")),
                         funds: Fen::parse(100).unwrap(),
                         plan_approved_by: Some(reason("主任")),
@@ -324,10 +305,31 @@ async fn push(app: &mut TestApp, phone: &mut Phone, rng: &mut Rng, fault: u64) {
         }
         6 => app.restart().await,
         7 => return, // the connection is cut before the request leaves the phone
+        8 => {
+            // A photo arrives corrupt: refused by its hash, nothing stored; it is sent again later.
+            if let Some(p) = phone.photos.first() {
+                let mut bad = p.clone();
+                bad.push(0);
+                let h = photo_hash(p);
+                let r = app
+                    .client
+                    .put(app.url(&format!("/api/v1/blobs/{h}")))
+                    .bearer_auth(&phone.s.token)
+                    .body(bad)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    r.status(),
+                    reqwest::StatusCode::BAD_REQUEST,
+                    "a corrupt photo is refused"
+                );
+            }
+        }
         _ => {}
     }
-    if fault != 5 {
-        phone.upload_photos(app).await; // fault 5: the photos arrive late
+    if fault != 5 && fault != 8 {
+        phone.upload_photos(app).await; // faults 5 and 8: the photos arrive late or corrupt
     }
     let resp = app.push(&phone.s, ops).await;
     if fault != 4 {
@@ -350,7 +352,7 @@ async fn run_schedule(app: &mut TestApp, seed: u64, steps: usize) {
         match rng.below(10) {
             0..=4 => act(&mut phones[i], &mut rng, &owner_session),
             5..=7 => {
-                let fault = rng.below(8);
+                let fault = rng.below(9);
                 push(app, &mut phones[i], &mut rng, fault).await;
             }
             _ => phones[i].pull(app).await,

@@ -215,6 +215,20 @@ impl Entity {
             Entity::Visit(_) => 1,
         }
     }
+    pub fn as_hazard(&self) -> Option<&Hazard> {
+        if let Entity::Hazard(h) = self {
+            Some(h)
+        } else {
+            None
+        }
+    }
+    pub fn into_hazard(self) -> Option<Hazard> {
+        if let Entity::Hazard(h) = self {
+            Some(h)
+        } else {
+            None
+        }
+    }
     pub fn kind(&self) -> &'static str {
         match self {
             Entity::Round(_) => "round",

@@ -579,16 +579,8 @@ fn step() -> impl Strategy<Value = Step> {
 
 fn act(d: &mut Device, l: &Ledger, choice: u8, pick: usize, photo_counter: &mut u64) {
     let view = d.view(l);
-    let hazards: Vec<&crate::hazard::Hazard> = view
-        .values()
-        .filter_map(|e| {
-            if let Entity::Hazard(h) = e {
-                Some(h)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let hazards: Vec<&crate::hazard::Hazard> =
+        view.values().filter_map(Entity::as_hazard).collect();
     let target = if hazards.is_empty() {
         None
     } else {
