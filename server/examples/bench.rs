@@ -68,7 +68,7 @@ fn report(dev: &mut Dev, boot: &Bootstrap, i: usize) -> Operation {
             category: cats[i % cats.len()],
             item_code: Some(format!("EL-{:02}", i % 11 + 1)),
             description: format!("基准测试隐患 {i}：插线板串接，电线老化"),
-            grade: if i % 17 == 0 {
+            grade: if i.is_multiple_of(17) {
                 Grade::Major
             } else {
                 Grade::General
