@@ -124,6 +124,34 @@ pub async fn put_user(db: &Db, u: &User, password_hash: &str) -> AppResult<()> {
         other => other.map(|_| ()).map_err(Into::into),
     }
 }
+/// Replaces a user's record (and password, when given). The user name must stay unique.
+pub async fn update_user(db: &Db, u: &User, password_hash: Option<&str>) -> AppResult<()> {
+    let res = sqlx::query("UPDATE users SET username = $1, role = $2, site_id = $3, department_id = $4, active = $5, data = $6 WHERE id = $7")
+        .bind(&u.username)
+        .bind(u.role.as_str())
+        .bind(opt_str(u.site_id))
+        .bind(opt_str(u.department_id))
+        .bind(i64::from(u.active))
+        .bind(json(u)?)
+        .bind(u.id.to_string())
+        .execute(&db.write)
+        .await;
+    if let Err(sqlx::Error::Database(e)) = &res
+        && e.is_unique_violation()
+    {
+        return Err(AppError::Conflict("用户名已存在 / user name taken".into()));
+    }
+    res?;
+    if let Some(h) = password_hash {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(h)
+            .bind(u.id.to_string())
+            .execute(&db.write)
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn set_password(db: &Db, username: &str, password_hash: &str) -> AppResult<Option<User>> {
     let user = user_by_name(db, username).await?;
     if let Some((u, _)) = &user {

@@ -107,6 +107,29 @@ pub struct Room {
 }
 
 impl Room {
+    /// Checks a room an administrator saves: a name, a floor, a QR code fit for a label.
+    pub fn validate(&self) -> Result<(), crate::DomainError> {
+        if self.name.zh.trim().is_empty() {
+            return Err(crate::DomainError::MissingField {
+                field: "name.zh / 房间名称",
+            });
+        }
+        if self.floor.trim().is_empty() {
+            return Err(crate::DomainError::MissingField {
+                field: "floor / 楼层",
+            });
+        }
+        let ok = (4..=32).contains(&self.qr_code.len())
+            && self
+                .qr_code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !ok {
+            return Err(crate::DomainError::Invalid { detail: "二维码编号须为 4–32 位字母、数字、- 或 _ / the QR code must be 4–32 letters, digits, - or _".into() });
+        }
+        Ok(())
+    }
+
     /// The text a QR label carries for a room: a URL-safe, unguessable-enough code.
     pub fn qr_payload(&self) -> String {
         format!("SR1:{}", self.qr_code)
@@ -217,6 +240,37 @@ pub struct User {
     pub active: bool,
 }
 
+impl User {
+    /// User names: 3–64 characters of lower-case letters, digits, `.`, `_`, `-`.
+    pub fn validate(&self) -> Result<(), crate::DomainError> {
+        let ok = (3..=64).contains(&self.username.len())
+            && self
+                .username
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if !ok {
+            return Err(crate::DomainError::Invalid { detail: "用户名须为 3–64 位小写字母、数字或 . _ - / user names are 3–64 lower-case letters, digits, . _ -".into() });
+        }
+        if self.display_name.trim().is_empty() {
+            return Err(crate::DomainError::MissingField {
+                field: "display_name / 姓名",
+            });
+        }
+        // Field roles work at a site; center-wide roles do not need one.
+        if !self.role.center_wide() && self.site_id.is_none() {
+            return Err(crate::DomainError::MissingField {
+                field: "site_id / 所属站点",
+            });
+        }
+        if self.role == Role::RectificationOwner && self.department_id.is_none() {
+            return Err(crate::DomainError::MissingField {
+                field: "department_id / 所属科室",
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Who is acting, as the rules need to know it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
@@ -286,6 +340,27 @@ mod tests {
             assert!(!r.zh().is_empty() && !r.en().is_empty());
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn admin_validation() {
+        let mut u = User {
+            id: UserId::nil(),
+            username: "zhang.wei".into(),
+            display_name: "张伟".into(),
+            role: Role::Inspector,
+            department_id: None,
+            site_id: Some(SiteId::nil()),
+            active: true,
+        };
+        assert!(u.validate().is_ok());
+        u.username = "Zhang Wei".into();
+        assert!(u.validate().is_err());
+        u.username = "zw1".into();
+        u.site_id = None;
+        assert_eq!(u.validate().unwrap_err().code(), "missing_field");
+        u.role = Role::SafetySupervisor;
+        assert!(u.validate().is_ok());
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::error::AppError;
 
 pub mod account;
+pub mod admin;
 pub mod blobs;
 pub mod exports;
 pub mod hazards;
@@ -50,6 +51,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/export/ledger.xlsx", get(exports::ledger))
         .route("/v1/reports/bulletin", get(exports::bulletin))
         .route("/v1/rooms/labels", get(exports::labels))
+        .route("/v1/admin/sites/{id}", put(admin::put_site))
+        .route("/v1/admin/departments/{id}", put(admin::put_department))
+        .route("/v1/admin/buildings/{id}", put(admin::put_building))
+        .route("/v1/admin/rooms/{id}", put(admin::put_room))
+        .route("/v1/admin/users/{id}", put(admin::put_user))
+        .route("/v1/admin/users", get(admin::list_users))
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(8 * 1024 * 1024));
     Router::new()

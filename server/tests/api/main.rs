@@ -30,6 +30,7 @@ stories!(
     exports_open,
     two_instances_one_database,
     openapi_lists_every_endpoint,
+    admin_configures_a_new_station,
 );
 
 #[tokio::test]

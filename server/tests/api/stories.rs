@@ -1056,3 +1056,209 @@ pub async fn openapi_lists_every_endpoint(app: &TestApp) {
     }
     assert_eq!(n, saferounds_server::openapi::ENDPOINTS.len());
 }
+
+pub async fn admin_configures_a_new_station(app: &TestApp) {
+    use saferounds_shared::i18n::Text;
+    use saferounds_shared::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
+    use saferounds_shared::org::{
+        Building, Department, Room as OrgRoom, RoomKind, Site, SiteKind, User,
+    };
+    let admin = app.login("admin").await;
+    let put = |path: String, body: serde_json::Value| {
+        let c = app.client.clone();
+        let url = app.url(&path);
+        let token = admin.token.clone();
+        async move {
+            c.put(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let site = Site {
+        id: SiteId::from_uuid(uuid::Uuid::now_v7()),
+        name: Text::new("城北急救站", "North station"),
+        kind: SiteKind::Station,
+        address: "北环路 1 号".into(),
+    };
+    assert_eq!(
+        put(
+            format!("/api/v1/admin/sites/{}", site.id),
+            serde_json::to_value(&site).unwrap()
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let dept = Department {
+        id: DepartmentId::from_uuid(uuid::Uuid::now_v7()),
+        name: Text::new("城北急救站", "North station"),
+        site_id: Some(site.id),
+    };
+    assert_eq!(
+        put(
+            format!("/api/v1/admin/departments/{}", dept.id),
+            serde_json::to_value(&dept).unwrap()
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let building = Building {
+        id: BuildingId::from_uuid(uuid::Uuid::now_v7()),
+        site_id: site.id,
+        name: Text::new("站房", "Station"),
+        floors: vec!["1F".into()],
+    };
+    assert_eq!(
+        put(
+            format!("/api/v1/admin/buildings/{}", building.id),
+            serde_json::to_value(&building).unwrap()
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let room = OrgRoom {
+        id: RoomId::from_uuid(uuid::Uuid::now_v7()),
+        site_id: site.id,
+        building_id: building.id,
+        floor: "1F".into(),
+        name: Text::new("车库", "Garage"),
+        kind: RoomKind::Garage,
+        key_location: true,
+        department_id: dept.id,
+        qr_code: "north-garage".into(),
+    };
+    assert_eq!(
+        put(
+            format!("/api/v1/admin/rooms/{}", room.id),
+            serde_json::to_value(&room).unwrap()
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    // Another room with the same QR code: 409; a room in an unknown building: 422.
+    let mut dup = room.clone();
+    dup.id = RoomId::from_uuid(uuid::Uuid::now_v7());
+    assert_eq!(
+        put(
+            format!("/api/v1/admin/rooms/{}", dup.id),
+            serde_json::to_value(&dup).unwrap()
+        )
+        .await
+        .status(),
+        StatusCode::CONFLICT
+    );
+    let mut lost = room.clone();
+    lost.id = RoomId::from_uuid(uuid::Uuid::now_v7());
+    lost.qr_code = "north-lost".into();
+    lost.building_id = BuildingId::from_uuid(uuid::Uuid::now_v7());
+    assert_eq!(
+        put(
+            format!("/api/v1/admin/rooms/{}", lost.id),
+            serde_json::to_value(&lost).unwrap()
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        put(
+            format!("/api/v1/admin/rooms/{}", uuid::Uuid::now_v7()),
+            serde_json::to_value(&room).unwrap()
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "path and body ids differ"
+    );
+    // A new inspector for the station logs in and sees exactly its room.
+    let user = User {
+        id: UserId::from_uuid(uuid::Uuid::now_v7()),
+        username: "north.inspector".into(),
+        display_name: "巡查员 周敏".into(),
+        role: Role::Inspector,
+        department_id: Some(dept.id),
+        site_id: Some(site.id),
+        active: true,
+    };
+    let r = put(
+        format!("/api/v1/admin/users/{}", user.id),
+        serde_json::json!({"user": user, "password": "short"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "password too short");
+    let r = put(
+        format!("/api/v1/admin/users/{}", user.id),
+        serde_json::json!({"user": user, "password": "north-1234"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let login = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "north.inspector", "password": "north-1234"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    let token = login.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b: Bootstrap = app
+        .client
+        .get(app.url("/api/v1/bootstrap"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        b.rooms.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![room.id]
+    );
+    // Deactivating the user ends their sessions.
+    let mut off = user.clone();
+    off.active = false;
+    assert_eq!(
+        put(
+            format!("/api/v1/admin/users/{}", user.id),
+            serde_json::json!({"user": off})
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Only administrators.
+    let sup = app.login("supervisor").await;
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/admin/sites/{}", site.id)))
+        .bearer_auth(&sup.token)
+        .json(&site)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&sup, "/api/v1/admin/users").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
