@@ -210,3 +210,69 @@ pub fn qr_labels_html(center: &str, sites: &[Site], rooms: &[Room]) -> anyhow::R
         c = esc(center)
     ))
 }
+
+/// The institutional-measures list (制度措施清单) as a workbook, with the hazards that revealed
+/// each need.
+pub fn measures_xlsx(
+    measures: &[saferounds_shared::lists::Measure],
+    hazards: &[Hazard],
+    names: &Directory,
+    title: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("制度措施清单")?;
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#F2F2F2")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    ws.write_string_with_format(0, 0, title, &Format::new().set_bold().set_font_size(14))?;
+    let cols = [
+        "序号",
+        "制度措施",
+        "类型",
+        "内容",
+        "责任科室",
+        "责任人",
+        "完成时限",
+        "状态",
+        "完成日期",
+        "关联隐患",
+    ];
+    for (c, h) in cols.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, *h, &head)?;
+        ws.set_column_width(
+            c as u16,
+            if c == 1 || c == 3 || c == 9 {
+                30.0
+            } else {
+                12.0
+            },
+        )?;
+    }
+    for (i, m) in measures.iter().enumerate() {
+        let r = (i + 2) as u32;
+        let linked: Vec<String> = m
+            .hazard_ids
+            .iter()
+            .filter_map(|id| hazards.iter().find(|h| h.id == *id))
+            .map(|h| h.number())
+            .collect();
+        let cells = [
+            (i + 1).to_string(),
+            m.title.clone(),
+            m.kind.zh().to_owned(),
+            m.description.clone(),
+            names.department(m.department_id),
+            m.owner_id.map(|u| names.person(u)).unwrap_or_default(),
+            m.deadline.to_string(),
+            m.status.zh().to_owned(),
+            m.done_on.map(|d| d.to_string()).unwrap_or_default(),
+            linked.join("、"),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string(r, c as u16, v)?;
+        }
+    }
+    Ok(wb.save_to_buffer()?)
+}

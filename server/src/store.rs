@@ -919,3 +919,25 @@ pub async fn hazards_visible(db: &Db, actor: &Actor) -> AppResult<Vec<Hazard>> {
         .filter_map(Entity::into_hazard)
         .collect())
 }
+
+/// Every institutional measure the actor may see (the second of the two lists).
+pub async fn measures_visible(
+    db: &Db,
+    actor: &Actor,
+) -> AppResult<Vec<saferounds_shared::lists::Measure>> {
+    let rows: Vec<Entity> =
+        docs(db, "SELECT data FROM entities WHERE kind = 'measure'", None).await?;
+    let mut v: Vec<_> = rows
+        .into_iter()
+        .filter(|e| visible_to(e, actor))
+        .filter_map(|e| {
+            if let Entity::Measure(m) = e {
+                Some(m)
+            } else {
+                None
+            }
+        })
+        .collect();
+    v.sort_by(|a, b| (a.deadline, &a.title).cmp(&(b.deadline, &b.title)));
+    Ok(v)
+}

@@ -12,7 +12,7 @@ use super::ApiQuery;
 use super::hazards::LedgerQuery;
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
-use crate::export::{Directory, bulletin_html, ledger_xlsx, qr_labels_html};
+use crate::export::{Directory, bulletin_html, ledger_xlsx, measures_xlsx, qr_labels_html};
 use crate::{AppState, store};
 
 /// Most rows one export carries.
@@ -125,4 +125,43 @@ pub async fn labels(State(state): State<AppState>, session: Session) -> AppResul
         &store::rooms_all(&state.db).await?,
     )?;
     Ok(Html(html))
+}
+
+pub async fn measures(
+    State(state): State<AppState>,
+    session: Session,
+) -> AppResult<axum::Json<Vec<saferounds_shared::lists::Measure>>> {
+    Ok(axum::Json(
+        store::measures_visible(&state.db, &session.actor).await?,
+    ))
+}
+
+pub async fn measures_export(
+    State(state): State<AppState>,
+    session: Session,
+) -> AppResult<Response> {
+    session.require(session.actor.role.reads_reports() || session.actor.role.supervises())?;
+    let list = store::measures_visible(&state.db, &session.actor).await?;
+    let hazards = store::hazards_visible(&state.db, &session.actor).await?;
+    let names = directory(&state).await?;
+    let title = format!(
+        "{} 制度措施清单（导出于 {}）",
+        state.settings.center_name,
+        state.today()
+    );
+    let bytes = measures_xlsx(&list, &hazards, &names, &title)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"measures-{}.xlsx\"", state.today()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

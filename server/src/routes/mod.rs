@@ -50,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/stats", get(hazards::stats))
         .route("/v1/export/ledger.xlsx", get(exports::ledger))
         .route("/v1/reports/bulletin", get(exports::bulletin))
+        .route("/v1/measures", get(exports::measures))
+        .route("/v1/export/measures.xlsx", get(exports::measures_export))
         .route("/v1/rooms/labels", get(exports::labels))
         .route("/v1/admin/sites/{id}", put(admin::put_site))
         .route("/v1/admin/departments/{id}", put(admin::put_department))

@@ -31,6 +31,7 @@ stories!(
     two_instances_one_database,
     openapi_lists_every_endpoint,
     admin_configures_a_new_station,
+    measures_list_and_export,
 );
 
 #[tokio::test]

@@ -1262,3 +1262,55 @@ pub async fn admin_configures_a_new_station(app: &TestApp) {
         StatusCode::FORBIDDEN
     );
 }
+
+pub async fn measures_list_and_export(app: &TestApp) {
+    use saferounds_shared::ids::MeasureId;
+    use saferounds_shared::lists::{Measure, MeasureKind, MeasureStatus};
+    let s = app.login("inspector").await;
+    let (ops, hazards, b) = walk_through(app, &s, 1).await;
+    app.push(&s, ops).await;
+    let sup = app.login("supervisor").await;
+    let m = Measure {
+        id: MeasureId::from_uuid(uuid::Uuid::now_v7()),
+        campaign_id: None,
+        title: "值班室用电管理规定".into(),
+        kind: MeasureKind::Create,
+        description: "明确插线板配置和检查要求".into(),
+        department_id: s.user.department_id.unwrap(),
+        owner_id: None,
+        deadline: b.today + Duration::days(30),
+        status: MeasureStatus::InProgress,
+        hazard_ids: hazards.clone(),
+        done_on: None,
+        version: 0,
+    };
+    let r = app
+        .push(
+            &sup,
+            vec![sup.op(m.id.0, 0, OpBody::SaveMeasure(m.clone()))],
+        )
+        .await;
+    assert_eq!(r.results[0].outcome, Outcome::Applied);
+    // An inspector may not write the list.
+    let r = app
+        .push(&s, vec![s.op(m.id.0, 1, OpBody::SaveMeasure(m.clone()))])
+        .await;
+    assert!(
+        matches!(&r.results[0].outcome, Outcome::Rejected { error } if error.code == "forbidden")
+    );
+    let list: Vec<Measure> = app.get_json(&sup, "/api/v1/measures").await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].title, m.title);
+    let r = app.get(&sup, "/api/v1/export/measures.xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let strings = xlsx_strings(&r.bytes().await.unwrap());
+    assert!(
+        strings.contains("值班室用电管理规定")
+            && strings.contains("制度措施")
+            && strings.contains("关联隐患")
+    );
+    assert!(
+        strings.contains("YH"),
+        "linked hazards are named by their ledger number"
+    );
+}
