@@ -98,6 +98,9 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "keep_server" => ("保留当前值", "Keep current"),
         "take_other" => ("采用另一值", "Take the other"),
         "export" => ("导出 Excel", "Export to Excel"),
+        "measures_list" => ("制度措施清单", "Measures list"),
+        "measure" => ("制度措施", "Measure"),
+        "no_measures" => ("暂无制度措施", "No measures yet"),
         "bulletin" => ("逾期通报（打印）", "Overdue bulletin (print)"),
         _ => (key, key),
     };

@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                         Page::Hazards => view! { <pages::hazards::Hazards/> }.into_any(),
                         Page::Hazard(id) => view! { <pages::hazards::HazardPage id=id/> }.into_any(),
                         Page::Ledger => view! { <pages::ledger::Ledger/> }.into_any(),
+                        Page::Lists => view! { <pages::lists::Lists/> }.into_any(),
                         Page::Dashboard => view! { <pages::dashboard::Dashboard/> }.into_any(),
                     }}
                 </main>
@@ -187,6 +188,7 @@ fn Tabs() -> impl IntoView {
             {tab(Page::Hazards, "hazards")}
             {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Dashboard, "dashboard"))}
             {tab(Page::Ledger, "desk")}
+            {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Lists, "measures_list"))}
         </nav>
     }
 }

@@ -29,6 +29,7 @@ pub enum Page {
     Hazards,
     Hazard(HazardId),
     Ledger,
+    Lists,
     Dashboard,
 }
 

@@ -284,7 +284,24 @@ async fn a_rejected_operation_is_shown_to_the_user() -> anyhow::Result<()> {
 async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
     let mut server = Server::start().await?;
     saferounds_e2e::api::registered_hazard(&server, "车库电动车充电").await?;
-    saferounds_e2e::api::registered_hazard(&server, "药品库酒精未密闭").await?;
+    let h = saferounds_e2e::api::registered_hazard(&server, "药品库酒精未密闭").await?;
+    let mut sup = saferounds_e2e::api::Actor::login(&server, "supervisor").await?;
+    let owner = saferounds_e2e::api::Actor::login(&server, "owner").await?;
+    let measure = saferounds_shared::lists::Measure {
+        id: saferounds_shared::ids::MeasureId::from_uuid(uuid::Uuid::now_v7()),
+        campaign_id: None,
+        title: "危险化学品存放管理规定".into(),
+        kind: saferounds_shared::lists::MeasureKind::Amend,
+        description: "酒精等易燃液体少量存放、密闭".into(),
+        department_id: serde_json::from_value(owner.user["department_id"].clone())?,
+        owner_id: None,
+        deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(20),
+        status: saferounds_shared::lists::MeasureStatus::Planned,
+        hazard_ids: vec![h],
+        done_on: None,
+        version: 0,
+    };
+    sup.push(&server, measure.id.0, 0, saferounds_shared::sync::OpBody::SaveMeasure(measure)).await?;
     let base = server.url("/");
     let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
     let result = async {
@@ -301,6 +318,8 @@ async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
         search.send_keys("酒精\n").await?;
         desk.until("document.querySelector('#ledger-total') && document.querySelector('#ledger-total').textContent.includes('共 1')", 10).await?;
         assert!(desk.text("#ledger").await?.contains("药品库酒精未密闭"));
+        desk.find("#tab-measures_list").await?.click().await?;
+        desk.until("document.querySelector('table.measures') && document.querySelector('table.measures').textContent.includes('危险化学品存放管理规定')", 10).await?;
         anyhow::Ok(())
     }
     .await;

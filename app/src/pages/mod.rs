@@ -3,6 +3,7 @@
 pub mod dashboard;
 pub mod hazards;
 pub mod ledger;
+pub mod lists;
 pub mod login;
 pub mod rooms;
 pub mod visit;
