@@ -301,7 +301,13 @@ async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
         done_on: None,
         version: 0,
     };
-    sup.push(&server, measure.id.0, 0, saferounds_shared::sync::OpBody::SaveMeasure(measure)).await?;
+    sup.push(
+        &server,
+        measure.id.0,
+        0,
+        saferounds_shared::sync::OpBody::SaveMeasure(measure),
+    )
+    .await?;
     let base = server.url("/");
     let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
     let result = async {
