@@ -3,6 +3,7 @@
 
 mod chaos;
 mod helpers;
+mod kill;
 mod scale;
 mod stories;
 

@@ -1,0 +1,243 @@
+//! The real server binary killed with SIGKILL in the middle of a batch, then restarted on the
+//! same database: every operation the phone sends ends up applied exactly once.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use saferounds_shared::api::{Bootstrap, LoginResponse};
+use saferounds_shared::checklist::Category;
+use saferounds_shared::hazard::{Grade, HazardReport};
+use saferounds_shared::ids::{DeviceId, HazardId, OpId};
+use saferounds_shared::sync::{
+    OpBody, Operation, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
+};
+
+use crate::helpers::pg_admin_url;
+
+fn spawn(port: u16, url: &str, dir: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_saferounds"))
+        .args([
+            "--demo",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            url,
+        ])
+        .arg("--blobs")
+        .arg(dir.join("blobs"))
+        .arg("--dist")
+        .arg(dir.join("dist"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("server binary starts")
+}
+
+async fn wait_healthy(c: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if c.get(format!("{base}/api/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server did not come up");
+}
+
+async fn story(url: String) {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let c = reqwest::Client::new();
+    let mut child = spawn(port, &url, dir.path());
+    wait_healthy(&c, &base).await;
+    let login: LoginResponse = c
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "inspector", "password": "demo1234"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login.token;
+    let boot: Bootstrap = c
+        .get(format!("{base}/api/v1/bootstrap"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let device = DeviceId::from_uuid(uuid::Uuid::now_v7());
+    let ops: Vec<Operation> = (0..300u64)
+        .map(|i| {
+            let room = &boot.rooms[i as usize % boot.rooms.len()];
+            let id = HazardId::from_uuid(uuid::Uuid::now_v7());
+            Operation {
+                op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
+                device_id: device,
+                device_seq: i + 1,
+                schema_version: SCHEMA_VERSION,
+                entity_id: id.0,
+                base_version: 0,
+                body: OpBody::ReportHazard(HazardReport {
+                    id,
+                    site_id: room.site_id,
+                    room_id: Some(room.id),
+                    department_id: Some(room.department_id),
+                    round_id: None,
+                    visit_id: None,
+                    category: Category::FireEquipment,
+                    item_code: None,
+                    description: format!("断电测试 {i}"),
+                    grade: Grade::General,
+                    basis: "GB 50444".into(),
+                    found_on: boot.today,
+                    photos_before: vec![],
+                    fixed_on_spot: None,
+                }),
+                recorded_at: chrono::Utc::now(),
+            }
+        })
+        .collect();
+    // Send batches of 100 while the server is killed part-way through.
+    let sender = {
+        let (c, base, token, ops) = (c.clone(), base.clone(), token.clone(), ops.clone());
+        tokio::spawn(async move {
+            for chunk in ops.chunks(100) {
+                let _ = c
+                    .post(format!("{base}/api/v1/sync/push"))
+                    .bearer_auth(&token)
+                    .json(&PushRequest {
+                        device_id: device,
+                        ops: chunk.to_vec(),
+                    })
+                    .send()
+                    .await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    let _ = sender.await;
+    // Restart on the same database and resend until everything is acknowledged.
+    let mut child = spawn(port, &url, dir.path());
+    wait_healthy(&c, &base).await;
+    let before: PullResponse = c
+        .get(format!("{base}/api/v1/sync/pull?cursor=0&limit=1000"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        before.changes.len() < 300,
+        "the kill landed before the last batch was committed"
+    );
+    let mut acked = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        let pending: Vec<Operation> = ops
+            .iter()
+            .filter(|o| !acked.contains(&o.op_id))
+            .cloned()
+            .collect();
+        if pending.is_empty() {
+            break;
+        }
+        let batch: Vec<Operation> = pending.into_iter().take(100).collect();
+        let r: PushResponse = c
+            .post(format!("{base}/api/v1/sync/push"))
+            .bearer_auth(&token)
+            .json(&PushRequest {
+                device_id: device,
+                ops: batch,
+            })
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        acked.extend(
+            r.results
+                .iter()
+                .filter(|r| r.outcome.is_final())
+                .map(|r| r.op_id),
+        );
+    }
+    assert_eq!(
+        acked.len(),
+        300,
+        "every operation acknowledged after the restart"
+    );
+    let mut seen = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let p: PullResponse = c
+            .get(format!(
+                "{base}/api/v1/sync/pull?cursor={cursor}&limit=1000"
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.extend(p.changes.iter().map(|ch| ch.change_seq));
+        cursor = p.cursor;
+        if !p.more {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 300, "each report exactly once");
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn killed_mid_batch_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    story(format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("k.sqlite").display()
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn killed_mid_batch_postgres() {
+    let Some(admin) = pg_admin_url() else {
+        eprintln!("TEST_DATABASE_URL not set: PostgreSQL story skipped");
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let name = format!("sr_kill_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .unwrap();
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    story(format!("{}/{name}", admin.rsplit_once('/').unwrap().0)).await;
+    let _ = sqlx::Executor::execute(
+        &mut conn,
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+    )
+    .await;
+}
