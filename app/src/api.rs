@@ -20,17 +20,20 @@ fn js_err(_: JsValue) -> ApiError {
     offline_error()
 }
 
-async fn send(
+/// Sends a request and returns the browser's response; a network failure is `offline`.
+async fn fetch_response(
     method: &str,
     path: &str,
     token: Option<&str>,
     body: Option<JsValue>,
-    content_type: &str,
-) -> Result<(u16, String), ApiError> {
+    content_type: Option<&str>,
+) -> Result<Response, ApiError> {
     let opts = RequestInit::new();
     opts.set_method(method);
     let headers = Headers::new().map_err(js_err)?;
-    headers.set("Content-Type", content_type).map_err(js_err)?;
+    if let Some(ct) = content_type {
+        headers.set("Content-Type", ct).map_err(js_err)?;
+    }
     if let Some(t) = token {
         headers
             .set("Authorization", &format!("Bearer {t}"))
@@ -42,16 +45,45 @@ async fn send(
     }
     let req = Request::new_with_str_and_init(path, &opts).map_err(js_err)?;
     let window = web_sys::window().ok_or_else(offline_error)?;
-    let resp: Response = JsFuture::from(window.fetch_with_request(&req))
+    JsFuture::from(window.fetch_with_request(&req))
         .await
         .map_err(js_err)?
         .dyn_into()
-        .map_err(js_err)?;
-    let text = JsFuture::from(resp.text().map_err(js_err)?)
+        .map_err(js_err)
+}
+
+async fn text_of(resp: &Response) -> Result<String, ApiError> {
+    Ok(JsFuture::from(resp.text().map_err(js_err)?)
         .await
         .map_err(js_err)?
         .as_string()
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+async fn blob_of(path: &str, token: &str) -> Result<web_sys::Blob, ApiError> {
+    let resp = fetch_response("GET", path, Some(token), None, None).await?;
+    if !resp.ok() {
+        let text = text_of(&resp).await?;
+        return Err(decode::<serde_json::Value>(resp.status(), &text)
+            .err()
+            .unwrap_or_else(offline_error));
+    }
+    JsFuture::from(resp.blob().map_err(js_err)?)
+        .await
+        .map_err(js_err)?
+        .dyn_into()
+        .map_err(js_err)
+}
+
+async fn send(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<JsValue>,
+    content_type: &str,
+) -> Result<(u16, String), ApiError> {
+    let resp = fetch_response(method, path, token, body, Some(content_type)).await?;
+    let text = text_of(&resp).await?;
     Ok((resp.status(), text))
 }
 
@@ -119,35 +151,8 @@ pub async fn open_document(
     token: &str,
     filename: Option<&str>,
 ) -> Result<(), ApiError> {
-    let opts = RequestInit::new();
-    opts.set_method("GET");
-    let headers = Headers::new().map_err(js_err)?;
-    headers
-        .set("Authorization", &format!("Bearer {token}"))
-        .map_err(js_err)?;
-    opts.set_headers(&headers);
-    let req = Request::new_with_str_and_init(path, &opts).map_err(js_err)?;
+    let blob = blob_of(path, token).await?;
     let window = web_sys::window().ok_or_else(offline_error)?;
-    let resp: Response = JsFuture::from(window.fetch_with_request(&req))
-        .await
-        .map_err(js_err)?
-        .dyn_into()
-        .map_err(js_err)?;
-    if !resp.ok() {
-        let text = JsFuture::from(resp.text().map_err(js_err)?)
-            .await
-            .map_err(js_err)?
-            .as_string()
-            .unwrap_or_default();
-        return Err(decode::<serde_json::Value>(resp.status(), &text)
-            .err()
-            .unwrap_or_else(offline_error));
-    }
-    let blob: web_sys::Blob = JsFuture::from(resp.blob().map_err(js_err)?)
-        .await
-        .map_err(js_err)?
-        .dyn_into()
-        .map_err(js_err)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_err)?;
     match filename {
         Some(name) => {
@@ -166,4 +171,10 @@ pub async fn open_document(
         }
     }
     Ok(())
+}
+
+/// Fetches an authenticated image into an object URL for `<img src>`.
+pub async fn object_url(path: &str, token: &str) -> Result<String, ApiError> {
+    let blob = blob_of(path, token).await?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(js_err)
 }

@@ -213,6 +213,9 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
                 vec![],
             )
             .await?;
+        // The timeline from the audit trail, and the owner's after photo, before deciding.
+        verifier.until("document.querySelectorAll('#timeline li').length === 4 && document.querySelector('#timeline').textContent.includes('提交复查')", 15).await?;
+        verifier.until("document.querySelectorAll('#timeline img.after').length === 1 && document.querySelector('#timeline img.after').naturalWidth > 0", 15).await?;
         verifier.find("#do-pass").await?.click().await?;
         verifier
             .until(

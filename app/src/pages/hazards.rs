@@ -300,5 +300,83 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
             }}
             {move || error.get().map(|e| view! { <div class="error" id="action-error">{e}</div> })}
         </div>
+        <Timeline id=id/>
+    }
+}
+
+/// The hazard's timeline from the server's audit trail, and its photos (fetched with the token
+/// into object URLs). Needs a connection; offline it says so and the rest of the page works.
+#[component]
+pub fn Timeline(id: HazardId) -> impl IntoView {
+    let ctx = ctx();
+    let detail = LocalResource::new(move || {
+        let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
+        async move {
+            crate::api::get::<saferounds_shared::api::HazardDetail>(
+                &format!("/api/v1/hazards/{id}"),
+                &token,
+            )
+            .await
+        }
+    });
+    let photos = RwSignal::new(Vec::<(bool, String)>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(d)) = detail.get() {
+            let token = ctx
+                .session
+                .get_untracked()
+                .map(|s| s.token)
+                .unwrap_or_default();
+            let list: Vec<(bool, String)> = d
+                .hazard
+                .photos_before
+                .iter()
+                .map(|p| (false, p.to_string()))
+                .chain(d.hazard.photos_after.iter().map(|p| (true, p.to_string())))
+                .collect();
+            leptos::task::spawn_local(async move {
+                let mut urls = Vec::new();
+                for (after, sha) in list {
+                    if let Ok(url) =
+                        crate::api::object_url(&format!("/api/v1/blobs/{sha}"), &token).await
+                    {
+                        urls.push((after, url));
+                    }
+                }
+                photos.set(urls);
+            });
+        }
+    });
+    view! {
+        <div class="card" id="timeline">
+            <h2>{move || ctx.t("timeline")}</h2>
+            <div class="thumbs">
+                {move || photos.get().into_iter().map(|(after, url)| view! { <img src=url alt=if after { "after" } else { "before" } class=if after { "after" } else { "before" }/> }).collect_view()}
+            </div>
+            <Transition fallback=|| view! { <div class="loading">"…"</div> }>
+                {move || detail.get().map(|r| match r {
+                    Err(_) => view! { <div class="room-meta">{ctx.t("need_online")}</div> }.into_any(),
+                    Ok(d) => {
+                        let lang = ctx.lang.get();
+                        let people = ctx.boot.get().map(|b| b.people).unwrap_or_default();
+                        view! {
+                            <ol class="timeline">
+                                {d.audit.into_iter().map(|a| {
+                                    let who = people.iter().find(|p| p.id == a.user_id).map(|p| p.display_name.clone()).unwrap_or_default();
+                                    let what = match lang { saferounds_shared::Lang::Zh => Event::name_zh(&a.action), saferounds_shared::Lang::En => Event::name_en(&a.action) };
+                                    let moved = match (a.from, a.to) { (Some(f), Some(t)) if f != t => format!(" {} → {}", f.label(lang), t.label(lang)), (None, Some(t)) => format!(" → {}", t.label(lang)), _ => String::new() };
+                                    view! {
+                                        <li>
+                                            <b>{what}</b>{moved}
+                                            <div class="room-meta">{format!("{who} · {} · {}", a.applied_on, a.recorded_at.format("%Y-%m-%d %H:%M"))}{a.detail.map(|d| format!(" · {d}"))}</div>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </div>
     }
 }
