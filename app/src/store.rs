@@ -21,6 +21,8 @@ pub const OUTBOX: &str = "outbox";
 pub const SENT: &str = "sent";
 pub const PHOTOS: &str = "photos";
 pub const REJECTED: &str = "rejected";
+/// How many acknowledged operations the sent journal keeps.
+const SENT_KEEP: usize = 5000;
 
 thread_local! {
     static HANDLE: RefCell<Option<Rc<Rexie>>> = const { RefCell::new(None) };
@@ -290,6 +292,13 @@ pub async fn apply_ack(
                 )
                 .await
                 .map_err(err)?;
+        }
+    }
+    // The sent journal answers a server restored from an older backup; keep the latest ones.
+    let keys = sent.get_all_keys(None, None).await.map_err(err)?;
+    if keys.len() > SENT_KEEP {
+        for k in &keys[..keys.len() - SENT_KEEP] {
+            sent.delete(k.clone()).await.map_err(err)?;
         }
     }
     for e in &ack.entities {

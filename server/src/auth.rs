@@ -26,6 +26,12 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
+/// A real argon2id hash of nothing in particular, to verify against when the user does not exist.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("saferounds-timing-equaliser").unwrap_or_default())
+}
+
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| {
         Argon2::default()
@@ -174,6 +180,10 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+        assert!(
+            dummy_hash().starts_with("$argon2id$"),
+            "unknown users cost a real verification"
+        );
         let t = new_token();
         assert_eq!(t.len(), 64);
         assert_ne!(token_hash(&t), t);
