@@ -156,6 +156,13 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
             )
             .await?;
         assert!(owner.text("#hazard-title").await?.contains("插线板串接"));
+        // First an extension request (the deadline moves only when a supervisor approves).
+        let later = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+        owner.client.execute(
+            &format!("document.querySelector('details.extension').open = true; const d = document.querySelector('#ext-date'); d.value = '{later}'; d.dispatchEvent(new Event('input', {{bubbles: true}})); const r = document.querySelector('#ext-reason'); r.value = '等待采购插线板'; r.dispatchEvent(new Event('input', {{bubbles: true}})); document.querySelector('#do-extend').click();"),
+            vec![],
+        ).await?;
+        owner.until("document.querySelector('#pending').textContent.includes('已全部上传') && !document.querySelector('details.extension')", 30).await?;
         owner.find("#do-start").await?.click().await?;
         owner
             .until(
@@ -201,6 +208,14 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
         saferounds_e2e::api::status_of(&server, id).await?,
         "awaiting_recheck"
     );
+    let sup = saferounds_e2e::api::Actor::login(&server, "supervisor").await?;
+    let detail = server
+        .get_json(&sup.token, &format!("/api/v1/hazards/{id}"))
+        .await?;
+    assert_eq!(
+        detail["hazard"]["extension"]["reason"], "等待采购插线板",
+        "the extension request reached the server"
+    );
 
     let verifier = Browser::start().await?;
     let result = async {
@@ -214,7 +229,7 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
             )
             .await?;
         // The timeline from the audit trail, and the owner's after photo, before deciding.
-        verifier.until("document.querySelectorAll('#timeline li').length === 4 && document.querySelector('#timeline').textContent.includes('提交复查')", 15).await?;
+        verifier.until("document.querySelectorAll('#timeline li').length === 5 && document.querySelector('#timeline').textContent.includes('申请延期') && document.querySelector('#timeline').textContent.includes('提交复查')", 15).await?;
         verifier.until("document.querySelectorAll('#timeline img.after').length === 1 && document.querySelector('#timeline img.after').naturalWidth > 0", 15).await?;
         verifier.find("#do-pass").await?.click().await?;
         verifier

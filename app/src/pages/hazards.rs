@@ -256,6 +256,40 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                 if st == Status::Registered && matches!(role, Role::RectificationOwner | Role::SafetySupervisor) {
                     parts.push(view! { <button class="primary" id="do-start" on:click=move |_| fire(Event::StartRectification)>{ctx.t("start")}</button> }.into_any());
                 }
+                if matches!(st, Status::Registered | Status::Rectifying) && matches!(role, Role::RectificationOwner | Role::SafetySupervisor) && h.extension.is_none() {
+                    parts.push(view! {
+                        <details class="extension">
+                            <summary>{ctx.t("request_extension")}</summary>
+                            <label>{ctx.t("deadline")}</label><input id="ext-date" type="date" on:input=move |ev| deadline.set(event_target_value(&ev))/>
+                            <label>{ctx.t("reason")}</label><input id="ext-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                            <button class="secondary" id="do-extend" on:click=move |_| {
+                                let lang = ctx.lang.get_untracked();
+                                match chrono::NaiveDate::parse_from_str(&deadline.get_untracked(), "%Y-%m-%d") {
+                                    Ok(d) => if let Some(r) = reason() { fire(Event::RequestExtension { new_deadline: d, reason: r }) },
+                                    Err(_) => error.set(Some(if lang == saferounds_shared::Lang::Zh { "请选择新的整改时限。".into() } else { "Choose the new deadline.".into() })),
+                                }
+                            }>{ctx.t("request_extension")}</button>
+                        </details>
+                    }.into_any());
+                }
+                if let (Some(x), true) = (h.extension.clone(), role.supervises()) {
+                    parts.push(view! {
+                        <div class="notice" id="extension-pending">{format!("{}: {} · {}", ctx.t("request_extension"), x.new_deadline, x.reason)}
+                            <button class="secondary" id="do-approve" on:click=move |_| fire(Event::ApproveExtension)>{ctx.t("approve")}</button>
+                            <label>{ctx.t("reason")}</label><input id="refuse-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                            <button class="secondary" id="do-refuse" on:click=move |_| if let Some(r) = reason() { fire(Event::RefuseExtension { reason: r }) }>{ctx.t("refuse")}</button>
+                        </div>
+                    }.into_any());
+                }
+                if role.supervises() && !matches!(st, Status::Closed | Status::Voided) {
+                    parts.push(view! {
+                        <details class="void">
+                            <summary>{ctx.t("void")}</summary>
+                            <label>{ctx.t("reason")}</label><input id="void-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                            <button class="secondary" id="do-void" on:click=move |_| if let Some(r) = reason() { fire(Event::Void { reason: r }) }>{ctx.t("void")}</button>
+                        </details>
+                    }.into_any());
+                }
                 if st == Status::Rectifying && matches!(role, Role::RectificationOwner | Role::SafetySupervisor) {
                     parts.push(view! {
                         <label>{ctx.t("what_was_done")}</label><input id="done-text" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
