@@ -214,15 +214,6 @@ pub async fn rooms_of_site(db: &Db, site: &str) -> AppResult<Vec<Room>> {
     )
     .await
 }
-pub async fn room(db: &Db, id: RoomId) -> AppResult<Option<Room>> {
-    Ok(docs(
-        db,
-        "SELECT data FROM rooms WHERE id = $1",
-        Some(id.to_string()),
-    )
-    .await?
-    .pop())
-}
 pub async fn templates(db: &Db) -> AppResult<Vec<Template>> {
     docs(
         db,
@@ -230,15 +221,6 @@ pub async fn templates(db: &Db) -> AppResult<Vec<Template>> {
         None,
     )
     .await
-}
-pub async fn template(db: &Db, id: TemplateId) -> AppResult<Option<Template>> {
-    Ok(docs(
-        db,
-        "SELECT data FROM templates WHERE id = $1",
-        Some(id.to_string()),
-    )
-    .await?
-    .pop())
 }
 pub async fn campaigns(db: &Db) -> AppResult<Vec<saferounds_shared::campaign::Campaign>> {
     docs(db, "SELECT data FROM campaigns", None).await
