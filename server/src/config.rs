@@ -63,6 +63,19 @@ pub struct Settings {
     /// Where photos are stored.
     #[arg(long, env = "SAFEROUNDS_BLOBS", default_value = "data/blobs")]
     pub blobs: PathBuf,
+    /// Keep photos in this S3-compatible bucket instead of `--blobs` (several instances behind a
+    /// load balancer need this).
+    #[arg(long, env = "SAFEROUNDS_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// The S3-compatible service's address, e.g. `http://minio.local:9000` (default: AWS).
+    #[arg(long, env = "SAFEROUNDS_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
     /// Load the demo center on first start of an empty database (never on a real deployment).
     #[arg(long, env = "SAFEROUNDS_DEMO", default_value_t = false)]
     pub demo: bool,
@@ -93,6 +106,11 @@ impl Settings {
             bind: "127.0.0.1:0".parse().expect("literal address"),
             dist,
             blobs: dir.join("blobs"),
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
             demo: false,
             token_days: 30,
             utc_offset_hours: 8,

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod openapi;
+pub mod photos;
 pub mod routes;
 pub mod store;
 
@@ -27,6 +28,7 @@ use db::Db;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
+    pub photos: photos::PhotoStore,
     pub settings: Arc<Settings>,
 }
 
@@ -46,13 +48,13 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     db.migrate().await?;
     let state = AppState {
         db,
+        photos: photos::PhotoStore::from_settings(&settings)?,
         settings: Arc::new(settings),
     };
     demo::seed_reference_data(&state.db).await?;
     if state.settings.demo && store::count_users(&state.db).await? == 0 {
         demo::load(&state).await?;
     }
-    std::fs::create_dir_all(&state.settings.blobs)?;
     Ok(state)
 }
 

@@ -450,6 +450,24 @@ fn ensure_chromium() -> Result<()> {
     Ok(())
 }
 
+/// moto's S3 server (PyPI) for the object-storage test.
+fn ensure_moto() -> Result<()> {
+    if Command::new("moto_server")
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return Ok(());
+    }
+    eprintln!("installing moto's S3 server (PyPI) for the object-storage test");
+    if !run_status(Command::new("python3").args(["-m", "pip", "install", "-q", "moto[server]"]))? {
+        bail!("could not install moto; run `python3 -m pip install 'moto[server]'` and retry");
+    }
+    Ok(())
+}
+
 fn test(root: &Path) -> Result<()> {
     let mut t = Tally::default();
     t.step(
@@ -510,6 +528,7 @@ fn test(root: &Path) -> Result<()> {
         }
         None => eprintln!("PostgreSQL not reachable: the API stories run on SQLite only"),
     }
+    ensure_moto()?;
     t.cargo_test("unit and API tests", &mut unit)?;
 
     match build_app(root) {

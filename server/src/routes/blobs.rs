@@ -1,6 +1,6 @@
 //! Photos: `PUT /api/v1/blobs/{sha256}` (checked against its hash, idempotent) and `GET`.
-//! Stored on the filesystem under `<blobs>/<first two hex>/<sha256>`; the name is a validated
-//! hash, so no path can escape the folder.
+//! Bytes go to the [`crate::photos::PhotoStore`] (a folder or a bucket) before the database row
+//! that names them, so a photo the database knows is always there.
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -17,14 +17,6 @@ use crate::{AppState, store};
 
 fn parse_hash(s: &str) -> AppResult<PhotoHash> {
     PhotoHash::parse(s).map_err(AppError::from)
-}
-
-pub fn blob_path(state: &AppState, hash: &PhotoHash) -> std::path::PathBuf {
-    state
-        .settings
-        .blobs
-        .join(&hash.as_str()[..2])
-        .join(hash.as_str())
 }
 
 /// JPEG or PNG by their magic numbers.
@@ -61,35 +53,15 @@ pub async fn put(
         return Err(AppError::BadRequest("照片内容与其哈希不符，可能传输不完整；请重新上传 / the photo does not match its hash (incomplete upload?); upload it again".into()));
     }
     let content_type = sniff(&bytes).ok_or(AppError::UnsupportedMedia)?;
-    let path = blob_path(&state, &hash);
-    let existed = store::has_blob(&state.db, hash.as_str()).await?
-        && tokio::fs::try_exists(&path).await.unwrap_or(false);
+    let existed =
+        store::has_blob(&state.db, hash.as_str()).await? && state.photos.exists(&hash).await?;
+    let size = bytes.len();
     if !existed {
-        let dir = path
-            .parent()
-            .ok_or_else(|| anyhow::anyhow!("blob path has no parent"))?;
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(anyhow::Error::from)?;
-        let tmp = dir.join(format!(
-            ".{}.{}",
-            hash.as_str(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        tokio::fs::write(&tmp, &bytes)
-            .await
-            .map_err(anyhow::Error::from)?;
-        let f = tokio::fs::File::open(&tmp)
-            .await
-            .map_err(anyhow::Error::from)?;
-        f.sync_all().await.map_err(anyhow::Error::from)?;
-        tokio::fs::rename(&tmp, &path)
-            .await
-            .map_err(anyhow::Error::from)?;
+        state.photos.put(&hash, bytes).await?;
         store::put_blob(
             &state.db,
             hash.as_str(),
-            bytes.len() as i64,
+            size as i64,
             content_type,
             &session.actor.user_id.to_string(),
         )
@@ -102,7 +74,7 @@ pub async fn put(
     };
     Ok((
         status,
-        Json(serde_json::json!({ "sha256": hash.as_str(), "size": bytes.len() })),
+        Json(serde_json::json!({ "sha256": hash.as_str(), "size": size })),
     )
         .into_response())
 }
@@ -116,9 +88,7 @@ pub async fn get(
     let content_type = store::blob_visible(&state.db, hash.as_str(), &session.actor)
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = tokio::fs::read(blob_path(&state, &hash))
-        .await
-        .map_err(|_| AppError::NotFound)?;
+    let bytes = state.photos.get(&hash).await?.ok_or(AppError::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
