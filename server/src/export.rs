@@ -276,3 +276,157 @@ pub fn measures_xlsx(
     }
     Ok(wb.save_to_buffer()?)
 }
+
+/// What the campaign summary report draws on.
+pub struct SummaryInput<'a> {
+    pub center: &'a str,
+    pub campaign: &'a saferounds_shared::campaign::Campaign,
+    pub today: NaiveDate,
+    pub hazards: &'a [Hazard],
+    pub stats: &'a saferounds_shared::api::Stats,
+    pub coverage: saferounds_shared::training::Coverage,
+    pub drills: &'a [saferounds_shared::training::Drill],
+    pub equipment: &'a [saferounds_shared::equipment::Equipment],
+    pub measures: &'a [saferounds_shared::lists::Measure],
+}
+
+fn stat_cells(r: &saferounds_shared::campaign::StatRow) -> String {
+    format!(
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{}</td>",
+        r.found,
+        r.closed,
+        r.open,
+        r.overdue,
+        r.closure_rate() * 100.0,
+        r.funds.yuan()
+    )
+}
+
+const STAT_HEAD: &str = "<th>发现</th><th>已销号</th><th>未销号</th><th>逾期</th><th>整改率</th><th>投入资金（元）</th>";
+
+/// The campaign summary report (总结报告), A4 and ready to print: totals, each phase, each
+/// department and category, the two lists, training, drills and equipment, with signature lines.
+pub fn summary_html(i: &SummaryInput<'_>) -> String {
+    use saferounds_shared::campaign::stats_by;
+    use saferounds_shared::equipment::Warning;
+    use saferounds_shared::lists::MeasureStatus;
+
+    let c = i.campaign;
+    let period = match (c.starts_on(), c.ends_on()) {
+        (Some(s), Some(e)) => format!("{s} 至 {e}"),
+        _ => "未设阶段".into(),
+    };
+    let t = &i.stats.total;
+    let mut body = format!(
+        "<h2>一、总体情况</h2><p>专项整治期间共排查发现隐患 {} 项，其中重大隐患 {} 项、当场整改 {} 项；已整改销号 {} 项，\
+         整改率 {:.1}%；尚未销号 {} 项，其中逾期 {} 项。累计投入整改资金 {} 元{}。</p>",
+        t.found,
+        t.major,
+        t.fixed_on_spot,
+        t.closed,
+        t.closure_rate() * 100.0,
+        t.open,
+        t.overdue,
+        t.funds.yuan(),
+        t.median_days_to_close
+            .map(|d| format!("，隐患从发现到销号的中位用时 {d:.0} 天"))
+            .unwrap_or_default()
+    );
+    let by_phase = stats_by(i.hazards, i.today, |h| {
+        c.phase_on(h.found_on).map(|p| (p.starts_on, p.id))
+    });
+    body.push_str(&format!(
+        "<h2>二、各阶段情况</h2><table><tr><th>阶段</th><th>起止日期</th>{STAT_HEAD}</tr>"
+    ));
+    let mut phases: Vec<_> = c.phases.iter().collect();
+    phases.sort_by_key(|p| p.starts_on);
+    for p in phases {
+        let row = by_phase
+            .get(&(p.starts_on, p.id))
+            .cloned()
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{} 至 {}</td>{}</tr>",
+            esc(&p.name.zh),
+            p.starts_on,
+            p.ends_on,
+            stat_cells(&row)
+        ));
+    }
+    body.push_str("</table>");
+    for (title, lines) in [
+        ("三、各科室情况", &i.stats.by_department),
+        ("四、各站点情况", &i.stats.by_site),
+        ("五、隐患类别", &i.stats.by_category),
+    ] {
+        body.push_str(&format!(
+            "<h2>{title}</h2><table><tr><th>名称</th>{STAT_HEAD}</tr>"
+        ));
+        for l in lines.iter() {
+            body.push_str(&format!(
+                "<tr><td>{}</td>{}</tr>",
+                esc(&l.label_zh),
+                stat_cells(&l.row)
+            ));
+        }
+        body.push_str("</table>");
+    }
+    let done = i
+        .measures
+        .iter()
+        .filter(|m| m.status == MeasureStatus::Done)
+        .count();
+    let late = i.measures.iter().filter(|m| m.is_overdue(i.today)).count();
+    let in_period =
+        |d: NaiveDate| c.starts_on().is_none_or(|s| d >= s) && c.ends_on().is_none_or(|e| d <= e);
+    let drills = i.drills.iter().filter(|d| in_period(d.held_on)).count();
+    let expired = i
+        .equipment
+        .iter()
+        .filter(|e| {
+            e.warnings(i.today)
+                .iter()
+                .any(|w| matches!(w, Warning::Expired { .. }))
+        })
+        .count();
+    let check_due = i
+        .equipment
+        .iter()
+        .filter(|e| {
+            e.warnings(i.today)
+                .iter()
+                .any(|w| matches!(w, Warning::CheckDue { .. }))
+        })
+        .count();
+    body.push_str(&format!(
+        "<h2>六、制度措施清单</h2><p>建立制度措施 {} 项，已完成 {} 项，逾期未完成 {} 项。</p>\
+         <h2>七、培训与演练</h2><p>在职人员 {} 人，培训覆盖 {} 人，覆盖率 {:.1}%{}；期间组织灭火和应急疏散演练 {} 次。</p>\
+         <h2>八、消防设施器材</h2><p>登记器材 {} 件，超过使用年限 {} 件，月检逾期 {} 件。</p>\
+         <h2>九、存在问题和下一步打算</h2><div class=\"lines\"></div>",
+        i.measures.len(),
+        done,
+        late,
+        i.coverage.total,
+        i.coverage.trained,
+        i.coverage.rate() * 100.0,
+        if i.coverage.meets_target() {
+            "，达到 100% 目标"
+        } else {
+            "，未达到 100% 目标"
+        },
+        drills,
+        i.equipment.len(),
+        expired,
+        check_due
+    ));
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{ctr}{name}总结报告</title><style>{PRINT_CSS}\
+         .lines{{height:40mm;border-bottom:1px solid #000;background:repeating-linear-gradient(transparent,transparent 9mm,#999 9mm,#999 10mm)}}</style></head><body>\
+         <h1>{ctr}<br>{name}工作总结报告</h1><div class=\"meta\">统计期间 {period}；统计截至 {today}</div>{body}\
+         <div class=\"sign\"><span>编制人：__________</span><span>审核人：__________</span><span>单位负责人：__________</span></div>\
+         <div class=\"sign\"><span>{ctr}（盖章）</span><span>日期：____年__月__日</span></div></body></html>",
+        ctr = esc(i.center),
+        name = esc(&c.name.zh),
+        today = i.today
+    )
+}

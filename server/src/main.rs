@@ -64,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
             println!("backup written to {}", to.display());
         }
         Command::Restore { from } => {
-            saferounds_server::routes::ops::restore(&settings, &from)?;
+            saferounds_server::routes::ops::restore(&settings, &from).await?;
             println!("restored from {}", from.display());
         }
     }

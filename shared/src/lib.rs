@@ -21,6 +21,7 @@ pub mod ids;
 pub mod inspection;
 pub mod lists;
 pub mod org;
+pub mod registers;
 pub mod sync;
 pub mod training;
 

@@ -18,7 +18,7 @@ fn admin(session: &Session) -> AppResult<()> {
     session.require(session.actor.role.administers())
 }
 
-fn same_id(path: &str, body: impl ToString) -> AppResult<()> {
+pub(crate) fn same_id(path: &str, body: impl ToString) -> AppResult<()> {
     if path.trim() == body.to_string() {
         Ok(())
     } else {
@@ -29,7 +29,7 @@ fn same_id(path: &str, body: impl ToString) -> AppResult<()> {
     }
 }
 
-fn missing(what: &'static str) -> AppError {
+pub(crate) fn missing(what: &'static str) -> AppError {
     AppError::Domain(DomainError::Invalid {
         detail: format!("{what} 不存在 / unknown {what}"),
     })

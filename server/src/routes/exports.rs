@@ -1,18 +1,24 @@
 //! `GET /api/v1/export/ledger.xlsx` (exactly what the ledger filter selects),
-//! `GET /api/v1/reports/bulletin?month=YYYY-MM`, `GET /api/v1/rooms/labels`.
+//! `GET /api/v1/reports/bulletin?month=YYYY-MM`, `GET /api/v1/reports/summary?campaign=`,
+//! `GET /api/v1/rooms/labels`.
 
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use saferounds_shared::api::Person;
+use saferounds_shared::equipment::Equipment;
 use saferounds_shared::lists::HazardFilter;
+use saferounds_shared::training::{self, Drill, StaffMember, TrainingClass};
 use serde::Deserialize;
 
 use super::ApiQuery;
 use super::hazards::LedgerQuery;
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
-use crate::export::{Directory, bulletin_html, ledger_xlsx, measures_xlsx, qr_labels_html};
+use crate::export::{
+    Directory, SummaryInput, bulletin_html, ledger_xlsx, measures_xlsx, qr_labels_html,
+    summary_html,
+};
 use crate::{AppState, store};
 
 /// Most rows one export carries.
@@ -115,6 +121,50 @@ pub async fn bulletin(
         &page.rows,
         &names,
     )))
+}
+
+#[derive(Deserialize)]
+pub struct SummaryQuery {
+    campaign: Option<String>,
+}
+
+/// `GET /api/v1/reports/summary?campaign=`: the campaign summary report (总结报告).
+#[tracing::instrument(skip_all, fields(user = %session.user.username))]
+pub async fn summary(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(q): ApiQuery<SummaryQuery>,
+) -> AppResult<Html<String>> {
+    session.require(session.actor.role.reads_reports())?;
+    let db = &state.db;
+    let campaigns = store::campaigns(db).await?;
+    let campaign = match q.campaign.filter(|c| !c.trim().is_empty()) {
+        None => campaigns.first(),
+        Some(id) => {
+            let id = saferounds_shared::ids::CampaignId::parse(&id)?;
+            campaigns.iter().find(|c| c.id == id)
+        }
+    }
+    .ok_or(AppError::NotFound)?;
+    let today = state.today();
+    let hazards = store::hazards_visible(db, &session.actor).await?;
+    let staff = store::records::<StaffMember>(db).await?;
+    let classes = store::records::<TrainingClass>(db).await?;
+    let drills = store::records::<Drill>(db).await?;
+    let equipment = store::records::<Equipment>(db).await?;
+    let measures = store::measures_visible(db, &session.actor).await?;
+    let stats = super::hazards::stats_for(&state, &session.actor).await?;
+    Ok(Html(summary_html(&SummaryInput {
+        center: &state.settings.center_name,
+        campaign,
+        today,
+        hazards: &hazards,
+        stats: &stats,
+        coverage: training::coverage(&staff, &classes, today),
+        drills: &drills,
+        equipment: &equipment,
+        measures: &measures,
+    })))
 }
 
 pub async fn labels(State(state): State<AppState>, session: Session) -> AppResult<Html<String>> {

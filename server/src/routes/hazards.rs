@@ -10,6 +10,7 @@ use saferounds_shared::hazard::{Grade, Status};
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{DepartmentId, HazardId, PhaseId, SiteId};
 use saferounds_shared::lists::{HazardFilter, SortKey};
+use saferounds_shared::org::Actor;
 use saferounds_shared::sync::{Entity, visible_to};
 use serde::Deserialize;
 
@@ -123,9 +124,14 @@ fn lines<K: ToString>(
 #[tracing::instrument(skip_all, fields(user = %session.user.username))]
 pub async fn stats(State(state): State<AppState>, session: Session) -> AppResult<Json<Stats>> {
     session.require(session.actor.role.reads_reports())?;
+    Ok(Json(stats_for(&state, &session.actor).await?))
+}
+
+/// Statistics of the hazards this actor may see, by department, site, category, grade, phase.
+pub async fn stats_for(state: &AppState, actor: &Actor) -> AppResult<Stats> {
     let db = &state.db;
     let today = state.today();
-    let hazards = store::hazards_visible(db, &session.actor).await?;
+    let hazards = store::hazards_visible(db, actor).await?;
     let departments = store::departments(db).await?;
     let sites = store::sites(db).await?;
     let campaigns = store::campaigns(db).await?;
@@ -169,9 +175,9 @@ pub async fn stats(State(state): State<AppState>, session: Session) -> AppResult
     let phases: Vec<_> = campaigns.iter().flat_map(|c| c.phases.iter()).collect();
     let by_phase = lines(
         stats_by(&hazards, today, |h| {
-            phases
+            campaigns
                 .iter()
-                .find(|p| p.starts_on <= h.found_on && h.found_on <= p.ends_on)
+                .find_map(|c| c.phase_on(h.found_on))
                 .map(|p| p.id)
         }),
         |k| {
@@ -182,7 +188,7 @@ pub async fn stats(State(state): State<AppState>, session: Session) -> AppResult
                 .unwrap_or_default()
         },
     );
-    Ok(Json(Stats {
+    Ok(Stats {
         today,
         total,
         by_department,
@@ -190,5 +196,5 @@ pub async fn stats(State(state): State<AppState>, session: Session) -> AppResult
         by_category,
         by_grade,
         by_phase,
-    }))
+    })
 }

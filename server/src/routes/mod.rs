@@ -11,6 +11,9 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use saferounds_shared::equipment::Equipment;
+use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
+
 use crate::AppState;
 use crate::error::AppError;
 
@@ -21,6 +24,7 @@ pub mod exports;
 pub mod hazards;
 pub mod ops;
 pub mod org;
+pub mod registers;
 pub mod static_files;
 pub mod sync;
 
@@ -59,6 +63,28 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/rooms/{id}", put(admin::put_room))
         .route("/v1/admin/users/{id}", put(admin::put_user))
         .route("/v1/admin/users", get(admin::list_users))
+        .route("/v1/templates", get(registers::templates))
+        .route(
+            "/v1/templates/{code}/versions",
+            post(registers::new_template_version),
+        )
+        .route("/v1/campaigns", get(registers::campaigns))
+        .route("/v1/campaigns/{id}", put(registers::put_campaign))
+        .route("/v1/staff", get(registers::list::<StaffMember>))
+        .route("/v1/staff/{id}", put(registers::put::<StaffMember>))
+        .route(
+            "/v1/training/classes",
+            get(registers::list::<TrainingClass>),
+        )
+        .route(
+            "/v1/training/classes/{id}",
+            put(registers::put::<TrainingClass>),
+        )
+        .route("/v1/drills", get(registers::list::<Drill>))
+        .route("/v1/drills/{id}", put(registers::put::<Drill>))
+        .route("/v1/equipment", get(registers::list::<Equipment>))
+        .route("/v1/equipment/{id}", put(registers::put::<Equipment>))
+        .route("/v1/reports/summary", get(exports::summary))
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(8 * 1024 * 1024));
     Router::new()

@@ -7,9 +7,9 @@ use axum::Json;
 use axum::extract::State;
 use saferounds_shared::api::Health;
 
-use crate::db::{Backend, sqlite_path};
+use crate::db::{Backend, Db, sqlite_path};
 use crate::error::AppResult;
-use crate::{AppState, Settings};
+use crate::{AppState, Settings, store};
 
 /// `GET /api/health`: answers only when the database does.
 pub async fn health(State(state): State<AppState>) -> AppResult<Json<Health>> {
@@ -55,10 +55,13 @@ pub async fn backup(state: &AppState, to: &Path) -> anyhow::Result<()> {
         .db
         .backup_sqlite(&to.join("saferounds.sqlite"))
         .await?;
-    let n = if state.settings.blobs.exists() {
-        copy_dir(&state.settings.blobs, &to.join("blobs"))?
-    } else {
-        0
+    let n = match &state.photos {
+        crate::photos::PhotoStore::Folder(dir) if dir.exists() => copy_dir(dir, &to.join("blobs"))?,
+        crate::photos::PhotoStore::Folder(_) => 0,
+        crate::photos::PhotoStore::Bucket(_) => {
+            tracing::warn!("photos are in the object store: back the bucket up with its own tools");
+            0
+        }
     };
     tracing::info!(photos = n, dest = %to.display(), "backup written");
     Ok(())
@@ -66,7 +69,12 @@ pub async fn backup(state: &AppState, to: &Path) -> anyhow::Result<()> {
 
 /// Puts a backup back in place. The server must be stopped; the current files are kept aside
 /// with a `.before-restore` suffix.
-pub fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
+///
+/// The change counter never goes back: phones hold pull cursors up to the current value, so the
+/// restored database continues from the higher of the two. Operations the backup lacks come back
+/// when their devices push again: the server's `device_seq` is behind theirs, it answers "resend
+/// from N", and the devices resend from their journal of sent operations.
+pub async fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
     let db_file =
         sqlite_path(&settings.database_url).context("restore works on SQLite deployments")?;
     let src = from.join("saferounds.sqlite");
@@ -76,7 +84,14 @@ pub fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
         from.display()
     );
     let db_file = Path::new(&db_file);
+    let mut counter_before = None;
     if db_file.exists() {
+        match read_counter(&settings.database_url).await {
+            Ok(v) => counter_before = Some(v),
+            Err(e) => {
+                tracing::warn!("the current database cannot be read ({e:#}); restoring anyway")
+            }
+        }
         std::fs::rename(db_file, db_file.with_extension("sqlite.before-restore"))?;
     }
     for ext in ["sqlite-wal", "sqlite-shm"] {
@@ -86,5 +101,20 @@ pub fn restore(settings: &Settings, from: &Path) -> anyhow::Result<()> {
     if from.join("blobs").exists() {
         copy_dir(&from.join("blobs"), &settings.blobs)?;
     }
+    let db = Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    if let Some(v) = counter_before {
+        store::raise_change_seq(&db, v)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
+    }
+    db.close().await;
     Ok(())
+}
+
+async fn read_counter(url: &str) -> anyhow::Result<i64> {
+    let db = Db::connect(url).await?;
+    let v = db.health().await;
+    db.close().await;
+    v
 }

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use saferounds_shared::sync::{MAX_PUSH_OPS, PullResponse, PushRequest, PushResponse};
 use serde::Deserialize;
+use sha2::Digest;
 
 use super::{ApiJson, ApiQuery};
 use crate::auth::Session;
@@ -21,6 +22,7 @@ pub async fn push(
             "一次最多 {MAX_PUSH_OPS} 条 / at most {MAX_PUSH_OPS} operations per push"
         )));
     }
+    recover_photos(&state, &session, &req).await?;
     let resp = store::push(
         &state.db,
         &session.actor,
@@ -52,4 +54,31 @@ pub async fn pull(
     Ok(Json(
         store::pull(&state.db, &session.actor, q.cursor, q.limit).await?,
     ))
+}
+
+/// A photo whose bytes are in storage but whose row the database lacks (after restoring an older
+/// backup) is registered again, once its bytes check out against its hash; so an operation
+/// resent after a restore is not held waiting for a photo the phone has already let go of.
+async fn recover_photos(state: &AppState, session: &Session, req: &PushRequest) -> AppResult<()> {
+    for hash in req.ops.iter().flat_map(|op| op.photo_refs()) {
+        if store::has_blob(&state.db, hash.as_str()).await? {
+            continue;
+        }
+        let Some(bytes) = state.photos.get(&hash).await? else {
+            continue;
+        };
+        let ok = hex::encode(sha2::Sha256::digest(&bytes)) == hash.as_str();
+        if let (true, Some(content_type)) = (ok, super::blobs::sniff(&bytes)) {
+            tracing::info!(%hash, "photo found in storage, registered again");
+            store::put_blob(
+                &state.db,
+                hash.as_str(),
+                bytes.len() as i64,
+                content_type,
+                &session.actor.user_id.to_string(),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

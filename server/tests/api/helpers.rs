@@ -122,6 +122,17 @@ impl TestApp {
         );
     }
 
+    /// Starts the server again after `running` was stopped (and its files changed).
+    pub async fn restart_stopped(&mut self) {
+        let addr: std::net::SocketAddr = self.base.trim_start_matches("http://").parse().unwrap();
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
+        self.running = Some(
+            launch(self.settings.clone(), listener)
+                .await
+                .expect("restart"),
+        );
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -160,6 +171,15 @@ impl TestApp {
     pub async fn post<B: Serialize>(&self, s: &Session, path: &str, body: &B) -> Response {
         self.client
             .post(self.url(path))
+            .bearer_auth(&s.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+    pub async fn put<B: Serialize>(&self, s: &Session, path: &str, body: &B) -> Response {
+        self.client
+            .put(self.url(path))
             .bearer_auth(&s.token)
             .json(body)
             .send()

@@ -1,14 +1,20 @@
 //! API tests through the real HTTP server, each against a fresh database, on SQLite and (when
 //! reachable) PostgreSQL.
 
+mod backup;
+mod bucket;
 mod chaos;
 mod helpers;
 mod kill;
+mod matrix;
+mod registers;
 mod scale;
 mod stories;
 
 use chaos::sync_under_faults;
 use helpers::*;
+use matrix::role_endpoint_matrix;
+use registers::registers_templates_campaigns;
 use scale::two_instances_one_database;
 use stories::*;
 
@@ -25,6 +31,7 @@ stories!(
     pull_pages_and_scope,
     photos_upload_rules,
     authorization_matrix,
+    role_endpoint_matrix,
     ledger_filters_agree_with_domain,
     malformed_input_is_4xx,
     sync_under_faults,
@@ -33,6 +40,7 @@ stories!(
     openapi_lists_every_endpoint,
     admin_configures_a_new_station,
     measures_list_and_export,
+    registers_templates_campaigns,
 );
 
 #[tokio::test]

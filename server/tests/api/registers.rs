@@ -1,0 +1,246 @@
+//! The registers (roster, training, drills, equipment), template versions, campaigns and the
+//! summary report, through the REST API.
+
+use reqwest::StatusCode;
+use saferounds_shared::ApiError;
+use saferounds_shared::api::{Bootstrap, Stats};
+use saferounds_shared::campaign::Campaign;
+use saferounds_shared::checklist::Template;
+use saferounds_shared::equipment::{Equipment, EquipmentKind};
+use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, UserId};
+use saferounds_shared::training::{ClassKind, Drill, DrillKind, StaffMember, TrainingClass};
+
+use crate::helpers::*;
+use crate::stories::walk_through;
+
+fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
+
+async fn error_of(r: reqwest::Response, status: StatusCode) -> ApiError {
+    assert_eq!(r.status(), status);
+    r.json().await.unwrap()
+}
+
+pub async fn registers_templates_campaigns(app: &TestApp) {
+    let sup = app.login("supervisor").await;
+    let inspector = app.login("inspector").await;
+    let leader = app.login("leader").await;
+    let boot: Bootstrap = app.get_json(&sup, "/api/v1/bootstrap").await;
+    let today = boot.today;
+    let east = inspector.user.site_id.unwrap();
+    let other = boot.sites.iter().find(|s| s.id != east).unwrap().id;
+    let east_room = boot.rooms.iter().find(|r| r.site_id == east).unwrap();
+    let other_room = boot.rooms.iter().find(|r| r.site_id == other).unwrap();
+
+    // The roster: one person at each station.
+    let person = |site, name: &str| StaffMember {
+        id: UserId::from_uuid(new_id()),
+        name: name.into(),
+        department_id: None,
+        site_id: Some(site),
+        hired_on: today - chrono::Days::new(30),
+        post_changed_on: None,
+        active: true,
+    };
+    let (a, b) = (person(east, "东站 甲"), person(other, "总部 乙"));
+    for p in [&a, &b] {
+        let r = app.put(&sup, &format!("/api/v1/staff/{}", p.id), p).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let mut future = person(east, "未来");
+    future.hired_on = today + chrono::Days::new(3);
+    let e = error_of(
+        app.put(&sup, &format!("/api/v1/staff/{}", future.id), &future)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(e.code, "invalid");
+    // The id in the path must be the body's.
+    let r = app.put(&sup, &format!("/api/v1/staff/{}", b.id), &a).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A class: only people on the roster.
+    let class = TrainingClass {
+        id: ClassId::from_uuid(new_id()),
+        kind: ClassKind::Onboarding,
+        topic: "入职消防安全培训".into(),
+        held_on: today,
+        attendees: vec![a.id],
+    };
+    let path = format!("/api/v1/training/classes/{}", class.id);
+    assert_eq!(app.put(&sup, &path, &class).await.status(), StatusCode::OK);
+    let mut stranger = class.clone();
+    stranger.id = ClassId::from_uuid(new_id());
+    stranger.attendees.push(UserId::from_uuid(new_id()));
+    let e = error_of(
+        app.put(
+            &sup,
+            &format!("/api/v1/training/classes/{}", stranger.id),
+            &stranger,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(e.message_en.contains("roster"), "{}", e.message_en);
+
+    // A drill and equipment at the east station.
+    let drill = Drill {
+        id: DrillId::from_uuid(new_id()),
+        kind: DrillKind::FireFighting,
+        site_id: east,
+        held_on: today,
+        participants: vec![a.id],
+        note: Some("灭火器实操".into()),
+    };
+    let r = app
+        .put(&sup, &format!("/api/v1/drills/{}", drill.id), &drill)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let ext = Equipment {
+        id: EquipmentId::from_uuid(new_id()),
+        site_id: east,
+        room_id: east_room.id,
+        kind: EquipmentKind::DryPowderExtinguisher,
+        serial: "MFZ/ABC4-0001".into(),
+        produced_on: today - chrono::Days::new(365 * 11),
+        service_life_years: 10,
+        last_checked_on: Some(today),
+        last_serviced_on: None,
+    };
+    let r = app
+        .put(&sup, &format!("/api/v1/equipment/{}", ext.id), &ext)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // A room of another station is refused, and so is reusing another register's id.
+    let mut wrong = ext.clone();
+    wrong.id = EquipmentId::from_uuid(new_id());
+    wrong.room_id = other_room.id;
+    let r = app
+        .put(&sup, &format!("/api/v1/equipment/{}", wrong.id), &wrong)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let mut clash = drill.clone();
+    clash.id = DrillId::from_uuid(ext.id.0);
+    let r = app
+        .put(&sup, &format!("/api/v1/drills/{}", clash.id), &clash)
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    // Unknown enum values and wrong types are 4xx and change nothing.
+    let r = app
+        .put(
+            &sup,
+            &format!("/api/v1/equipment/{}", ext.id),
+            &serde_json::json!({"id": ext.id, "kind": "flamethrower"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    // Scope: the east inspector sees the east entries only, and no class they did not attend;
+    // the leader sees everything but may not write.
+    let staff: Vec<StaffMember> = app.get_json(&inspector, "/api/v1/staff").await;
+    assert_eq!(staff, vec![a.clone()]);
+    let eq: Vec<Equipment> = app.get_json(&inspector, "/api/v1/equipment").await;
+    assert_eq!(eq, vec![ext.clone()]);
+    let classes: Vec<TrainingClass> = app.get_json(&inspector, "/api/v1/training/classes").await;
+    assert!(classes.is_empty());
+    let staff: Vec<StaffMember> = app.get_json(&leader, "/api/v1/staff").await;
+    assert_eq!(staff.len(), 2);
+    let drills: Vec<Drill> = app.get_json(&leader, "/api/v1/drills").await;
+    assert_eq!(drills, vec![drill.clone()]);
+    let r = app
+        .put(&leader, &format!("/api/v1/drills/{}", drill.id), &drill)
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Editing a template makes a new version; the old one stays for the inspections that used it.
+    let admin = app.login("admin").await;
+    let templates: Vec<Template> = app.get_json(&admin, "/api/v1/templates").await;
+    let t = templates.iter().max_by_key(|t| t.version).unwrap().clone();
+    let items: Vec<_> = t.items.iter().take(5).cloned().collect();
+    let r = app
+        .post(
+            &admin,
+            &format!("/api/v1/templates/{}/versions", t.code),
+            &serde_json::json!({ "items": items }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let next: Template = r.json().await.unwrap();
+    assert_eq!(
+        (next.code.as_str(), next.version),
+        (t.code.as_str(), t.version + 1)
+    );
+    assert_eq!(next.items, items);
+    let after: Bootstrap = app.get_json(&inspector, "/api/v1/bootstrap").await;
+    let after = after.templates;
+    assert!(after.iter().any(|x| x.id == t.id) && after.iter().any(|x| x.id == next.id));
+    let r = app
+        .post(
+            &admin,
+            &format!("/api/v1/templates/{}/versions", t.code),
+            &serde_json::json!({ "items": [] }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &admin,
+            "/api/v1/templates/NO-SUCH/versions",
+            &serde_json::json!({ "items": items }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // Campaign phases: overlapping phases are refused; a rename is kept.
+    let campaigns: Vec<Campaign> = app.get_json(&sup, "/api/v1/campaigns").await;
+    let mut c = campaigns[0].clone();
+    let mut bad = c.clone();
+    bad.phases[1].starts_on = bad.phases[0].starts_on;
+    let r = app
+        .put(&sup, &format!("/api/v1/campaigns/{}", c.id), &bad)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    c.name.zh = "安全生产专项整治三年行动（修订）".into();
+    let r = app
+        .put(&sup, &format!("/api/v1/campaigns/{}", c.id), &c)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let campaigns: Vec<Campaign> = app.get_json(&leader, "/api/v1/campaigns").await;
+    assert_eq!(campaigns[0].name.zh, c.name.zh);
+
+    // The summary report carries the figures the data implies.
+    let (ops, _, _) = walk_through(app, &inspector, 3).await;
+    app.push(&inspector, ops).await;
+    let stats: Stats = app.get_json(&leader, "/api/v1/stats").await;
+    let r = app.get(&leader, "/api/v1/reports/summary").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("总结报告") && html.contains(&c.name.zh));
+    assert!(html.contains(&app.settings.center_name));
+    assert!(
+        html.contains(&format!("共排查发现隐患 {} 项", stats.total.found)),
+        "{html}"
+    );
+    assert!(stats.total.found >= 3);
+    // Two people, one trained; one drill; one extinguisher past its service life.
+    assert!(
+        html.contains("在职人员 2 人，培训覆盖 1 人，覆盖率 50.0%"),
+        "{html}"
+    );
+    assert!(html.contains("登记器材 1 件，超过使用年限 1 件"), "{html}");
+    assert!(html.contains("编制人") && html.contains("审核人"));
+    let r = app
+        .get(
+            &leader,
+            &format!("/api/v1/reports/summary?campaign={}", new_id()),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = app
+        .get(&leader, "/api/v1/reports/summary?campaign=not-an-id")
+        .await;
+    assert!(r.status().is_client_error());
+}
