@@ -11,12 +11,14 @@ use crate::org::{Building, Department, Role, Room, Site, User};
 use crate::sync::AuditEntry;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     /// Milliseconds since the epoch.
@@ -26,6 +28,7 @@ pub struct LoginResponse {
 
 /// A person as others see them (pickers for owner and verifier).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub id: UserId,
     pub display_name: String,
@@ -48,6 +51,7 @@ impl From<&User> for Person {
 
 /// Everything a device needs to work offline, scoped to the user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bootstrap {
     pub user: User,
     pub center_name: String,
@@ -76,6 +80,7 @@ impl crate::sync::World for Bootstrap {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerPage {
     pub total: i64,
     pub offset: i64,
@@ -84,12 +89,14 @@ pub struct LedgerPage {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardDetail {
     pub hazard: Hazard,
     pub audit: Vec<AuditEntry>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatLine {
     pub key: String,
     pub label_zh: String,
@@ -98,6 +105,7 @@ pub struct StatLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     pub today: NaiveDate,
     pub total: StatRow,
@@ -109,6 +117,7 @@ pub struct Stats {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub version: String,

@@ -11,6 +11,7 @@ use crate::i18n::Text;
 use crate::ids::{CampaignId, Fen, PhaseId, stable_uuid};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Phase {
     pub id: PhaseId,
     pub name: Text,
@@ -19,6 +20,7 @@ pub struct Phase {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
     pub id: CampaignId,
     pub name: Text,
@@ -116,6 +118,7 @@ pub fn default_campaign() -> Campaign {
 
 /// One row of statistics.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatRow {
     pub found: u32,
     pub closed: u32,

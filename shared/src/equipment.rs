@@ -8,6 +8,7 @@ use crate::ids::{EquipmentId, RoomId, SiteId};
 use crate::labels;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EquipmentKind {
     DryPowderExtinguisher,
@@ -53,6 +54,7 @@ impl EquipmentKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Equipment {
     pub id: EquipmentId,
     pub site_id: SiteId,
@@ -66,6 +68,7 @@ pub struct Equipment {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "warning", rename_all = "snake_case")]
 pub enum Warning {
     /// Past its service life: replace (报废).

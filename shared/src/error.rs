@@ -182,6 +182,7 @@ impl DomainError {
 
 /// The JSON error body of every failed request: `{code, message_zh, message_en}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: String,
     pub message_zh: String,

@@ -11,6 +11,7 @@ use crate::ids::{HazardId, PhotoHash, RoomId, RoundId, SiteId, TemplateId, UserI
 use crate::org::Room;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Round {
     pub id: RoundId,
     pub inspector_id: UserId,
@@ -23,6 +24,7 @@ pub struct Round {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum AnswerValue {
     Pass,
@@ -33,6 +35,7 @@ pub enum AnswerValue {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Answer {
     pub item_code: String,
     pub value: AnswerValue,
@@ -49,6 +52,7 @@ pub struct Answer {
 
 /// Signatures of a periodic check (61号令 §26): drawn on the phone, stored as photos.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signatures {
     pub inspector: PhotoHash,
     pub department_head: PhotoHash,
@@ -56,6 +60,7 @@ pub struct Signatures {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     pub id: VisitId,
     pub round_id: RoundId,
@@ -202,6 +207,7 @@ impl Visit {
 
 /// Rooms done and remaining in a round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Progress {
     pub done: usize,
     pub remaining: usize,

@@ -10,6 +10,7 @@ use crate::ids::{CampaignId, DepartmentId, HazardId, MeasureId, SiteId, UserId};
 use crate::labels;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureKind {
     /// 建立: a new rule or mechanism.
@@ -20,6 +21,7 @@ pub enum MeasureKind {
 labels!(MeasureKind { Create => ("建立", "Create"), Amend => ("修订", "Amend") });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureStatus {
     Planned,
@@ -36,6 +38,7 @@ labels!(MeasureStatus {
 
 /// One row of the institutional-measures list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Measure {
     pub id: MeasureId,
     pub campaign_id: Option<CampaignId>,
@@ -89,6 +92,7 @@ pub fn timetable(measures: &[Measure]) -> Vec<(String, Vec<&Measure>)> {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     #[default]
@@ -100,6 +104,7 @@ pub enum SortKey {
 
 /// A view over the hazard list: the ledger's filters. Every field narrows; `None` means any.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardFilter {
     #[serde(default)]
     pub status: Option<Status>,

@@ -8,6 +8,7 @@ use crate::ids::{ClassId, DepartmentId, DrillId, SiteId, UserId};
 use crate::labels;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffMember {
     pub id: UserId,
     pub name: String,
@@ -20,6 +21,7 @@ pub struct StaffMember {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ClassKind {
     Onboarding,
@@ -35,6 +37,7 @@ labels!(ClassKind {
 });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrainingClass {
     pub id: ClassId,
     pub kind: ClassKind,
@@ -44,6 +47,7 @@ pub struct TrainingClass {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DrillKind {
     FireFighting,
@@ -52,6 +56,7 @@ pub enum DrillKind {
 labels!(DrillKind { FireFighting => ("灭火演练", "Fire-fighting drill"), Evacuation => ("应急疏散演练", "Evacuation drill") });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Drill {
     pub id: DrillId,
     pub kind: DrillKind,
@@ -63,6 +68,7 @@ pub struct Drill {
 
 /// Why someone must be trained now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum DueReason {
     /// New staff, not trained since hire (入职必训).
@@ -118,6 +124,7 @@ pub fn due(person: &StaffMember, classes: &[TrainingClass], today: NaiveDate) ->
 
 /// Coverage (受训率): share of active staff not due, in [0, 1]; 1 when there is nobody.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coverage {
     pub trained: usize,
     pub total: usize,

@@ -26,6 +26,7 @@ fn main() -> Result<()> {
         Some("dist-size") => dist_size(&root.join("dist")),
         Some("chaos") => chaos(&root, &args[1..]),
         Some("bench") => bench(&root, &args[1..]),
+        Some("schemathesis") => schemathesis(&root, &args[1..]),
         _ => {
             eprintln!("usage: cargo xtask <build|run|test|dist-size>");
             eprintln!("  build      build the app into dist/");
@@ -36,6 +37,9 @@ fn main() -> Result<()> {
                 "  test       fmt, clippy, unit, API (SQLite + PostgreSQL when reachable) and browser tests"
             );
             eprintln!("  dist-size  print the app shell's size, raw and gzipped");
+            eprintln!(
+                "  schemathesis [--max-time S]  fuzz the API from its OpenAPI document (no 5xx allowed)"
+            );
             eprintln!(
                 "  chaos [--seeds N] [--steps N]  the fault-injected sync run with more seeds"
             );
@@ -286,6 +290,95 @@ fn dist_size(dist: &Path) -> Result<()> {
 }
 
 /// The fault-injected sync story with many seeds, on SQLite and (when reachable) PostgreSQL.
+/// Runs schemathesis (PyPI, installed into `.tools/st`) against the served OpenAPI document of
+/// a server with demo data on a fresh SQLite file, logged in as the administrator; fails on any
+/// 5xx. `--max-time SECONDS` bounds the run (default 300).
+fn schemathesis(root: &Path, args: &[String]) -> Result<()> {
+    let max_time = args
+        .iter()
+        .position(|a| a == "--max-time")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "300".into());
+    let venv = root.join(".tools/st");
+    let st = venv.join("bin/st");
+    if !st.exists() {
+        eprintln!("installing schemathesis into {}", venv.display());
+        if !run_status(Command::new("python3").arg("-m").arg("venv").arg(&venv))?
+            || !run_status(Command::new(venv.join("bin/pip")).args([
+                "install",
+                "-q",
+                "schemathesis",
+            ]))?
+        {
+            bail!("could not install schemathesis from PyPI");
+        }
+    }
+    if !run_status(
+        cargo()
+            .current_dir(root)
+            .args(["build", "-p", "saferounds-server"]),
+    )? {
+        bail!("server build failed");
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let dir = std::env::temp_dir().join(format!("saferounds-st-{port}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let mut server = Command::new(root.join("target/debug/saferounds"))
+        .arg("--demo")
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .arg("--database-url")
+        .arg(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("db.sqlite").display()
+        ))
+        .arg("--blobs")
+        .arg(dir.join("blobs"))
+        .arg("--dist")
+        .arg(dir.join("dist"))
+        .stdout(Stdio::null())
+        .spawn()?;
+    let result = (|| -> Result<bool> {
+        let mut token = None;
+        for _ in 0..100 {
+            let out = Command::new("curl")
+                .args(["-s", "-X", "POST", "-H", "content-type: application/json"])
+                .args(["-d", r#"{"username":"admin","password":"demo1234"}"#])
+                .arg(format!("{base}/api/v1/auth/login"))
+                .output()?;
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+                && let Some(t) = v["token"].as_str()
+            {
+                token = Some(t.to_owned());
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let token = token.context("the server did not come up")?;
+        run_status(
+            Command::new(&st)
+                .arg("run")
+                .arg(format!("{base}/api/v1/openapi.json"))
+                .args(["-H", &format!("Authorization: Bearer {token}")])
+                // Logging out would end the session the run uses.
+                .args(["--exclude-path", "/api/v1/auth/logout"])
+                .args(["--checks", "not_a_server_error"])
+                .args(["--max-time", &max_time, "-w", "2"]),
+        )
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    if !result? {
+        bail!("schemathesis found server errors");
+    }
+    Ok(())
+}
+
 fn chaos(root: &Path, args: &[String]) -> Result<()> {
     let flag = |name: &str, default: &str| {
         args.iter()

@@ -123,7 +123,7 @@ pub async fn put_room(
     Ok(Json(r))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SaveUser {
     user: User,
     /// Required when creating; when given for an existing user it replaces the password.

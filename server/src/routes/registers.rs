@@ -127,7 +127,7 @@ pub async fn templates(
     Ok(Json(store::templates(&state.db).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewVersion {
     items: Vec<ChecklistItem>,
 }

@@ -20,6 +20,7 @@ mod tests;
 pub use lifecycle::{Event, Status, decide, fire};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
     /// 一般隐患
@@ -45,6 +46,7 @@ impl Grade {
 
 /// What an inspector reports from the field (报告).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardReport {
     pub id: HazardId,
     pub site_id: SiteId,
@@ -65,6 +67,7 @@ pub struct HazardReport {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FixedOnSpot {
     pub what_was_done: Reason,
     pub photos_after: Vec<PhotoHash>,
@@ -72,6 +75,7 @@ pub struct FixedOnSpot {
 
 /// 登记: grade, measures, responsible department and person, deadline, interim precautions, funds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registration {
     pub grade: Grade,
     pub measures: Reason,
@@ -85,6 +89,7 @@ pub struct Registration {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recheck {
     pub by: UserId,
     pub on: NaiveDate,
@@ -93,6 +98,7 @@ pub struct Recheck {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtensionRequest {
     pub new_deadline: NaiveDate,
     pub reason: Reason,
@@ -101,6 +107,7 @@ pub struct ExtensionRequest {
 
 /// The scalar fields that two people may edit at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Description,
@@ -127,6 +134,7 @@ labels!(Field {
 
 /// A new value for one scalar field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
 pub enum FieldValue {
     Description(String),
@@ -158,6 +166,7 @@ impl FieldValue {
 
 /// When and from which device a field last changed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldMark {
     pub version: u64,
     pub device_id: DeviceId,
@@ -165,6 +174,7 @@ pub struct FieldMark {
 
 /// A losing concurrent edit, kept for a supervisor to decide.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldConflict {
     pub field: Field,
     pub kept: FieldValue,
@@ -175,6 +185,7 @@ pub struct FieldConflict {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub op_id: OpId,
     pub by: UserId,
@@ -183,6 +194,7 @@ pub struct Comment {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hazard {
     pub id: HazardId,
     pub site_id: SiteId,

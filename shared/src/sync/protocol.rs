@@ -24,6 +24,7 @@ pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 
 /// One change a device made, described so that the server can apply it exactly once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Operation {
     pub op_id: OpId,
     pub device_id: DeviceId,
@@ -41,6 +42,7 @@ pub struct Operation {
 
 /// What an operation does: `kind` and `payload` on the wire.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 pub enum OpBody {
     StartRound(Round),
@@ -129,6 +131,7 @@ impl Operation {
 
 /// What happened to one operation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     Applied,
@@ -157,12 +160,14 @@ impl Outcome {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub device_id: DeviceId,
     pub ops: Vec<Operation>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     pub op_id: OpId,
     pub device_seq: u64,
@@ -175,6 +180,7 @@ pub struct OpResult {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// One result per operation processed, in order.
     pub results: Vec<OpResult>,
@@ -186,6 +192,7 @@ pub struct PushResponse {
 
 /// One entity as the server has it, for pull.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 #[allow(
     clippy::large_enum_variant,
@@ -249,12 +256,14 @@ impl Entity {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub change_seq: u64,
     pub entity: Entity,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub changes: Vec<Change>,
     /// Store this as the new cursor after the page is saved.
@@ -264,6 +273,7 @@ pub struct PullResponse {
 
 /// One line of a hazard's audit trail: who, when, from which device, what.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub entity_id: Uuid,
     pub op_id: OpId,
