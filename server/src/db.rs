@@ -101,7 +101,11 @@ impl Db {
             Backend::Sqlite => {
                 sqlx::migrate!("./migrations/sqlite")
                     .run(&self.write)
-                    .await?
+                    .await?;
+                // Refresh the planner's statistics where they are stale (cheap when they are not).
+                sqlx::query("PRAGMA optimize=0x10002")
+                    .execute(&self.write)
+                    .await?;
             }
             Backend::Postgres => {
                 sqlx::migrate!("./migrations/postgres")

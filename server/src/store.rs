@@ -866,6 +866,15 @@ pub async fn ledger(
     if let Some(d) = f.found_to {
         wh.push(format!("h.found_on <= {}", bind(&mut binds, d.to_string())));
     }
+    // SQLite: when the page is ordered by `found_on`, walking that covering index and filtering
+    // in it beats gathering every overdue row and sorting them (most open items are overdue in a
+    // neglected ledger); the unary `+` keeps the planner off the status index for this filter.
+    let by_found = matches!(f.sort, SortKey::FoundDesc | SortKey::FoundAsc);
+    let walk = if by_found && db.backend == crate::db::Backend::Sqlite {
+        "+"
+    } else {
+        ""
+    };
     if let Some(o) = f.overdue {
         let chased: Vec<String> = Status::CHASED
             .iter()
@@ -873,7 +882,7 @@ pub async fn ledger(
             .collect();
         let t = bind(&mut binds, today.to_string());
         let cond = format!(
-            "(h.status IN ({}) AND h.deadline IS NOT NULL AND h.deadline < {t})",
+            "({walk}h.status IN ({}) AND h.deadline IS NOT NULL AND {walk}h.deadline < {t})",
             chased.join(", ")
         );
         wh.push(if o { cond } else { format!("NOT {cond}") });
@@ -899,15 +908,18 @@ pub async fn ledger(
         SortKey::DeadlineAsc => "h.deadline ASC, h.id ASC",
         SortKey::DeadlineDesc => "h.deadline DESC, h.id DESC",
     };
-    let count_sql = format!("SELECT COUNT(*) FROM hazards h {where_sql}");
-    let mut q = sqlx::query(&count_sql);
-    for b in &binds {
-        q = q.bind(b);
-    }
-    let total: i64 = q.fetch_one(&db.read).await?.try_get(0)?;
+    // The page first: ids in order from the index, then their documents (a deferred join, so the
+    // sort never carries the JSON).
     let n = binds.len();
+    let (key, outer) = match f.sort {
+        SortKey::FoundDesc => ("found_on", "p.k DESC, p.id DESC"),
+        SortKey::FoundAsc => ("found_on", "p.k ASC, p.id ASC"),
+        SortKey::DeadlineAsc => ("deadline", "p.k ASC, p.id ASC"),
+        SortKey::DeadlineDesc => ("deadline", "p.k DESC, p.id DESC"),
+    };
     let page_sql = format!(
-        "SELECT e.data FROM hazards h JOIN entities e ON e.id = h.id {where_sql} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        "SELECT e.data FROM (SELECT h.id AS id, h.{key} AS k FROM hazards h {where_sql} ORDER BY {order} LIMIT ${} OFFSET ${}) p \
+         JOIN entities e ON e.id = p.id ORDER BY {outer}",
         n + 1,
         n + 2
     );
@@ -915,14 +927,26 @@ pub async fn ledger(
     for b in &binds {
         q = q.bind(b);
     }
-    q = q.bind(limit.max(1)).bind(offset.max(0));
+    let (limit, offset) = (limit.max(1), offset.max(0));
+    q = q.bind(limit).bind(offset);
     let rows = q
         .fetch_all(&db.read)
         .await?
         .iter()
         .map(|r| parse::<Entity>(r, 0))
         .collect::<AppResult<Vec<_>>>()?;
-    let rows = rows.into_iter().filter_map(Entity::into_hazard).collect();
+    let rows: Vec<Hazard> = rows.into_iter().filter_map(Entity::into_hazard).collect();
+    // A short page that starts at a known offset ends the list: its total needs no count.
+    let total = if (rows.len() as i64) < limit && (offset == 0 || !rows.is_empty()) {
+        offset + rows.len() as i64
+    } else {
+        let count_sql = format!("SELECT COUNT(*) FROM hazards h {where_sql}");
+        let mut q = sqlx::query(&count_sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        q.fetch_one(&db.read).await?.try_get(0)?
+    };
     Ok(LedgerPage { total, rows })
 }
 
@@ -944,6 +968,26 @@ pub async fn audit_of(db: &Db, id: &str) -> AppResult<Vec<AuditEntry>> {
 }
 
 /// Every hazard the actor may see (for statistics and exports).
+/// Every entity of one kind (`round`, `visit` …), of one site when given.
+pub async fn entities_of_kind(db: &Db, kind: &str, site: Option<&str>) -> AppResult<Vec<Entity>> {
+    let rows = match site {
+        Some(site) => {
+            sqlx::query("SELECT data FROM entities WHERE kind = $1 AND site_id = $2")
+                .bind(kind)
+                .bind(site)
+                .fetch_all(&db.read)
+                .await?
+        }
+        None => {
+            sqlx::query("SELECT data FROM entities WHERE kind = $1")
+                .bind(kind)
+                .fetch_all(&db.read)
+                .await?
+        }
+    };
+    rows.iter().map(|r| parse(r, 0)).collect()
+}
+
 pub async fn hazards_visible(db: &Db, actor: &Actor) -> AppResult<Vec<Hazard>> {
     let rows: Vec<Entity> =
         docs(db, "SELECT data FROM entities WHERE kind = 'hazard'", None).await?;

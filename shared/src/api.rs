@@ -124,6 +124,42 @@ pub struct Health {
     pub change_seq: i64,
 }
 
+/// Which inspection rounds to list: by site, type and the center's dates of their start.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InspectionFilter {
+    pub site_id: Option<SiteId>,
+    pub inspection_type: Option<crate::checklist::InspectionType>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl InspectionFilter {
+    /// `offset` is the center's time zone: a round started at 23:30 local time belongs to that day.
+    pub fn matches(&self, r: &crate::inspection::Round, offset: chrono::FixedOffset) -> bool {
+        let day = r.started_at.with_timezone(&offset).date_naive();
+        self.site_id.is_none_or(|s| s == r.site_id)
+            && self.inspection_type.is_none_or(|t| t == r.inspection_type)
+            && self.from.is_none_or(|f| day >= f)
+            && self.to.is_none_or(|t| day <= t)
+    }
+}
+
+/// A round with the rooms visited in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectionRound {
+    pub round: crate::inspection::Round,
+    pub visits: Vec<crate::inspection::Visit>,
+}
+
+/// One page of rounds, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InspectionPage {
+    pub total: usize,
+    pub rounds: Vec<InspectionRound>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +173,39 @@ mod tests {
     fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(v: &T) {
         let json = serde_json::to_string(v).unwrap();
         assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), v, "{json}");
+    }
+
+    #[test]
+    fn inspection_filter_uses_the_centers_day() {
+        use crate::checklist::InspectionType;
+        use crate::ids::{RoundId, TemplateId};
+        let started: chrono::DateTime<chrono::Utc> = "2026-11-28T16:30:00Z".parse().unwrap();
+        let round = crate::inspection::Round {
+            id: RoundId::nil(),
+            inspector_id: UserId::nil(),
+            inspection_type: InspectionType::DailyPatrol,
+            site_id: SiteId::nil(),
+            template_id: TemplateId::nil(),
+            template_version: 1,
+            started_at: started,
+            finished_at: None,
+        };
+        let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        let day = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+        let on = |d| InspectionFilter {
+            from: d,
+            to: d,
+            ..Default::default()
+        };
+        // 16:30 UTC is 00:30 the next day in Beijing.
+        assert!(on(day("2026-11-29")).matches(&round, beijing));
+        assert!(!on(day("2026-11-28")).matches(&round, beijing));
+        let periodic = InspectionFilter {
+            inspection_type: Some(InspectionType::PeriodicCheck),
+            ..Default::default()
+        };
+        assert!(!periodic.matches(&round, beijing));
+        assert!(InspectionFilter::default().matches(&round, beijing));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod admin;
 pub mod blobs;
 pub mod exports;
 pub mod hazards;
+pub mod inspections;
 pub mod ops;
 pub mod org;
 pub mod registers;
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
                 saferounds_shared::sync::MAX_PHOTO_BYTES,
             )),
         )
+        .route("/v1/inspections", get(inspections::list))
         .route("/v1/hazards", get(hazards::list))
         .route("/v1/hazards/{id}", get(hazards::detail))
         .route("/v1/stats", get(hazards::stats))

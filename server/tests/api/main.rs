@@ -9,12 +9,13 @@ mod kill;
 mod matrix;
 mod registers;
 mod scale;
+mod shutdown;
 mod stories;
 
 use chaos::sync_under_faults;
 use helpers::*;
 use matrix::role_endpoint_matrix;
-use registers::registers_templates_campaigns;
+use registers::{inspections_are_listed_by_scope_type_and_day, registers_templates_campaigns};
 use scale::two_instances_one_database;
 use stories::*;
 
@@ -41,6 +42,7 @@ stories!(
     admin_configures_a_new_station,
     measures_list_and_export,
     registers_templates_campaigns,
+    inspections_are_listed_by_scope_type_and_day,
 );
 
 #[tokio::test]

@@ -60,6 +60,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("get", "/api/v1/sync/pull", ALL),
     ("put", "/api/v1/blobs/{sha256}", NOT_LEADER),
     ("get", "/api/v1/blobs/{sha256}", READERS),
+    ("get", "/api/v1/inspections", ALL),
     ("get", "/api/v1/hazards", ALL),
     ("get", "/api/v1/hazards/{id}", EAST),
     ("get", "/api/v1/stats", READERS),

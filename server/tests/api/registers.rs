@@ -244,3 +244,42 @@ pub async fn registers_templates_campaigns(app: &TestApp) {
         .await;
     assert!(r.status().is_client_error());
 }
+
+pub async fn inspections_are_listed_by_scope_type_and_day(app: &TestApp) {
+    use saferounds_shared::api::InspectionPage;
+    let inspector = app.login("inspector").await;
+    let (ops, _, boot) = walk_through(app, &inspector, 2).await;
+    app.push(&inspector, ops).await;
+    let sup = app.login("supervisor").await;
+    let page: InspectionPage = app.get_json(&sup, "/api/v1/inspections").await;
+    assert_eq!(page.total, 1);
+    let r = &page.rounds[0];
+    assert_eq!(r.round.inspector_id, inspector.user.id);
+    assert_eq!(r.visits.len(), 2);
+    assert!(r.visits.iter().all(|v| v.round_id == r.round.id));
+    let today = boot.today;
+    let same_day: InspectionPage = app
+        .get_json(
+            &sup,
+            &format!("/api/v1/inspections?from={today}&to={today}&inspection_type=daily_patrol"),
+        )
+        .await;
+    assert_eq!(same_day.total, 1);
+    let tomorrow = today.succ_opt().unwrap();
+    let none: InspectionPage = app
+        .get_json(&sup, &format!("/api/v1/inspections?from={tomorrow}"))
+        .await;
+    assert_eq!(none.total, 0);
+    let periodic: InspectionPage = app
+        .get_json(&sup, "/api/v1/inspections?inspection_type=periodic_check")
+        .await;
+    assert_eq!(periodic.total, 0);
+    // Another station's inspector does not see this round.
+    let hq = app.login("inspector_hq").await;
+    let theirs: InspectionPage = app.get_json(&hq, "/api/v1/inspections").await;
+    assert_eq!(theirs.total, 0);
+    let r = app.get(&sup, "/api/v1/inspections?from=yesterday").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e: ApiError = r.json().await.unwrap();
+    assert!(!e.message_zh.is_empty());
+}

@@ -1,0 +1,72 @@
+//! `GET /api/v1/inspections`: rounds and the rooms visited in them, newest first, filtered by
+//! site, inspection type and date (the center's days), within the caller's scope.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::FixedOffset;
+use saferounds_shared::api::{InspectionFilter, InspectionPage, InspectionRound};
+use saferounds_shared::inspection::{Round, Visit};
+use saferounds_shared::sync::{Entity, visible_to};
+use serde::Deserialize;
+
+use super::ApiQuery;
+use crate::auth::Session;
+use crate::error::AppResult;
+use crate::{AppState, store};
+
+#[derive(Deserialize)]
+pub struct InspectionQuery {
+    #[serde(flatten)]
+    filter: InspectionFilter,
+    #[serde(default)]
+    offset: usize,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    ApiQuery(q): ApiQuery<InspectionQuery>,
+) -> AppResult<Json<InspectionPage>> {
+    let offset = FixedOffset::east_opt(state.settings.utc_offset_hours * 3600)
+        .unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+    let site = q.filter.site_id.map(|s| s.to_string());
+    let visible = |e: &Entity| visible_to(e, &session.actor);
+    let mut rounds: Vec<Round> = store::entities_of_kind(&state.db, "round", site.as_deref())
+        .await?
+        .into_iter()
+        .filter(visible)
+        .filter_map(|e| match e {
+            Entity::Round(r) => Some(r),
+            _ => None,
+        })
+        .filter(|r| q.filter.matches(r, offset))
+        .collect();
+    rounds.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
+    let total = rounds.len();
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let page: Vec<Round> = rounds.into_iter().skip(q.offset).take(limit).collect();
+    let mut visits: Vec<Visit> = store::entities_of_kind(&state.db, "visit", site.as_deref())
+        .await?
+        .into_iter()
+        .filter(visible)
+        .filter_map(|e| match e {
+            Entity::Visit(v) if page.iter().any(|r| r.id == v.round_id) => Some(v),
+            _ => None,
+        })
+        .collect();
+    visits.sort_by_key(|v| v.started_at);
+    let rounds = page
+        .into_iter()
+        .map(|round| InspectionRound {
+            visits: visits
+                .iter()
+                .filter(|v| v.round_id == round.id)
+                .cloned()
+                .collect(),
+            round,
+        })
+        .collect();
+    Ok(Json(InspectionPage { total, rounds }))
+}
