@@ -3,7 +3,16 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Which group robot the reminders go to.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RobotKind {
+    /// 企业微信群机器人
+    Wecom,
+    /// 钉钉群机器人
+    Dingtalk,
+}
 
 #[derive(Parser, Debug)]
 #[command(name = "saferounds", version, about = "SafeRounds 安巡 server")]
@@ -93,6 +102,20 @@ pub struct Settings {
     /// Failed logins allowed per user name per 15 minutes.
     #[arg(long, env = "SAFEROUNDS_LOGIN_LIMIT", default_value_t = 5)]
     pub login_limit: i64,
+    /// A WeCom or DingTalk group robot's webhook address: reminders are posted there daily.
+    #[arg(long, env = "SAFEROUNDS_ROBOT_WEBHOOK")]
+    pub robot_webhook: Option<String>,
+    #[arg(
+        long,
+        env = "SAFEROUNDS_ROBOT_KIND",
+        value_enum,
+        default_value = "wecom"
+    )]
+    pub robot_kind: RobotKind,
+    /// The hour (center time) after which the day's reminders are posted; 24 turns the daily
+    /// post off (sending from the desk still works).
+    #[arg(long, env = "SAFEROUNDS_REMIND_HOUR", default_value_t = 8)]
+    pub remind_hour: u32,
     /// The center's name on reports.
     #[arg(long, env = "SAFEROUNDS_CENTER_NAME", default_value = "市紧急救援中心")]
     pub center_name: String,
@@ -111,6 +134,9 @@ impl Settings {
             s3_region: "us-east-1".into(),
             s3_access_key_id: None,
             s3_secret_access_key: None,
+            robot_webhook: None,
+            robot_kind: RobotKind::Wecom,
+            remind_hour: 8,
             demo: false,
             token_days: 30,
             utc_offset_hours: 8,

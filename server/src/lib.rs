@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod notify;
 pub mod openapi;
 pub mod photos;
 pub mod routes;
@@ -64,11 +65,15 @@ pub struct Running {
     pub state: AppState,
     shutdown: tokio::sync::oneshot::Sender<()>,
     join: tokio::task::JoinHandle<std::io::Result<()>>,
+    reminders: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
     /// Stops accepting, finishes in-flight requests, closes the database.
     pub async fn stop(self) -> anyhow::Result<()> {
+        if let Some(r) = &self.reminders {
+            r.abort();
+        }
         let _ = self.shutdown.send(());
         self.join.await??;
         self.state.db.close().await;
@@ -86,11 +91,13 @@ pub async fn launch(settings: Settings, listener: TcpListener) -> anyhow::Result
         let _ = rx.await;
     }));
     tracing::info!(%addr, "SafeRounds listening");
+    let reminders = notify::spawn_daily(state.clone());
     Ok(Running {
         addr,
         state,
         shutdown: tx,
         join,
+        reminders,
     })
 }
 

@@ -11,6 +11,7 @@ use saferounds_shared::checklist::Template;
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::lists::Measure;
 use saferounds_shared::org::{Building, Department, Room, Site, User};
+use saferounds_shared::reminders::Reminder;
 use saferounds_shared::sync::{PullResponse, PushRequest, PushResponse};
 use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
 use serde_json::{Map, Value, json};
@@ -100,6 +101,22 @@ pub const ENDPOINTS: &[(&str, &str, &str, &str, &str, &str)] = &[
         "下载照片",
         "Download a photo",
         "users who may see its record",
+    ),
+    (
+        "get",
+        "/api/v1/reminders",
+        "chasing",
+        "今日催办（与本人相关）",
+        "Today's reminders that concern the caller",
+        "any user",
+    ),
+    (
+        "post",
+        "/api/v1/reminders/send",
+        "chasing",
+        "立即推送催办到群机器人",
+        "Post today's reminders to the group robot now",
+        "supervisor, admin",
     ),
     (
         "get",
@@ -433,6 +450,7 @@ fn bodies(
         ),
         ("get", "/api/v1/sync/pull") => (None, Some(schema::<PullResponse>(all))),
         ("get", "/api/v1/hazards") => (None, Some(schema::<LedgerPage>(all))),
+        ("get", "/api/v1/reminders") => (None, Some(list::<Reminder>(all))),
         ("get", "/api/v1/inspections") => (None, Some(schema::<InspectionPage>(all))),
         ("get", "/api/v1/hazards/{id}") => (None, Some(schema::<HazardDetail>(all))),
         ("get", "/api/v1/stats") => (None, Some(schema::<Stats>(all))),

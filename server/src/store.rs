@@ -238,6 +238,18 @@ pub async fn raise_change_seq(db: &Db, value: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// Claims the day's reminder run; `true` for the one caller (of any instance) that gets it.
+pub async fn claim_reminder_day(db: &Db, day: NaiveDate) -> AppResult<bool> {
+    let r = sqlx::query(
+        "INSERT INTO reminder_runs (day, at) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
+    )
+    .bind(day.to_string())
+    .bind(chrono::Utc::now().timestamp_millis())
+    .execute(&db.write)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 // ---------------------------------------------------------------- registers
 
 /// Saves a register entry whole (create or replace).
@@ -814,8 +826,18 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: u64, limit: u32) -> AppResult<
 
 // ---------------------------------------------------------------- ledger
 
+/// How a ledger page counts its total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Count {
+    Exact,
+    /// Count at most this many; beyond it the total is reported as "at least".
+    UpTo(i64),
+}
+
 pub struct LedgerPage {
     pub total: i64,
+    /// `total` is the count cap, not an exact count.
+    pub total_at_least: bool,
     pub rows: Vec<Hazard>,
 }
 
@@ -827,6 +849,7 @@ pub async fn ledger(
     today: NaiveDate,
     offset: i64,
     limit: i64,
+    count: Count,
 ) -> AppResult<LedgerPage> {
     let mut wh: Vec<String> = Vec::new();
     let mut binds: Vec<String> = Vec::new();
@@ -936,18 +959,37 @@ pub async fn ledger(
         .map(|r| parse::<Entity>(r, 0))
         .collect::<AppResult<Vec<_>>>()?;
     let rows: Vec<Hazard> = rows.into_iter().filter_map(Entity::into_hazard).collect();
-    // A short page that starts at a known offset ends the list: its total needs no count.
+    // A short page that starts at a known offset ends the list: its total needs no count. Else
+    // count, up to the cap unless an exact figure is asked for (exports).
+    let mut at_least = false;
     let total = if (rows.len() as i64) < limit && (offset == 0 || !rows.is_empty()) {
         offset + rows.len() as i64
     } else {
-        let count_sql = format!("SELECT COUNT(*) FROM hazards h {where_sql}");
+        let count_sql = match count {
+            Count::Exact => format!("SELECT COUNT(*) FROM hazards h {where_sql}"),
+            Count::UpTo(cap) => format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM hazards h {where_sql} LIMIT {}) c",
+                cap.max(0) + 1
+            ),
+        };
         let mut q = sqlx::query(&count_sql);
         for b in &binds {
             q = q.bind(b);
         }
-        q.fetch_one(&db.read).await?.try_get(0)?
+        let n: i64 = q.fetch_one(&db.read).await?.try_get(0)?;
+        match count {
+            Count::UpTo(cap) if n > cap => {
+                at_least = true;
+                cap.max(offset + rows.len() as i64)
+            }
+            _ => n,
+        }
     };
-    Ok(LedgerPage { total, rows })
+    Ok(LedgerPage {
+        total,
+        total_at_least: at_least,
+        rows,
+    })
 }
 
 pub async fn entity(db: &Db, id: &str) -> AppResult<Option<Entity>> {

@@ -83,6 +83,10 @@ impl crate::sync::World for Bootstrap {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerPage {
     pub total: i64,
+    /// The filter matches more than [`crate::lists::LEDGER_COUNT_CAP`] hazards: `total` is that
+    /// cap, not an exact count (counting a huge match exactly costs more than the page).
+    #[serde(default)]
+    pub total_at_least: bool,
     pub offset: i64,
     pub limit: i64,
     pub rows: Vec<Hazard>,
@@ -249,6 +253,7 @@ mod tests {
         let h = sample(day);
         round_trip(&LedgerPage {
             total: 1,
+            total_at_least: false,
             offset: 0,
             limit: 50,
             rows: vec![h.clone()],

@@ -22,6 +22,7 @@ pub mod inspection;
 pub mod lists;
 pub mod org;
 pub mod registers;
+pub mod reminders;
 pub mod sync;
 pub mod training;
 

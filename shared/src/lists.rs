@@ -91,6 +91,9 @@ pub fn timetable(measures: &[Measure]) -> Vec<(String, Vec<&Measure>)> {
     by.into_iter().collect()
 }
 
+/// Above this many matches a ledger page reports "at least" instead of counting them all.
+pub const LEDGER_COUNT_CAP: i64 = 10_000;
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]

@@ -96,7 +96,7 @@ pub fn Ledger() -> impl IntoView {
                 Ok(p) => {
                     let lang = ctx.lang.get();
                     let day = today();
-                    let total = p.total;
+                    let total = if p.total_at_least { format!("{}+", p.total) } else { p.total.to_string() };
                     view! {
                         <div id="ledger-total">{format!("{} {}", ctx.t("total"), total)}</div>
                         <div style="overflow-x:auto">

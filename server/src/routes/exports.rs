@@ -24,7 +24,7 @@ use crate::{AppState, store};
 /// Most rows one export carries.
 pub const MAX_EXPORT_ROWS: i64 = 200_000;
 
-async fn directory(state: &AppState) -> AppResult<Directory> {
+pub async fn directory(state: &AppState) -> AppResult<Directory> {
     let db = &state.db;
     let people: Vec<Person> = store::users(db).await?.iter().map(Person::from).collect();
     Ok(Directory::new(
@@ -51,6 +51,7 @@ pub async fn ledger(
         state.today(),
         0,
         MAX_EXPORT_ROWS,
+        store::Count::Exact,
     )
     .await?;
     let names = directory(&state).await?;
@@ -112,7 +113,16 @@ pub async fn bulletin(
         sort: saferounds_shared::lists::SortKey::DeadlineAsc,
         ..Default::default()
     };
-    let page = store::ledger(&state.db, &session.actor, &f, today, 0, MAX_EXPORT_ROWS).await?;
+    let page = store::ledger(
+        &state.db,
+        &session.actor,
+        &f,
+        today,
+        0,
+        MAX_EXPORT_ROWS,
+        store::Count::Exact,
+    )
+    .await?;
     let names = directory(&state).await?;
     Ok(Html(bulletin_html(
         &state.settings.center_name,

@@ -75,9 +75,19 @@ pub async fn list(
     let f = q.filter(&state).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let offset = q.offset.max(0);
-    let page = store::ledger(&state.db, &session.actor, &f, state.today(), offset, limit).await?;
+    let page = store::ledger(
+        &state.db,
+        &session.actor,
+        &f,
+        state.today(),
+        offset,
+        limit,
+        store::Count::UpTo(saferounds_shared::lists::LEDGER_COUNT_CAP),
+    )
+    .await?;
     Ok(Json(LedgerPage {
         total: page.total,
+        total_at_least: page.total_at_least,
         offset,
         limit,
         rows: page.rows,

@@ -26,6 +26,7 @@ pub mod inspections;
 pub mod ops;
 pub mod org;
 pub mod registers;
+pub mod reminders;
 pub mod static_files;
 pub mod sync;
 
@@ -51,6 +52,8 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/v1/inspections", get(inspections::list))
+        .route("/v1/reminders", get(reminders::list))
+        .route("/v1/reminders/send", post(reminders::send))
         .route("/v1/hazards", get(hazards::list))
         .route("/v1/hazards/{id}", get(hazards::detail))
         .route("/v1/stats", get(hazards::stats))

@@ -8,6 +8,7 @@ mod helpers;
 mod kill;
 mod matrix;
 mod registers;
+mod robot;
 mod scale;
 mod shutdown;
 mod stories;

@@ -786,6 +786,40 @@ pub async fn ledger_filters_agree_with_domain(app: &TestApp) {
         overdue_tomorrow, 2,
         "the two registered with today's deadline; reported ones have 15 or 90 days"
     );
+
+    // Totals: a short page needs no count; a capped count says "at least"; exports count exactly.
+    let db = &app.running.as_ref().unwrap().state.db;
+    let sup_actor = saferounds_shared::org::Actor::from(&sup.user);
+    let f = HazardFilter::default();
+    let n = all.rows.len() as i64;
+    assert!(n >= 6);
+    use saferounds_server::store::{Count, ledger};
+    let capped = ledger(db, &sup_actor, &f, b.today, 0, 2, Count::UpTo(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        (capped.total, capped.total_at_least, capped.rows.len()),
+        (3, true, 2)
+    );
+    let roomy = ledger(db, &sup_actor, &f, b.today, 0, 2, Count::UpTo(1000))
+        .await
+        .unwrap();
+    assert_eq!((roomy.total, roomy.total_at_least), (n, false));
+    let exact = ledger(db, &sup_actor, &f, b.today, 0, 2, Count::Exact)
+        .await
+        .unwrap();
+    assert_eq!((exact.total, exact.total_at_least), (n, false));
+    let tail = ledger(db, &sup_actor, &f, b.today, n - 1, 50, Count::UpTo(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        (tail.total, tail.total_at_least, tail.rows.len()),
+        (n, false, 1)
+    );
+    let beyond = ledger(db, &sup_actor, &f, b.today, n + 5, 50, Count::UpTo(1000))
+        .await
+        .unwrap();
+    assert_eq!((beyond.total, beyond.rows.len()), (n, 0));
 }
 
 pub async fn malformed_input_is_4xx(app: &TestApp) {

@@ -318,10 +318,7 @@ impl Hazard {
 
     /// Days past the deadline; 0 when not overdue.
     pub fn days_overdue(&self, today: NaiveDate) -> i64 {
-        if !matches!(
-            self.status,
-            Status::Reported | Status::Registered | Status::Rectifying
-        ) {
+        if !Status::CHASED.contains(&self.status) {
             return 0;
         }
         match self.deadline {
