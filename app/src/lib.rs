@@ -80,7 +80,7 @@ pub fn App() -> impl IntoView {
                         Page::Hazard(id) => view! { <pages::hazards::HazardPage id=id/> }.into_any(),
                         Page::Ledger => view! { <pages::ledger::Ledger/> }.into_any(),
                         Page::Lists => view! { <pages::lists::Lists/> }.into_any(),
-                        Page::Dashboard => view! { <pages::dashboard::Dashboard/> }.into_any(),
+                        Page::Dashboard => view! { <pages::dashboard::DashboardPage/> }.into_any(),
                     }}
                 </main>
             </Show>

@@ -116,6 +116,17 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the query planner's statistics (PostgreSQL's autovacuum does this on its own
+    /// schedule; a bulk load can call it at once).
+    pub async fn analyze(&self) -> anyhow::Result<()> {
+        let sql = match self.backend {
+            Backend::Sqlite => "PRAGMA optimize=0x10002",
+            Backend::Postgres => "ANALYZE",
+        };
+        sqlx::query(sql).execute(&self.write).await?;
+        Ok(())
+    }
+
     pub async fn health(&self) -> anyhow::Result<i64> {
         let row = sqlx::query("SELECT value FROM counters WHERE name = 'change_seq'")
             .fetch_one(&self.read)

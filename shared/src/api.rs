@@ -128,6 +128,65 @@ pub struct Health {
     pub change_seq: i64,
 }
 
+/// The desk's front page beyond the hazard statistics: trend, inspection coverage, training,
+/// drills, equipment, conflicts waiting for a decision, today's reminders.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Dashboard {
+    pub stats: Stats,
+    /// By month found, oldest first (key `YYYY-MM`).
+    pub by_month: Vec<StatLine>,
+    pub coverage: Vec<crate::inspection::Coverage>,
+    pub training: crate::training::Coverage,
+    /// Who must be trained now and why (names from the roster).
+    pub training_due: Vec<(String, crate::training::DueReason)>,
+    /// Drills held in the last six months.
+    pub drills_recent: usize,
+    /// Sites due for a drill of some kind.
+    pub sites_due_drill: Vec<SiteId>,
+    pub equipment: EquipmentSummary,
+    /// Hazards with a field conflict waiting for a decision, newest first (at most 20).
+    pub conflicts: Vec<HazardBrief>,
+    pub reminders: Vec<crate::reminders::Reminder>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EquipmentSummary {
+    pub total: usize,
+    pub expired: usize,
+    pub expiring: usize,
+    pub check_due: usize,
+    pub service_due: usize,
+}
+
+impl EquipmentSummary {
+    pub fn of(items: &[crate::equipment::Equipment], today: NaiveDate) -> EquipmentSummary {
+        use crate::equipment::Warning;
+        let mut s = EquipmentSummary {
+            total: items.len(),
+            ..Default::default()
+        };
+        for w in items.iter().flat_map(|e| e.warnings(today)) {
+            match w {
+                Warning::Expired { .. } => s.expired += 1,
+                Warning::ExpiringSoon { .. } => s.expiring += 1,
+                Warning::CheckDue { .. } => s.check_due += 1,
+                Warning::ServiceDue { .. } => s.service_due += 1,
+            }
+        }
+        s
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HazardBrief {
+    pub id: crate::ids::HazardId,
+    pub number: String,
+    pub description: String,
+}
+
 /// Which inspection rounds to list: by site, type and the center's dates of their start.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InspectionFilter {

@@ -180,6 +180,14 @@ pub fn stats_by<K: Ord, F: Fn(&Hazard) -> Option<K>>(
         .collect()
 }
 
+/// Statistics by the month hazards were found in (`YYYY-MM`), oldest first: the trend of the
+/// closure rate.
+pub fn by_month(hazards: &[Hazard], today: NaiveDate) -> BTreeMap<String, StatRow> {
+    stats_by(hazards, today, |h| {
+        Some(h.found_on.format("%Y-%m").to_string())
+    })
+}
+
 pub fn median(v: &mut [i64]) -> Option<f64> {
     if v.is_empty() {
         return None;

@@ -229,6 +229,57 @@ pub fn room_due(kind: InspectionType, last: Option<NaiveDate>, today: NaiveDate)
     }
 }
 
+impl InspectionType {
+    /// The rooms this inspection must cover: daily patrols go to key locations (重点部位),
+    /// periodic and extinguisher checks to every room.
+    pub fn covers(self, room: &Room) -> bool {
+        match self {
+            InspectionType::DailyPatrol => room.key_location,
+            InspectionType::PeriodicCheck | InspectionType::ExtinguisherMonthly => true,
+        }
+    }
+}
+
+/// Inspection coverage of one type on `today`: how many rooms it must cover and which are due.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Coverage {
+    pub inspection_type: InspectionType,
+    pub rooms: usize,
+    /// Rooms not inspected within the interval, with the day of their last inspection if any.
+    pub due: Vec<(RoomId, Option<NaiveDate>)>,
+}
+
+/// Which rooms are due for `kind`, from the visits made (`day_of` gives a visit's day in the
+/// center's time zone).
+pub fn coverage(
+    kind: InspectionType,
+    rooms: &[Room],
+    visits: &[Visit],
+    today: NaiveDate,
+    day_of: impl Fn(&Visit) -> NaiveDate,
+) -> Coverage {
+    let mut last: std::collections::HashMap<RoomId, NaiveDate> = std::collections::HashMap::new();
+    for v in visits.iter().filter(|v| v.inspection_type == kind) {
+        let d = day_of(v);
+        let e = last.entry(v.room_id).or_insert(d);
+        if d > *e {
+            *e = d;
+        }
+    }
+    let covered: Vec<&Room> = rooms.iter().filter(|r| kind.covers(r)).collect();
+    let due = covered
+        .iter()
+        .map(|r| (r.id, last.get(&r.id).copied()))
+        .filter(|(_, l)| room_due(kind, *l, today))
+        .collect();
+    Coverage {
+        inspection_type: kind,
+        rooms: covered.len(),
+        due,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,5 +427,36 @@ mod tests {
                 remaining: 3
             }
         );
+    }
+
+    #[test]
+    fn coverage_counts_the_rooms_each_type_must_cover() {
+        let t = &starter_templates()[0];
+        let key = room();
+        let mut office = room();
+        office.id = RoomId::from_uuid(stable_uuid("room", "office"));
+        office.key_location = false;
+        let mut v = visit(t, vec![]);
+        v.room_id = key.id;
+        v.inspection_type = InspectionType::DailyPatrol;
+        let day = |v: &Visit| v.finished_at.date_naive();
+        let visited = v.finished_at.date_naive();
+        let rooms = [key.clone(), office.clone()];
+        // Patrols cover key locations only; visited today, nothing is due.
+        let c = coverage(
+            InspectionType::DailyPatrol,
+            &rooms,
+            &[v.clone()],
+            visited,
+            day,
+        );
+        assert_eq!((c.rooms, c.due.len()), (1, 0));
+        // The next day the key room is due again, with its last patrol day.
+        let next = visited.succ_opt().unwrap();
+        let c = coverage(InspectionType::DailyPatrol, &rooms, &[v.clone()], next, day);
+        assert_eq!(c.due, vec![(key.id, Some(visited))]);
+        // Periodic checks cover every room; a patrol does not count for them.
+        let c = coverage(InspectionType::PeriodicCheck, &rooms, &[v], next, day);
+        assert_eq!((c.rooms, c.due.len()), (2, 2));
     }
 }

@@ -17,6 +17,10 @@ pub fn Ledger() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let grade = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
+    let department = RwSignal::new(String::new());
+    let site = RwSignal::new(String::new());
+    let phase = RwSignal::new(String::new());
+    let sort = RwSignal::new(String::new());
     let overdue = RwSignal::new(false);
     let text = RwSignal::new(String::new());
     let offset = RwSignal::new(0i64);
@@ -26,6 +30,10 @@ pub fn Ledger() -> impl IntoView {
             ("status", status.get()),
             ("grade", grade.get()),
             ("category", category.get()),
+            ("department_id", department.get()),
+            ("site_id", site.get()),
+            ("phase_id", phase.get()),
+            ("sort", sort.get()),
         ] {
             if !v.is_empty() {
                 q.push_str(&format!("&{k}={v}"));
@@ -83,6 +91,24 @@ pub fn Ledger() -> impl IntoView {
                 <select aria-label=move || ctx.t("category") on:change=move |ev| { category.set(event_target_value(&ev)); reset(); }>
                     <option value="">{move || format!("{}: {}", ctx.t("category"), ctx.t("any"))}</option>
                     {Category::ALL.into_iter().map(|c| view! { <option value=serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()>{move || c.label(ctx.lang.get())}</option> }).collect_view()}
+                </select>
+                <select id="f-department" aria-label=move || ctx.t("department") on:change=move |ev| { department.set(event_target_value(&ev)); reset(); }>
+                    <option value="">{move || format!("{}: {}", ctx.t("department"), ctx.t("any"))}</option>
+                    {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
+                </select>
+                <select id="f-site" aria-label=move || ctx.t("site") on:change=move |ev| { site.set(event_target_value(&ev)); reset(); }>
+                    <option value="">{move || format!("{}: {}", ctx.t("site"), ctx.t("any"))}</option>
+                    {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
+                </select>
+                <select id="f-phase" aria-label=move || ctx.t("phase") on:change=move |ev| { phase.set(event_target_value(&ev)); reset(); }>
+                    <option value="">{move || format!("{}: {}", ctx.t("phase"), ctx.t("any"))}</option>
+                    {move || ctx.boot.get().map(|b| b.campaigns.iter().flat_map(|c| c.phases.clone()).map(|p| view! { <option value=p.id.to_string()>{p.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
+                </select>
+                <select id="f-sort" aria-label=move || ctx.t("sort") on:change=move |ev| { sort.set(event_target_value(&ev)); reset(); }>
+                    <option value="">{move || ctx.t("sort_found_desc")}</option>
+                    <option value="found_asc">{move || ctx.t("sort_found_asc")}</option>
+                    <option value="deadline_asc">{move || ctx.t("sort_deadline_asc")}</option>
+                    <option value="deadline_desc">{move || ctx.t("sort_deadline_desc")}</option>
                 </select>
                 <label><input type="checkbox" on:change=move |ev| { overdue.set(event_target_checked(&ev)); reset(); }/>{move || ctx.t("overdue")}</label>
                 <input type="text" aria-label=move || ctx.t("search") placeholder=move || ctx.t("search") on:change=move |ev| { text.set(event_target_value(&ev)); reset(); }/>

@@ -20,6 +20,7 @@ use crate::error::AppError;
 pub mod account;
 pub mod admin;
 pub mod blobs;
+pub mod dashboard;
 pub mod exports;
 pub mod hazards;
 pub mod inspections;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/hazards", get(hazards::list))
         .route("/v1/hazards/{id}", get(hazards::detail))
         .route("/v1/stats", get(hazards::stats))
+        .route("/v1/dashboard", get(dashboard::dashboard))
         .route("/v1/export/ledger.xlsx", get(exports::ledger))
         .route("/v1/reports/bulletin", get(exports::bulletin))
         .route("/v1/measures", get(exports::measures))

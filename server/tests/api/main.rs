@@ -16,7 +16,10 @@ mod stories;
 use chaos::sync_under_faults;
 use helpers::*;
 use matrix::role_endpoint_matrix;
-use registers::{inspections_are_listed_by_scope_type_and_day, registers_templates_campaigns};
+use registers::{
+    dashboard_shows_what_the_data_implies, inspections_are_listed_by_scope_type_and_day,
+    registers_templates_campaigns,
+};
 use scale::two_instances_one_database;
 use stories::*;
 
@@ -44,6 +47,7 @@ stories!(
     measures_list_and_export,
     registers_templates_campaigns,
     inspections_are_listed_by_scope_type_and_day,
+    dashboard_shows_what_the_data_implies,
 );
 
 #[tokio::test]

@@ -66,6 +66,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("get", "/api/v1/hazards", ALL),
     ("get", "/api/v1/hazards/{id}", EAST),
     ("get", "/api/v1/stats", READERS),
+    ("get", "/api/v1/dashboard", READERS),
     ("get", "/api/v1/export/ledger.xlsx", READERS),
     ("get", "/api/v1/reports/bulletin", READERS),
     ("get", "/api/v1/reports/summary", READERS),

@@ -283,3 +283,52 @@ pub async fn inspections_are_listed_by_scope_type_and_day(app: &TestApp) {
     let e: ApiError = r.json().await.unwrap();
     assert!(!e.message_zh.is_empty());
 }
+
+pub async fn dashboard_shows_what_the_data_implies(app: &TestApp) {
+    use saferounds_shared::api::Dashboard;
+    use saferounds_shared::checklist::InspectionType;
+    let inspector = app.login("inspector").await;
+    let (ops, hazards, boot) = walk_through(app, &inspector, 3).await;
+    app.push(&inspector, ops).await;
+    let leader = app.login("leader").await;
+    let all: Bootstrap = app.get_json(&leader, "/api/v1/bootstrap").await;
+    let d: Dashboard = app.get_json(&leader, "/api/v1/dashboard").await;
+    assert_eq!(d.stats.total.found as usize, hazards.len());
+    // Trend: everything was found this month.
+    assert_eq!(d.by_month.len(), 1);
+    assert_eq!(d.by_month[0].key, boot.today.format("%Y-%m").to_string());
+    assert_eq!(d.by_month[0].row.found as usize, hazards.len());
+    // Coverage, computed here from the rooms: patrols cover key locations, checks every room.
+    let visited: Vec<_> = boot.rooms.iter().take(3).map(|r| r.id).collect();
+    let key_rooms: Vec<_> = all.rooms.iter().filter(|r| r.key_location).collect();
+    let patrol = d
+        .coverage
+        .iter()
+        .find(|c| c.inspection_type == InspectionType::DailyPatrol)
+        .unwrap();
+    assert_eq!(patrol.rooms, key_rooms.len());
+    let still_due = key_rooms
+        .iter()
+        .filter(|r| !visited.contains(&r.id))
+        .count();
+    assert_eq!(patrol.due.len(), still_due);
+    let periodic = d
+        .coverage
+        .iter()
+        .find(|c| c.inspection_type == InspectionType::PeriodicCheck)
+        .unwrap();
+    assert_eq!(
+        (periodic.rooms, periodic.due.len()),
+        (all.rooms.len(), all.rooms.len())
+    );
+    // Nothing on the registers yet: full training coverage of nobody, every site due a drill.
+    assert_eq!(
+        (d.training.total, d.equipment.total, d.drills_recent),
+        (0, 0, 0)
+    );
+    assert_eq!(d.sites_due_drill.len(), all.sites.len());
+    assert!(d.conflicts.is_empty());
+    // A station's inspector does not get the desk's dashboard.
+    let r = app.get(&inspector, "/api/v1/dashboard").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,121 @@
+//! `GET /api/v1/dashboard`: the desk's front page, every figure computed by the rules in
+//! `shared` (statistics, coverage, training, drills, equipment, reminders) over what the caller
+//! may see.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{FixedOffset, Months};
+use saferounds_shared::api::{Dashboard, EquipmentSummary, HazardBrief, StatLine};
+use saferounds_shared::campaign::by_month;
+use saferounds_shared::checklist::InspectionType;
+use saferounds_shared::equipment::Equipment;
+use saferounds_shared::inspection::{Visit, coverage};
+use saferounds_shared::registers::Register;
+use saferounds_shared::reminders::reminders;
+use saferounds_shared::sync::{Entity, visible_to};
+use saferounds_shared::training::{self, Drill, DrillKind, StaffMember, TrainingClass};
+
+use crate::auth::Session;
+use crate::error::AppResult;
+use crate::{AppState, store};
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    session: Session,
+) -> AppResult<Json<Dashboard>> {
+    session.require(session.actor.role.reads_reports())?;
+    let actor = &session.actor;
+    let db = &state.db;
+    let today = state.today();
+    let offset = FixedOffset::east_opt(state.settings.utc_offset_hours * 3600)
+        .unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+    let stats = super::hazards::stats_for(&state, actor).await?;
+    let hazards = store::hazards_visible(db, actor).await?;
+    let trend = by_month(&hazards, today)
+        .into_iter()
+        .map(|(key, row)| StatLine {
+            label_zh: key.clone(),
+            label_en: key.clone(),
+            key,
+            row,
+        })
+        .collect();
+    let rooms: Vec<_> = store::rooms_all(db)
+        .await?
+        .into_iter()
+        .filter(|r| actor.can_see(r.site_id, Some(r.department_id)))
+        .collect();
+    let visits: Vec<Visit> = store::entities_of_kind(db, "visit", None)
+        .await?
+        .into_iter()
+        .filter(|e| visible_to(e, actor))
+        .filter_map(|e| match e {
+            Entity::Visit(v) => Some(v),
+            _ => None,
+        })
+        .collect();
+    let day_of = |v: &Visit| v.finished_at.with_timezone(&offset).date_naive();
+    let coverage = InspectionType::ALL
+        .iter()
+        .map(|t| coverage(*t, &rooms, &visits, today, day_of))
+        .collect();
+    let staff: Vec<StaffMember> = store::records::<StaffMember>(db)
+        .await?
+        .into_iter()
+        .filter(|s| s.visible_to(actor))
+        .collect();
+    let classes = store::records::<TrainingClass>(db).await?;
+    let training_due = staff
+        .iter()
+        .filter_map(|s| training::due(s, &classes, today).map(|r| (s.name.clone(), r)))
+        .collect();
+    let drills: Vec<Drill> = store::records::<Drill>(db)
+        .await?
+        .into_iter()
+        .filter(|d| d.visible_to(actor))
+        .collect();
+    let six_months_ago = today.checked_sub_months(Months::new(6)).unwrap_or(today);
+    let drills_recent = drills
+        .iter()
+        .filter(|d| d.held_on > six_months_ago && d.held_on <= today)
+        .count();
+    let sites_due_drill = store::sites(db)
+        .await?
+        .into_iter()
+        .filter(|s| actor.can_see(s.id, None))
+        .filter(|s| {
+            [DrillKind::FireFighting, DrillKind::Evacuation]
+                .iter()
+                .any(|k| training::drill_due(s.id, *k, &drills, today))
+        })
+        .map(|s| s.id)
+        .collect();
+    let equipment: Vec<Equipment> = store::records::<Equipment>(db)
+        .await?
+        .into_iter()
+        .filter(|e| e.visible_to(actor))
+        .collect();
+    let mut with_conflict: Vec<_> = hazards.iter().filter(|h| h.has_conflict()).collect();
+    with_conflict.sort_by(|a, b| b.reported_at.cmp(&a.reported_at));
+    let conflicts = with_conflict
+        .into_iter()
+        .take(20)
+        .map(|h| HazardBrief {
+            id: h.id,
+            number: h.number(),
+            description: h.description.clone(),
+        })
+        .collect();
+    Ok(Json(Dashboard {
+        stats,
+        by_month: trend,
+        coverage,
+        training: training::coverage(&staff, &classes, today),
+        training_due,
+        drills_recent,
+        sites_due_drill,
+        equipment: EquipmentSummary::of(&equipment, today),
+        conflicts,
+        reminders: reminders(&hazards, today),
+    }))
+}
