@@ -44,6 +44,8 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "site" => ("站点", "Site"),
         "phase" => ("阶段", "Phase"),
         "sort" => ("排序", "Sort"),
+        "inspect" => ("检查", "Inspect"),
+        "inspection_type" => ("检查类型", "Inspection type"),
         "sort_found_desc" => ("按发现日期（新→旧）", "Found, newest first"),
         "sort_found_asc" => ("按发现日期（旧→新）", "Found, oldest first"),
         "sort_deadline_asc" => ("按整改期限（近→远）", "Deadline, soonest first"),

@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -227,6 +227,41 @@ impl Browser {
         self.find("#password").await?.send_keys("demo1234").await?;
         self.find("#login").await?.click().await?;
         Ok(())
+    }
+
+    /// Runs axe-core in the page and returns its serious and critical violations as
+    /// `rule: selector…` lines. The axe script is `SAFEROUNDS_AXE` or the one `cargo xtask test`
+    /// installs under `.tools/`.
+    pub async fn axe_violations(&self) -> Result<Vec<String>> {
+        let path = std::env::var("SAFEROUNDS_AXE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../.tools/node_modules/axe-core/axe.min.js")
+            });
+        let source = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "reading axe-core from {} (npm install axe-core)",
+                path.display()
+            )
+        })?;
+        // Evaluated through WebDriver, so the page's CSP does not apply to it.
+        self.client
+            .execute(&format!("{source}\n;return true;"), vec![])
+            .await?;
+        let v = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+                   r.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))
+                 ), e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(v)?)
     }
 
     /// Text of the whole page body.

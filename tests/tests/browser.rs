@@ -427,3 +427,116 @@ async fn static_files_have_types_and_cache_rules() -> anyhow::Result<()> {
     server.stop().await?;
     result
 }
+
+/// axe-core finds no serious or critical accessibility violation on the main screens: login,
+/// the phone's rooms, a room's checklist, hazards; the desk's dashboard, ledger, lists and a
+/// hazard's detail.
+#[tokio::test]
+async fn main_screens_pass_axe() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let h = saferounds_e2e::api::registered_hazard(&server, "配电室插线板串接").await?;
+    let base = server.url("/");
+    let mut report: Vec<String> = Vec::new();
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.client.goto(&base).await?;
+        phone.find("#username").await?;
+        report.extend(
+            phone
+                .axe_violations()
+                .await?
+                .into_iter()
+                .map(|v| format!("login: {v}")),
+        );
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list").await?;
+        report.extend(
+            phone
+                .axe_violations()
+                .await?
+                .into_iter()
+                .map(|v| format!("rooms: {v}")),
+        );
+        phone
+            .find("#room-list li.room button")
+            .await?
+            .click()
+            .await?;
+        phone.find(".item").await?;
+        report.extend(
+            phone
+                .axe_violations()
+                .await?
+                .into_iter()
+                .map(|v| format!("visit: {v}")),
+        );
+        phone.find("#tab-hazards").await?.click().await?;
+        phone
+            .until("document.querySelector('main') !== null", 10)
+            .await?;
+        report.extend(
+            phone
+                .axe_violations()
+                .await?
+                .into_iter()
+                .map(|v| format!("hazards: {v}")),
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    result?;
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        desk.login(&base, "supervisor").await?;
+        desk.find("#kpis").await?;
+        desk.find("#coverage").await?;
+        report.extend(
+            desk.axe_violations()
+                .await?
+                .into_iter()
+                .map(|v| format!("dashboard: {v}")),
+        );
+        desk.find("#tab-desk").await?.click().await?;
+        desk.find("#ledger").await?;
+        report.extend(
+            desk.axe_violations()
+                .await?
+                .into_iter()
+                .map(|v| format!("ledger: {v}")),
+        );
+        desk.find(&format!("tr[data-hazard='{h}'] a"))
+            .await?
+            .click()
+            .await?;
+        desk.until("document.body.textContent.includes('配电室插线板串接')", 10)
+            .await?;
+        report.extend(
+            desk.axe_violations()
+                .await?
+                .into_iter()
+                .map(|v| format!("detail: {v}")),
+        );
+        desk.find("#tab-measures_list").await?.click().await?;
+        desk.find("#export-measures").await?;
+        desk.until("document.querySelector('.loading') === null", 10)
+            .await?;
+        report.extend(
+            desk.axe_violations()
+                .await?
+                .into_iter()
+                .map(|v| format!("lists: {v}")),
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    server.stop().await?;
+    result?;
+    assert!(
+        report.is_empty(),
+        "accessibility violations:\n{}",
+        report.join("\n")
+    );
+    Ok(())
+}

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const BINARYEN: &str = "binaryen@132.0.0";
+const AXE: &str = "axe-core@4.14.1";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -115,6 +116,28 @@ fn wasm_opt(root: &Path) -> Option<PathBuf> {
         Some(bin)
     } else {
         eprintln!("warning: npm {BINARYEN} unavailable; the WASM is not shrunk by wasm-opt");
+        None
+    }
+}
+
+/// axe-core from npm, for the accessibility check in the browser tests.
+fn ensure_axe(root: &Path) -> Option<PathBuf> {
+    let tools = root.join(".tools");
+    let js = tools.join("node_modules/axe-core/axe.min.js");
+    if js.exists() {
+        return Some(js);
+    }
+    let ok = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+        .arg(&tools)
+        .arg(AXE)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if ok && js.exists() {
+        Some(js)
+    } else {
+        eprintln!("warning: npm {AXE} unavailable; the accessibility test will fail");
         None
     }
 }
@@ -627,6 +650,7 @@ fn test(root: &Path) -> Result<()> {
     match build_app(root) {
         Ok(dist) => {
             ensure_chromium()?;
+            ensure_axe(root);
             let mut e2e = cargo();
             e2e.current_dir(root)
                 .args(["test", "-p", "saferounds-e2e", "--", "--test-threads=1"])

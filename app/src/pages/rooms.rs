@@ -96,9 +96,9 @@ pub fn Rooms() -> impl IntoView {
     };
     view! {
         <div class="card">
-            <div class="seg" role="tablist">
+            <div class="seg" role="group" aria-label=move || ctx.t("inspection_type")>
                 {InspectionType::ALL.into_iter().map(|t| view! {
-                    <button class=move || if ctx.itype.get() == t { "on" } else { "" } on:click=move |_| ctx.itype.set(t)>{move || t.label(ctx.lang.get())}</button>
+                    <button class=move || if ctx.itype.get() == t { "on" } else { "" } aria-pressed=move || (ctx.itype.get() == t).to_string() on:click=move |_| ctx.itype.set(t)>{move || t.label(ctx.lang.get())}</button>
                 }).collect_view()}
             </div>
             <div>{move || ctx.t("progress")}" "{move || { let p = prog(); format!("{} / {}", p.done, p.done + p.remaining) }}</div>
@@ -127,7 +127,7 @@ pub fn Rooms() -> impl IntoView {
                                     </div>
                                     <div class="room-meta">{format!("{} · {}", r.floor, r.kind.label(lang))}</div>
                                 </div>
-                                <button class="secondary" on:click=move |_| ctx.page.set(Page::Visit(id))>"›"</button>
+                                <button class="secondary" aria-label=format!("{} {}", ctx.t("inspect"), r.name.get(lang)) on:click=move |_| ctx.page.set(Page::Visit(id))>"›"</button>
                             </li>
                         }
                     }).collect_view()

@@ -190,14 +190,14 @@ fn ItemRow(
         }
         .into_any(),
         AnswerKind::Number { unit, .. } => view! {
-            <input type="number" inputmode="numeric" placeholder=unit on:input=move |ev| {
+            <input type="number" inputmode="numeric" aria-label=unit.clone() placeholder=unit on:input=move |ev| {
                 let v = event_target_value(&ev);
                 set(&|d: &mut Draft| d.value = v.parse::<f64>().ok().map(AnswerValue::Number));
             }/>
         }
         .into_any(),
         AnswerKind::Text => view! {
-            <textarea on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.value = (!v.trim().is_empty()).then(|| AnswerValue::Text(v.clone()))); }></textarea>
+            <textarea aria-label=move || ctx.t("note") on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.value = (!v.trim().is_empty()).then(|| AnswerValue::Text(v.clone()))); }></textarea>
         }
         .into_any(),
     };
@@ -208,16 +208,16 @@ fn ItemRow(
             <Show when=move || is(AnswerValue::Fail)>
                 <div class="failbox">
                     <label>{move || ctx.t("note")}</label>
-                    <textarea class="fail-note" prop:value=move || get().note on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.note = v.clone()); }></textarea>
+                    <textarea class="fail-note" aria-label=move || ctx.t("note") prop:value=move || get().note on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.note = v.clone()); }></textarea>
                     <label>{move || ctx.t("photo")}</label>
-                    <input class="fail-photo" type="file" accept="image/*" capture="environment" multiple on:change=move |ev| add_photo(ev, false)/>
+                    <input class="fail-photo" aria-label=move || ctx.t("photo") type="file" accept="image/*" capture="environment" multiple on:change=move |ev| add_photo(ev, false)/>
                     <div class="thumbs">{move || get().photos.into_iter().map(|(_, url)| view! { <img src=url alt=""/> }).collect_view()}</div>
                     <label><input class="fixed" type="checkbox" prop:checked=move || get().fixed on:change=move |ev| { let on = event_target_checked(&ev); set(&|d: &mut Draft| d.fixed = on); }/>{move || ctx.t("fixed_on_spot")}</label>
                     <Show when=move || get().fixed>
                         <label>{move || ctx.t("what_was_done")}</label>
-                        <input type="text" class="fixed-text" on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.fixed_text = v.clone()); }/>
+                        <input type="text" class="fixed-text" aria-label=move || ctx.t("what_was_done") on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.fixed_text = v.clone()); }/>
                         <label>{move || ctx.t("after_photo")}</label>
-                        <input class="after-photo" type="file" accept="image/*" capture="environment" on:change=move |ev| add_photo(ev, true)/>
+                        <input class="after-photo" aria-label=move || ctx.t("after_photo") type="file" accept="image/*" capture="environment" on:change=move |ev| add_photo(ev, true)/>
                         <div class="thumbs">{move || get().after.into_iter().map(|(_, url)| view! { <img src=url alt=""/> }).collect_view()}</div>
                     </Show>
                 </div>
