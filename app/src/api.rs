@@ -117,10 +117,28 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(
     token: Option<&str>,
     body: &B,
 ) -> Result<T, ApiError> {
+    send_json("POST", path, token, body).await
+}
+
+/// `PUT` a JSON body (registers are saved whole by id).
+pub async fn put<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    token: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    send_json("PUT", path, Some(token), body).await
+}
+
+async fn send_json<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &B,
+) -> Result<T, ApiError> {
     let json = serde_json::to_string(body)
         .map_err(|e| ApiError::new("encode", e.to_string(), e.to_string()))?;
     let (status, text) = send(
-        "POST",
+        method,
         path,
         token,
         Some(JsValue::from_str(&json)),

@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                         Page::Ledger => view! { <pages::ledger::Ledger/> }.into_any(),
                         Page::Lists => view! { <pages::lists::Lists/> }.into_any(),
                         Page::Dashboard => view! { <pages::dashboard::DashboardPage/> }.into_any(),
+                        Page::Registers => view! { <pages::registers::RegistersPage/> }.into_any(),
                     }}
                 </main>
             </Show>
@@ -189,6 +190,7 @@ fn Tabs() -> impl IntoView {
             {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Dashboard, "dashboard"))}
             {tab(Page::Ledger, "desk")}
             {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Lists, "measures_list"))}
+            {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Registers, "registers"))}
         </nav>
     }
 }

@@ -31,6 +31,7 @@ pub enum Page {
     Ledger,
     Lists,
     Dashboard,
+    Registers,
 }
 
 #[derive(Clone, Copy)]

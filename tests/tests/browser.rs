@@ -540,3 +540,52 @@ async fn main_screens_pass_axe() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// The desk's campaign and registers: phases are listed; a supervisor records a training class
+/// with its attendance, coverage moves from 0 to 50 %, and the server has exactly that class.
+#[tokio::test]
+async fn supervisor_records_a_training_class() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let token = server.token("supervisor").await?;
+    let client = reqwest::Client::new();
+    let today = chrono::Utc::now().date_naive();
+    let mut ids = Vec::new();
+    for name in ["王一", "李二"] {
+        let id = uuid::Uuid::now_v7();
+        ids.push(id);
+        let r = client
+            .put(server.url(&format!("/api/v1/staff/{id}")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "id": id, "name": name, "department_id": null, "site_id": null,
+                "hired_on": today - chrono::Duration::days(100), "post_changed_on": null, "active": true
+            }))
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "roster: {}", r.status());
+    }
+    let base = server.url("/");
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        desk.login(&base, "supervisor").await?;
+        desk.find("#tab-registers").await?.click().await?;
+        desk.find("#campaign").await?;
+        assert!(desk.text("#campaign").await?.contains("专项整治"));
+        assert_eq!(desk.text("#training-coverage").await?, "0%");
+        desk.find("#class-topic").await?.send_keys("灭火器使用实操").await?;
+        desk.find(&format!("input[data-staff='{}']", ids[0])).await?.click().await?;
+        desk.find("#save-class").await?.click().await?;
+        desk.until("document.querySelector('#training-coverage') && document.querySelector('#training-coverage').textContent === '50%'", 10).await?;
+        assert!(desk.text("#classes").await?.contains("灭火器使用实操"));
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    let classes = server.get_json(&token, "/api/v1/training/classes").await?;
+    server.stop().await?;
+    result?;
+    let list = classes.as_array().cloned().unwrap_or_default();
+    assert_eq!(list.len(), 1, "exactly one class saved: {classes}");
+    assert_eq!(list[0]["attendees"], serde_json::json!([ids[0]]));
+    Ok(())
+}

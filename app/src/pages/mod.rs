@@ -5,5 +5,6 @@ pub mod hazards;
 pub mod ledger;
 pub mod lists;
 pub mod login;
+pub mod registers;
 pub mod rooms;
 pub mod visit;
