@@ -1,6 +1,7 @@
 //! Sync under faults, over real HTTP: simulated phones and a supervisor work offline and sync
 //! through duplicated, reordered and gapped batches, lost responses, connections cut before the
-//! request, late photos, clocks days apart and server restarts mid-run, on seeded schedules.
+//! request, late photos, clocks days apart, two tabs of one device pushing at once and server
+//! restarts mid-run, on seeded schedules.
 //! After each schedule: no operation lost, none applied twice, every phone converges with the
 //! server, and status moves backwards only through an explicit event.
 
@@ -304,6 +305,16 @@ async fn push(app: &mut TestApp, phone: &mut Phone, rng: &mut Rng, fault: u64) {
             ops.remove(0);
         }
         6 => app.restart().await,
+        9 => {
+            // Two tabs of one device push the same outbox at the same moment: the server takes
+            // one batch at a time per device, and the second finds every operation done.
+            phone.upload_photos(app).await;
+            let app: &TestApp = app;
+            let (a, b) = tokio::join!(app.push(&phone.s, ops.clone()), app.push(&phone.s, ops));
+            phone.handle(&a);
+            phone.handle(&b);
+            return;
+        }
         7 => return, // the connection is cut before the request leaves the phone
         8 => {
             // A photo arrives corrupt: refused by its hash, nothing stored; it is sent again later.
@@ -352,7 +363,7 @@ async fn run_schedule(app: &mut TestApp, seed: u64, steps: usize) {
         match rng.below(10) {
             0..=4 => act(&mut phones[i], &mut rng, &owner_session),
             5..=7 => {
-                let fault = rng.below(9);
+                let fault = rng.below(10);
                 push(app, &mut phones[i], &mut rng, fault).await;
             }
             _ => phones[i].pull(app).await,
