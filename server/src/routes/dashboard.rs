@@ -96,7 +96,7 @@ pub async fn dashboard(
         .filter(|e| e.visible_to(actor))
         .collect();
     let mut with_conflict: Vec<_> = hazards.iter().filter(|h| h.has_conflict()).collect();
-    with_conflict.sort_by(|a, b| b.reported_at.cmp(&a.reported_at));
+    with_conflict.sort_by_key(|h| std::cmp::Reverse(h.reported_at));
     let conflicts = with_conflict
         .into_iter()
         .take(20)
