@@ -46,6 +46,7 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "sort" => ("排序", "Sort"),
         "inspect" => ("检查", "Inspect"),
         "save" => ("保存", "Save"),
+        "open_hazard" => ("查看隐患", "Open hazard"),
         "registers" => ("专项整治与培训", "Campaign and registers"),
         "campaign" => ("专项整治阶段", "Campaign phases"),
         "dates" => ("起止日期", "Dates"),

@@ -88,6 +88,19 @@ impl AppCtx {
     pub fn t(&self, key: &'static str) -> &'static str {
         crate::i18n::tr(self.lang.get(), key)
     }
+
+    /// The bearer token (empty when logged out), tracked by the calling effect or resource.
+    pub fn token(&self) -> String {
+        self.session.get().map(|s| s.token).unwrap_or_default()
+    }
+
+    /// The bearer token, read without tracking (in event handlers).
+    pub fn token_now(&self) -> String {
+        self.session
+            .get_untracked()
+            .map(|s| s.token)
+            .unwrap_or_default()
+    }
 }
 
 pub fn ctx() -> AppCtx {

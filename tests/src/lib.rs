@@ -348,7 +348,8 @@ pub mod api {
 
     /// The demo inspector reports a hazard in an east-station room; the supervisor registers it
     /// with the demo owner. Returns the hazard id.
-    pub async fn registered_hazard(server: &Server, description: &str) -> Result<HazardId> {
+    /// A hazard the inspector reported (through the API), not yet registered.
+    pub async fn reported_hazard(server: &Server, description: &str) -> Result<HazardId> {
         let mut insp = Actor::login(server, "inspector").await?;
         let boot = server.get_json(&insp.token, "/api/v1/bootstrap").await?;
         let room = &boot["rooms"][0];
@@ -375,6 +376,16 @@ pub mod api {
         };
         insp.push(server, id.0, 0, OpBody::ReportHazard(report))
             .await?;
+        Ok(id)
+    }
+
+    /// A hazard reported by the inspector and registered by the supervisor (owner: `owner`).
+    pub async fn registered_hazard(server: &Server, description: &str) -> Result<HazardId> {
+        let id = reported_hazard(server, description).await?;
+        let boot = server
+            .get_json(&server.token("supervisor").await?, "/api/v1/bootstrap")
+            .await?;
+        let today: chrono::NaiveDate = serde_json::from_value(boot["today"].clone())?;
         let owner = Actor::login(server, "owner").await?;
         let mut sup = Actor::login(server, "supervisor").await?;
         let reg = Registration {

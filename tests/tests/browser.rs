@@ -589,3 +589,92 @@ async fn supervisor_records_a_training_class() -> anyhow::Result<()> {
     assert_eq!(list[0]["attendees"], serde_json::json!([ids[0]]));
     Ok(())
 }
+
+/// A supervisor registers a reported hazard at the desk (the form is also checked with axe);
+/// the inspector's phone, which loaded before, sees it registered after a sync.
+#[tokio::test]
+async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let id = saferounds_e2e::api::reported_hazard(&server, "走廊应急灯不亮").await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#tab-hazards").await?.click().await?;
+        phone
+            .until(
+                &format!("document.querySelector('[data-hazard=\"{id}\"]') && document.querySelector('[data-hazard=\"{id}\"]').dataset.status === 'reported'"),
+                20,
+            )
+            .await?;
+
+        desk.login(&base, "supervisor").await?;
+        desk.find("#tab-desk").await?.click().await?;
+        desk.find(&format!("tr[data-hazard='{id}'] a")).await?.click().await?;
+        desk.find("#reg-measures").await?;
+        let violations = desk.axe_violations().await?;
+        assert!(violations.is_empty(), "registration form: {violations:?}");
+        desk.find("#reg-measures").await?.send_keys("更换应急灯电池").await?;
+        let owner = server.get_json(&server.token("owner").await?, "/api/v1/me").await?;
+        let owner_id = owner["id"].as_str().unwrap_or_default().to_owned();
+        desk.client
+            .execute(
+                &format!("const s = document.querySelector('#reg-owner'); s.value = '{owner_id}'; s.dispatchEvent(new Event('change', {{bubbles: true}}));"),
+                vec![],
+            )
+            .await?;
+        // Due today, so the owner is reminded.
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+            .date_naive();
+        desk.client
+            .execute(
+                &format!("const d = document.querySelector('#reg-deadline'); d.value = '{today}'; d.dispatchEvent(new Event('input', {{bubbles: true}}));"),
+                vec![],
+            )
+            .await?;
+        desk.find("#do-register").await?.click().await?;
+        desk.until(
+            "document.querySelector('#hazard-status').dataset.status === 'registered'",
+            10,
+        )
+        .await?;
+        desk.until(
+            "document.querySelector('#pending').textContent.includes('已全部上传')",
+            30,
+        )
+        .await?;
+
+        phone.find("#sync").await?.click().await?;
+        phone
+            .until(
+                &format!("document.querySelector('[data-hazard=\"{id}\"]').dataset.status === 'registered'"),
+                30,
+            )
+            .await?;
+        // The owner's phone reminds them, offline-capable (computed on the phone).
+        let owner_phone = Browser::start().await?;
+        let reminded = async {
+            owner_phone.login(&base, "owner").await?;
+            owner_phone.find("#tab-hazards").await?.click().await?;
+            owner_phone
+                .until("document.querySelector('#my-reminders') && document.querySelector('#my-reminders').textContent.includes('今日到期')", 30)
+                .await?;
+            assert!(owner_phone.text("#my-reminders").await?.contains("走廊应急灯不亮"));
+            anyhow::Ok(())
+        }
+        .await;
+        owner_phone.close().await;
+        reminded?;
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    desk.close().await;
+    let status = saferounds_e2e::api::status_of(&server, id).await;
+    server.stop().await?;
+    result?;
+    assert_eq!(status?, "registered");
+    Ok(())
+}

@@ -14,16 +14,12 @@ use crate::state::{Page, ctx};
 pub fn DashboardPage() -> impl IntoView {
     let ctx = ctx();
     let data = LocalResource::new(move || {
-        let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
+        let token = ctx.token();
         async move { api::get::<Dashboard>("/api/v1/dashboard", &token).await }
     });
     let open = move |path: &'static str| {
         move |_| {
-            let token = ctx
-                .session
-                .get_untracked()
-                .map(|s| s.token)
-                .unwrap_or_default();
+            let token = ctx.token_now();
             leptos::task::spawn_local(async move {
                 let _ = api::open_document(path, &token, None).await;
             });

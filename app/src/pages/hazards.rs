@@ -7,6 +7,7 @@ use saferounds_shared::hazard::{Event, FieldValue, Hazard, Registration, Status,
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{Fen, HazardId, PhotoHash, Reason, UserId};
 use saferounds_shared::org::{Actor, Role};
+use saferounds_shared::reminders::reminders;
 use saferounds_shared::sync::{Entity, OpBody};
 use wasm_bindgen::JsCast;
 
@@ -51,7 +52,41 @@ pub fn Hazards() -> impl IntoView {
         v.sort_by(|a, b| (a.status.rank(), b.found_on).cmp(&(b.status.rank(), a.found_on)));
         v
     };
+    // Reminders work offline: the rule is shared, the hazards are on the phone.
+    let due = move || {
+        let Some(s) = ctx.session.get() else {
+            return vec![];
+        };
+        let actor = Actor::from(&s.user);
+        let hazards: Vec<Hazard> = ctx.view.with(|m| {
+            m.values()
+                .filter_map(|e| match e {
+                    Entity::Hazard(h) => Some(h.clone()),
+                    _ => None,
+                })
+                .collect()
+        });
+        reminders(&hazards, today())
+            .into_iter()
+            .filter(|r| r.concerns(&actor))
+            .collect::<Vec<_>>()
+    };
     view! {
+        {move || {
+            let list = due();
+            (!list.is_empty()).then(|| {
+                let lang = ctx.lang.get();
+                view! {
+                    <div class="card notice" id="my-reminders">
+                        <h2>{ctx.t("reminders")}</h2>
+                        <ul class="plain">{list.into_iter().map(|r| {
+                            let id = r.hazard_id;
+                            view! { <li><a href="#" on:click=move |ev| { ev.prevent_default(); ctx.page.set(Page::Hazard(id)); }>{r.due.label(lang)}" · "{r.description.clone()}</a>" · "{ctx.t("deadline")}" "{r.deadline.to_string()}</li> }
+                        }).collect_view()}</ul>
+                    </div>
+                }
+            })
+        }}
         <div class="card">
             <h2>{move || ctx.t("hazards")}</h2>
             <ul class="rooms" id="hazard-list">
@@ -76,7 +111,7 @@ pub fn Hazards() -> impl IntoView {
                                         {(overdue > 0).then(|| view! { <span class="overdue">{format!(" {} {overdue}", ctx.t("overdue"))}</span> })}
                                     </div>
                                 </div>
-                                <button class="secondary" on:click=move |_| ctx.page.set(Page::Hazard(id))>"›"</button>
+                                <button class="secondary" aria-label=format!("{} {}", ctx.t("open_hazard"), h.description) on:click=move |_| ctx.page.set(Page::Hazard(id))>"›"</button>
                             </li>
                         }
                     }).collect_view().into_any()
@@ -241,15 +276,15 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                 if st == Status::Reported && role.supervises() {
                     let people = ctx.boot.get().map(|b| b.people).unwrap_or_default();
                     parts.push(view! {
-                        <label>{ctx.t("measures")}</label><input id="reg-measures" type="text" on:input=move |ev| measures.set(event_target_value(&ev))/>
-                        <label>{ctx.t("owner")}</label>
+                        <label for="reg-measures">{ctx.t("measures")}</label><input id="reg-measures" type="text" on:input=move |ev| measures.set(event_target_value(&ev))/>
+                        <label for="reg-owner">{ctx.t("owner")}</label>
                         <select id="reg-owner" on:change=move |ev| owner.set(event_target_value(&ev))>
                             <option value="">"—"</option>
                             {people.into_iter().filter(|p| p.role == Role::RectificationOwner).map(|p| view! { <option value=p.id.to_string()>{p.display_name}</option> }).collect_view()}
                         </select>
-                        <label>{ctx.t("deadline")}</label><input id="reg-deadline" type="date" on:input=move |ev| deadline.set(event_target_value(&ev))/>
-                        <label>{ctx.t("funds")}</label><input id="reg-funds" type="number" on:input=move |ev| funds.set(event_target_value(&ev))/>
-                        <label>{ctx.t("interim")}</label><input type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <label for="reg-deadline">{ctx.t("deadline")}</label><input id="reg-deadline" type="date" on:input=move |ev| deadline.set(event_target_value(&ev))/>
+                        <label for="reg-funds">{ctx.t("funds")}</label><input id="reg-funds" type="number" on:input=move |ev| funds.set(event_target_value(&ev))/>
+                        <label for="reg-interim">{ctx.t("interim")}</label><input id="reg-interim" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                         <button class="primary" id="do-register" on:click=register>{ctx.t("register")}</button>
                     }.into_any());
                 }
@@ -260,8 +295,8 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     parts.push(view! {
                         <details class="extension">
                             <summary>{ctx.t("request_extension")}</summary>
-                            <label>{ctx.t("deadline")}</label><input id="ext-date" type="date" on:input=move |ev| deadline.set(event_target_value(&ev))/>
-                            <label>{ctx.t("reason")}</label><input id="ext-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                            <label for="ext-date">{ctx.t("deadline")}</label><input id="ext-date" type="date" on:input=move |ev| deadline.set(event_target_value(&ev))/>
+                            <label for="ext-reason">{ctx.t("reason")}</label><input id="ext-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                             <button class="secondary" id="do-extend" on:click=move |_| {
                                 let lang = ctx.lang.get_untracked();
                                 match chrono::NaiveDate::parse_from_str(&deadline.get_untracked(), "%Y-%m-%d") {
@@ -276,7 +311,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     parts.push(view! {
                         <div class="notice" id="extension-pending">{format!("{}: {} · {}", ctx.t("request_extension"), x.new_deadline, x.reason)}
                             <button class="secondary" id="do-approve" on:click=move |_| fire(Event::ApproveExtension)>{ctx.t("approve")}</button>
-                            <label>{ctx.t("reason")}</label><input id="refuse-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                            <label for="refuse-reason">{ctx.t("reason")}</label><input id="refuse-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                             <button class="secondary" id="do-refuse" on:click=move |_| if let Some(r) = reason() { fire(Event::RefuseExtension { reason: r }) }>{ctx.t("refuse")}</button>
                         </div>
                     }.into_any());
@@ -285,15 +320,15 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     parts.push(view! {
                         <details class="void">
                             <summary>{ctx.t("void")}</summary>
-                            <label>{ctx.t("reason")}</label><input id="void-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                            <label for="void-reason">{ctx.t("reason")}</label><input id="void-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                             <button class="secondary" id="do-void" on:click=move |_| if let Some(r) = reason() { fire(Event::Void { reason: r }) }>{ctx.t("void")}</button>
                         </details>
                     }.into_any());
                 }
                 if st == Status::Rectifying && matches!(role, Role::RectificationOwner | Role::SafetySupervisor) {
                     parts.push(view! {
-                        <label>{ctx.t("what_was_done")}</label><input id="done-text" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
-                        <label>{ctx.t("after_photo")}</label><input id="after-photo" type="file" accept="image/*" capture="environment" on:change=on_after/>
+                        <label for="done-text">{ctx.t("what_was_done")}</label><input id="done-text" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <label for="after-photo">{ctx.t("after_photo")}</label><input id="after-photo" type="file" accept="image/*" capture="environment" on:change=on_after/>
                         <div>{move || format!("📷 {}", after_count.get())}</div>
                         <button class="primary" id="do-submit" on:click=move |_| {
                             if let Some(r) = reason() {
@@ -306,13 +341,13 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                 if st == Status::AwaitingRecheck && matches!(role, Role::Verifier | Role::SafetySupervisor) {
                     parts.push(view! {
                         <button class="primary" id="do-pass" on:click=move |_| fire(Event::RecheckPass { note: None, photos: vec![] })>{ctx.t("recheck_pass")}</button>
-                        <label>{ctx.t("reason")}</label><input id="fail-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <label for="fail-reason">{ctx.t("reason")}</label><input id="fail-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                         <button class="secondary" id="do-fail" on:click=move |_| if let Some(r) = reason() { fire(Event::RecheckFail { reason: r }) }>{ctx.t("recheck_fail")}</button>
                     }.into_any());
                 }
                 if role.supervises() && matches!(st, Status::Closed | Status::Voided) {
                     parts.push(view! {
-                        <label>{ctx.t("reason")}</label><input id="reopen-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <label for="reopen-reason">{ctx.t("reason")}</label><input id="reopen-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                         <button class="secondary" id="do-reopen" on:click=move |_| if let Some(r) = reason() { fire(Event::Reopen { reason: r }) }>{ctx.t("reopen")}</button>
                     }.into_any());
                 }
@@ -344,7 +379,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
 pub fn Timeline(id: HazardId) -> impl IntoView {
     let ctx = ctx();
     let detail = LocalResource::new(move || {
-        let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
+        let token = ctx.token();
         async move {
             crate::api::get::<saferounds_shared::api::HazardDetail>(
                 &format!("/api/v1/hazards/{id}"),
@@ -356,11 +391,7 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
     let photos = RwSignal::new(Vec::<(bool, String)>::new());
     Effect::new(move |_| {
         if let Some(Ok(d)) = detail.get() {
-            let token = ctx
-                .session
-                .get_untracked()
-                .map(|s| s.token)
-                .unwrap_or_default();
+            let token = ctx.token_now();
             let list: Vec<(bool, String)> = d
                 .hazard
                 .photos_before

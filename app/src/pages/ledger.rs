@@ -52,7 +52,7 @@ pub fn Ledger() -> impl IntoView {
         q
     };
     let page = LocalResource::new(move || {
-        let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
+        let token = ctx.token();
         let q = format!(
             "/api/v1/hazards?limit={PAGE}&offset={}{}",
             offset.get(),
@@ -62,11 +62,7 @@ pub fn Ledger() -> impl IntoView {
     });
     let export_error = RwSignal::new(None::<String>);
     let export = move |_| {
-        let token = ctx
-            .session
-            .get_untracked()
-            .map(|s| s.token)
-            .unwrap_or_default();
+        let token = ctx.token_now();
         let q = format!("/api/v1/export/ledger.xlsx?x=1{}", filters());
         leptos::task::spawn_local(async move {
             let name = format!("台账-{}.xlsx", today());

@@ -12,15 +12,11 @@ use crate::state::{ctx, today};
 pub fn Lists() -> impl IntoView {
     let ctx = ctx();
     let measures = LocalResource::new(move || {
-        let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
+        let token = ctx.token();
         async move { api::get::<Vec<Measure>>("/api/v1/measures", &token).await }
     });
     let export = move |_| {
-        let token = ctx
-            .session
-            .get_untracked()
-            .map(|s| s.token)
-            .unwrap_or_default();
+        let token = ctx.token_now();
         leptos::task::spawn_local(async move {
             let _ = api::open_document(
                 "/api/v1/export/measures.xlsx",

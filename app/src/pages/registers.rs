@@ -37,15 +37,11 @@ pub fn RegistersPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let data = LocalResource::new(move || {
         reload.track();
-        let token = ctx.session.get().map(|s| s.token).unwrap_or_default();
+        let token = ctx.token();
         load(token)
     });
     let summary = move |_| {
-        let token = ctx
-            .session
-            .get_untracked()
-            .map(|s| s.token)
-            .unwrap_or_default();
+        let token = ctx.token_now();
         leptos::task::spawn_local(async move {
             let _ = api::open_document("/api/v1/reports/summary", &token, None).await;
         });
@@ -129,11 +125,7 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
             held_on: today(),
             attendees: present.get_untracked(),
         };
-        let token = ctx
-            .session
-            .get_untracked()
-            .map(|s| s.token)
-            .unwrap_or_default();
+        let token = ctx.token_now();
         leptos::task::spawn_local(async move {
             let path = format!("/api/v1/training/classes/{}", class.id);
             match api::put::<_, TrainingClass>(&path, &token, &class).await {
