@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                         Page::Lists => view! { <pages::lists::Lists/> }.into_any(),
                         Page::Dashboard => view! { <pages::dashboard::DashboardPage/> }.into_any(),
                         Page::Registers => view! { <pages::registers::RegistersPage/> }.into_any(),
+                        Page::Admin => view! { <pages::admin::AdminPage/> }.into_any(),
                     }}
                 </main>
             </Show>
@@ -191,6 +192,7 @@ fn Tabs() -> impl IntoView {
             {tab(Page::Ledger, "desk")}
             {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Lists, "measures_list"))}
             {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Registers, "registers"))}
+            {move || role().is_some_and(|r| r.administers()).then(|| tab(Page::Admin, "admin"))}
         </nav>
     }
 }

@@ -32,6 +32,7 @@ pub enum Page {
     Lists,
     Dashboard,
     Registers,
+    Admin,
 }
 
 #[derive(Clone, Copy)]

@@ -32,6 +32,16 @@ labels!(EquipmentKind {
 });
 
 impl EquipmentKind {
+    pub const ALL: [EquipmentKind; 8] = [
+        EquipmentKind::DryPowderExtinguisher,
+        EquipmentKind::Co2Extinguisher,
+        EquipmentKind::WaterExtinguisher,
+        EquipmentKind::FoamExtinguisher,
+        EquipmentKind::Hydrant,
+        EquipmentKind::EmergencyLight,
+        EquipmentKind::SmokeDetector,
+        EquipmentKind::FireBlanket,
+    ];
     /// Service life in years (GB 50444-2008 §5.4: dry powder and water 10 years, CO₂ 12 years,
     /// water-based 6 years); other equipment by manufacturer, default 10.
     pub fn default_service_life_years(self) -> u32 {

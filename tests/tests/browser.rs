@@ -577,13 +577,33 @@ async fn supervisor_records_a_training_class() -> anyhow::Result<()> {
         desk.find("#save-class").await?.click().await?;
         desk.until("document.querySelector('#training-coverage') && document.querySelector('#training-coverage').textContent === '50%'", 10).await?;
         assert!(desk.text("#classes").await?.contains("灭火器使用实操"));
+        // A third person on the roster, a drill with one participant, an extinguisher.
+        desk.find("#person-name").await?.send_keys("张三").await?;
+        desk.find("#save-person").await?.click().await?;
+        desk.until("document.querySelector('#training-coverage').textContent === '33%'", 10).await?;
+        choose(&desk, "#drill-site", 1).await?;
+        desk.find(&format!("input[data-drill-staff='{}']", ids[1])).await?.click().await?;
+        desk.find("#save-drill").await?.click().await?;
+        desk.until("document.querySelectorAll('#drills li').length === 1", 10).await?;
+        choose(&desk, "#eq-room", 1).await?;
+        desk.find("#eq-serial").await?.send_keys("MFZ/ABC4-2026").await?;
+        desk.find("#save-equipment").await?.click().await?;
+        desk.until("document.querySelector('#equipment-register').textContent.includes('MFZ/ABC4-2026')", 10).await?;
+        let violations = desk.axe_violations().await?;
+        assert!(violations.is_empty(), "registers screen: {violations:?}");
         anyhow::Ok(())
     }
     .await;
     desk.close().await;
     let classes = server.get_json(&token, "/api/v1/training/classes").await?;
+    let drills = server.get_json(&token, "/api/v1/drills").await?;
+    let staff = server.get_json(&token, "/api/v1/staff").await?;
+    let equipment = server.get_json(&token, "/api/v1/equipment").await?;
     server.stop().await?;
     result?;
+    assert_eq!(staff.as_array().map(Vec::len), Some(3));
+    assert_eq!(drills[0]["participants"], serde_json::json!([ids[1]]));
+    assert_eq!(equipment[0]["serial"], "MFZ/ABC4-2026");
     let list = classes.as_array().cloned().unwrap_or_default();
     assert_eq!(list.len(), 1, "exactly one class saved: {classes}");
     assert_eq!(list[0]["attendees"], serde_json::json!([ids[0]]));
@@ -676,5 +696,102 @@ async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()>
     server.stop().await?;
     result?;
     assert_eq!(status?, "registered");
+    Ok(())
+}
+
+/// Picks the option at `index` of a select and tells the app, as a user's choice would.
+async fn choose(b: &Browser, css: &str, index: usize) -> anyhow::Result<()> {
+    b.find(css).await?;
+    b.client
+        .execute(
+            &format!("const s = document.querySelector('{css}'); s.selectedIndex = {index}; s.dispatchEvent(new Event('change', {{bubbles: true}}));"),
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Administration at the desk: a new room (then its QR label sheet lists it), a new user who can
+/// log in with the first password, and a checklist edit that becomes version 2; the screen
+/// passes axe.
+#[tokio::test]
+async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let token = server.token("admin").await?;
+    let before = server.get_json(&token, "/api/v1/templates").await?;
+    let first_code = before[0]["code"].as_str().unwrap_or_default().to_owned();
+    let first_items = before[0]["items"].as_array().map(Vec::len).unwrap_or(0);
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        desk.login(&base, "admin").await?;
+        desk.find("#tab-admin").await?.click().await?;
+        desk.find("#admin-rooms").await?;
+        desk.find("details.template").await?;
+        let violations = desk.axe_violations().await?;
+        assert!(violations.is_empty(), "admin screen: {violations:?}");
+
+        choose(&desk, "#room-building", 1).await?;
+        desk.find("#room-floor").await?.send_keys("3F").await?;
+        desk.find("#room-name").await?.send_keys("新建资料室").await?;
+        choose(&desk, "#room-department", 1).await?;
+        desk.find("#save-room").await?.click().await?;
+        desk.until("document.querySelector('#room-msg') && document.querySelector('#room-msg').textContent.includes('新建资料室')", 10).await?;
+
+        desk.find("#user-username").await?.send_keys("new.inspector").await?;
+        desk.find("#user-name").await?.send_keys("巡查员 周新").await?;
+        choose(&desk, "#user-site", 1).await?;
+        choose(&desk, "#user-department", 1).await?;
+        desk.find("#user-password").await?.send_keys("first-pass-123").await?;
+        desk.find("#save-user").await?.click().await?;
+        desk.until("document.querySelector('#user-table') && document.querySelector('#user-table').textContent.includes('new.inspector')", 10).await?;
+
+        desk.client
+            .execute(
+                &format!("const d = document.querySelector('details.template[data-code=\"{first_code}\"]'); d.open = true; d.querySelector('input[type=checkbox]').click(); d.querySelector('button.save-template').click();"),
+                vec![],
+            )
+            .await?;
+        desk.until("document.querySelector('#admin-templates').textContent.includes('v2')", 10).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    let boot = server.get_json(&token, "/api/v1/bootstrap").await;
+    let labels = reqwest::Client::new()
+        .get(server.url("/api/v1/rooms/labels"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let login = reqwest::Client::new()
+        .post(server.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "new.inspector", "password": "first-pass-123"}))
+        .send()
+        .await?
+        .status();
+    let after = server.get_json(&token, "/api/v1/templates").await;
+    server.stop().await?;
+    result?;
+    assert!(
+        boot?["rooms"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["name"]["zh"] == "新建资料室"))
+    );
+    assert!(
+        labels.contains("新建资料室"),
+        "the label sheet lists the new room"
+    );
+    assert!(login.is_success(), "the new user logs in: {login}");
+    let after = after?;
+    let v2 = after
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|t| t["code"] == first_code.as_str() && t["version"] == 2)
+        })
+        .expect("version 2 saved");
+    assert_eq!(v2["items"].as_array().map(Vec::len), Some(first_items - 1));
     Ok(())
 }

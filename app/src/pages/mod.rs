@@ -1,5 +1,6 @@
 //! One page per file.
 
+pub mod admin;
 pub mod dashboard;
 pub mod hazards;
 pub mod ledger;

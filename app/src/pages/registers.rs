@@ -4,10 +4,10 @@
 
 use leptos::prelude::*;
 use saferounds_shared::api::Stats;
-use saferounds_shared::equipment::Equipment;
+use saferounds_shared::equipment::{Equipment, EquipmentKind};
 use saferounds_shared::i18n::Label;
-use saferounds_shared::ids::{ClassId, UserId};
-use saferounds_shared::training::{self, ClassKind, Drill, StaffMember, TrainingClass};
+use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, UserId};
+use saferounds_shared::training::{self, ClassKind, Drill, DrillKind, StaffMember, TrainingClass};
 
 use crate::api;
 use crate::state::{ctx, today};
@@ -87,11 +87,15 @@ pub fn RegistersPage() -> impl IntoView {
                             <ul class="plain small" id="classes">{d.classes.iter().map(|c| view! {
                                 <li>{c.held_on.to_string()}" "{c.kind.label(lang)}" · "{c.topic.clone()}" · "{c.attendees.iter().map(|a| name_of(*a)).collect::<Vec<_>>().join("、")}</li>
                             }).collect_view()}</ul>
-                            {ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! { <NewClass staff=d.staff.clone() reload=reload/> })}
+                            {ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! {
+                                <NewClass staff=d.staff.clone() reload=reload/>
+                                <NewPerson reload=reload/>
+                            })}
                             <h3>{ctx.t("drills")}</h3>
                             <ul class="plain small" id="drills">{d.drills.iter().map(|dr| view! {
                                 <li>{dr.held_on.to_string()}" "{dr.kind.label(lang)}" · "{dr.participants.len()}" "{ctx.t("people")}</li>
                             }).collect_view()}</ul>
+                            {ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! { <NewDrill staff=d.staff.clone() reload=reload/> })}
                         </section>
                         <section class="card" id="equipment-register">
                             <h2>{ctx.t("equipment")}</h2>
@@ -100,6 +104,7 @@ pub fn RegistersPage() -> impl IntoView {
                                 <tr><td>{e.serial.clone()}</td><td>{e.kind.label(lang)}</td><td>{room_of(e)}</td>
                                 <td class="overdue">{e.warnings(day).iter().map(|w| w.label(lang)).collect::<Vec<_>>().join("、")}</td></tr>
                             }).collect_view()}</tbody></table>
+                            {ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! { <NewEquipment reload=reload/> })}
                         </section>
                     }.into_any()
                 }
@@ -158,6 +163,190 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
             }).collect_view()}</div>
             {move || error.get().map(|e| view! { <div class="error" id="class-error">{e}</div> })}
             <button class="primary" id="save-class" on:click=save>{move || ctx.t("save")}</button>
+        </fieldset>
+    }
+}
+
+fn enum_value<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Saves one register entry by id and reloads the page's data; shows the server's words on error.
+fn save_entry<T: serde::Serialize + serde::de::DeserializeOwned + 'static>(
+    path: String,
+    entry: T,
+    reload: RwSignal<u32>,
+    error: RwSignal<Option<String>>,
+) {
+    let ctx = ctx();
+    let token = ctx.token_now();
+    leptos::task::spawn_local(async move {
+        match api::put::<_, T>(&path, &token, &entry).await {
+            Ok(_) => {
+                error.set(None);
+                reload.update(|n| *n += 1);
+            }
+            Err(e) => error.set(Some(e.message(ctx.lang.get_untracked()).to_owned())),
+        }
+    });
+}
+
+fn parse_day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| today())
+}
+
+/// Add a person to the roster (花名册).
+#[component]
+fn NewPerson(reload: RwSignal<u32>) -> impl IntoView {
+    let ctx = ctx();
+    let name = RwSignal::new(String::new());
+    let hired = RwSignal::new(String::new());
+    let site = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let b = ctx.boot.get_untracked();
+        let person = StaffMember {
+            id: UserId::from_uuid(uuid::Uuid::now_v7()),
+            name: name.get_untracked(),
+            department_id: None,
+            site_id: b.and_then(|b| {
+                b.sites
+                    .iter()
+                    .find(|s| s.id.to_string() == site.get_untracked())
+                    .map(|s| s.id)
+            }),
+            hired_on: parse_day(&hired.get_untracked()),
+            post_changed_on: None,
+            active: true,
+        };
+        save_entry(
+            format!("/api/v1/staff/{}", person.id),
+            person,
+            reload,
+            error,
+        );
+    };
+    view! {
+        <fieldset class="form">
+            <legend>{move || ctx.t("new_person")}</legend>
+            <input type="text" id="person-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
+            <label for="person-hired">{move || ctx.t("hired_on")}</label>
+            <input type="date" id="person-hired" on:input=move |ev| hired.set(event_target_value(&ev))/>
+            <select id="person-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("site")}</option>
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+            </select>
+            {move || error.get().map(|e| view! { <div class="error">{e}</div> })}
+            <button class="primary" id="save-person" on:click=save>{move || ctx.t("save")}</button>
+        </fieldset>
+    }
+}
+
+/// Record a drill held today at a site, with who took part.
+#[component]
+fn NewDrill(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
+    let ctx = ctx();
+    let kind = RwSignal::new(DrillKind::Evacuation);
+    let site = RwSignal::new(String::new());
+    let present = RwSignal::new(Vec::<UserId>::new());
+    let error = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let Some(site_id) = ctx.boot.get_untracked().and_then(|b| {
+            b.sites
+                .iter()
+                .find(|s| s.id.to_string() == site.get_untracked())
+                .map(|s| s.id)
+        }) else {
+            error.set(Some(ctx.t("site").to_owned()));
+            return;
+        };
+        let drill = Drill {
+            id: DrillId::from_uuid(uuid::Uuid::now_v7()),
+            kind: kind.get_untracked(),
+            site_id,
+            held_on: today(),
+            participants: present.get_untracked(),
+            note: None,
+        };
+        save_entry(format!("/api/v1/drills/{}", drill.id), drill, reload, error);
+    };
+    view! {
+        <fieldset class="form">
+            <legend>{move || ctx.t("record_drill")}</legend>
+            <select id="drill-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
+                if let Ok(k) = serde_json::from_value(serde_json::Value::String(event_target_value(&ev))) { kind.set(k); }
+            }>
+                {[DrillKind::Evacuation, DrillKind::FireFighting].into_iter().map(|k| view! { <option value=enum_value(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
+            </select>
+            <select id="drill-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("site")}</option>
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+            </select>
+            <div class="attendance">{staff.into_iter().map(|s| {
+                let sid = s.id;
+                view! { <label><input type="checkbox" data-drill-staff=s.id.to_string() on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    present.update(|p| { p.retain(|x| *x != sid); if on { p.push(sid); } });
+                }/>{s.name.clone()}</label> }
+            }).collect_view()}</div>
+            {move || error.get().map(|e| view! { <div class="error">{e}</div> })}
+            <button class="primary" id="save-drill" on:click=save>{move || ctx.t("save")}</button>
+        </fieldset>
+    }
+}
+
+/// Register a piece of fire equipment in a room.
+#[component]
+fn NewEquipment(reload: RwSignal<u32>) -> impl IntoView {
+    let ctx = ctx();
+    let room = RwSignal::new(String::new());
+    let kind = RwSignal::new(EquipmentKind::DryPowderExtinguisher);
+    let serial = RwSignal::new(String::new());
+    let produced = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let Some(r) = ctx.boot.get_untracked().and_then(|b| {
+            b.rooms
+                .into_iter()
+                .find(|r| r.id.to_string() == room.get_untracked())
+        }) else {
+            error.set(Some(ctx.t("room").to_owned()));
+            return;
+        };
+        let k = kind.get_untracked();
+        let e = Equipment {
+            id: EquipmentId::from_uuid(uuid::Uuid::now_v7()),
+            site_id: r.site_id,
+            room_id: r.id,
+            kind: k,
+            serial: serial.get_untracked(),
+            produced_on: parse_day(&produced.get_untracked()),
+            service_life_years: k.default_service_life_years(),
+            last_checked_on: None,
+            last_serviced_on: None,
+        };
+        save_entry(format!("/api/v1/equipment/{}", e.id), e, reload, error);
+    };
+    view! {
+        <fieldset class="form">
+            <legend>{move || ctx.t("new_equipment")}</legend>
+            <select id="eq-room" aria-label=move || ctx.t("room") on:change=move |ev| room.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("room")}</option>
+                {move || ctx.boot.get().map(|b| b.rooms.iter().map(|r| view! { <option value=r.id.to_string()>{format!("{} {}", r.floor, r.name.zh)}</option> }).collect_view())}
+            </select>
+            <select id="eq-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
+                if let Ok(k) = serde_json::from_value(serde_json::Value::String(event_target_value(&ev))) { kind.set(k); }
+            }>
+                {EquipmentKind::ALL.into_iter().map(|k| view! { <option value=enum_value(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
+            </select>
+            <input type="text" id="eq-serial" aria-label=move || ctx.t("serial") placeholder=move || ctx.t("serial") on:input=move |ev| serial.set(event_target_value(&ev))/>
+            <label for="eq-produced">{move || ctx.t("produced_on")}</label>
+            <input type="date" id="eq-produced" on:input=move |ev| produced.set(event_target_value(&ev))/>
+            {move || error.get().map(|e| view! { <div class="error">{e}</div> })}
+            <button class="primary" id="save-equipment" on:click=save>{move || ctx.t("save")}</button>
         </fieldset>
     }
 }

@@ -1,0 +1,304 @@
+//! Administration at the desk: rooms (and their printable QR labels), users and roles, and
+//! checklist templates (saving an edit makes a new version). Sites, buildings and departments
+//! come from the same API; every form saves one record whole by id and shows the server's
+//! error in plain words.
+
+use leptos::prelude::*;
+use saferounds_shared::checklist::Template;
+use saferounds_shared::i18n::{Label, Text};
+use saferounds_shared::ids::{RoomId, UserId};
+use saferounds_shared::org::{Role, Room, RoomKind, User};
+
+use crate::api;
+use crate::state::ctx;
+
+fn enum_value<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let ctx = ctx();
+    let labels = move |_| {
+        let token = ctx.token_now();
+        leptos::task::spawn_local(async move {
+            let _ = api::open_document("/api/v1/rooms/labels", &token, None).await;
+        });
+    };
+    view! {
+        <section class="card" id="admin-rooms">
+            <h2>{move || ctx.t("rooms")}</h2>
+            <button class="secondary" id="print-labels" on:click=labels>{move || ctx.t("qr_labels")}</button>
+            <NewRoom/>
+        </section>
+        <section class="card" id="admin-users"><h2>{move || ctx.t("users")}</h2><Users/></section>
+        <section class="card" id="admin-templates"><h2>{move || ctx.t("templates")}</h2><Templates/></section>
+    }
+}
+
+#[component]
+fn NewRoom() -> impl IntoView {
+    let ctx = ctx();
+    let building = RwSignal::new(String::new());
+    let floor = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let kind = RwSignal::new(RoomKind::Office);
+    let key = RwSignal::new(false);
+    let department = RwSignal::new(String::new());
+    let msg = RwSignal::new(None::<(bool, String)>);
+    let save = move |_| {
+        let Some(b) = ctx.boot.get_untracked() else {
+            return;
+        };
+        let lang = ctx.lang.get_untracked();
+        let Some(bld) = b
+            .buildings
+            .iter()
+            .find(|x| x.id.to_string() == building.get_untracked())
+        else {
+            msg.set(Some((false, ctx.t("choose_building").to_owned())));
+            return;
+        };
+        let Some(dept) = b
+            .departments
+            .iter()
+            .find(|d| d.id.to_string() == department.get_untracked())
+        else {
+            msg.set(Some((false, ctx.t("choose_department").to_owned())));
+            return;
+        };
+        let id = RoomId::from_uuid(uuid::Uuid::now_v7());
+        let room = Room {
+            id,
+            site_id: bld.site_id,
+            building_id: bld.id,
+            floor: floor.get_untracked(),
+            name: Text::new(name.get_untracked(), name.get_untracked()),
+            kind: kind.get_untracked(),
+            key_location: key.get_untracked(),
+            department_id: dept.id,
+            qr_code: id.0.simple().to_string()[20..].to_owned(),
+        };
+        let token = ctx.token_now();
+        leptos::task::spawn_local(async move {
+            match api::put::<_, Room>(&format!("/api/v1/admin/rooms/{id}"), &token, &room).await {
+                Ok(r) => {
+                    msg.set(Some((true, format!("{} {}", ctx.t("saved"), r.name.zh))));
+                    // Phones and this desk pick the new room up with the organisation data.
+                    crate::sync::sync_now(ctx).await;
+                }
+                Err(e) => msg.set(Some((false, e.message(lang).to_owned()))),
+            }
+        });
+    };
+    view! {
+        <fieldset class="form">
+            <legend>{move || ctx.t("new_room")}</legend>
+            <select id="room-building" aria-label=move || ctx.t("building") on:change=move |ev| building.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("building")}</option>
+                {move || ctx.boot.get().map(|b| b.buildings.iter().map(|x| {
+                    let site = b.sites.iter().find(|s| s.id == x.site_id).map(|s| s.name.zh.clone()).unwrap_or_default();
+                    view! { <option value=x.id.to_string()>{format!("{site} · {}", x.name.zh)}</option> }
+                }).collect_view())}
+            </select>
+            <input type="text" id="room-floor" aria-label=move || ctx.t("floor") placeholder=move || ctx.t("floor") on:input=move |ev| floor.set(event_target_value(&ev))/>
+            <input type="text" id="room-name" aria-label=move || ctx.t("room_name") placeholder=move || ctx.t("room_name") on:input=move |ev| name.set(event_target_value(&ev))/>
+            <select id="room-kind" aria-label=move || ctx.t("kind") on:change=move |ev| { if let Some(k) = from_value(&event_target_value(&ev)) { kind.set(k); } }>
+                {RoomKind::ALL.into_iter().map(|k| view! { <option value=enum_value(k) selected=k == RoomKind::Office>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
+            </select>
+            <select id="room-department" aria-label=move || ctx.t("department") on:change=move |ev| department.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("department")}</option>
+                {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.zh.clone()}</option> }).collect_view())}
+            </select>
+            <label><input type="checkbox" id="room-key" on:change=move |ev| key.set(event_target_checked(&ev))/>{move || ctx.t("key_location")}</label>
+            {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" } id="room-msg">{m}</div> })}
+            <button class="primary" id="save-room" on:click=save>{move || ctx.t("save")}</button>
+        </fieldset>
+    }
+}
+
+#[component]
+fn Users() -> impl IntoView {
+    let ctx = ctx();
+    let reload = RwSignal::new(0u32);
+    let users = LocalResource::new(move || {
+        reload.track();
+        let token = ctx.token();
+        async move { api::get::<Vec<User>>("/api/v1/admin/users", &token).await }
+    });
+    let username = RwSignal::new(String::new());
+    let display = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Inspector);
+    let site = RwSignal::new(String::new());
+    let department = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let msg = RwSignal::new(None::<(bool, String)>);
+    let save = move |_| {
+        let lang = ctx.lang.get_untracked();
+        let b = ctx.boot.get_untracked();
+        let user = User {
+            id: UserId::from_uuid(uuid::Uuid::now_v7()),
+            username: username.get_untracked().trim().to_owned(),
+            display_name: display.get_untracked(),
+            role: role.get_untracked(),
+            department_id: b.as_ref().and_then(|b| {
+                b.departments
+                    .iter()
+                    .find(|d| d.id.to_string() == department.get_untracked())
+                    .map(|d| d.id)
+            }),
+            site_id: b.as_ref().and_then(|b| {
+                b.sites
+                    .iter()
+                    .find(|s| s.id.to_string() == site.get_untracked())
+                    .map(|s| s.id)
+            }),
+            active: true,
+        };
+        let body = serde_json::json!({ "user": user, "password": password.get_untracked() });
+        let token = ctx.token_now();
+        leptos::task::spawn_local(async move {
+            match api::put::<_, serde_json::Value>(
+                &format!("/api/v1/admin/users/{}", user.id),
+                &token,
+                &body,
+            )
+            .await
+            {
+                Ok(_) => {
+                    msg.set(Some((
+                        true,
+                        format!("{} {}", ctx.t("saved"), user.username),
+                    )));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => msg.set(Some((false, e.message(lang).to_owned()))),
+            }
+        });
+    };
+    view! {
+        <Transition fallback=|| view! { <div class="loading">"…"</div> }>
+            {move || users.get().map(|r| match r {
+                Err(e) => view! { <div class="error">{e.message(ctx.lang.get()).to_owned()}</div> }.into_any(),
+                Ok(list) => view! {
+                    <table class="ledger" id="user-table"><thead><tr><th>{ctx.t("username")}</th><th>{ctx.t("name")}</th><th>{ctx.t("role")}</th><th>{ctx.t("active")}</th></tr></thead>
+                    <tbody>{list.into_iter().map(|u| view! {
+                        <tr><td>{u.username.clone()}</td><td>{u.display_name.clone()}</td><td>{u.role.label(ctx.lang.get())}</td><td>{if u.active { "✓" } else { "—" }}</td></tr>
+                    }).collect_view()}</tbody></table>
+                }.into_any(),
+            })}
+        </Transition>
+        <fieldset class="form">
+            <legend>{move || ctx.t("new_user")}</legend>
+            <input type="text" id="user-username" autocomplete="off" aria-label=move || ctx.t("username") placeholder=move || ctx.t("username") on:input=move |ev| username.set(event_target_value(&ev))/>
+            <input type="text" id="user-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| display.set(event_target_value(&ev))/>
+            <select id="user-role" aria-label=move || ctx.t("role") on:change=move |ev| { if let Some(r) = from_value(&event_target_value(&ev)) { role.set(r); } }>
+                {Role::ALL.into_iter().map(|r| view! { <option value=enum_value(r)>{move || r.label(ctx.lang.get())}</option> }).collect_view()}
+            </select>
+            <select id="user-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("site")}</option>
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+            </select>
+            <select id="user-department" aria-label=move || ctx.t("department") on:change=move |ev| department.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("department")}</option>
+                {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.zh.clone()}</option> }).collect_view())}
+            </select>
+            <input type="password" id="user-password" autocomplete="new-password" aria-label=move || ctx.t("first_password") placeholder=move || ctx.t("first_password") on:input=move |ev| password.set(event_target_value(&ev))/>
+            {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" } id="user-msg">{m}</div> })}
+            <button class="primary" id="save-user" on:click=save>{move || ctx.t("save")}</button>
+        </fieldset>
+    }
+}
+
+/// Each template's latest version; unticking items and saving makes the next version.
+#[component]
+fn Templates() -> impl IntoView {
+    let ctx = ctx();
+    let reload = RwSignal::new(0u32);
+    let templates = LocalResource::new(move || {
+        reload.track();
+        let token = ctx.token();
+        async move { api::get::<Vec<Template>>("/api/v1/templates", &token).await }
+    });
+    view! {
+        <Transition fallback=|| view! { <div class="loading">"…"</div> }>
+            {move || templates.get().map(|r| match r {
+                Err(e) => view! { <div class="error">{e.message(ctx.lang.get()).to_owned()}</div> }.into_any(),
+                Ok(all) => {
+                    let mut latest: Vec<Template> = Vec::new();
+                    for t in all {
+                        match latest.iter_mut().find(|x| x.code == t.code) {
+                            Some(x) if x.version < t.version => *x = t,
+                            Some(_) => {}
+                            None => latest.push(t),
+                        }
+                    }
+                    latest.into_iter().map(|t| view! { <TemplateEditor template=t reload=reload/> }).collect_view().into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl IntoView {
+    let ctx = ctx();
+    let keep = RwSignal::new(
+        template
+            .items
+            .iter()
+            .map(|i| i.code.clone())
+            .collect::<Vec<_>>(),
+    );
+    let msg = RwSignal::new(None::<(bool, String)>);
+    let code = template.code.clone();
+    let items = template.items.clone();
+    let save = move |_| {
+        let lang = ctx.lang.get_untracked();
+        let chosen: Vec<_> = items
+            .iter()
+            .filter(|i| keep.get_untracked().contains(&i.code))
+            .cloned()
+            .collect();
+        let token = ctx.token_now();
+        let path = format!("/api/v1/templates/{code}/versions");
+        leptos::task::spawn_local(async move {
+            match api::post::<_, Template>(
+                &path,
+                Some(&token),
+                &serde_json::json!({ "items": chosen }),
+            )
+            .await
+            {
+                Ok(t) => {
+                    msg.set(Some((true, format!("{} v{}", ctx.t("saved"), t.version))));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => msg.set(Some((false, e.message(lang).to_owned()))),
+            }
+        });
+    };
+    let lang = ctx.lang.get_untracked();
+    view! {
+        <details class="template" data-code=template.code.clone()>
+            <summary>{format!("{} · v{} · {} {}", template.name.get(lang), template.version, template.items.len(), ctx.t("items"))}</summary>
+            <ul class="plain small">{template.items.iter().map(|i| {
+                let c = i.code.clone();
+                view! { <li><label><input type="checkbox" checked=true data-item=i.code.clone() on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    let c = c.clone();
+                    keep.update(|k| { k.retain(|x| *x != c); if on { k.push(c); } });
+                }/>{format!("{} {}", i.code, i.text.get(lang))}</label></li> }
+            }).collect_view()}</ul>
+            {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" }>{m}</div> })}
+            <button class="primary save-template" on:click=save>{move || ctx.t("save_new_version")}</button>
+        </details>
+    }
+}
