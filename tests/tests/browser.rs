@@ -795,3 +795,95 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
     assert_eq!(v2["items"].as_array().map(Vec::len), Some(first_items - 1));
     Ok(())
 }
+
+/// Closing the loop from the desk: the owner rectifies (on their phone, here through the API),
+/// the supervisor re-checks at the desk and closes it out; the timeline shows every step.
+#[tokio::test]
+async fn desk_closes_the_loop() -> anyhow::Result<()> {
+    use saferounds_shared::hazard::{Event, Status};
+    use saferounds_shared::ids::Reason;
+    use saferounds_shared::sync::{OpBody, Outcome};
+    let mut server = Server::start().await?;
+    let id = saferounds_e2e::api::registered_hazard(&server, "库房灭火器压力不足").await?;
+    let mut owner = saferounds_e2e::api::Actor::login(&server, "owner").await?;
+    let photo = owner
+        .upload(&server, &[0xFF, 0xD8, 0xFF, 0xE0, 9, 8, 7, 0xFF, 0xD9])
+        .await?;
+    let start = owner
+        .push(
+            &server,
+            id.0,
+            2,
+            OpBody::Transition {
+                from: Status::Registered,
+                event: Event::StartRectification,
+            },
+        )
+        .await?;
+    anyhow::ensure!(
+        matches!(start.results[0].outcome, Outcome::Applied),
+        "{:?}",
+        start.results
+    );
+    let submit = owner
+        .push(
+            &server,
+            id.0,
+            3,
+            OpBody::Transition {
+                from: Status::Rectifying,
+                event: Event::SubmitRectification {
+                    what_was_done: Reason::parse("已更换合格灭火器")?,
+                    photos_after: vec![photo],
+                },
+            },
+        )
+        .await?;
+    anyhow::ensure!(
+        matches!(submit.results[0].outcome, Outcome::Applied),
+        "{:?}",
+        submit.results
+    );
+    let base = server.url("/");
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        desk.login(&base, "supervisor").await?;
+        desk.find("#tab-desk").await?.click().await?;
+        desk.find(&format!("tr[data-hazard='{id}'] a")).await?.click().await?;
+        desk.until("document.querySelector('#hazard-status') && document.querySelector('#hazard-status').dataset.status === 'awaiting_recheck'", 20).await?;
+        desk.find("#do-pass").await?.click().await?;
+        desk.until("document.querySelector('#hazard-status').dataset.status === 'closed'", 10).await?;
+        desk.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    let status = saferounds_e2e::api::status_of(&server, id).await;
+    let detail = server
+        .get_json(
+            &server.token("supervisor").await?,
+            &format!("/api/v1/hazards/{id}"),
+        )
+        .await;
+    server.stop().await?;
+    result?;
+    assert_eq!(status?, "closed");
+    let actions: Vec<String> = detail?["audit"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["action"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    for step in [
+        "report",
+        "register",
+        "start_rectification",
+        "submit_rectification",
+        "recheck_pass",
+    ] {
+        assert!(actions.iter().any(|a| a == step), "{step} in {actions:?}");
+    }
+    Ok(())
+}
