@@ -887,3 +887,47 @@ async fn desk_closes_the_loop() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The desk works from the keyboard: log in with Enter, reach the ledger with Tab and Enter,
+/// open a hazard with Enter on its link.
+#[tokio::test]
+async fn desk_is_usable_from_the_keyboard() -> anyhow::Result<()> {
+    use fantoccini::key::Key;
+    let mut server = Server::start().await?;
+    let id = saferounds_e2e::api::registered_hazard(&server, "消防通道堆放纸箱").await?;
+    let base = server.url("/");
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        desk.client.goto(&base).await?;
+        desk.find("#username").await?.send_keys("supervisor").await?;
+        let pw = desk.find("#password").await?;
+        pw.send_keys("demo1234").await?;
+        pw.send_keys(&Key::Enter.to_string()).await?;
+        desk.find("#kpis").await?;
+        // Tab from the dashboard tab to the ledger tab, then Enter.
+        desk.find("#tab-dashboard").await?;
+        desk.client.execute("document.querySelector('#tab-dashboard').focus()", vec![]).await?;
+        let mut reached = false;
+        for _ in 0..6 {
+            let active = desk.client.execute("return document.activeElement.id", vec![]).await?;
+            if active == "tab-desk" {
+                reached = true;
+                break;
+            }
+            desk.client.active_element().await?.send_keys(&Key::Tab.to_string()).await?;
+        }
+        anyhow::ensure!(reached, "the ledger tab is reachable with Tab");
+        desk.client.active_element().await?.send_keys(&Key::Enter.to_string()).await?;
+        desk.find("#ledger").await?;
+        desk.client
+            .execute(&format!("document.querySelector(\"tr[data-hazard='{id}'] a\").focus()"), vec![])
+            .await?;
+        desk.client.active_element().await?.send_keys(&Key::Enter.to_string()).await?;
+        desk.until("document.querySelector('#hazard-title') && document.querySelector('#hazard-title').textContent.includes('消防通道堆放纸箱')", 10).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    server.stop().await?;
+    result
+}
