@@ -731,6 +731,21 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
         let violations = desk.axe_violations().await?;
         assert!(violations.is_empty(), "admin screen: {violations:?}");
 
+        // A new station, a building on it and a department.
+        desk.find("#site-name").await?.send_keys("东郊急救站").await?;
+        desk.find("#save-site").await?.click().await?;
+        desk.until("document.querySelector('#site-msg') && document.querySelector('#site-msg').textContent.includes('东郊急救站')", 10).await?;
+        desk.until("Array.from(document.querySelectorAll('#building-site option')).some(o => o.textContent === '东郊急救站')", 20).await?;
+        desk.client
+            .execute("const s = document.querySelector('#building-site'); s.value = Array.from(s.options).find(o => o.textContent === '东郊急救站').value; s.dispatchEvent(new Event('change', {bubbles: true}));", vec![])
+            .await?;
+        desk.find("#building-name").await?.send_keys("东郊站主楼").await?;
+        desk.find("#building-floors").await?.send_keys("1F,2F").await?;
+        desk.find("#save-building").await?.click().await?;
+        desk.until("document.querySelector('#building-msg') && document.querySelector('#building-msg').textContent.includes('东郊站主楼')", 10).await?;
+        desk.find("#department-name").await?.send_keys("东郊站").await?;
+        desk.find("#save-department").await?.click().await?;
+        desk.until("document.querySelector('#department-msg') && document.querySelector('#department-msg').textContent.includes('东郊站')", 10).await?;
         choose(&desk, "#room-building", 1).await?;
         desk.find("#room-floor").await?.send_keys("3F").await?;
         desk.find("#room-name").await?.send_keys("新建资料室").await?;
@@ -774,10 +789,27 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
     let after = server.get_json(&token, "/api/v1/templates").await;
     server.stop().await?;
     result?;
+    let boot = boot?;
     assert!(
-        boot?["rooms"]
+        boot["rooms"]
             .as_array()
             .is_some_and(|r| r.iter().any(|r| r["name"]["zh"] == "新建资料室"))
+    );
+    let site = boot["sites"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"]["zh"] == "东郊急救站"))
+        .expect("the new site is saved");
+    assert!(boot["buildings"].as_array().is_some_and(|a| {
+        a.iter().any(|b| {
+            b["name"]["zh"] == "东郊站主楼"
+                && b["site_id"] == site["id"]
+                && b["floors"] == serde_json::json!(["1F", "2F"])
+        })
+    }));
+    assert!(
+        boot["departments"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|d| d["name"]["zh"] == "东郊站"))
     );
     assert!(
         labels.contains("新建资料室"),

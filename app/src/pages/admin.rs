@@ -6,8 +6,8 @@
 use leptos::prelude::*;
 use saferounds_shared::checklist::Template;
 use saferounds_shared::i18n::{Label, Text};
-use saferounds_shared::ids::{RoomId, UserId};
-use saferounds_shared::org::{Role, Room, RoomKind, User};
+use saferounds_shared::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
+use saferounds_shared::org::{Building, Department, Role, Room, RoomKind, Site, SiteKind, User};
 
 use crate::api;
 use crate::state::ctx;
@@ -33,6 +33,12 @@ pub fn AdminPage() -> impl IntoView {
         });
     };
     view! {
+        <section class="card" id="admin-org">
+            <h2>{move || ctx.t("organisation")}</h2>
+            <NewSite/>
+            <NewBuilding/>
+            <NewDepartment/>
+        </section>
         <section class="card" id="admin-rooms">
             <h2>{move || ctx.t("rooms")}</h2>
             <button class="secondary" id="print-labels" on:click=labels>{move || ctx.t("qr_labels")}</button>
@@ -300,5 +306,161 @@ fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl IntoView {
             {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" }>{m}</div> })}
             <button class="primary save-template" on:click=save>{move || ctx.t("save_new_version")}</button>
         </details>
+    }
+}
+
+/// Saves one organisation record by id; on success the organisation data is synced again so
+/// the new record shows in every list.
+fn save_org<T: serde::Serialize + serde::de::DeserializeOwned + 'static>(
+    path: String,
+    record: T,
+    what: String,
+    msg: RwSignal<Option<(bool, String)>>,
+) {
+    let ctx = ctx();
+    let token = ctx.token_now();
+    leptos::task::spawn_local(async move {
+        match api::put::<_, T>(&path, &token, &record).await {
+            Ok(_) => {
+                msg.set(Some((true, format!("{} {what}", ctx.t("saved")))));
+                crate::sync::sync_now(ctx).await;
+            }
+            Err(e) => msg.set(Some((
+                false,
+                e.message(ctx.lang.get_untracked()).to_owned(),
+            ))),
+        }
+    });
+}
+
+#[component]
+fn Msg(msg: RwSignal<Option<(bool, String)>>, id: &'static str) -> impl IntoView {
+    move || {
+        msg.get()
+            .map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" } id=id>{m}</div> })
+    }
+}
+
+#[component]
+fn NewSite() -> impl IntoView {
+    let ctx = ctx();
+    let name = RwSignal::new(String::new());
+    let kind = RwSignal::new(SiteKind::Station);
+    let address = RwSignal::new(String::new());
+    let msg = RwSignal::new(None::<(bool, String)>);
+    let save = move |_| {
+        let site = Site {
+            id: SiteId::from_uuid(uuid::Uuid::now_v7()),
+            name: Text::new(name.get_untracked(), name.get_untracked()),
+            kind: kind.get_untracked(),
+            address: address.get_untracked(),
+        };
+        save_org(
+            format!("/api/v1/admin/sites/{}", site.id),
+            site,
+            name.get_untracked(),
+            msg,
+        );
+    };
+    view! {
+        <fieldset class="form">
+            <legend>{move || ctx.t("new_site")}</legend>
+            <input type="text" id="site-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
+            <select id="site-kind" aria-label=move || ctx.t("kind") on:change=move |ev| { if let Some(k) = from_value(&event_target_value(&ev)) { kind.set(k); } }>
+                {[SiteKind::Station, SiteKind::Headquarters].into_iter().map(|k| view! { <option value=enum_value(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
+            </select>
+            <input type="text" id="site-address" aria-label=move || ctx.t("address") placeholder=move || ctx.t("address") on:input=move |ev| address.set(event_target_value(&ev))/>
+            <Msg msg=msg id="site-msg"/>
+            <button class="primary" id="save-site" on:click=save>{move || ctx.t("save")}</button>
+        </fieldset>
+    }
+}
+
+#[component]
+fn NewBuilding() -> impl IntoView {
+    let ctx = ctx();
+    let site = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let floors = RwSignal::new(String::new());
+    let msg = RwSignal::new(None::<(bool, String)>);
+    let save = move |_| {
+        let Some(site_id) = ctx.boot.get_untracked().and_then(|b| {
+            b.sites
+                .iter()
+                .find(|s| s.id.to_string() == site.get_untracked())
+                .map(|s| s.id)
+        }) else {
+            msg.set(Some((false, ctx.t("site").to_owned())));
+            return;
+        };
+        let b = Building {
+            id: BuildingId::from_uuid(uuid::Uuid::now_v7()),
+            site_id,
+            name: Text::new(name.get_untracked(), name.get_untracked()),
+            floors: floors
+                .get_untracked()
+                .split([',', '，', ' '])
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        };
+        save_org(
+            format!("/api/v1/admin/buildings/{}", b.id),
+            b,
+            name.get_untracked(),
+            msg,
+        );
+    };
+    view! {
+        <fieldset class="form">
+            <legend>{move || ctx.t("new_building")}</legend>
+            <select id="building-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("site")}</option>
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+            </select>
+            <input type="text" id="building-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
+            <input type="text" id="building-floors" aria-label=move || ctx.t("floors") placeholder=move || ctx.t("floors") on:input=move |ev| floors.set(event_target_value(&ev))/>
+            <Msg msg=msg id="building-msg"/>
+            <button class="primary" id="save-building" on:click=save>{move || ctx.t("save")}</button>
+        </fieldset>
+    }
+}
+
+#[component]
+fn NewDepartment() -> impl IntoView {
+    let ctx = ctx();
+    let name = RwSignal::new(String::new());
+    let site = RwSignal::new(String::new());
+    let msg = RwSignal::new(None::<(bool, String)>);
+    let save = move |_| {
+        let d = Department {
+            id: DepartmentId::from_uuid(uuid::Uuid::now_v7()),
+            name: Text::new(name.get_untracked(), name.get_untracked()),
+            site_id: ctx.boot.get_untracked().and_then(|b| {
+                b.sites
+                    .iter()
+                    .find(|s| s.id.to_string() == site.get_untracked())
+                    .map(|s| s.id)
+            }),
+        };
+        save_org(
+            format!("/api/v1/admin/departments/{}", d.id),
+            d,
+            name.get_untracked(),
+            msg,
+        );
+    };
+    view! {
+        <fieldset class="form">
+            <legend>{move || ctx.t("new_department")}</legend>
+            <input type="text" id="department-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
+            <select id="department-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("site")}</option>
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+            </select>
+            <Msg msg=msg id="department-msg"/>
+            <button class="primary" id="save-department" on:click=save>{move || ctx.t("save")}</button>
+        </fieldset>
     }
 }

@@ -87,6 +87,7 @@ fn body(d: Dashboard) -> impl IntoView {
             <section class="card"><h2>{ctx.t("site")}</h2><Bars lines=s.by_site.clone()/></section>
             <section class="card"><h2>{ctx.t("category")}</h2><Bars lines=s.by_category.clone()/></section>
             <section class="card"><h2>{ctx.t("phase")}</h2><Bars lines=s.by_phase.clone()/></section>
+            <section class="card"><h2>{ctx.t("grade")}</h2><Bars lines=s.by_grade.clone()/></section>
             <section class="card" id="coverage"><h2>{ctx.t("coverage")}</h2>
                 {d.coverage.iter().map(|c| {
                     let done = c.rooms - c.due.len();
