@@ -46,6 +46,8 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "sort" => ("排序", "Sort"),
         "inspect" => ("检查", "Inspect"),
         "save" => ("保存", "Save"),
+        "deactivate" => ("停用", "Deactivate"),
+        "activate" => ("启用", "Activate"),
         "organisation" => ("站点、楼宇与科室", "Sites, buildings and departments"),
         "new_site" => ("新增站点", "New site"),
         "new_building" => ("新增楼宇", "New building"),

@@ -760,6 +760,22 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
         desk.find("#user-password").await?.send_keys("first-pass-123").await?;
         desk.find("#save-user").await?.click().await?;
         desk.until("document.querySelector('#user-table') && document.querySelector('#user-table').textContent.includes('new.inspector')", 10).await?;
+        let login = |pw: &'static str| {
+            let url = server.url("/api/v1/auth/login");
+            async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .json(&serde_json::json!({"username": "new.inspector", "password": pw}))
+                    .send()
+                    .await
+                    .map(|r| r.status())
+            }
+        };
+        assert!(login("first-pass-123").await?.is_success(), "the new user logs in");
+        // Deactivated, the account no longer logs in.
+        desk.find("tr[data-user='new.inspector'] button.toggle-active").await?.click().await?;
+        desk.until("document.querySelector(\"tr[data-user='new.inspector']\").textContent.includes('—')", 10).await?;
+        assert!(!login("first-pass-123").await?.is_success(), "a deactivated user cannot log in");
 
         desk.client
             .execute(
@@ -780,12 +796,6 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
         .await?
         .text()
         .await?;
-    let login = reqwest::Client::new()
-        .post(server.url("/api/v1/auth/login"))
-        .json(&serde_json::json!({"username": "new.inspector", "password": "first-pass-123"}))
-        .send()
-        .await?
-        .status();
     let after = server.get_json(&token, "/api/v1/templates").await;
     server.stop().await?;
     result?;
@@ -815,7 +825,6 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
         labels.contains("新建资料室"),
         "the label sheet lists the new room"
     );
-    assert!(login.is_success(), "the new user logs in: {login}");
     let after = after?;
     let v2 = after
         .as_array()

@@ -195,8 +195,27 @@ fn Users() -> impl IntoView {
                 Err(e) => view! { <div class="error">{e.message(ctx.lang.get()).to_owned()}</div> }.into_any(),
                 Ok(list) => view! {
                     <table class="ledger" id="user-table"><thead><tr><th>{ctx.t("username")}</th><th>{ctx.t("name")}</th><th>{ctx.t("role")}</th><th>{ctx.t("active")}</th></tr></thead>
-                    <tbody>{list.into_iter().map(|u| view! {
-                        <tr><td>{u.username.clone()}</td><td>{u.display_name.clone()}</td><td>{u.role.label(ctx.lang.get())}</td><td>{if u.active { "✓" } else { "—" }}</td></tr>
+                    <tbody>{list.into_iter().map(|u| {
+                        let me = ctx.session.get().is_some_and(|s| s.user.id == u.id);
+                        let label = if u.active { ctx.t("deactivate") } else { ctx.t("activate") };
+                        let name = u.username.clone();
+                        let (display, role, active) = (u.display_name.clone(), u.role, u.active);
+                        let toggle = move |_| {
+                            let mut changed = u.clone();
+                            changed.active = !changed.active;
+                            let body = serde_json::json!({ "user": changed });
+                            let token = ctx.token_now();
+                            leptos::task::spawn_local(async move {
+                                match api::put::<_, serde_json::Value>(&format!("/api/v1/admin/users/{}", changed.id), &token, &body).await {
+                                    Ok(_) => reload.update(|n| *n += 1),
+                                    Err(e) => msg.set(Some((false, e.message(ctx.lang.get_untracked()).to_owned()))),
+                                }
+                            });
+                        };
+                        view! {
+                            <tr data-user=name.clone()><td>{name.clone()}</td><td>{display}</td><td>{role.label(ctx.lang.get())}</td>
+                            <td>{if active { "✓" } else { "—" }}" "{(!me).then(|| view! { <button class="secondary toggle-active" aria-label=format!("{label} {name}") on:click=toggle>{label}</button> })}</td></tr>
+                        }
                     }).collect_view()}</tbody></table>
                 }.into_any(),
             })}
