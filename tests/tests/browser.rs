@@ -779,7 +779,18 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
 
         desk.client
             .execute(
-                &format!("const d = document.querySelector('details.template[data-code=\"{first_code}\"]'); d.open = true; d.querySelector('input[type=checkbox]').click(); d.querySelector('button.save-template').click();"),
+                &format!("const d = document.querySelector('details.template[data-code=\"{first_code}\"]'); d.open = true; d.querySelector('input[type=checkbox]').click(); \
+                  const t = d.querySelectorAll('input.item-text')[1]; t.value = '改写后的检查内容'; t.dispatchEvent(new Event('change', {{bubbles: true}})); \
+                  const c = d.querySelector('input.new-item-code'); c.value = 'ZX-01'; c.dispatchEvent(new Event('input', {{bubbles: true}})); \
+                  const x = d.querySelector('input.new-item-text'); x.value = '氧气瓶间禁止吸烟标识完好'; x.dispatchEvent(new Event('input', {{bubbles: true}})); \
+                  d.querySelector('button.add-item-button').click();"),
+                vec![],
+            )
+            .await?;
+        desk.until(&format!("document.querySelector('details.template[data-code=\"{first_code}\"]').textContent.includes('ZX-01')"), 10).await?;
+        desk.client
+            .execute(
+                &format!("document.querySelector('details.template[data-code=\"{first_code}\"] button.save-template').click();"),
                 vec![],
             )
             .await?;
@@ -833,7 +844,15 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
                 .find(|t| t["code"] == first_code.as_str() && t["version"] == 2)
         })
         .expect("version 2 saved");
-    assert_eq!(v2["items"].as_array().map(Vec::len), Some(first_items - 1));
+    // One item dropped, one reworded, one added.
+    let items = v2["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), first_items);
+    assert!(
+        items
+            .iter()
+            .any(|i| i["code"] == "ZX-01" && i["text"]["zh"] == "氧气瓶间禁止吸烟标识完好")
+    );
+    assert_eq!(items[0]["text"]["zh"], "改写后的检查内容");
     Ok(())
 }
 

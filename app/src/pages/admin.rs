@@ -4,7 +4,8 @@
 //! error in plain words.
 
 use leptos::prelude::*;
-use saferounds_shared::checklist::Template;
+use saferounds_shared::checklist::{AnswerKind, Category, ChecklistItem, Template};
+use saferounds_shared::hazard::Grade;
 use saferounds_shared::i18n::{Label, Text};
 use saferounds_shared::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
 use saferounds_shared::org::{Building, Department, Role, Room, RoomKind, Site, SiteKind, User};
@@ -275,22 +276,45 @@ fn Templates() -> impl IntoView {
 #[component]
 fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl IntoView {
     let ctx = ctx();
-    let keep = RwSignal::new(
-        template
-            .items
-            .iter()
-            .map(|i| i.code.clone())
-            .collect::<Vec<_>>(),
-    );
+    // The working copy: untick to drop an item, edit its wording, or add one; saving makes the
+    // next version (inspections keep the version they used).
+    let items = RwSignal::new(template.items.clone());
+    let dropped = RwSignal::new(Vec::<String>::new());
+    let new_code = RwSignal::new(String::new());
+    let new_text = RwSignal::new(String::new());
+    let new_category = RwSignal::new(Category::Management);
     let msg = RwSignal::new(None::<(bool, String)>);
     let code = template.code.clone();
-    let items = template.items.clone();
+    let itype = template.inspection_type;
+    let add = move |_| {
+        let c = new_code.get_untracked().trim().to_owned();
+        let t = new_text.get_untracked().trim().to_owned();
+        if c.is_empty() || t.is_empty() {
+            msg.set(Some((false, ctx.t("item_needs_code_and_text").to_owned())));
+            return;
+        }
+        items.update(|v| {
+            v.push(ChecklistItem {
+                code: c,
+                category: new_category.get_untracked(),
+                text: Text::new(t.clone(), t),
+                answer: AnswerKind::PassFailNa,
+                photo_on_fail: true,
+                default_grade: Grade::General,
+                source: ctx.t("own_rule").to_owned(),
+                room_kinds: vec![],
+                types: vec![itype],
+            })
+        });
+        msg.set(None);
+    };
     let save = move |_| {
         let lang = ctx.lang.get_untracked();
-        let chosen: Vec<_> = items
-            .iter()
-            .filter(|i| keep.get_untracked().contains(&i.code))
-            .cloned()
+        let gone = dropped.get_untracked();
+        let chosen: Vec<ChecklistItem> = items
+            .get_untracked()
+            .into_iter()
+            .filter(|i| !gone.contains(&i.code))
             .collect();
         let token = ctx.token_now();
         let path = format!("/api/v1/templates/{code}/versions");
@@ -314,14 +338,29 @@ fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl IntoView {
     view! {
         <details class="template" data-code=template.code.clone()>
             <summary>{format!("{} · v{} · {} {}", template.name.get(lang), template.version, template.items.len(), ctx.t("items"))}</summary>
-            <ul class="plain small">{template.items.iter().map(|i| {
+            <ul class="plain small">{move || items.get().into_iter().enumerate().map(|(n, i)| {
                 let c = i.code.clone();
-                view! { <li><label><input type="checkbox" checked=true data-item=i.code.clone() on:change=move |ev| {
-                    let on = event_target_checked(&ev);
-                    let c = c.clone();
-                    keep.update(|k| { k.retain(|x| *x != c); if on { k.push(c); } });
-                }/>{format!("{} {}", i.code, i.text.get(lang))}</label></li> }
+                view! { <li class="item-row">
+                    <input type="checkbox" checked=!dropped.get_untracked().contains(&i.code) data-item=i.code.clone() aria-label=format!("{} {}", ctx.t("keep_item"), i.code) on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        let c = c.clone();
+                        dropped.update(|d| { d.retain(|x| *x != c); if !on { d.push(c); } });
+                    }/>
+                    <span class="code">{i.code.clone()}</span>
+                    <input type="text" class="item-text" data-item-text=i.code.clone() aria-label=format!("{} {}", ctx.t("item_text"), i.code) prop:value=i.text.zh.clone() on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        items.update(|all| if let Some(it) = all.get_mut(n) { it.text.zh = v; });
+                    }/>
+                </li> }
             }).collect_view()}</ul>
+            <div class="add-item">
+                <input type="text" class="new-item-code" aria-label=move || ctx.t("item_code") placeholder=move || ctx.t("item_code") on:input=move |ev| new_code.set(event_target_value(&ev))/>
+                <input type="text" class="new-item-text" aria-label=move || ctx.t("item_text") placeholder=move || ctx.t("item_text") on:input=move |ev| new_text.set(event_target_value(&ev))/>
+                <select class="new-item-category" aria-label=move || ctx.t("category") on:change=move |ev| { if let Some(c) = from_value(&event_target_value(&ev)) { new_category.set(c); } }>
+                    {Category::ALL.into_iter().map(|c| view! { <option value=enum_value(c) selected=c == Category::Management>{move || c.label(ctx.lang.get())}</option> }).collect_view()}
+                </select>
+                <button class="secondary add-item-button" on:click=add>{move || ctx.t("add_item")}</button>
+            </div>
             {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" }>{m}</div> })}
             <button class="primary save-template" on:click=save>{move || ctx.t("save_new_version")}</button>
         </details>
