@@ -991,3 +991,84 @@ async fn desk_is_usable_from_the_keyboard() -> anyhow::Result<()> {
     server.stop().await?;
     result
 }
+
+/// A walk-through of several rooms on the phone: a failure with a photo, a room that passes, a
+/// failure fixed on the spot with an after photo; progress counts the rooms, and the server gets
+/// exactly one hazard per failure (the fixed one waiting for its re-check).
+#[tokio::test]
+async fn walk_through_of_several_rooms() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        let open = |n: usize| format!("document.querySelectorAll('#room-list li.room')[{n}].querySelector('button').click()");
+        let answer_all = "document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click());";
+        // Room 1: everything passes but the first item, which fails with a photo and a note.
+        phone.client.execute(&open(0), vec![]).await?;
+        phone.find(".item").await?;
+        phone.client.execute(answer_all, vec![]).await?;
+        phone.client.execute("document.querySelectorAll('.item')[0].querySelector('[data-answer=fail]').click()", vec![]).await?;
+        phone.find(".fail-photo").await?.send_keys(&test_image().display().to_string()).await?;
+        phone.until("document.querySelectorAll('.thumbs img').length === 1", 15).await?;
+        phone.find(".fail-note").await?.send_keys("灭火器压力不足").await?;
+        phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
+        phone.find("#room-list").await?;
+        // Room 2: everything passes.
+        phone.client.execute(&open(1), vec![]).await?;
+        phone.find(".item").await?;
+        phone.client.execute(answer_all, vec![]).await?;
+        phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
+        phone.find("#room-list").await?;
+        // Room 3: a failure fixed on the spot, with what was done and an after photo.
+        phone.client.execute(&open(2), vec![]).await?;
+        phone.find(".item").await?;
+        phone.client.execute(answer_all, vec![]).await?;
+        phone.client.execute("document.querySelectorAll('.item')[0].querySelector('[data-answer=fail]').click()", vec![]).await?;
+        phone.find(".fail-photo").await?.send_keys(&test_image().display().to_string()).await?;
+        phone.until("document.querySelectorAll('.thumbs img').length === 1", 15).await?;
+        phone.find(".fail-note").await?.send_keys("插线板串接").await?;
+        // WebDriver scrolls the box under the sticky save bar: click it as a script would.
+        phone.find(".fixed").await?;
+        phone.client.execute("document.querySelector('.fixed').click()", vec![]).await?;
+        phone.find(".fixed-text").await?.send_keys("已拆除串接插线板").await?;
+        phone.find(".after-photo").await?.send_keys(&test_image().display().to_string()).await?;
+        phone.until("document.querySelectorAll('.thumbs img').length === 2", 15).await?;
+        phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
+        phone.find("#room-list").await?;
+        phone.until("document.querySelectorAll('#room-list .tag.done').length === 3", 10).await?;
+        let body = phone.body().await?;
+        let total = phone.client.execute("return document.querySelectorAll('#room-list li.room').length", vec![]).await?;
+        assert!(body.contains(&format!("3 / {total}")), "progress counts the rooms: {body}");
+        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    let token = server.token("supervisor").await?;
+    let ledger = server.get_json(&token, "/api/v1/hazards").await;
+    let rounds = server.get_json(&token, "/api/v1/inspections").await;
+    server.stop().await?;
+    result?;
+    let ledger = ledger?;
+    assert_eq!(ledger["total"], 2, "one hazard per failure: {ledger}");
+    let statuses: Vec<&str> = ledger["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["status"].as_str())
+        .collect();
+    assert!(
+        statuses.contains(&"reported") && statuses.contains(&"awaiting_recheck"),
+        "{statuses:?}"
+    );
+    let visits: usize = rounds?["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["visits"].as_array().map(Vec::len).unwrap_or(0))
+        .sum();
+    assert_eq!(visits, 3, "three rooms visited");
+    Ok(())
+}
