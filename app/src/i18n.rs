@@ -46,6 +46,7 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "sort" => ("排序", "Sort"),
         "inspect" => ("检查", "Inspect"),
         "save" => ("保存", "Save"),
+        "show_more" => ("显示更多", "Show more"),
         "item_needs_code_and_text" => (
             "新检查项需要编号和内容。",
             "A new item needs a code and a text.",

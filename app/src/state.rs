@@ -104,6 +104,20 @@ impl AppCtx {
     }
 }
 
+/// A User Timing mark (`performance.mark`); the browser benchmarks read these.
+pub fn mark(name: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
+/// A User Timing measure from the mark `start` to now.
+pub fn measure(name: &str, start: &str) {
+    if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = p.measure_with_start_mark(name, start);
+    }
+}
+
 pub fn ctx() -> AppCtx {
     expect_context::<AppCtx>()
 }

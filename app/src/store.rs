@@ -199,7 +199,33 @@ pub async fn outbox_count() -> Result<u32, ApiError> {
     t.store(OUTBOX).map_err(err)?.count(None).await.map_err(err)
 }
 
+thread_local! {
+    /// The server-state entities as last read, with the revision they were read at. Reading
+    /// thousands of records from IndexedDB is the slow part of refreshing the view; the
+    /// revision (in `kv`, shared by every tab) says when another write makes the copy stale.
+    static BASE: RefCell<Option<(f64, BTreeMap<Uuid, Entity>)>> = const { RefCell::new(None) };
+}
+
+/// Marks the entity store changed, for this tab and every other (after the write committed).
+async fn bump_entities_rev() -> Result<(), ApiError> {
+    BASE.with(|b| b.borrow_mut().take());
+    kv_put(
+        "entities_rev",
+        &(js_sys::Date::now() + js_sys::Math::random()),
+    )
+    .await
+}
+
 pub async fn entities() -> Result<BTreeMap<Uuid, Entity>, ApiError> {
+    let rev: f64 = kv_get("entities_rev").await?.unwrap_or(0.0);
+    if let Some(hit) = BASE.with(|b| {
+        b.borrow()
+            .as_ref()
+            .filter(|(r, _)| *r == rev)
+            .map(|(_, m)| m.clone())
+    }) {
+        return Ok(hit);
+    }
     let t = tx(&[ENTITIES], TransactionMode::ReadOnly).await?;
     let all = t
         .store(ENTITIES)
@@ -207,11 +233,13 @@ pub async fn entities() -> Result<BTreeMap<Uuid, Entity>, ApiError> {
         .get_all(None, None)
         .await
         .map_err(err)?;
-    Ok(all
+    let map: BTreeMap<Uuid, Entity> = all
         .iter()
         .filter_map(from_json::<Entity>)
         .map(|e| (e.id(), e))
-        .collect())
+        .collect();
+    BASE.with(|b| *b.borrow_mut() = Some((rev, map.clone())));
+    Ok(map)
 }
 
 pub async fn photo(hash: &str) -> Result<Option<Vec<u8>>, ApiError> {
@@ -313,7 +341,7 @@ pub async fn apply_ack(
         }
     }
     t.done().await.map_err(err)?;
-    Ok(())
+    bump_entities_rev().await
 }
 
 /// Saves one pulled page and its cursor together.
@@ -332,7 +360,7 @@ pub async fn save_pull(page: &saferounds_shared::sync::PullResponse) -> Result<(
         .await
         .map_err(err)?;
     t.done().await.map_err(err)?;
-    Ok(())
+    bump_entities_rev().await
 }
 
 /// Frees photos that are uploaded and used by no operation still in the outbox.

@@ -264,9 +264,45 @@ impl Browser {
         Ok(serde_json::from_value(v)?)
     }
 
+    /// A Chrome DevTools Protocol command through chromedriver (`goog/cdp/execute`).
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> Result<serde_json::Value> {
+        Ok(self
+            .client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_owned(),
+                params,
+            })
+            .await?)
+    }
+
     /// Text of the whole page body.
     pub async fn body(&self) -> Result<String> {
         Ok(self.client.find(Locator::Css("body")).await?.text().await?)
+    }
+}
+
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(serde_json::json!({"cmd": self.cmd, "params": self.params}).to_string()),
+        )
     }
 }
 

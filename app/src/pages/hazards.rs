@@ -14,6 +14,9 @@ use wasm_bindgen::JsCast;
 use crate::state::{Page, ctx, refresh_view, today};
 use crate::{photo, store, sync};
 
+/// Rows the hazard list shows at first, and adds per "show more".
+const PAGE: usize = 100;
+
 fn mine(h: &Hazard, actor: &Actor) -> bool {
     match actor.role {
         Role::Inspector => h.reported_by == actor.user_id,
@@ -32,6 +35,9 @@ fn mine(h: &Hazard, actor: &Actor) -> bool {
 #[component]
 pub fn Hazards() -> impl IntoView {
     let ctx = ctx();
+    // A phone shows the most urgent first, a page at a time: thousands of rows at once would
+    // make the list slow to open.
+    let shown = RwSignal::new(PAGE);
     let list = move || {
         let Some(s) = ctx.session.get() else {
             return vec![];
@@ -52,6 +58,11 @@ pub fn Hazards() -> impl IntoView {
         v.sort_by(|a, b| (a.status.rank(), b.found_on).cmp(&(b.status.rank(), a.found_on)));
         v
     };
+    // When the list is on screen (read by the benchmarks).
+    Effect::new(move |_| {
+        let n = ctx.view.with(|m| m.len());
+        crate::state::mark(&format!("sr-hazards-rendered-{n}"));
+    });
     // Reminders work offline: the rule is shared, the hazards are on the phone.
     let due = move || {
         let Some(s) = ctx.session.get() else {
@@ -88,16 +99,17 @@ pub fn Hazards() -> impl IntoView {
             })
         }}
         <div class="card">
-            <h2>{move || ctx.t("hazards")}</h2>
+            <h2>{move || ctx.t("hazards")}" "<span id="hazard-count">{move || list().len()}</span></h2>
             <ul class="rooms" id="hazard-list">
                 {move || {
                     let items = list();
+                    let more = items.len().saturating_sub(shown.get());
                     if items.is_empty() {
                         return view! { <li>{ctx.t("no_hazards")}</li> }.into_any();
                     }
                     let lang = ctx.lang.get();
                     let day = today();
-                    items.into_iter().map(|h| {
+                    let rows = items.into_iter().take(shown.get()).map(|h| {
                         let id = h.id;
                         let overdue = h.days_overdue(day);
                         view! {
@@ -114,7 +126,13 @@ pub fn Hazards() -> impl IntoView {
                                 <button class="secondary" aria-label=format!("{} {}", ctx.t("open_hazard"), h.description) on:click=move |_| ctx.page.set(Page::Hazard(id))>"›"</button>
                             </li>
                         }
-                    }).collect_view().into_any()
+                    }).collect_view();
+                    view! {
+                        {rows}
+                        {(more > 0).then(|| view! {
+                            <li><button class="secondary" id="more-hazards" on:click=move |_| shown.update(|n| *n += PAGE)>{format!("{} ({more})", ctx.t("show_more"))}</button></li>
+                        })}
+                    }.into_any()
                 }}
             </ul>
         </div>

@@ -94,6 +94,12 @@ pub fn Rooms() -> impl IntoView {
             }
         });
     };
+    // The first time the rooms are on screen after the page loads (read by the benchmarks).
+    Effect::new(move |_| {
+        if !rooms().is_empty() {
+            crate::state::mark("sr-rooms-rendered");
+        }
+    });
     view! {
         <div class="card">
             <div class="seg" role="group" aria-label=move || ctx.t("inspection_type")>

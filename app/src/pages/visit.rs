@@ -72,6 +72,7 @@ pub fn VisitPage(room_id: RoomId) -> impl IntoView {
     let room_for_save = room.clone();
     let template_for_save = template.clone();
     let save = move |_| {
+        crate::state::mark("sr-save-start");
         let room = room_for_save.clone();
         let template = template_for_save.clone();
         leptos::task::spawn_local(async move {
@@ -90,6 +91,7 @@ pub fn VisitPage(room_id: RoomId) -> impl IntoView {
             {
                 Ok(()) => {
                     let _ = refresh_view(ctx).await;
+                    crate::state::measure("sr-save-visit", "sr-save-start");
                     ctx.page.set(Page::Rooms);
                     leptos::task::spawn_local(sync::sync_now(ctx));
                 }
