@@ -1072,3 +1072,50 @@ async fn walk_through_of_several_rooms() -> anyhow::Result<()> {
     assert_eq!(visits, 3, "three rooms visited");
     Ok(())
 }
+
+/// Scanning a room's QR label opens its checklist; a label of another site says so. Chromium on
+/// Linux has no BarcodeDetector, so the page gets a stand-in that "reads" a given text from
+/// the photo: what is tested is everything around the detector (the scan button appears only
+/// where a detector exists, the photo is decoded, the label is matched to a room).
+#[tokio::test]
+async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let token = server.token("inspector").await?;
+    let boot = server.get_json(&token, "/api/v1/bootstrap").await?;
+    let room = &boot["rooms"][1];
+    let (code, name) = (
+        room["qr_code"].as_str().unwrap_or_default().to_owned(),
+        room["name"]["zh"].as_str().unwrap_or_default().to_owned(),
+    );
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        assert!(
+            phone.client.find(Locator::Css("#scan")).await.is_err(),
+            "no scan button without a detector"
+        );
+        phone
+            .client
+            .execute(
+                &format!("window.__label = 'SR1:{code}'; window.BarcodeDetector = class {{ constructor(o) {{ this.o = o; }} async detect(img) {{ if (!img) throw new Error('no image'); return [{{ rawValue: window.__label }}]; }} }};"),
+                vec![],
+            )
+            .await?;
+        phone.find("#tab-hazards").await?.click().await?;
+        phone.find("#tab-rooms").await?.click().await?;
+        phone.find("#scan").await?.send_keys(&test_image().display().to_string()).await?;
+        phone.until(&format!("document.querySelector('#visit-room') && document.querySelector('#visit-room').textContent.includes('{name}')"), 15).await?;
+        // A label that is not a room of this site.
+        phone.find("#tab-rooms").await?.click().await?;
+        phone.client.execute("window.__label = 'SR1:not-ours'", vec![]).await?;
+        phone.find("#scan").await?.send_keys(&test_image().display().to_string()).await?;
+        phone.until("document.body.textContent.includes('二维码不属于本站点的房间')", 15).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}
