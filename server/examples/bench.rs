@@ -116,6 +116,71 @@ fn rss_mb() -> f64 {
         / 1024.0
 }
 
+/// `clients` devices, each pushing 5 reports then pulling a page, all at once: latency p50 and
+/// p99 (ms), errors, seconds.
+async fn clients_run(
+    c: &Client,
+    base: &str,
+    boot: &Bootstrap,
+    clients: usize,
+    first: usize,
+) -> (f64, f64, u32, f64) {
+    let mut devs = Vec::new();
+    for _ in 0..clients {
+        devs.push(login(c, base, "inspector").await);
+    }
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (k, mut dev) in devs.into_iter().enumerate() {
+        let c = c.clone();
+        let base = base.to_owned();
+        let boot = boot.clone();
+        tasks.push(tokio::spawn(async move {
+            let ops: Vec<Operation> = (0..5)
+                .map(|j| report(&mut dev, &boot, first + k * 5 + j))
+                .collect();
+            let t = Instant::now();
+            let ok1 = c
+                .post(format!("{base}/api/v1/sync/push"))
+                .bearer_auth(&dev.token)
+                .json(&PushRequest {
+                    device_id: dev.device,
+                    ops,
+                })
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false);
+            let l1 = t.elapsed().as_secs_f64() * 1000.0;
+            let t = Instant::now();
+            let ok2 = c
+                .get(format!("{base}/api/v1/sync/pull?cursor=0&limit=100"))
+                .bearer_auth(&dev.token)
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false);
+            (
+                vec![l1, t.elapsed().as_secs_f64() * 1000.0],
+                u32::from(!ok1) + u32::from(!ok2),
+            )
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        lat.extend(l);
+        errors += e;
+    }
+    (
+        pct(&mut lat, 0.5),
+        pct(&mut lat, 0.99),
+        errors,
+        start.elapsed().as_secs_f64(),
+    )
+}
+
 async fn run(label: &str, url: String, hazards: usize, clients: usize) {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_test(url, dir.path(), dir.path().join("dist"));
@@ -276,60 +341,24 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize) {
         );
     }
 
-    // 4. Concurrent syncing clients: each pushes 5 reports and pulls one page.
-    let mut devs = Vec::new();
-    for _ in 0..clients {
-        devs.push(login(&c, &base, "inspector").await);
-    }
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for (k, mut dev) in devs.into_iter().enumerate() {
-        let c = c.clone();
-        let base = base.clone();
-        let boot = boot.clone();
-        tasks.push(tokio::spawn(async move {
-            let ops: Vec<Operation> = (0..5)
-                .map(|j| report(&mut dev, &boot, 1_000_000 + k * 5 + j))
-                .collect();
-            let t = Instant::now();
-            let ok1 = c
-                .post(format!("{base}/api/v1/sync/push"))
-                .bearer_auth(&dev.token)
-                .json(&PushRequest {
-                    device_id: dev.device,
-                    ops,
-                })
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false);
-            let l1 = t.elapsed().as_secs_f64() * 1000.0;
-            let t = Instant::now();
-            let ok2 = c
-                .get(format!("{base}/api/v1/sync/pull?cursor=0&limit=100"))
-                .bearer_auth(&dev.token)
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false);
-            (
-                vec![l1, t.elapsed().as_secs_f64() * 1000.0],
-                u32::from(!ok1) + u32::from(!ok2),
-            )
-        }));
-    }
-    let mut lat = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await.unwrap();
-        lat.extend(l);
-        errors += e;
-    }
+    // 4. Concurrent syncing clients: each pushes 5 reports and pulls one page. First from a
+    // separate process, which leaves the server's own latency and memory; then in this process
+    // (clients and server share the two cores and the RSS).
+    let exe = std::env::current_exe().unwrap();
+    let out = tokio::process::Command::new(exe)
+        .args(["--clients-only", &base, "--clients", &clients.to_string()])
+        .output()
+        .await
+        .unwrap();
+    let line = String::from_utf8_lossy(&out.stdout);
     println!(
-        "[{label}] {clients} concurrent syncing clients: p50 {:.0} ms, p99 {:.0} ms, {errors} errors, {:.1} s total, process RSS {:.0} MB (server and clients in one process)",
-        pct(&mut lat, 0.5),
-        pct(&mut lat, 0.99),
-        start.elapsed().as_secs_f64(),
+        "[{label}] {clients} clients from a separate process: {} — server RSS {:.0} MB",
+        line.trim(),
+        rss_mb()
+    );
+    let (p50, p99, errors, secs) = clients_run(&c, &base, &boot, clients, 1_000_000).await;
+    println!(
+        "[{label}] {clients} concurrent syncing clients: p50 {p50:.0} ms, p99 {p99:.0} ms, {errors} errors, {secs:.1} s total, process RSS {:.0} MB (server and clients in one process)",
         rss_mb()
     );
     running.stop().await.unwrap();
@@ -351,6 +380,26 @@ async fn main() {
     let clients: usize = flag("--clients")
         .and_then(|v| v.parse().ok())
         .unwrap_or(500);
+    // The client side of step 4, in its own process, against a server started by the parent.
+    if let Some(base) = flag("--clients-only") {
+        let c = Client::new();
+        let dev = login(&c, &base, "inspector").await;
+        let boot: Bootstrap = c
+            .get(format!("{base}/api/v1/bootstrap"))
+            .bearer_auth(&dev.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let (p50, p99, errors, secs) = clients_run(&c, &base, &boot, clients, 2_000_000).await;
+        println!(
+            "p50 {p50:.0} ms, p99 {p99:.0} ms, {errors} errors, {secs:.1} s total, client process RSS {:.0} MB",
+            rss_mb()
+        );
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     // `--only-pg` skips SQLite (the PostgreSQL goal is at 1,000,000 hazards).
     if !args.iter().any(|a| a == "--only-pg") {
