@@ -104,6 +104,19 @@ impl AppCtx {
     }
 }
 
+/// The wire name of an enum value (`snake_case`), for `<option value>`.
+pub fn wire_name<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The enum value of a wire name, from an `<option value>`.
+pub fn from_wire<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+}
+
 /// A User Timing mark (`performance.mark`); the browser benchmarks read these.
 pub fn mark(name: &str) {
     if let Some(p) = web_sys::window().and_then(|w| w.performance()) {

@@ -36,9 +36,13 @@ pub struct AppState {
 impl AppState {
     /// The center's date now (deadlines and overdue are counted in the center's days).
     pub fn today(&self) -> NaiveDate {
-        let offset = FixedOffset::east_opt(self.settings.utc_offset_hours * 3600)
-            .unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"));
-        Utc::now().with_timezone(&offset).date_naive()
+        Utc::now().with_timezone(&self.offset()).date_naive()
+    }
+
+    /// The center's time zone (UTC+8 unless configured otherwise).
+    pub fn offset(&self) -> FixedOffset {
+        FixedOffset::east_opt(self.settings.utc_offset_hours * 3600)
+            .unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"))
     }
 }
 

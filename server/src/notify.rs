@@ -134,8 +134,7 @@ pub async fn send(state: &AppState) -> anyhow::Result<usize> {
 
 /// The daily run at the center's current hour.
 pub async fn daily(state: &AppState) -> anyhow::Result<bool> {
-    let offset = chrono::FixedOffset::east_opt(state.settings.utc_offset_hours * 3600)
-        .unwrap_or(chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+    let offset = state.offset();
     let hour = chrono::Timelike::hour(&chrono::Utc::now().with_timezone(&offset));
     daily_at(state, hour).await
 }

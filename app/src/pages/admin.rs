@@ -11,18 +11,7 @@ use saferounds_shared::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
 use saferounds_shared::org::{Building, Department, Role, Room, RoomKind, Site, SiteKind, User};
 
 use crate::api;
-use crate::state::ctx;
-
-fn enum_value<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn from_value<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
-}
+use crate::state::{ctx, from_wire, wire_name};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -117,8 +106,8 @@ fn NewRoom() -> impl IntoView {
             </select>
             <input type="text" id="room-floor" aria-label=move || ctx.t("floor") placeholder=move || ctx.t("floor") on:input=move |ev| floor.set(event_target_value(&ev))/>
             <input type="text" id="room-name" aria-label=move || ctx.t("room_name") placeholder=move || ctx.t("room_name") on:input=move |ev| name.set(event_target_value(&ev))/>
-            <select id="room-kind" aria-label=move || ctx.t("kind") on:change=move |ev| { if let Some(k) = from_value(&event_target_value(&ev)) { kind.set(k); } }>
-                {RoomKind::ALL.into_iter().map(|k| view! { <option value=enum_value(k) selected=k == RoomKind::Office>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
+            <select id="room-kind" aria-label=move || ctx.t("kind") on:change=move |ev| { if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); } }>
+                {RoomKind::ALL.into_iter().map(|k| view! { <option value=wire_name(k) selected=k == RoomKind::Office>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
             <select id="room-department" aria-label=move || ctx.t("department") on:change=move |ev| department.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("department")}</option>
@@ -225,8 +214,8 @@ fn Users() -> impl IntoView {
             <legend>{move || ctx.t("new_user")}</legend>
             <input type="text" id="user-username" autocomplete="off" aria-label=move || ctx.t("username") placeholder=move || ctx.t("username") on:input=move |ev| username.set(event_target_value(&ev))/>
             <input type="text" id="user-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| display.set(event_target_value(&ev))/>
-            <select id="user-role" aria-label=move || ctx.t("role") on:change=move |ev| { if let Some(r) = from_value(&event_target_value(&ev)) { role.set(r); } }>
-                {Role::ALL.into_iter().map(|r| view! { <option value=enum_value(r)>{move || r.label(ctx.lang.get())}</option> }).collect_view()}
+            <select id="user-role" aria-label=move || ctx.t("role") on:change=move |ev| { if let Some(r) = from_wire(&event_target_value(&ev)) { role.set(r); } }>
+                {Role::ALL.into_iter().map(|r| view! { <option value=wire_name(r)>{move || r.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
             <select id="user-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("site")}</option>
@@ -356,8 +345,8 @@ fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl IntoView {
             <div class="add-item">
                 <input type="text" class="new-item-code" aria-label=move || ctx.t("item_code") placeholder=move || ctx.t("item_code") on:input=move |ev| new_code.set(event_target_value(&ev))/>
                 <input type="text" class="new-item-text" aria-label=move || ctx.t("item_text") placeholder=move || ctx.t("item_text") on:input=move |ev| new_text.set(event_target_value(&ev))/>
-                <select class="new-item-category" aria-label=move || ctx.t("category") on:change=move |ev| { if let Some(c) = from_value(&event_target_value(&ev)) { new_category.set(c); } }>
-                    {Category::ALL.into_iter().map(|c| view! { <option value=enum_value(c) selected=c == Category::Management>{move || c.label(ctx.lang.get())}</option> }).collect_view()}
+                <select class="new-item-category" aria-label=move || ctx.t("category") on:change=move |ev| { if let Some(c) = from_wire(&event_target_value(&ev)) { new_category.set(c); } }>
+                    {Category::ALL.into_iter().map(|c| view! { <option value=wire_name(c) selected=c == Category::Management>{move || c.label(ctx.lang.get())}</option> }).collect_view()}
                 </select>
                 <button class="secondary add-item-button" on:click=add>{move || ctx.t("add_item")}</button>
             </div>
@@ -424,8 +413,8 @@ fn NewSite() -> impl IntoView {
         <fieldset class="form">
             <legend>{move || ctx.t("new_site")}</legend>
             <input type="text" id="site-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
-            <select id="site-kind" aria-label=move || ctx.t("kind") on:change=move |ev| { if let Some(k) = from_value(&event_target_value(&ev)) { kind.set(k); } }>
-                {[SiteKind::Station, SiteKind::Headquarters].into_iter().map(|k| view! { <option value=enum_value(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
+            <select id="site-kind" aria-label=move || ctx.t("kind") on:change=move |ev| { if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); } }>
+                {[SiteKind::Station, SiteKind::Headquarters].into_iter().map(|k| view! { <option value=wire_name(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
             <input type="text" id="site-address" aria-label=move || ctx.t("address") placeholder=move || ctx.t("address") on:input=move |ev| address.set(event_target_value(&ev))/>
             <Msg msg=msg id="site-msg"/>

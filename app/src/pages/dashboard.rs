@@ -8,7 +8,7 @@ use saferounds_shared::api::{Dashboard, StatLine};
 use saferounds_shared::i18n::Label;
 
 use crate::api;
-use crate::state::{Page, ctx};
+use crate::state::{Page, ctx, wire_name};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -93,7 +93,7 @@ fn body(d: Dashboard) -> impl IntoView {
                     let done = c.rooms - c.due.len();
                     let room_name = room_name.clone();
                     view! {
-                        <h3>{c.inspection_type.label(lang)}" "<span class="cov" data-type=serde_json::to_value(c.inspection_type).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()>{format!("{done}/{}", c.rooms)}</span></h3>
+                        <h3>{c.inspection_type.label(lang)}" "<span class="cov" data-type=wire_name(c.inspection_type)>{format!("{done}/{}", c.rooms)}</span></h3>
                         <ul class="plain small">{c.due.iter().take(8).map(|(room, last)| view! {
                             <li>{room_name(*room)}" — "{ctx.t("last_inspected")}" "{last.map(|d| d.to_string()).unwrap_or_else(|| ctx.t("never").to_owned())}</li>
                         }).collect_view()}</ul>

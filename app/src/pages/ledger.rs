@@ -7,7 +7,7 @@ use saferounds_shared::hazard::{Grade, Status};
 use saferounds_shared::i18n::Label;
 
 use crate::api;
-use crate::state::{Page, ctx, today};
+use crate::state::{Page, ctx, today, wire_name};
 
 const PAGE: i64 = 50;
 
@@ -86,7 +86,7 @@ pub fn Ledger() -> impl IntoView {
                 </select>
                 <select aria-label=move || ctx.t("category") on:change=move |ev| { category.set(event_target_value(&ev)); reset(); }>
                     <option value="">{move || format!("{}: {}", ctx.t("category"), ctx.t("any"))}</option>
-                    {Category::ALL.into_iter().map(|c| view! { <option value=serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()>{move || c.label(ctx.lang.get())}</option> }).collect_view()}
+                    {Category::ALL.into_iter().map(|c| view! { <option value=wire_name(c)>{move || c.label(ctx.lang.get())}</option> }).collect_view()}
                 </select>
                 <select id="f-department" aria-label=move || ctx.t("department") on:change=move |ev| { department.set(event_target_value(&ev)); reset(); }>
                     <option value="">{move || format!("{}: {}", ctx.t("department"), ctx.t("any"))}</option>

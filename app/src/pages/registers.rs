@@ -10,7 +10,7 @@ use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, UserId};
 use saferounds_shared::training::{self, ClassKind, Drill, DrillKind, StaffMember, TrainingClass};
 
 use crate::api;
-use crate::state::{ctx, today};
+use crate::state::{ctx, from_wire, today, wire_name};
 
 #[derive(Clone)]
 struct Registers {
@@ -148,10 +148,10 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
             <legend>{ctx.t("record_class")}</legend>
             <input type="text" id="class-topic" aria-label=move || ctx.t("topic") placeholder=move || ctx.t("topic") on:input=move |ev| topic.set(event_target_value(&ev))/>
             <select id="class-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
-                if let Ok(k) = serde_json::from_value(serde_json::Value::String(event_target_value(&ev))) { kind.set(k); }
+                if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); }
             }>
                 {[ClassKind::Periodic, ClassKind::Onboarding, ClassKind::Rotation, ClassKind::Topic].into_iter().map(|k| view! {
-                    <option value=serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()>{move || k.label(ctx.lang.get())}</option>
+                    <option value=wire_name(k)>{move || k.label(ctx.lang.get())}</option>
                 }).collect_view()}
             </select>
             <div class="attendance">{staff.into_iter().map(|s| {
@@ -165,13 +165,6 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
             <button class="primary" id="save-class" on:click=save>{move || ctx.t("save")}</button>
         </fieldset>
     }
-}
-
-fn enum_value<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// Saves one register entry by id and reloads the page's data; shows the server's words on error.
@@ -277,9 +270,9 @@ fn NewDrill(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
         <fieldset class="form">
             <legend>{move || ctx.t("record_drill")}</legend>
             <select id="drill-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
-                if let Ok(k) = serde_json::from_value(serde_json::Value::String(event_target_value(&ev))) { kind.set(k); }
+                if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); }
             }>
-                {[DrillKind::Evacuation, DrillKind::FireFighting].into_iter().map(|k| view! { <option value=enum_value(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
+                {[DrillKind::Evacuation, DrillKind::FireFighting].into_iter().map(|k| view! { <option value=wire_name(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
             <select id="drill-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("site")}</option>
@@ -338,9 +331,9 @@ fn NewEquipment(reload: RwSignal<u32>) -> impl IntoView {
                 {move || ctx.boot.get().map(|b| b.rooms.iter().map(|r| view! { <option value=r.id.to_string()>{format!("{} {}", r.floor, r.name.zh)}</option> }).collect_view())}
             </select>
             <select id="eq-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
-                if let Ok(k) = serde_json::from_value(serde_json::Value::String(event_target_value(&ev))) { kind.set(k); }
+                if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); }
             }>
-                {EquipmentKind::ALL.into_iter().map(|k| view! { <option value=enum_value(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
+                {EquipmentKind::ALL.into_iter().map(|k| view! { <option value=wire_name(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
             <input type="text" id="eq-serial" aria-label=move || ctx.t("serial") placeholder=move || ctx.t("serial") on:input=move |ev| serial.set(event_target_value(&ev))/>
             <label for="eq-produced">{move || ctx.t("produced_on")}</label>

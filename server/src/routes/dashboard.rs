@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::{FixedOffset, Months};
+use chrono::Months;
 use saferounds_shared::api::{Dashboard, EquipmentSummary, HazardBrief, StatLine};
 use saferounds_shared::campaign::by_month;
 use saferounds_shared::checklist::InspectionType;
@@ -27,8 +27,7 @@ pub async fn dashboard(
     let actor = &session.actor;
     let db = &state.db;
     let today = state.today();
-    let offset = FixedOffset::east_opt(state.settings.utc_offset_hours * 3600)
-        .unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+    let offset = state.offset();
     let stats = super::hazards::stats_for(&state, actor).await?;
     let hazards = store::hazards_visible(db, actor).await?;
     let trend = by_month(&hazards, today)

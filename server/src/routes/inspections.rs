@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::FixedOffset;
 use saferounds_shared::api::{InspectionFilter, InspectionPage, InspectionRound};
 use saferounds_shared::inspection::{Round, Visit};
 use saferounds_shared::sync::{Entity, visible_to};
@@ -29,8 +28,7 @@ pub async fn list(
     session: Session,
     ApiQuery(q): ApiQuery<InspectionQuery>,
 ) -> AppResult<Json<InspectionPage>> {
-    let offset = FixedOffset::east_opt(state.settings.utc_offset_hours * 3600)
-        .unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"));
+    let offset = state.offset();
     let site = q.filter.site_id.map(|s| s.to_string());
     let visible = |e: &Entity| visible_to(e, &session.actor);
     let mut rounds: Vec<Round> = store::entities_of_kind(&state.db, "round", site.as_deref())
