@@ -20,6 +20,7 @@ pub mod export;
 pub mod notify;
 pub mod openapi;
 pub mod photos;
+pub mod pusher;
 pub mod routes;
 pub mod store;
 
@@ -31,9 +32,21 @@ pub struct AppState {
     pub db: Db,
     pub photos: photos::PhotoStore,
     pub settings: Arc<Settings>,
+    /// Sync pushes go through one writer task (group commit).
+    pub pusher: pusher::Pusher,
 }
 
 impl AppState {
+    /// The state of a server, with its push writer started.
+    pub fn new(db: Db, photos: photos::PhotoStore, settings: Settings) -> AppState {
+        AppState {
+            pusher: pusher::Pusher::start(db.clone()),
+            db,
+            photos,
+            settings: Arc::new(settings),
+        }
+    }
+
     /// The center's date now (deadlines and overdue are counted in the center's days).
     pub fn today(&self) -> NaiveDate {
         Utc::now().with_timezone(&self.offset()).date_naive()
@@ -51,11 +64,8 @@ impl AppState {
 pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database_url).await?;
     db.migrate().await?;
-    let state = AppState {
-        db,
-        photos: photos::PhotoStore::from_settings(&settings)?,
-        settings: Arc::new(settings),
-    };
+    let photos = photos::PhotoStore::from_settings(&settings)?;
+    let state = AppState::new(db, photos, settings);
     demo::seed_reference_data(&state.db).await?;
     if state.settings.demo && store::count_users(&state.db).await? == 0 {
         demo::load(&state).await?;

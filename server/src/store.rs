@@ -2,7 +2,7 @@
 //! projection, the audit trail, photo presence. Every SQL string is a constant or assembled from
 //! constant pieces; values are always bound, never formatted in.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use saferounds_shared::DomainError;
@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::db::{Db, now_ms};
+use crate::db::{Backend, Db, now_ms};
 use crate::error::{AppError, AppResult};
 
 fn json<T: Serialize>(v: &T) -> AppResult<String> {
@@ -354,30 +354,23 @@ pub async fn blob_visible(db: &Db, sha: &str, actor: &Actor) -> AppResult<Option
 
 // ---------------------------------------------------------------- sync
 
-/// What `apply` may look up, preloaded for one operation.
+/// What `apply` may look up: the rooms, templates and stored photos a batch names, loaded once.
+#[derive(Default)]
 struct Preloaded {
-    room: Option<Room>,
-    template: Option<Template>,
+    rooms: HashMap<RoomId, Room>,
+    templates: HashMap<TemplateId, Template>,
     photos: HashSet<PhotoHash>,
 }
 impl World for Preloaded {
     fn room(&self, id: RoomId) -> Option<Room> {
-        self.room.clone().filter(|r| r.id == id)
+        self.rooms.get(&id).cloned()
     }
     fn template(&self, id: TemplateId) -> Option<Template> {
-        self.template.clone().filter(|t| t.id == id)
+        self.templates.get(&id).cloned()
     }
     fn has_photo(&self, hash: &PhotoHash) -> bool {
         self.photos.contains(hash)
     }
-}
-
-enum Step {
-    Done(OpResult),
-    Stop {
-        result: Option<OpResult>,
-        resend_from: u64,
-    },
 }
 
 fn rejected(op: &Operation, e: DomainError) -> OpResult {
@@ -389,36 +382,26 @@ fn rejected(op: &Operation, e: DomainError) -> OpResult {
     }
 }
 
-/// Applies a batch, each operation in its own transaction.
-pub async fn push(
-    db: &Db,
-    actor: &Actor,
-    req: &PushRequest,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> AppResult<PushResponse> {
-    // Bind the device to its user on first use; a device id is never shared between users.
-    sqlx::query("INSERT INTO devices (device_id, user_id, last_seq) VALUES ($1, $2, 0) ON CONFLICT (device_id) DO NOTHING")
-        .bind(req.device_id.to_string())
-        .bind(actor.user_id.to_string())
-        .execute(&db.write)
-        .await?;
-    let owner = sqlx::query("SELECT user_id FROM devices WHERE device_id = $1")
-        .bind(req.device_id.to_string())
-        .fetch_one(&db.read)
-        .await?;
-    if owner.try_get::<String, _>(0)? != actor.user_id.to_string() {
-        return Err(AppError::Forbidden);
-    }
-    // One transaction for the batch, one savepoint per operation: each operation is applied
-    // whole or not at all, and nothing is acknowledged before the batch is committed. A batch
-    // that loses a deadlock or serialization race (PostgreSQL) is simply run again.
+/// One device's batch, as received.
+pub struct PushJob {
+    pub actor: Actor,
+    pub req: PushRequest,
+    pub now: DateTime<Utc>,
+    pub today: NaiveDate,
+}
+
+/// Applies the batches of several devices in one transaction (group commit: the writer takes
+/// every batch waiting for it at once), in order, as if each had been pushed alone. One answer
+/// per batch: a batch refused as a whole (a device of another user) does not affect the others.
+/// A group that loses a deadlock or serialization race (PostgreSQL), or a race to insert the
+/// same row, is simply run again: it then finds what the winner stored.
+pub async fn push_group(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<PushResponse>>> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match push_batch(db, actor, req, now, today).await {
+        match push_group_once(db, jobs).await {
             Err(AppError::Unexpected(e)) if attempt < 4 && is_retryable(&e) => {
-                tracing::warn!(error = %e, attempt, "push batch retried");
+                tracing::warn!(error = %e, attempt, "push retried");
             }
             other => return other,
         }
@@ -426,103 +409,309 @@ pub async fn push(
 }
 
 fn is_retryable(e: &anyhow::Error) -> bool {
-    let code = e
+    let Some(d) = e
         .downcast_ref::<sqlx::Error>()
         .and_then(|e| e.as_database_error())
-        .and_then(|d| d.code().map(|c| c.into_owned()));
-    matches!(code.as_deref(), Some("40P01" | "40001"))
+    else {
+        return false;
+    };
+    d.is_unique_violation() || matches!(d.code().as_deref(), Some("40P01" | "40001"))
 }
 
-async fn push_batch(
-    db: &Db,
-    actor: &Actor,
-    req: &PushRequest,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> AppResult<PushResponse> {
-    let mut tx = db.write.begin().await?;
-    // The device row first: batches of one device queue behind each other on every instance.
-    sqlx::query("UPDATE devices SET last_seq = last_seq WHERE device_id = $1")
-        .bind(req.device_id.to_string())
-        .execute(&mut *tx)
-        .await?;
-    let mut results = Vec::with_capacity(req.ops.len());
-    let mut resend_from = None;
-    let mut changed: Vec<(i64, String)> = Vec::new();
-    for op in &req.ops {
-        let mut attempt = 0;
-        let step = loop {
-            attempt += 1;
-            sqlx::query("SAVEPOINT sr_op").execute(&mut *tx).await?;
-            let before = changed.len();
-            match push_one(&mut tx, actor, req, op, now, today, &mut changed).await {
-                Ok(step) => {
-                    if let Step::Stop { .. } = step {
-                        sqlx::query("ROLLBACK TO SAVEPOINT sr_op")
-                            .execute(&mut *tx)
-                            .await?;
-                        changed.truncate(before);
-                    }
-                    sqlx::query("RELEASE SAVEPOINT sr_op")
-                        .execute(&mut *tx)
-                        .await?;
-                    break step;
-                }
-                Err(AppError::Unexpected(e)) if attempt < 3 && is_unique_violation(&e) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT sr_op")
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("RELEASE SAVEPOINT sr_op")
-                        .execute(&mut *tx)
-                        .await?;
-                    changed.truncate(before);
-                }
-                Err(e) => return Err(e),
+/// The placeholders of a multi-row VALUES list: `($1, $2), ($3, $4)…` on PostgreSQL, anonymous
+/// `(?, ?), (?, ?)…` on SQLite (binding numbered parameters there costs a lookup by name per
+/// value, quadratic in the statement's size).
+fn placeholders(pg: bool, rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
             }
-        };
-        match step {
-            Step::Done(r) => results.push(r),
-            Step::Stop {
-                result,
-                resend_from: from,
-            } => {
-                results.extend(result);
-                resend_from = Some(from);
-                break;
+            if pg {
+                s.push('$');
+                s.push_str(&(r * cols + c + 1).to_string());
+            } else {
+                s.push('?');
             }
         }
+        s.push(')');
     }
-    if !changed.is_empty() {
-        // Taken inside the writing transaction: the counter row stays locked until commit, so
-        // change_seq order is commit order and a reader paging by cursor never skips a row.
+    s
+}
+
+/// Rows per multi-row statement: far below both backends' limits on bound values.
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// One stored operation: (op_id, device_id, device_seq, user_id, entity_id, kind, outcome JSON).
+type OpRow = (String, String, i64, String, String, &'static str, String);
+
+/// What a group writes, gathered while its operations are applied in memory and written at the
+/// end with a few statements per table.
+#[derive(Default)]
+struct GroupWrites {
+    /// Entities changed, in first-change order, each with its final state and the index (into
+    /// the changing operations) of the last operation that changed it.
+    entities: Vec<(Entity, usize)>,
+    entity_pos: HashMap<String, usize>,
+    /// Operations that changed an entity, in order; each takes the next `change_seq`.
+    changed: usize,
+    /// (op_id, entity_id, index into the changing operations or none, audit JSON)
+    audit: Vec<(String, String, Option<usize>, String)>,
+    ops: Vec<OpRow>,
+    blob_refs: Vec<(String, String, Option<String>, Option<String>)>,
+    blob_ref_seen: HashSet<(String, String)>,
+    /// (device_id, last_seq) of devices that advanced.
+    devices: Vec<(String, u64)>,
+}
+
+async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<PushResponse>>> {
+    let pg = db.backend == Backend::Postgres;
+    let mut tx = db.write.begin().await?;
+    // The device rows first, created on first use and locked until commit: batches of one device
+    // queue behind each other on every instance. A device id is never shared between users.
+    // Locked in device order, so two groups running at once (PostgreSQL) do not deadlock.
+    let mut last_seqs: Vec<Option<u64>> = vec![None; jobs.len()];
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| jobs[i].req.device_id);
+    for i in order {
+        let job = &jobs[i];
+        let row = sqlx::query(
+            "INSERT INTO devices (device_id, user_id, last_seq) VALUES ($1, $2, 0) \
+             ON CONFLICT (device_id) DO UPDATE SET last_seq = devices.last_seq RETURNING user_id, last_seq",
+        )
+        .bind(job.req.device_id.to_string())
+        .bind(job.actor.user_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        let owner: String = row.try_get(0)?;
+        last_seqs[i] =
+            (owner == job.actor.user_id.to_string()).then_some(row.try_get::<i64, _>(1)? as u64);
+    }
+    let all_ops = || {
+        jobs.iter()
+            .zip(&last_seqs)
+            .filter(|(_, l)| l.is_some())
+            .flat_map(|(j, _)| &j.req.ops)
+    };
+
+    // Everything the group reads, in one query per table. On PostgreSQL the existing entities
+    // are locked (in id order) so a concurrent group cannot apply to a state this one replaces.
+    let mut op_ids: Vec<String> = all_ops().map(|o| o.op_id.to_string()).collect();
+    op_ids.sort();
+    op_ids.dedup();
+    let mut seen: HashMap<String, (u64, Outcome)> = HashMap::new();
+    for chunk in op_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT op_id, device_seq, outcome FROM ops WHERE op_id IN {}",
+            in_list(pg, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for r in q.fetch_all(&mut *tx).await? {
+            seen.insert(
+                r.try_get(0)?,
+                (r.try_get::<i64, _>(1)? as u64, parse(&r, 2)?),
+            );
+        }
+    }
+    let mut entity_ids: Vec<String> = all_ops().map(|o| o.entity_id.to_string()).collect();
+    entity_ids.sort();
+    entity_ids.dedup();
+    let mut current: HashMap<String, Entity> = HashMap::new();
+    for chunk in entity_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, data FROM entities WHERE id IN {} ORDER BY id{}",
+            in_list(pg, chunk.len()),
+            if pg { " FOR UPDATE" } else { "" }
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for r in q.fetch_all(&mut *tx).await? {
+            current.insert(r.try_get(0)?, parse(&r, 1)?);
+        }
+    }
+    let world = preload(&mut tx, pg, all_ops()).await?;
+
+    let mut w = GroupWrites::default();
+    let mut answers = Vec::with_capacity(jobs.len());
+    // A device may have two batches in one group (two tabs): the second starts where the first
+    // left off.
+    let mut stored_seq: HashMap<String, u64> = HashMap::new();
+    let mut device_seq: HashMap<String, u64> = HashMap::new();
+    for (job, fetched) in jobs.iter().zip(&last_seqs) {
+        let Some(fetched) = *fetched else {
+            answers.push(Err(AppError::Forbidden));
+            continue;
+        };
+        let device = job.req.device_id.to_string();
+        stored_seq.entry(device.clone()).or_insert(fetched);
+        let first_seq = *device_seq.entry(device.clone()).or_insert(fetched);
+        let resp = apply_batch(job, first_seq, &world, &mut current, &mut seen, &mut w)?;
+        device_seq.insert(device, resp.last_seq);
+        answers.push(Ok(resp));
+    }
+    w.devices = device_seq
+        .into_iter()
+        .filter(|(d, seq)| stored_seq.get(d) != Some(seq))
+        .collect();
+
+    // Taken inside the writing transaction just before commit: the counter row stays locked
+    // only briefly, and change_seq order is commit order, so a reader paging by cursor never
+    // skips a row.
+    let first_change = if w.changed > 0 {
         let last: i64 = sqlx::query(
             "UPDATE counters SET value = value + $1 WHERE name = 'change_seq' RETURNING value",
         )
-        .bind(changed.len() as i64)
+        .bind(w.changed as i64)
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        let first = last - changed.len() as i64 + 1;
-        for (k, (provisional, op_id)) in changed.iter().enumerate() {
-            let seq = first + k as i64;
-            sqlx::query("UPDATE entities SET change_seq = $1 WHERE change_seq = $2")
-                .bind(seq)
-                .bind(provisional)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE audit SET change_seq = $1 WHERE op_id = $2")
-                .bind(seq)
-                .bind(op_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    let row = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1")
-        .bind(req.device_id.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
-    let last_seq = row.try_get::<i64, _>(0)? as u64;
+        last - w.changed as i64 + 1
+    } else {
+        0
+    };
+    write_group(&mut tx, pg, &w, first_change).await?;
     tx.commit().await?;
+    Ok(answers)
+}
+
+/// Applies one device's batch in memory, on top of what the group has applied before it.
+fn apply_batch(
+    job: &PushJob,
+    mut last_seq: u64,
+    world: &Preloaded,
+    current: &mut HashMap<String, Entity>,
+    seen: &mut HashMap<String, (u64, Outcome)>,
+    w: &mut GroupWrites,
+) -> AppResult<PushResponse> {
+    let PushJob {
+        actor,
+        req,
+        now,
+        today,
+    } = job;
+    let device = req.device_id.to_string();
+    let user = actor.user_id.to_string();
+    let visible = |e: Option<&Entity>| e.filter(|e| visible_to(e, actor)).cloned();
+    let mut results = Vec::with_capacity(req.ops.len());
+    let mut resend_from = None;
+    for op in &req.ops {
+        let op_id = op.op_id.to_string();
+        let entity_id = op.entity_id.to_string();
+        if let Some((device_seq, outcome)) = seen.get(&op_id) {
+            results.push(OpResult {
+                op_id: op.op_id,
+                device_seq: *device_seq,
+                outcome: outcome.clone(),
+                entity: visible(current.get(&entity_id)),
+            });
+            continue;
+        }
+        if op.device_id != req.device_id {
+            results.push(rejected(
+                op,
+                DomainError::Invalid {
+                    detail: "设备编号不一致 / device id mismatch".into(),
+                },
+            ));
+            continue;
+        }
+        match check_seq(last_seq, op.device_seq) {
+            SeqCheck::Repeat => {
+                results.push(rejected(
+                    op,
+                    DomainError::Invalid {
+                        detail: "序号已被其他操作使用 / sequence number reused".into(),
+                    },
+                ));
+                continue;
+            }
+            SeqCheck::Gap { resend_from: from } => {
+                resend_from = Some(from);
+                break;
+            }
+            SeqCheck::Next => {}
+        }
+        let effect = apply(
+            current.get(&entity_id),
+            op,
+            &Ctx {
+                actor,
+                now: *now,
+                today: *today,
+                world,
+            },
+        );
+        if let Outcome::Pending { .. } = effect.outcome {
+            // Held: nothing of it is written; the device resends it once the photo is here.
+            results.push(OpResult {
+                op_id: op.op_id,
+                device_seq: op.device_seq,
+                outcome: effect.outcome,
+                entity: None,
+            });
+            resend_from = Some(op.device_seq);
+            break;
+        }
+        let mut change = None;
+        if let Some(state) = effect.new_state {
+            let k = w.changed;
+            w.changed += 1;
+            change = Some(k);
+            let (site, dept) = state.scope();
+            for p in op.photo_refs() {
+                if w.blob_ref_seen
+                    .insert((p.as_str().to_owned(), entity_id.clone()))
+                {
+                    w.blob_refs.push((
+                        p.as_str().to_owned(),
+                        entity_id.clone(),
+                        opt_str(site),
+                        opt_str(dept),
+                    ));
+                }
+            }
+            match w.entity_pos.get(&entity_id) {
+                Some(&i) => w.entities[i] = (state.clone(), k),
+                None => {
+                    w.entity_pos.insert(entity_id.clone(), w.entities.len());
+                    w.entities.push((state.clone(), k));
+                }
+            }
+            current.insert(entity_id.clone(), state);
+        }
+        if let Some(a) = &effect.audit {
+            w.audit
+                .push((op_id.clone(), entity_id.clone(), change, json(a)?));
+        }
+        let outcome_json = json(&effect.outcome)?;
+        seen.insert(op_id.clone(), (op.device_seq, effect.outcome.clone()));
+        w.ops.push((
+            op_id,
+            device.clone(),
+            op.device_seq as i64,
+            user.clone(),
+            entity_id.clone(),
+            op.body.kind(),
+            outcome_json,
+        ));
+        last_seq = op.device_seq;
+        results.push(OpResult {
+            op_id: op.op_id,
+            device_seq: op.device_seq,
+            outcome: effect.outcome,
+            entity: visible(current.get(&entity_id)),
+        });
+    }
     Ok(PushResponse {
         results,
         resend_from,
@@ -530,251 +719,184 @@ async fn push_batch(
     })
 }
 
-fn is_unique_violation(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<sqlx::Error>()
-        .and_then(|e| e.as_database_error())
-        .is_some_and(|d| d.is_unique_violation())
+/// `($1, $2, …)` for an IN list of `n` values.
+fn in_list(pg: bool, n: usize) -> String {
+    placeholders(pg, 1, n)
 }
 
-async fn entity_in(tx: &mut Transaction<'_, Any>, id: &str) -> AppResult<Option<Entity>> {
-    let row = sqlx::query("SELECT data FROM entities WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.map(|r| parse(&r, 0)).transpose()
-}
-
-async fn push_one(
+/// The rooms, templates and stored photos the batch's operations name.
+async fn preload<'a>(
     tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    req: &PushRequest,
-    op: &Operation,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-    changed: &mut Vec<(i64, String)>,
-) -> AppResult<Step> {
-    let entity_id = op.entity_id.to_string();
-    let visible = |e: Option<Entity>| e.filter(|e| visible_to(e, actor));
-    if let Some(row) = sqlx::query("SELECT device_seq, outcome FROM ops WHERE op_id = $1")
-        .bind(op.op_id.to_string())
-        .fetch_optional(&mut **tx)
-        .await?
-    {
-        let outcome: Outcome = parse(&row, 1)?;
-        let entity = visible(entity_in(tx, &entity_id).await?);
-        return Ok(Step::Done(OpResult {
-            op_id: op.op_id,
-            device_seq: row.try_get::<i64, _>(0)? as u64,
-            outcome,
-            entity,
-        }));
+    pg: bool,
+    ops: impl Iterator<Item = &'a Operation> + Clone,
+) -> AppResult<Preloaded> {
+    let mut rooms = BTreeSet::new();
+    let mut templates = BTreeSet::new();
+    let mut photos = BTreeSet::new();
+    for op in ops.clone() {
+        let (room, template) = op.needs();
+        rooms.extend(room.map(|r| r.to_string()));
+        templates.extend(template.map(|t| t.to_string()));
+        photos.extend(op.photo_refs().into_iter().map(|p| p.as_str().to_owned()));
     }
-    if op.device_id != req.device_id {
-        return Ok(Step::Done(rejected(
-            op,
-            DomainError::Invalid {
-                detail: "设备编号不一致 / device id mismatch".into(),
-            },
-        )));
-    }
-    let last = sqlx::query("SELECT last_seq FROM devices WHERE device_id = $1")
-        .bind(req.device_id.to_string())
-        .fetch_one(&mut **tx)
-        .await?;
-    let last = last.try_get::<i64, _>(0)? as u64;
-    match check_seq(last, op.device_seq) {
-        SeqCheck::Repeat => {
-            return Ok(Step::Done(rejected(
-                op,
-                DomainError::Invalid {
-                    detail: "序号已被其他操作使用 / sequence number reused".into(),
-                },
-            )));
+    let mut world = Preloaded::default();
+    let fetch = async |tx: &mut Transaction<'_, Any>, head: &str, keys: &BTreeSet<String>| {
+        let keys: Vec<&String> = keys.iter().collect();
+        let mut rows = Vec::new();
+        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!("{head} IN {}", in_list(pg, chunk.len()));
+            let mut q = sqlx::query(&sql);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            rows.extend(q.fetch_all(&mut **tx).await?);
         }
-        SeqCheck::Gap { resend_from } => {
-            return Ok(Step::Stop {
-                result: None,
-                resend_from,
-            });
-        }
-        SeqCheck::Next => {}
-    }
-    let current = entity_in(tx, &entity_id).await?;
-    let (room_id, template_id) = op.needs();
-    let mut photos = HashSet::new();
-    for p in op.photo_refs() {
-        if sqlx::query("SELECT 1 FROM blobs WHERE sha256 = $1")
-            .bind(p.as_str())
-            .fetch_optional(&mut **tx)
-            .await?
-            .is_some()
-        {
-            photos.insert(p);
-        }
-    }
-    // Looked up inside the transaction: a second connection from the pool per operation could
-    // exhaust it under load (every connection held by a transaction waiting for another).
-    let room = match room_id {
-        Some(id) => sqlx::query("SELECT data FROM rooms WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| parse(&r, 0))
-            .transpose()?,
-        None => None,
+        AppResult::Ok(rows)
     };
-    let template = match template_id {
-        Some(id) => sqlx::query("SELECT data FROM templates WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| parse(&r, 0))
-            .transpose()?,
-        None => None,
-    };
-    let world = Preloaded {
-        room,
-        template,
-        photos,
-    };
-    let effect = apply(
-        current.as_ref(),
-        op,
-        &Ctx {
-            actor,
-            now,
-            today,
-            world: &world,
-        },
-    );
-    if let Outcome::Pending { .. } = effect.outcome {
-        let r = OpResult {
-            op_id: op.op_id,
-            device_seq: op.device_seq,
-            outcome: effect.outcome,
-            entity: None,
-        };
-        return Ok(Step::Stop {
-            result: Some(r),
-            resend_from: op.device_seq,
-        });
+    for r in fetch(tx, "SELECT data FROM rooms WHERE id", &rooms).await? {
+        let room: Room = parse(&r, 0)?;
+        world.rooms.insert(room.id, room);
     }
-    // The entity gets a provisional (negative, random) change_seq here; the real ones are taken
-    // for the whole batch just before commit (see `push`), so the counter is locked only briefly.
-    let mut change_seq = 0i64;
-    let mut final_state = current;
-    if let Some(state) = effect.new_state {
-        change_seq = i64::MIN | (rand::random::<i64>() & i64::MAX);
-        write_entity(tx, &state, change_seq).await?;
-        for p in op.photo_refs() {
+    for r in fetch(tx, "SELECT data FROM templates WHERE id", &templates).await? {
+        let t: Template = parse(&r, 0)?;
+        world.templates.insert(t.id, t);
+    }
+    let mut stored = HashSet::new();
+    for r in fetch(tx, "SELECT sha256 FROM blobs WHERE sha256", &photos).await? {
+        stored.insert(r.try_get::<String, _>(0)?);
+    }
+    world.photos = ops
+        .flat_map(|op| op.photo_refs())
+        .filter(|p| stored.contains(p.as_str()))
+        .collect();
+    Ok(world)
+}
+
+/// Writes what a group gathered: entities (final states) with their ledger rows, photo
+/// references, audit entries and operation records, a few statements per table.
+async fn write_group(
+    tx: &mut Transaction<'_, Any>,
+    pg: bool,
+    w: &GroupWrites,
+    first_change: i64,
+) -> AppResult<()> {
+    let seq = |k: usize| first_change + k as i64;
+    for chunk in w.entities.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO entities (id, kind, site_id, department_id, version, change_seq, data) VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, department_id = excluded.department_id, \
+             version = excluded.version, change_seq = excluded.change_seq, data = excluded.data",
+            placeholders(pg, chunk.len(), 7)
+        );
+        let mut q = sqlx::query(&sql);
+        for (state, k) in chunk {
             let (site, dept) = state.scope();
-            sqlx::query("INSERT INTO blob_refs (sha256, entity_id, site_id, department_id) VALUES ($1, $2, $3, $4) ON CONFLICT (sha256, entity_id) DO NOTHING")
-                .bind(p.as_str())
-                .bind(&entity_id)
+            q = q
+                .bind(state.id().to_string())
+                .bind(state.kind())
                 .bind(opt_str(site))
                 .bind(opt_str(dept))
-                .execute(&mut **tx)
-                .await?;
+                .bind(state.version() as i64)
+                .bind(seq(*k))
+                .bind(json(state)?);
         }
-        final_state = Some(state);
+        q.execute(&mut **tx).await?;
     }
-    if let Some(a) = &effect.audit {
-        sqlx::query(
-            "INSERT INTO audit (op_id, entity_id, change_seq, data) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(op.op_id.to_string())
-        .bind(&entity_id)
-        .bind(change_seq)
-        .bind(json(a)?)
-        .execute(&mut **tx)
-        .await?;
+    let hazards: Vec<&Hazard> = w
+        .entities
+        .iter()
+        .filter_map(|(e, _)| match e {
+            Entity::Hazard(h) => Some(h),
+            _ => None,
+        })
+        .collect();
+    for chunk in hazards.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO hazards (id, site_id, department_id, room_id, status, grade, category, found_on, deadline, closed_on, fixed_on_spot, funds, has_conflict, search) \
+             VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, department_id = excluded.department_id, room_id = excluded.room_id, \
+             status = excluded.status, grade = excluded.grade, category = excluded.category, found_on = excluded.found_on, \
+             deadline = excluded.deadline, closed_on = excluded.closed_on, fixed_on_spot = excluded.fixed_on_spot, funds = excluded.funds, \
+             has_conflict = excluded.has_conflict, search = excluded.search",
+            placeholders(pg, chunk.len(), 14)
+        );
+        let mut q = sqlx::query(&sql);
+        for h in chunk {
+            let search = format!(
+                "{} {} {} {}",
+                h.description,
+                h.measures.as_deref().unwrap_or(""),
+                h.item_code.as_deref().unwrap_or(""),
+                h.basis
+            );
+            q = q
+                .bind(h.id.to_string())
+                .bind(h.site_id.to_string())
+                .bind(opt_str(h.department_id))
+                .bind(opt_str(h.room_id))
+                .bind(h.status.as_str())
+                .bind(enum_str(&h.grade))
+                .bind(enum_str(&h.category))
+                .bind(h.found_on.to_string())
+                .bind(opt_str(h.deadline))
+                .bind(opt_str(h.closed_on))
+                .bind(i64::from(h.fixed_on_spot))
+                .bind(h.funds.get())
+                .bind(i64::from(h.has_conflict()))
+                .bind(search);
+        }
+        q.execute(&mut **tx).await?;
     }
-    sqlx::query("INSERT INTO ops (op_id, device_id, device_seq, user_id, entity_id, kind, outcome, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(op.op_id.to_string())
-        .bind(req.device_id.to_string())
-        .bind(op.device_seq as i64)
-        .bind(actor.user_id.to_string())
-        .bind(&entity_id)
-        .bind(op.body.kind())
-        .bind(json(&effect.outcome)?)
-        .bind(now_ms())
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| AppError::Unexpected(e.into()))?;
-    sqlx::query("UPDATE devices SET last_seq = $1 WHERE device_id = $2")
-        .bind(op.device_seq as i64)
-        .bind(req.device_id.to_string())
-        .execute(&mut **tx)
-        .await?;
-    if change_seq != 0 {
-        changed.push((change_seq, op.op_id.to_string()));
+    for chunk in w.blob_refs.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO blob_refs (sha256, entity_id, site_id, department_id) VALUES {} \
+             ON CONFLICT (sha256, entity_id) DO NOTHING",
+            placeholders(pg, chunk.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for (sha, entity, site, dept) in chunk {
+            q = q.bind(sha).bind(entity).bind(site).bind(dept);
+        }
+        q.execute(&mut **tx).await?;
     }
-    Ok(Step::Done(OpResult {
-        op_id: op.op_id,
-        device_seq: op.device_seq,
-        outcome: effect.outcome,
-        entity: visible(final_state),
-    }))
-}
-
-async fn write_entity(
-    tx: &mut Transaction<'_, Any>,
-    state: &Entity,
-    change_seq: i64,
-) -> AppResult<()> {
-    let (site, dept) = state.scope();
-    sqlx::query(
-        "INSERT INTO entities (id, kind, site_id, department_id, version, change_seq, data) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, department_id = excluded.department_id, \
-         version = excluded.version, change_seq = excluded.change_seq, data = excluded.data",
-    )
-    .bind(state.id().to_string())
-    .bind(state.kind())
-    .bind(opt_str(site))
-    .bind(opt_str(dept))
-    .bind(state.version() as i64)
-    .bind(change_seq)
-    .bind(json(state)?)
-    .execute(&mut **tx)
-    .await?;
-    if let Entity::Hazard(h) = state {
-        write_hazard_row(tx, h).await?;
+    for chunk in w.audit.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO audit (op_id, entity_id, change_seq, data) VALUES {}",
+            placeholders(pg, chunk.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for (op_id, entity, k, data) in chunk {
+            q = q.bind(op_id).bind(entity).bind(k.map_or(0, seq)).bind(data);
+        }
+        q.execute(&mut **tx).await?;
     }
-    Ok(())
-}
-
-async fn write_hazard_row(tx: &mut Transaction<'_, Any>, h: &Hazard) -> AppResult<()> {
-    let search = format!(
-        "{} {} {} {}",
-        h.description,
-        h.measures.as_deref().unwrap_or(""),
-        h.item_code.as_deref().unwrap_or(""),
-        h.basis
-    );
-    sqlx::query(
-        "INSERT INTO hazards (id, site_id, department_id, room_id, status, grade, category, found_on, deadline, closed_on, fixed_on_spot, funds, has_conflict, search) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-         ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, department_id = excluded.department_id, room_id = excluded.room_id, \
-         status = excluded.status, grade = excluded.grade, category = excluded.category, found_on = excluded.found_on, \
-         deadline = excluded.deadline, closed_on = excluded.closed_on, fixed_on_spot = excluded.fixed_on_spot, funds = excluded.funds, \
-         has_conflict = excluded.has_conflict, search = excluded.search",
-    )
-    .bind(h.id.to_string())
-    .bind(h.site_id.to_string())
-    .bind(opt_str(h.department_id))
-    .bind(opt_str(h.room_id))
-    .bind(h.status.as_str())
-    .bind(enum_str(&h.grade))
-    .bind(enum_str(&h.category))
-    .bind(h.found_on.to_string())
-    .bind(opt_str(h.deadline))
-    .bind(opt_str(h.closed_on))
-    .bind(i64::from(h.fixed_on_spot))
-    .bind(h.funds.get())
-    .bind(i64::from(h.has_conflict()))
-    .bind(search)
-    .execute(&mut **tx)
-    .await?;
+    let received = now_ms();
+    for chunk in w.ops.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO ops (op_id, device_id, device_seq, user_id, entity_id, kind, outcome, received_at) VALUES {}",
+            placeholders(pg, chunk.len(), 8)
+        );
+        let mut q = sqlx::query(&sql);
+        for (op_id, device, device_seq, user, entity, kind, outcome) in chunk {
+            q = q
+                .bind(op_id)
+                .bind(device)
+                .bind(*device_seq)
+                .bind(user)
+                .bind(entity)
+                .bind(*kind)
+                .bind(outcome)
+                .bind(received);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    for (device, last_seq) in &w.devices {
+        sqlx::query("UPDATE devices SET last_seq = $1 WHERE device_id = $2")
+            .bind(*last_seq as i64)
+            .bind(device)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

@@ -23,14 +23,13 @@ pub async fn push(
         )));
     }
     recover_photos(&state, &session, &req).await?;
-    let resp = store::push(
-        &state.db,
-        &session.actor,
-        &req,
-        chrono::Utc::now(),
-        state.today(),
-    )
-    .await?;
+    let job = store::PushJob {
+        actor: session.actor.clone(),
+        now: chrono::Utc::now(),
+        today: state.today(),
+        req,
+    };
+    let resp = state.pusher.push(job).await?;
     Ok(Json(resp))
 }
 

@@ -49,6 +49,34 @@ async fn wait_healthy(c: &reqwest::Client, base: &str) {
     panic!("server did not come up");
 }
 
+/// Reports the phone sends: enough that the kill lands well before the last batch.
+const N: u64 = 3_000;
+
+/// Every change the phone sees, by cursor: their `change_seq`s in order.
+async fn pull_all(c: &reqwest::Client, base: &str, token: &str) -> Vec<u64> {
+    let mut seen = Vec::new();
+    let mut cursor = 0;
+    loop {
+        let p: PullResponse = c
+            .get(format!(
+                "{base}/api/v1/sync/pull?cursor={cursor}&limit=1000"
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.extend(p.changes.iter().map(|ch| ch.change_seq));
+        cursor = p.cursor;
+        if !p.more {
+            break;
+        }
+    }
+    seen
+}
+
 async fn story(url: String) {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -80,7 +108,7 @@ async fn story(url: String) {
         .await
         .unwrap();
     let device = DeviceId::from_uuid(uuid::Uuid::now_v7());
-    let ops: Vec<Operation> = (0..300u64)
+    let ops: Vec<Operation> = (0..N)
         .map(|i| {
             let room = &boot.rooms[i as usize % boot.rooms.len()];
             let id = HazardId::from_uuid(uuid::Uuid::now_v7());
@@ -111,12 +139,15 @@ async fn story(url: String) {
             }
         })
         .collect();
-    // Send batches of 100 while the server is killed part-way through.
+    // Send batches of 100; the server is killed as soon as the first one is acknowledged, while
+    // the next ones are on their way.
+    let (first_acked, acked_rx) = tokio::sync::oneshot::channel();
     let sender = {
         let (c, base, token, ops) = (c.clone(), base.clone(), token.clone(), ops.clone());
         tokio::spawn(async move {
+            let mut first_acked = Some(first_acked);
             for chunk in ops.chunks(100) {
-                let _ = c
+                let r = c
                     .post(format!("{base}/api/v1/sync/push"))
                     .bearer_auth(&token)
                     .json(&PushRequest {
@@ -125,31 +156,28 @@ async fn story(url: String) {
                     })
                     .send()
                     .await;
+                if r.is_ok_and(|r| r.status().is_success())
+                    && let Some(tx) = first_acked.take()
+                {
+                    let _ = tx.send(());
+                }
             }
         })
     };
-    tokio::time::sleep(Duration::from_millis(120)).await;
+    acked_rx.await.expect("the first batch is acknowledged");
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
     let _ = sender.await;
     // Restart on the same database and resend until everything is acknowledged.
     let mut child = spawn(port, &url, dir.path());
     wait_healthy(&c, &base).await;
-    let before: PullResponse = c
-        .get(format!("{base}/api/v1/sync/pull?cursor=0&limit=1000"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before = pull_all(&c, &base, &token).await.len() as u64;
     assert!(
-        before.changes.len() < 300,
-        "the kill landed before the last batch was committed"
+        (100..N).contains(&before),
+        "the acknowledged batch survived the kill and the last did not land before it: {before}"
     );
     let mut acked = std::collections::BTreeSet::new();
-    for _ in 0..20 {
+    for _ in 0..(2 * N / 100) {
         let pending: Vec<Operation> = ops
             .iter()
             .filter(|o| !acked.contains(&o.op_id))
@@ -180,31 +208,12 @@ async fn story(url: String) {
         );
     }
     assert_eq!(
-        acked.len(),
-        300,
+        acked.len() as u64,
+        N,
         "every operation acknowledged after the restart"
     );
-    let mut seen = Vec::new();
-    let mut cursor = 0;
-    loop {
-        let p: PullResponse = c
-            .get(format!(
-                "{base}/api/v1/sync/pull?cursor={cursor}&limit=1000"
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        seen.extend(p.changes.iter().map(|ch| ch.change_seq));
-        cursor = p.cursor;
-        if !p.more {
-            break;
-        }
-    }
-    assert_eq!(seen.len(), 300, "each report exactly once");
+    let seen = pull_all(&c, &base, &token).await;
+    assert_eq!(seen.len() as u64, N, "each report exactly once");
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
     child.kill().unwrap();
     child.wait().unwrap();

@@ -4,6 +4,7 @@
 mod backup;
 mod bucket;
 mod chaos;
+mod group;
 mod helpers;
 mod kill;
 mod matrix;
@@ -14,6 +15,7 @@ mod shutdown;
 mod stories;
 
 use chaos::sync_under_faults;
+use group::group_commit_keeps_batches_apart;
 use helpers::*;
 use matrix::role_endpoint_matrix;
 use registers::{
@@ -48,6 +50,7 @@ stories!(
     registers_templates_campaigns,
     inspections_are_listed_by_scope_type_and_day,
     dashboard_shows_what_the_data_implies,
+    group_commit_keeps_batches_apart,
 );
 
 #[tokio::test]
