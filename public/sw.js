@@ -31,5 +31,13 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match("/index.html", { cacheName: CACHE }).then((hit) => hit || fetch(req)));
     return;
   }
-  event.respondWith(caches.match(req, { cacheName: CACHE }).then((hit) => hit || fetch(req)));
+  event.respondWith(caches.match(req, { cacheName: CACHE }).then((hit) => hit || fetch(req).then((res) => {
+    // The desk module is not precached (a phone never needs it); once fetched it is kept, so
+    // the desk opens offline too. Its names carry content hashes: a cached copy is never stale.
+    if (res.ok && url.pathname.startsWith("/pkg/")) {
+      const copy = res.clone();
+      event.waitUntil(caches.open(CACHE).then((cache) => cache.put(req, copy)));
+    }
+    return res;
+  })));
 });

@@ -26,6 +26,10 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "hazards" => ("隐患", "Hazards"),
         "desk" => ("台账", "Ledger"),
         "dashboard" => ("总览", "Dashboard"),
+        "desk_needs_network" => (
+            "台账、总览等桌面页面需联网加载一次，之后可离线打开。",
+            "Desk pages (ledger, dashboard…) need the network once to load; after that they open offline.",
+        ),
         "summary_report" => ("总结报告", "Summary report"),
         "trend" => ("整改趋势（按发现月份）", "Trend by month found"),
         "reminders" => ("催办", "Reminders"),

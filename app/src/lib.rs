@@ -40,6 +40,9 @@ async fn load(ctx: AppCtx) {
         } else {
             Page::Rooms
         });
+        if let Some(page) = state::handed_over_page() {
+            ctx.page.set(page);
+        }
     }
     ctx.session.set(session);
     ctx.boot
@@ -78,16 +81,37 @@ pub fn App() -> impl IntoView {
                         Page::Visit(room) => view! { <pages::visit::VisitPage room_id=room/> }.into_any(),
                         Page::Hazards => view! { <pages::hazards::Hazards/> }.into_any(),
                         Page::Hazard(id) => view! { <pages::hazards::HazardPage id=id/> }.into_any(),
-                        Page::Ledger => view! { <pages::ledger::Ledger/> }.into_any(),
-                        Page::Lists => view! { <pages::lists::Lists/> }.into_any(),
-                        Page::Dashboard => view! { <pages::dashboard::DashboardPage/> }.into_any(),
-                        Page::Registers => view! { <pages::registers::RegistersPage/> }.into_any(),
-                        Page::Admin => view! { <pages::admin::AdminPage/> }.into_any(),
+                        desk => desk_page(desk),
                     }}
                 </main>
             </Show>
         </Show>
     }
+}
+
+/// The desk pages, in the build that has them.
+#[cfg(feature = "desk")]
+fn desk_page(page: Page) -> AnyView {
+    match page {
+        Page::Ledger => view! { <pages::ledger::Ledger/> }.into_any(),
+        Page::Lists => view! { <pages::lists::Lists/> }.into_any(),
+        Page::Dashboard => view! { <pages::dashboard::DashboardPage/> }.into_any(),
+        Page::Registers => view! { <pages::registers::RegistersPage/> }.into_any(),
+        Page::Admin => view! { <pages::admin::AdminPage/> }.into_any(),
+        _ => ().into_any(),
+    }
+}
+
+/// The phone module has no desk pages: it hands over to the desk module.
+#[cfg(not(feature = "desk"))]
+fn desk_page(page: Page) -> AnyView {
+    let ctx = ctx();
+    if state::desk_failed() {
+        return view! { <div class="notice" id="desk-offline">{move || ctx.t("desk_needs_network")}</div> }
+            .into_any();
+    }
+    state::open_desk(ctx, page);
+    view! { <div class="loading">"安巡 正在加载… / Loading…"</div> }.into_any()
 }
 
 #[component]
@@ -112,6 +136,7 @@ fn Header() -> impl IntoView {
                 .await;
             }
             let _ = store::clear_session().await;
+            state::forget_desk();
             ctx.session.set(None);
         });
     };

@@ -35,6 +35,88 @@ pub enum Page {
     Admin,
 }
 
+impl Page {
+    /// The name a desk page is remembered by across the hand-over to the desk module.
+    pub fn desk_key(&self) -> Option<&'static str> {
+        Some(match self {
+            Page::Ledger => "ledger",
+            Page::Lists => "lists",
+            Page::Dashboard => "dashboard",
+            Page::Registers => "registers",
+            Page::Admin => "admin",
+            _ => return None,
+        })
+    }
+
+    pub fn from_desk_key(key: &str) -> Option<Page> {
+        [
+            Page::Ledger,
+            Page::Lists,
+            Page::Dashboard,
+            Page::Registers,
+            Page::Admin,
+        ]
+        .into_iter()
+        .find(|p| p.desk_key() == Some(key))
+    }
+}
+
+// The app comes as two modules (see `boot.js`): the phone module, precached, and the desk module
+// (the same plus the desk pages), fetched the first time a desk page is opened.
+const MODULE_KEY: &str = "saferounds.module";
+const PAGE_KEY: &str = "saferounds.page";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// Hands over from the phone module to the desk module: remembers the page — and, for people who
+/// work at a desk, that they do, so their next start loads the desk module at once — and reloads.
+pub fn open_desk(ctx: AppCtx, page: Page) {
+    let desk_first = ctx
+        .session
+        .get_untracked()
+        .is_some_and(|s| s.user.role.desk_first());
+    let flag = if desk_first {
+        local_storage()
+    } else {
+        session_storage()
+    };
+    if let (Some(flag), Some(pages), Some(key)) = (flag, session_storage(), page.desk_key()) {
+        let _ = flag.set_item(MODULE_KEY, "desk");
+        let _ = pages.set_item(PAGE_KEY, key);
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    }
+}
+
+/// Whether `boot.js` fell back to the phone module because the desk module could not be fetched.
+pub fn desk_failed() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"__srDeskFailed".into()).ok())
+        .is_some_and(|v| v.is_truthy())
+}
+
+/// The desk page the phone module handed over, taken once.
+pub fn handed_over_page() -> Option<Page> {
+    let pages = session_storage()?;
+    let key = pages.get_item(PAGE_KEY).ok().flatten()?;
+    let _ = pages.remove_item(PAGE_KEY);
+    Page::from_desk_key(&key)
+}
+
+/// The next start loads the phone module again (after logout).
+pub fn forget_desk() {
+    for s in [local_storage(), session_storage()].into_iter().flatten() {
+        let _ = s.remove_item(MODULE_KEY);
+        let _ = s.remove_item(PAGE_KEY);
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct AppCtx {
     pub lang: RwSignal<Lang>,

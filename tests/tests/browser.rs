@@ -369,6 +369,44 @@ async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
     result
 }
 
+/// An inspector's phone runs the phone module and never fetches the desk module; opening the
+/// ledger hands over to the desk module, which the service worker then keeps: with the server
+/// stopped, a reload still opens the ledger.
+#[tokio::test]
+async fn the_desk_module_loads_when_a_desk_page_is_opened_and_stays_offline() -> anyhow::Result<()>
+{
+    let mut server = Server::start().await?;
+    let browser = Browser::start().await?;
+    let base = server.url("/");
+    let result = async {
+        browser.login(&base, "inspector").await?;
+        browser.find("#room-list li.room").await?;
+        browser.until("navigator.serviceWorker && navigator.serviceWorker.controller !== null || (location.reload(), false)", 30).await?;
+        browser.find("#room-list li.room").await?;
+        assert_eq!(browser.until("window.__srModule", 5).await?, "phone");
+        let desk_fetched = "performance.getEntriesByType('resource').some(e => e.name.includes('/pkg/desk'))";
+        assert_eq!(browser.client.execute(&format!("return {desk_fetched}"), vec![]).await?, false);
+
+        browser.find("#tab-desk").await?.click().await?;
+        browser.until("window.__srModule === 'desk' && document.querySelector('#ledger-total') !== null", 30).await?;
+        assert!(browser.text("#ledger-total").await?.contains('共'));
+
+        server.stop().await?;
+        assert!(reqwest::get(server.url("/api/health")).await.is_err(), "the server is really down");
+        browser.client.refresh().await?;
+        // The desk module came from the service worker's cache; it opens at the inspector's
+        // rooms, and its ledger (which asks the server) says it needs the network.
+        browser.until("window.__srModule === 'desk' && document.querySelector('#room-list') !== null", 30).await?;
+        browser.find("#tab-desk").await?.click().await?;
+        browser.find("#f-sort").await?;
+        assert!(browser.body().await?.contains("联网"), "the ledger says it needs the network");
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    result
+}
+
 /// The built app is served with the right types and cache rules, and a missing asset is a 404,
 /// never HTML a service worker would cache in its place.
 #[tokio::test]
@@ -381,23 +419,32 @@ async fn static_files_have_types_and_cache_rules() -> anyhow::Result<()> {
         let html = index.text().await?;
         assert!(html.contains("/boot.js"));
         let boot = c.get(server.url("/boot.js")).send().await?.text().await?;
-        let wasm_path = boot
-            .split("module_or_path: \"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("wasm path in boot.js");
-        let wasm = c.get(server.url(wasm_path)).send().await?;
-        assert_eq!(wasm.headers()["content-type"], "application/wasm");
-        assert!(
-            wasm.headers()["cache-control"]
-                .to_str()?
-                .contains("immutable")
-        );
+        // Two modules: the phone module first, then the desk module.
+        let wasm_paths: Vec<&str> = boot
+            .split("wasm: \"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .collect();
+        assert_eq!(wasm_paths.len(), 2, "phone and desk modules in boot.js");
+        for path in &wasm_paths {
+            let wasm = c.get(server.url(path)).send().await?;
+            assert_eq!(wasm.headers()["content-type"], "application/wasm");
+            assert!(
+                wasm.headers()["cache-control"]
+                    .to_str()?
+                    .contains("immutable")
+            );
+        }
         let sw = c.get(server.url("/sw.js")).send().await?;
         assert_eq!(sw.headers()["cache-control"], "no-cache");
+        let sw = sw.text().await?;
         assert!(
-            sw.text().await?.contains(wasm_path),
-            "the precache list names the hashed WASM"
+            sw.contains(wasm_paths[0]),
+            "the precache list names the hashed phone module"
+        );
+        assert!(
+            !sw.contains(wasm_paths[1]),
+            "the desk module is not precached: a phone never downloads it"
         );
         let manifest = c.get(server.url("/manifest.webmanifest")).send().await?;
         assert_eq!(

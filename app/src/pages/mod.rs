@@ -1,11 +1,16 @@
 //! One page per file.
 
+#[cfg(feature = "desk")]
 pub mod admin;
+#[cfg(feature = "desk")]
 pub mod dashboard;
 pub mod hazards;
+#[cfg(feature = "desk")]
 pub mod ledger;
+#[cfg(feature = "desk")]
 pub mod lists;
 pub mod login;
+#[cfg(feature = "desk")]
 pub mod registers;
 pub mod rooms;
 pub mod visit;
