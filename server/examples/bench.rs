@@ -167,12 +167,22 @@ async fn clients_run(
         }));
     }
     let mut lat = Vec::new();
+    let (mut pushes, mut pulls) = (Vec::new(), Vec::new());
     let mut errors = 0;
     for t in tasks {
         let (l, e) = t.await.unwrap();
+        pushes.push(l[0]);
+        pulls.push(l[1]);
         lat.extend(l);
         errors += e;
     }
+    println!(
+        "    push p50 {:.0} ms, p99 {:.0} ms; pull p50 {:.0} ms, p99 {:.0} ms",
+        pct(&mut pushes, 0.5),
+        pct(&mut pushes, 0.99),
+        pct(&mut pulls, 0.5),
+        pct(&mut pulls, 0.99)
+    );
     (
         pct(&mut lat, 0.5),
         pct(&mut lat, 0.99),
@@ -228,34 +238,54 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize) {
         .await
         .unwrap();
     println!("[{label}] station rooms: {}", boot.rooms.len());
+    // In five rounds, so that the median of the rounds' rates shows through the noise of a shared
+    // machine (and how the rate changes as the tables grow).
     let per_dev = hazards / devs.len();
+    let rounds = 5;
+    let mut rates = Vec::new();
+    let mut done = 0;
     let start = Instant::now();
-    let mut tasks = Vec::new();
-    for (d, mut dev) in devs.into_iter().enumerate() {
-        let c = c.clone();
-        let base = base.clone();
-        let boot = boot.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0;
-            while n < per_dev {
-                let k = 100.min(per_dev - n);
-                let ops: Vec<Operation> = (0..k)
-                    .map(|j| report(&mut dev, &boot, d * per_dev + n + j))
-                    .collect();
-                let r = push(&c, &base, &dev, ops).await;
-                assert_eq!(r.results.len(), k);
-                n += k;
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
+    for round in 0..rounds {
+        let k_round = if round == rounds - 1 {
+            per_dev - done
+        } else {
+            per_dev / rounds
+        };
+        let round_start = Instant::now();
+        let mut tasks = Vec::new();
+        for (d, mut dev) in devs.into_iter().enumerate() {
+            let c = c.clone();
+            let base = base.clone();
+            let boot = boot.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut n = 0;
+                while n < k_round {
+                    let k = 100.min(k_round - n);
+                    let ops: Vec<Operation> = (0..k)
+                        .map(|j| report(&mut dev, &boot, d * per_dev + done + n + j))
+                        .collect();
+                    let r = push(&c, &base, &dev, ops).await;
+                    assert_eq!(r.results.len(), k);
+                    n += k;
+                }
+                dev
+            }));
+        }
+        devs = Vec::new();
+        for t in tasks {
+            devs.push(t.await.unwrap());
+        }
+        rates.push((k_round * 8) as f64 / round_start.elapsed().as_secs_f64());
+        done += k_round;
     }
     let secs = start.elapsed().as_secs_f64();
+    let rounds_text: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
     println!(
-        "[{label}] sync ingest: {} ops in {secs:.1} s = {:.0} ops/s",
+        "[{label}] sync ingest: {} ops in {secs:.1} s = {:.0} ops/s; rounds of a fifth: {} ops/s, median {:.0} ops/s",
         per_dev * 8,
-        (per_dev * 8) as f64 / secs
+        (per_dev * 8) as f64 / secs,
+        rounds_text.join(" / "),
+        pct(&mut rates, 0.5)
     );
 
     // The planner's statistics as autovacuum (PostgreSQL) or `PRAGMA optimize` would leave them

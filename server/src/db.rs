@@ -53,25 +53,29 @@ impl Db {
                     std::fs::create_dir_all(dir)
                         .with_context(|| format!("creating {}", dir.display()))?;
                 }
-                let opts = || {
+                // The one writer keeps a larger page cache (32 MB instead of 2 MB): the ledger
+                // indexes every report updates stay in memory instead of being read back.
+                let opts = |cache_kib: u32| {
                     AnyPoolOptions::new()
                         .acquire_timeout(Duration::from_secs(30))
-                        .after_connect(|conn, _| {
+                        .after_connect(move |conn, _| {
                             Box::pin(async move {
                                 conn.execute("PRAGMA journal_mode = WAL").await?;
                                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                                 conn.execute("PRAGMA foreign_keys = ON").await?;
                                 conn.execute("PRAGMA busy_timeout = 10000").await?;
+                                let cache = format!("PRAGMA cache_size = -{cache_kib}");
+                                conn.execute(cache.as_str()).await?;
                                 Ok(())
                             })
                         })
                 };
-                let write = opts()
+                let write = opts(32 * 1024)
                     .max_connections(1)
                     .connect(url)
                     .await
                     .context("opening the SQLite database")?;
-                let read = opts().max_connections(8).connect(url).await?;
+                let read = opts(2 * 1024).max_connections(8).connect(url).await?;
                 Ok(Db {
                     read,
                     write,
