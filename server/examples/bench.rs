@@ -47,7 +47,9 @@ async fn login(c: &Client, base: &str, user: &str) -> Dev {
     }
 }
 
-fn report(dev: &mut Dev, boot: &Bootstrap, i: usize) -> Operation {
+/// The `i`-th report of the run: found `i % 900` days ago for the history, today when `fresh`
+/// (what phones send day to day).
+fn report(dev: &mut Dev, boot: &Bootstrap, i: usize, fresh: bool) -> Operation {
     let room = &boot.rooms[i % boot.rooms.len()];
     let id = HazardId::from_uuid(uuid::Uuid::now_v7());
     let cats = Category::ALL;
@@ -74,7 +76,7 @@ fn report(dev: &mut Dev, boot: &Bootstrap, i: usize) -> Operation {
                 Grade::General
             },
             basis: "公安部令第61号 §31".into(),
-            found_on: boot.today - chrono::Duration::days((i % 900) as i64),
+            found_on: boot.today - chrono::Duration::days(if fresh { 0 } else { (i % 900) as i64 }),
             photos_before: vec![],
             fixed_on_spot: None,
         }),
@@ -116,6 +118,70 @@ fn rss_mb() -> f64 {
         / 1024.0
 }
 
+/// Each device pushes `per_dev` reports in batches of 100, all devices at once, in five rounds so
+/// that the median of the rounds' rates shows through the noise of a shared machine (and how the
+/// rate changes as the tables grow). Returns the devices (their sequence numbers moved on).
+#[allow(clippy::too_many_arguments, reason = "a benchmark step")]
+async fn ingest(
+    c: &Client,
+    base: &str,
+    boot: &Bootstrap,
+    mut devs: Vec<Dev>,
+    per_dev: usize,
+    first: usize,
+    fresh: bool,
+    title: &str,
+) -> Vec<Dev> {
+    let n_devs = devs.len();
+    let rounds = 5;
+    let mut rates = Vec::new();
+    let mut done = 0;
+    let start = Instant::now();
+    for round in 0..rounds {
+        let k_round = if round == rounds - 1 {
+            per_dev - done
+        } else {
+            per_dev / rounds
+        };
+        let round_start = Instant::now();
+        let mut tasks = Vec::new();
+        for (d, mut dev) in devs.into_iter().enumerate() {
+            let c = c.clone();
+            let base = base.to_owned();
+            let boot = boot.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut n = 0;
+                while n < k_round {
+                    let k = 100.min(k_round - n);
+                    let ops: Vec<Operation> = (0..k)
+                        .map(|j| report(&mut dev, &boot, first + d * per_dev + done + n + j, fresh))
+                        .collect();
+                    let r = push(&c, &base, &dev, ops).await;
+                    assert_eq!(r.results.len(), k);
+                    n += k;
+                }
+                dev
+            }));
+        }
+        devs = Vec::new();
+        for t in tasks {
+            devs.push(t.await.unwrap());
+        }
+        rates.push((k_round * n_devs) as f64 / round_start.elapsed().as_secs_f64());
+        done += k_round;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let rounds_text: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
+    println!(
+        "{title}: {} ops in {secs:.1} s = {:.0} ops/s; rounds of a fifth: {} ops/s, median {:.0} ops/s",
+        per_dev * n_devs,
+        (per_dev * n_devs) as f64 / secs,
+        rounds_text.join(" / "),
+        pct(&mut rates, 0.5)
+    );
+    devs
+}
+
 /// `clients` devices, each pushing 5 reports then pulling a page, all at once: latency p50 and
 /// p99 (ms), errors, seconds.
 async fn clients_run(
@@ -137,7 +203,7 @@ async fn clients_run(
         let boot = boot.clone();
         tasks.push(tokio::spawn(async move {
             let ops: Vec<Operation> = (0..5)
-                .map(|j| report(&mut dev, &boot, first + k * 5 + j))
+                .map(|j| report(&mut dev, &boot, first + k * 5 + j, true))
                 .collect();
             let t = Instant::now();
             let ok1 = c
@@ -238,55 +304,18 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize) {
         .await
         .unwrap();
     println!("[{label}] station rooms: {}", boot.rooms.len());
-    // In five rounds, so that the median of the rounds' rates shows through the noise of a shared
-    // machine (and how the rate changes as the tables grow).
     let per_dev = hazards / devs.len();
-    let rounds = 5;
-    let mut rates = Vec::new();
-    let mut done = 0;
-    let start = Instant::now();
-    for round in 0..rounds {
-        let k_round = if round == rounds - 1 {
-            per_dev - done
-        } else {
-            per_dev / rounds
-        };
-        let round_start = Instant::now();
-        let mut tasks = Vec::new();
-        for (d, mut dev) in devs.into_iter().enumerate() {
-            let c = c.clone();
-            let base = base.clone();
-            let boot = boot.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut n = 0;
-                while n < k_round {
-                    let k = 100.min(k_round - n);
-                    let ops: Vec<Operation> = (0..k)
-                        .map(|j| report(&mut dev, &boot, d * per_dev + done + n + j))
-                        .collect();
-                    let r = push(&c, &base, &dev, ops).await;
-                    assert_eq!(r.results.len(), k);
-                    n += k;
-                }
-                dev
-            }));
-        }
-        devs = Vec::new();
-        for t in tasks {
-            devs.push(t.await.unwrap());
-        }
-        rates.push((k_round * 8) as f64 / round_start.elapsed().as_secs_f64());
-        done += k_round;
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let rounds_text: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
-    println!(
-        "[{label}] sync ingest: {} ops in {secs:.1} s = {:.0} ops/s; rounds of a fifth: {} ops/s, median {:.0} ops/s",
-        per_dev * 8,
-        (per_dev * 8) as f64 / secs,
-        rounds_text.join(" / "),
-        pct(&mut rates, 0.5)
-    );
+    let devs = ingest(
+        &c,
+        &base,
+        &boot,
+        devs,
+        per_dev,
+        0,
+        false,
+        &format!("[{label}] sync ingest of the history"),
+    )
+    .await;
 
     // The planner's statistics as autovacuum (PostgreSQL) or `PRAGMA optimize` would leave them
     // a minute after a bulk load.
@@ -371,7 +400,22 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize) {
         );
     }
 
-    // 4. Concurrent syncing clients: each pushes 5 reports and pulls one page. First from a
+    // 4. Day-to-day ingest into the full database: phones report what they found today.
+    let fresh = (hazards / 10).max(800) / devs.len();
+    let devs = ingest(
+        &c,
+        &base,
+        &boot,
+        devs,
+        fresh,
+        10_000_000,
+        true,
+        &format!("[{label}] sync ingest of today's reports into {hazards} hazards"),
+    )
+    .await;
+    drop(devs);
+
+    // 5. Concurrent syncing clients: each pushes 5 reports and pulls one page. First from a
     // separate process, which leaves the server's own latency and memory; then in this process
     // (clients and server share the two cores and the RSS).
     let exe = std::env::current_exe().unwrap();
