@@ -5,21 +5,20 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use saferounds_shared::DomainError;
 use saferounds_shared::checklist::Template;
 use saferounds_shared::hazard::{Hazard, Status};
-use saferounds_shared::ids::{PhotoHash, RoomId, TemplateId};
+use saferounds_shared::ids::{OpId, PhotoHash, RoomId, TemplateId};
 use saferounds_shared::lists::{HazardFilter, SortKey};
 use saferounds_shared::org::{Actor, Building, Department, Room, Site, User};
-use saferounds_shared::sync::apply::Ctx;
 use saferounds_shared::sync::{
-    AuditEntry, Change, Entity, OpResult, Operation, Outcome, PullResponse, PushRequest,
-    PushResponse, SeqCheck, World, apply, check_seq, visible_to,
+    AuditEntry, Change, Effect, Entity, Operation, Outcome, PullResponse, PushRequest,
+    PushResponse, Replica, World, apply_batch, visible_to,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
+use uuid::Uuid;
 
 use crate::db::{Backend, Db, now_ms};
 use crate::error::{AppError, AppResult};
@@ -373,15 +372,6 @@ impl World for Preloaded {
     }
 }
 
-fn rejected(op: &Operation, e: DomainError) -> OpResult {
-    OpResult {
-        op_id: op.op_id,
-        device_seq: op.device_seq,
-        outcome: Outcome::Rejected { error: e.to_api() },
-        entity: None,
-    }
-}
-
 /// One device's batch, as received.
 pub struct PushJob {
     pub actor: Actor,
@@ -450,14 +440,20 @@ const ROWS_PER_STATEMENT: usize = 200;
 /// One stored operation: (op_id, device_id, device_seq, user_id, entity_id, kind, outcome JSON).
 type OpRow = (String, String, i64, String, String, &'static str, String);
 
-/// What a group writes, gathered while its operations are applied in memory and written at the
-/// end with a few statements per table.
+/// A group in memory: what it read (the replica `shared::sync::apply_batch` works on) and what it
+/// will write, gathered while its operations are applied and written at the end with a few
+/// statements per table.
 #[derive(Default)]
-struct GroupWrites {
+struct Group {
+    world: Preloaded,
+    current: HashMap<Uuid, Entity>,
+    seen: HashMap<OpId, (u64, Outcome)>,
+    /// The user whose batch is being applied.
+    user: String,
     /// Entities changed, in first-change order, each with its final state and the index (into
     /// the changing operations) of the last operation that changed it.
     entities: Vec<(Entity, usize)>,
-    entity_pos: HashMap<String, usize>,
+    entity_pos: HashMap<Uuid, usize>,
     /// Operations that changed an entity, in order; each takes the next `change_seq`.
     changed: usize,
     /// (op_id, entity_id, index into the changing operations or none, audit JSON)
@@ -467,6 +463,78 @@ struct GroupWrites {
     blob_ref_seen: HashSet<(String, String)>,
     /// (device_id, last_seq) of devices that advanced.
     devices: Vec<(String, u64)>,
+    /// A record that could not be encoded (never expected): the group fails.
+    error: Option<serde_json::Error>,
+}
+
+impl Replica for Group {
+    fn seen(&self, op_id: OpId) -> Option<(u64, Outcome)> {
+        self.seen.get(&op_id).cloned()
+    }
+    fn entity(&self, id: Uuid) -> Option<&Entity> {
+        self.current.get(&id)
+    }
+    fn world(&self) -> &dyn World {
+        &self.world
+    }
+    fn keep(&mut self, req: &PushRequest, op: &Operation, effect: Effect) {
+        let entity_id = op.entity_id.to_string();
+        let mut change = None;
+        if let Some(state) = effect.new_state {
+            let k = self.changed;
+            self.changed += 1;
+            change = Some(k);
+            let (site, dept) = state.scope();
+            for p in op.photo_refs() {
+                if self
+                    .blob_ref_seen
+                    .insert((p.as_str().to_owned(), entity_id.clone()))
+                {
+                    self.blob_refs.push((
+                        p.as_str().to_owned(),
+                        entity_id.clone(),
+                        opt_str(site),
+                        opt_str(dept),
+                    ));
+                }
+            }
+            match self.entity_pos.get(&op.entity_id) {
+                Some(&i) => self.entities[i] = (state.clone(), k),
+                None => {
+                    self.entity_pos.insert(op.entity_id, self.entities.len());
+                    self.entities.push((state.clone(), k));
+                }
+            }
+            self.current.insert(op.entity_id, state);
+        }
+        let encoded = effect
+            .audit
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .and_then(|a| Ok((a, serde_json::to_string(&effect.outcome)?)));
+        let (audit, outcome) = match encoded {
+            Ok(v) => v,
+            Err(e) => {
+                self.error = Some(e);
+                return;
+            }
+        };
+        if let Some(a) = audit {
+            self.audit
+                .push((op.op_id.to_string(), entity_id.clone(), change, a));
+        }
+        self.ops.push((
+            op.op_id.to_string(),
+            req.device_id.to_string(),
+            op.device_seq as i64,
+            self.user.clone(),
+            entity_id,
+            op.body.kind(),
+            outcome,
+        ));
+        self.seen.insert(op.op_id, (op.device_seq, effect.outcome));
+    }
 }
 
 async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<PushResponse>>> {
@@ -504,7 +572,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
     let mut op_ids: Vec<String> = all_ops().map(|o| o.op_id.to_string()).collect();
     op_ids.sort();
     op_ids.dedup();
-    let mut seen: HashMap<String, (u64, Outcome)> = HashMap::new();
+    let mut g = Group::default();
     for chunk in op_ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT op_id, device_seq, outcome FROM ops WHERE op_id IN {}",
@@ -515,16 +583,14 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
             q = q.bind(id);
         }
         for r in q.fetch_all(&mut *tx).await? {
-            seen.insert(
-                r.try_get(0)?,
-                (r.try_get::<i64, _>(1)? as u64, parse(&r, 2)?),
-            );
+            let op_id = OpId::parse(&r.try_get::<String, _>(0)?)?;
+            g.seen
+                .insert(op_id, (r.try_get::<i64, _>(1)? as u64, parse(&r, 2)?));
         }
     }
     let mut entity_ids: Vec<String> = all_ops().map(|o| o.entity_id.to_string()).collect();
     entity_ids.sort();
     entity_ids.dedup();
-    let mut current: HashMap<String, Entity> = HashMap::new();
     for chunk in entity_ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT id, data FROM entities WHERE id IN {} ORDER BY id{}",
@@ -536,12 +602,12 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
             q = q.bind(id);
         }
         for r in q.fetch_all(&mut *tx).await? {
-            current.insert(r.try_get(0)?, parse(&r, 1)?);
+            let e: Entity = parse(&r, 1)?;
+            g.current.insert(e.id(), e);
         }
     }
-    let world = preload(&mut tx, pg, all_ops()).await?;
+    g.world = preload(&mut tx, pg, all_ops()).await?;
 
-    let mut w = GroupWrites::default();
     let mut answers = Vec::with_capacity(jobs.len());
     // A device may have two batches in one group (two tabs): the second starts where the first
     // left off.
@@ -555,11 +621,15 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
         let device = job.req.device_id.to_string();
         stored_seq.entry(device.clone()).or_insert(fetched);
         let first_seq = *device_seq.entry(device.clone()).or_insert(fetched);
-        let resp = apply_batch(job, first_seq, &world, &mut current, &mut seen, &mut w)?;
+        g.user = job.actor.user_id.to_string();
+        let resp = apply_batch(&mut g, &job.req, &job.actor, job.now, job.today, first_seq);
+        if let Some(e) = g.error.take() {
+            return Err(e.into());
+        }
         device_seq.insert(device, resp.last_seq);
         answers.push(Ok(resp));
     }
-    w.devices = device_seq
+    g.devices = device_seq
         .into_iter()
         .filter(|(d, seq)| stored_seq.get(d) != Some(seq))
         .collect();
@@ -567,156 +637,21 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
     // Taken inside the writing transaction just before commit: the counter row stays locked
     // only briefly, and change_seq order is commit order, so a reader paging by cursor never
     // skips a row.
-    let first_change = if w.changed > 0 {
+    let first_change = if g.changed > 0 {
         let last: i64 = sqlx::query(
             "UPDATE counters SET value = value + $1 WHERE name = 'change_seq' RETURNING value",
         )
-        .bind(w.changed as i64)
+        .bind(g.changed as i64)
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        last - w.changed as i64 + 1
+        last - g.changed as i64 + 1
     } else {
         0
     };
-    write_group(&mut tx, pg, &w, first_change).await?;
+    write_group(&mut tx, pg, &g, first_change).await?;
     tx.commit().await?;
     Ok(answers)
-}
-
-/// Applies one device's batch in memory, on top of what the group has applied before it.
-fn apply_batch(
-    job: &PushJob,
-    mut last_seq: u64,
-    world: &Preloaded,
-    current: &mut HashMap<String, Entity>,
-    seen: &mut HashMap<String, (u64, Outcome)>,
-    w: &mut GroupWrites,
-) -> AppResult<PushResponse> {
-    let PushJob {
-        actor,
-        req,
-        now,
-        today,
-    } = job;
-    let device = req.device_id.to_string();
-    let user = actor.user_id.to_string();
-    let visible = |e: Option<&Entity>| e.filter(|e| visible_to(e, actor)).cloned();
-    let mut results = Vec::with_capacity(req.ops.len());
-    let mut resend_from = None;
-    for op in &req.ops {
-        let op_id = op.op_id.to_string();
-        let entity_id = op.entity_id.to_string();
-        if let Some((device_seq, outcome)) = seen.get(&op_id) {
-            results.push(OpResult {
-                op_id: op.op_id,
-                device_seq: *device_seq,
-                outcome: outcome.clone(),
-                entity: visible(current.get(&entity_id)),
-            });
-            continue;
-        }
-        if op.device_id != req.device_id {
-            results.push(rejected(
-                op,
-                DomainError::Invalid {
-                    detail: "设备编号不一致 / device id mismatch".into(),
-                },
-            ));
-            continue;
-        }
-        match check_seq(last_seq, op.device_seq) {
-            SeqCheck::Repeat => {
-                results.push(rejected(
-                    op,
-                    DomainError::Invalid {
-                        detail: "序号已被其他操作使用 / sequence number reused".into(),
-                    },
-                ));
-                continue;
-            }
-            SeqCheck::Gap { resend_from: from } => {
-                resend_from = Some(from);
-                break;
-            }
-            SeqCheck::Next => {}
-        }
-        let effect = apply(
-            current.get(&entity_id),
-            op,
-            &Ctx {
-                actor,
-                now: *now,
-                today: *today,
-                world,
-            },
-        );
-        if let Outcome::Pending { .. } = effect.outcome {
-            // Held: nothing of it is written; the device resends it once the photo is here.
-            results.push(OpResult {
-                op_id: op.op_id,
-                device_seq: op.device_seq,
-                outcome: effect.outcome,
-                entity: None,
-            });
-            resend_from = Some(op.device_seq);
-            break;
-        }
-        let mut change = None;
-        if let Some(state) = effect.new_state {
-            let k = w.changed;
-            w.changed += 1;
-            change = Some(k);
-            let (site, dept) = state.scope();
-            for p in op.photo_refs() {
-                if w.blob_ref_seen
-                    .insert((p.as_str().to_owned(), entity_id.clone()))
-                {
-                    w.blob_refs.push((
-                        p.as_str().to_owned(),
-                        entity_id.clone(),
-                        opt_str(site),
-                        opt_str(dept),
-                    ));
-                }
-            }
-            match w.entity_pos.get(&entity_id) {
-                Some(&i) => w.entities[i] = (state.clone(), k),
-                None => {
-                    w.entity_pos.insert(entity_id.clone(), w.entities.len());
-                    w.entities.push((state.clone(), k));
-                }
-            }
-            current.insert(entity_id.clone(), state);
-        }
-        if let Some(a) = &effect.audit {
-            w.audit
-                .push((op_id.clone(), entity_id.clone(), change, json(a)?));
-        }
-        let outcome_json = json(&effect.outcome)?;
-        seen.insert(op_id.clone(), (op.device_seq, effect.outcome.clone()));
-        w.ops.push((
-            op_id,
-            device.clone(),
-            op.device_seq as i64,
-            user.clone(),
-            entity_id.clone(),
-            op.body.kind(),
-            outcome_json,
-        ));
-        last_seq = op.device_seq;
-        results.push(OpResult {
-            op_id: op.op_id,
-            device_seq: op.device_seq,
-            outcome: effect.outcome,
-            entity: visible(current.get(&entity_id)),
-        });
-    }
-    Ok(PushResponse {
-        results,
-        resend_from,
-        last_seq,
-    })
 }
 
 /// `($1, $2, …)` for an IN list of `n` values.
@@ -777,7 +712,7 @@ async fn preload<'a>(
 async fn write_group(
     tx: &mut Transaction<'_, Any>,
     pg: bool,
-    w: &GroupWrites,
+    w: &Group,
     first_change: i64,
 ) -> AppResult<()> {
     let seq = |k: usize| first_change + k as i64;

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::apply::{Ctx, World, apply};
+use super::apply::{Effect, World};
+use super::batch::{Replica, apply_batch};
 use super::protocol::*;
 use crate::checklist::Template;
-use crate::error::DomainError;
 use crate::ids::{DeviceId, OpId, PhotoHash, RoomId, TemplateId};
 use crate::org::{Actor, Room};
 
@@ -40,6 +40,31 @@ impl World for Ledger {
     }
 }
 
+impl Replica for Ledger {
+    fn seen(&self, op_id: OpId) -> Option<(u64, Outcome)> {
+        self.outcomes
+            .get(&op_id)
+            .map(|(_, seq, outcome)| (*seq, outcome.clone()))
+    }
+    fn entity(&self, id: Uuid) -> Option<&Entity> {
+        self.entities.get(&id).map(|(_, e)| e)
+    }
+    fn world(&self) -> &dyn World {
+        self
+    }
+    fn keep(&mut self, req: &PushRequest, op: &Operation, effect: Effect) {
+        if let Some(state) = effect.new_state {
+            self.change_seq += 1;
+            self.entities.insert(op.entity_id, (self.change_seq, state));
+        }
+        if let Some(a) = effect.audit {
+            self.audit.push(a);
+        }
+        self.outcomes
+            .insert(op.op_id, (req.device_id, op.device_seq, effect.outcome));
+    }
+}
+
 impl Ledger {
     pub fn push(
         &mut self,
@@ -48,112 +73,10 @@ impl Ledger {
         now: DateTime<Utc>,
         today: NaiveDate,
     ) -> PushResponse {
-        let mut last = self.last_seq.get(&req.device_id).copied().unwrap_or(0);
-        let mut results = Vec::new();
-        let mut resend_from = None;
-        for op in &req.ops {
-            if let Some((_, seq, outcome)) = self.outcomes.get(&op.op_id) {
-                results.push(self.result(op.op_id, *seq, outcome.clone(), op.entity_id, actor));
-                continue;
-            }
-            if op.device_id != req.device_id {
-                let e = DomainError::Invalid {
-                    detail: "设备编号不一致 / device id mismatch".into(),
-                };
-                results.push(OpResult {
-                    op_id: op.op_id,
-                    device_seq: op.device_seq,
-                    outcome: Outcome::Rejected { error: e.to_api() },
-                    entity: None,
-                });
-                continue;
-            }
-            match check_seq(last, op.device_seq) {
-                SeqCheck::Repeat => {
-                    let e = DomainError::Invalid {
-                        detail: "序号已被其他操作使用 / sequence number reused".into(),
-                    };
-                    results.push(OpResult {
-                        op_id: op.op_id,
-                        device_seq: op.device_seq,
-                        outcome: Outcome::Rejected { error: e.to_api() },
-                        entity: None,
-                    });
-                }
-                SeqCheck::Gap { resend_from: from } => {
-                    resend_from = Some(from);
-                    break;
-                }
-                SeqCheck::Next => {
-                    let current = self.entities.get(&op.entity_id).map(|(_, e)| e.clone());
-                    let effect = {
-                        let ctx = Ctx {
-                            actor,
-                            now,
-                            today,
-                            world: &*self,
-                        };
-                        apply(current.as_ref(), op, &ctx)
-                    };
-                    if let Outcome::Pending { .. } = effect.outcome {
-                        results.push(OpResult {
-                            op_id: op.op_id,
-                            device_seq: op.device_seq,
-                            outcome: effect.outcome,
-                            entity: None,
-                        });
-                        resend_from = Some(op.device_seq);
-                        break;
-                    }
-                    if let Some(state) = effect.new_state {
-                        self.change_seq += 1;
-                        self.entities.insert(op.entity_id, (self.change_seq, state));
-                    }
-                    if let Some(a) = effect.audit {
-                        self.audit.push(a);
-                    }
-                    self.outcomes.insert(
-                        op.op_id,
-                        (req.device_id, op.device_seq, effect.outcome.clone()),
-                    );
-                    last = op.device_seq;
-                    results.push(self.result(
-                        op.op_id,
-                        op.device_seq,
-                        effect.outcome,
-                        op.entity_id,
-                        actor,
-                    ));
-                }
-            }
-        }
-        self.last_seq.insert(req.device_id, last);
-        PushResponse {
-            results,
-            resend_from,
-            last_seq: last,
-        }
-    }
-
-    fn result(
-        &self,
-        op_id: OpId,
-        device_seq: u64,
-        outcome: Outcome,
-        entity_id: Uuid,
-        actor: &Actor,
-    ) -> OpResult {
-        let entity = self
-            .entities
-            .get(&entity_id)
-            .map(|(_, e)| e.clone())
-            .filter(|e| visible_to(e, actor));
-        OpResult {
-            op_id,
-            device_seq,
-            outcome,
-            entity,
-        }
+        let last = self.last_seq.get(&req.device_id).copied().unwrap_or(0);
+        let resp = apply_batch(self, req, actor, now, today, last);
+        self.last_seq.insert(req.device_id, resp.last_seq);
+        resp
     }
 
     pub fn pull(&self, cursor: u64, limit: usize, actor: &Actor) -> PullResponse {

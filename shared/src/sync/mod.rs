@@ -3,6 +3,7 @@
 //! bookkeeping, and an in-memory reference server ([`ledger::Ledger`]) used by property tests.
 
 pub mod apply;
+pub mod batch;
 pub mod client;
 pub mod ledger;
 pub mod protocol;
@@ -10,4 +11,5 @@ pub mod protocol;
 mod tests;
 
 pub use apply::{Effect, World, apply};
+pub use batch::{Replica, apply_batch};
 pub use protocol::*;
