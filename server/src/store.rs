@@ -434,8 +434,20 @@ fn placeholders(pg: bool, rows: usize, cols: usize) -> String {
     s
 }
 
-/// Rows per multi-row statement: far below both backends' limits on bound values.
-const ROWS_PER_STATEMENT: usize = 200;
+/// Rows per multi-row statement, largest first: far below both backends' limits on bound values,
+/// and few enough shapes that every statement stays in the connection's prepared-statement cache
+/// (a new row count would be a new statement for the database to parse and plan).
+const STATEMENT_ROWS: [usize; 4] = [128, 32, 8, 1];
+
+/// `items` cut into runs of the sizes in [`STATEMENT_ROWS`], largest first.
+fn statement_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        let n = STATEMENT_ROWS.iter().copied().find(|&n| n <= items.len())?;
+        let (head, rest) = items.split_at(n);
+        items = rest;
+        Some(head)
+    })
+}
 
 /// One stored operation: (op_id, device_id, device_seq, user_id, entity_id, kind, outcome JSON).
 type OpRow = (String, String, i64, String, String, &'static str, String);
@@ -542,24 +554,45 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
     let mut tx = db.write.begin().await?;
     // The device rows first, created on first use and locked until commit: batches of one device
     // queue behind each other on every instance. A device id is never shared between users.
-    // Locked in device order, so two groups running at once (PostgreSQL) do not deadlock.
-    let mut last_seqs: Vec<Option<u64>> = vec![None; jobs.len()];
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&i| jobs[i].req.device_id);
-    for i in order {
-        let job = &jobs[i];
-        let row = sqlx::query(
-            "INSERT INTO devices (device_id, user_id, last_seq) VALUES ($1, $2, 0) \
-             ON CONFLICT (device_id) DO UPDATE SET last_seq = devices.last_seq RETURNING user_id, last_seq",
-        )
-        .bind(job.req.device_id.to_string())
-        .bind(job.actor.user_id.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
-        let owner: String = row.try_get(0)?;
-        last_seqs[i] =
-            (owner == job.actor.user_id.to_string()).then_some(row.try_get::<i64, _>(1)? as u64);
+    // One statement for the group, in device order, so two groups running at once (PostgreSQL)
+    // do not deadlock.
+    // A new device belongs to the user of its first batch in the group.
+    let mut first_user: HashMap<String, String> = HashMap::new();
+    for j in jobs {
+        first_user
+            .entry(j.req.device_id.to_string())
+            .or_insert_with(|| j.actor.user_id.to_string());
     }
+    let mut devices: Vec<(String, String)> = first_user.into_iter().collect();
+    devices.sort();
+    let mut owners: HashMap<String, (String, u64)> = HashMap::new();
+    for chunk in statement_chunks(&devices) {
+        let sql = format!(
+            "INSERT INTO devices (device_id, user_id, last_seq) VALUES {} \
+             ON CONFLICT (device_id) DO UPDATE SET last_seq = devices.last_seq \
+             RETURNING device_id, user_id, last_seq",
+            placeholders(pg, chunk.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for (device, user) in chunk {
+            q = q.bind(device).bind(user).bind(0i64);
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            owners.insert(
+                row.try_get(0)?,
+                (row.try_get(1)?, row.try_get::<i64, _>(2)? as u64),
+            );
+        }
+    }
+    let last_seqs: Vec<Option<u64>> = jobs
+        .iter()
+        .map(|j| {
+            owners
+                .get(&j.req.device_id.to_string())
+                .filter(|(owner, _)| *owner == j.actor.user_id.to_string())
+                .map(|(_, seq)| *seq)
+        })
+        .collect();
     let all_ops = || {
         jobs.iter()
             .zip(&last_seqs)
@@ -573,7 +606,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
     op_ids.sort();
     op_ids.dedup();
     let mut g = Group::default();
-    for chunk in op_ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&op_ids) {
         let sql = format!(
             "SELECT op_id, device_seq, outcome FROM ops WHERE op_id IN {}",
             in_list(pg, chunk.len())
@@ -591,7 +624,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
     let mut entity_ids: Vec<String> = all_ops().map(|o| o.entity_id.to_string()).collect();
     entity_ids.sort();
     entity_ids.dedup();
-    for chunk in entity_ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&entity_ids) {
         let sql = format!(
             "SELECT id, data FROM entities WHERE id IN {} ORDER BY id{}",
             in_list(pg, chunk.len()),
@@ -678,7 +711,7 @@ async fn preload<'a>(
     let fetch = async |tx: &mut Transaction<'_, Any>, head: &str, keys: &BTreeSet<String>| {
         let keys: Vec<&String> = keys.iter().collect();
         let mut rows = Vec::new();
-        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        for chunk in statement_chunks(&keys) {
             let sql = format!("{head} IN {}", in_list(pg, chunk.len()));
             let mut q = sqlx::query(&sql);
             for k in chunk {
@@ -716,7 +749,7 @@ async fn write_group(
     first_change: i64,
 ) -> AppResult<()> {
     let seq = |k: usize| first_change + k as i64;
-    for chunk in w.entities.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&w.entities) {
         let sql = format!(
             "INSERT INTO entities (id, kind, site_id, department_id, version, change_seq, data) VALUES {} \
              ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, department_id = excluded.department_id, \
@@ -745,7 +778,7 @@ async fn write_group(
             _ => None,
         })
         .collect();
-    for chunk in hazards.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&hazards) {
         let sql = format!(
             "INSERT INTO hazards (id, site_id, department_id, room_id, status, grade, category, found_on, deadline, closed_on, fixed_on_spot, funds, has_conflict, search) \
              VALUES {} \
@@ -782,7 +815,7 @@ async fn write_group(
         }
         q.execute(&mut **tx).await?;
     }
-    for chunk in w.blob_refs.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&w.blob_refs) {
         let sql = format!(
             "INSERT INTO blob_refs (sha256, entity_id, site_id, department_id) VALUES {} \
              ON CONFLICT (sha256, entity_id) DO NOTHING",
@@ -794,7 +827,7 @@ async fn write_group(
         }
         q.execute(&mut **tx).await?;
     }
-    for chunk in w.audit.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&w.audit) {
         let sql = format!(
             "INSERT INTO audit (op_id, entity_id, change_seq, data) VALUES {}",
             placeholders(pg, chunk.len(), 4)
@@ -806,7 +839,7 @@ async fn write_group(
         q.execute(&mut **tx).await?;
     }
     let received = now_ms();
-    for chunk in w.ops.chunks(ROWS_PER_STATEMENT) {
+    for chunk in statement_chunks(&w.ops) {
         let sql = format!(
             "INSERT INTO ops (op_id, device_id, device_seq, user_id, entity_id, kind, outcome, received_at) VALUES {}",
             placeholders(pg, chunk.len(), 8)
@@ -825,12 +858,18 @@ async fn write_group(
         }
         q.execute(&mut **tx).await?;
     }
-    for (device, last_seq) in &w.devices {
-        sqlx::query("UPDATE devices SET last_seq = $1 WHERE device_id = $2")
-            .bind(*last_seq as i64)
-            .bind(device)
-            .execute(&mut **tx)
-            .await?;
+    // The rows exist (the group created them); `user_id` is only there to satisfy the insert.
+    for chunk in statement_chunks(&w.devices) {
+        let sql = format!(
+            "INSERT INTO devices (device_id, user_id, last_seq) VALUES {} \
+             ON CONFLICT (device_id) DO UPDATE SET last_seq = excluded.last_seq",
+            placeholders(pg, chunk.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for (device, last_seq) in chunk {
+            q = q.bind(device).bind("").bind(*last_seq as i64);
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -1117,4 +1156,27 @@ pub async fn measures_visible(
         .collect();
     v.sort_by(|a, b| (a.deadline, &a.title).cmp(&(b.deadline, &b.title)));
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_come_in_few_shapes_and_cover_every_row() {
+        for n in [0usize, 1, 7, 8, 37, 128, 300, 2_000] {
+            let items: Vec<usize> = (0..n).collect();
+            let chunks: Vec<&[usize]> = statement_chunks(&items).collect();
+            assert!(chunks.iter().all(|c| STATEMENT_ROWS.contains(&c.len())));
+            assert_eq!(chunks.concat(), items, "every row once, in order ({n})");
+            assert!(chunks.windows(2).all(|w| w[0].len() >= w[1].len()));
+        }
+    }
+
+    #[test]
+    fn placeholders_per_backend() {
+        assert_eq!(placeholders(true, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(placeholders(false, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(in_list(true, 3), "($1, $2, $3)");
+    }
 }
