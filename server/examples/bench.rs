@@ -1,10 +1,13 @@
 //! `cargo xtask bench`: server benchmarks over real HTTP on 127.0.0.1, in release mode.
 //!
-//! - sync ingest: operations per second, 8 devices pushing batches of 100 reports;
+//! - sync ingest: operations per second, 8 devices pushing batches of 100 reports, in five rounds
+//!   (their median too): first N reports of history (found over 900 days), later N/10 reports
+//!   found today into the full database (day to day);
 //! - a new phone's first pull for a station with 200 rooms and 1,000 open hazards: time and
 //!   gzipped bytes;
 //! - a ledger page (filter + sort + 50 rows) at N hazards: p50 / p95;
-//! - C concurrent syncing clients: p99 latency, errors, process RSS.
+//! - C concurrent syncing clients: p99 latency (push and pull apart), errors, process RSS; from a
+//!   separate client process too, for the server's own RSS.
 //!
 //! Usage: `bench [--pg URL] [--only-pg] [--hazards N] [--clients C]`. Everything runs against a fresh
 //! database and stops by itself.
