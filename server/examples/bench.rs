@@ -6,8 +6,9 @@
 //! - a new phone's first pull for a station with 200 rooms and 1,000 open hazards: time and
 //!   gzipped bytes;
 //! - a ledger page (filter + sort + 50 rows) at N hazards: p50 / p95;
-//! - C concurrent syncing clients: p99 latency (push and pull apart), errors, process RSS; from a
-//!   separate client process too, for the server's own RSS.
+//! - C concurrent syncing clients: p99 latency (push and pull apart), errors, process RSS; with
+//!   the clients in a separate process; and with the server in its own process (started on the
+//!   loaded database), for the server's own memory.
 //!
 //! Usage: `bench [--pg URL] [--only-pg] [--hazards N] [--clients C]`. Everything runs against a fresh
 //! database and stops by itself.
@@ -262,7 +263,7 @@ async fn clients_run(
 
 async fn run(label: &str, url: String, hazards: usize, clients: usize) {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings::for_test(url, dir.path(), dir.path().join("dist"));
+    let mut settings = Settings::for_test(url.clone(), dir.path(), dir.path().join("dist"));
     settings.demo = true;
     settings.login_limit = 1_000_000;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -440,6 +441,54 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize) {
     );
     running.stop().await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // 6. The server alone in its own process, started on the same database: the clients' latency
+    // and the server's memory without the load generator's or the bulk load's.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--serve", &url, "--port", &port.to_string()])
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let up = Instant::now();
+    while !c
+        .get(format!("{base}/api/health"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(
+            up.elapsed() < Duration::from_secs(30),
+            "the server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (idle, _) = process_memory_mb(server.id().unwrap());
+    let (p50, p99, errors, secs) = clients_run(&c, &base, &boot, clients, 3_000_000).await;
+    let (rss, peak) = process_memory_mb(server.id().unwrap());
+    println!(
+        "[{label}] {clients} clients, server in its own process: p50 {p50:.0} ms, p99 {p99:.0} ms, {errors} errors, {secs:.1} s total, server RSS {idle:.0} MB when started, {rss:.0} MB after (peak {peak:.0} MB)"
+    );
+    server.kill().await.unwrap();
+}
+
+/// VmRSS and VmHWM (peak) of a process, in MB.
+fn process_memory_mb(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 #[tokio::main]
@@ -457,7 +506,18 @@ async fn main() {
     let clients: usize = flag("--clients")
         .and_then(|v| v.parse().ok())
         .unwrap_or(500);
-    // The client side of step 4, in its own process, against a server started by the parent.
+    // Step 6's server, in its own process, on the database the parent loaded, until killed.
+    if let (Some(url), Some(port)) = (flag("--serve"), flag("--port")) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::for_test(url, dir.path(), dir.path().join("dist"));
+        settings.login_limit = 1_000_000;
+        let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
+            .await
+            .unwrap();
+        let _running = launch(settings, listener).await.unwrap();
+        std::future::pending::<()>().await;
+    }
+    // The client side of step 5, in its own process, against a server started by the parent.
     if let Some(base) = flag("--clients-only") {
         let c = Client::new();
         let dev = login(&c, &base, "inspector").await;
