@@ -27,6 +27,9 @@ pub mod store;
 pub use config::Settings;
 use db::Db;
 
+/// Pull pages read and encoded at once (the SQLite read pool has eight connections).
+const PULLS_AT_ONCE: usize = 8;
+
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
@@ -34,6 +37,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Sync pushes go through one writer task (group commit).
     pub pusher: pusher::Pusher,
+    /// Pull pages decoded at once (memory under a burst of phones).
+    pub pulls: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -41,6 +46,7 @@ impl AppState {
     pub fn new(db: Db, photos: photos::PhotoStore, settings: Settings) -> AppState {
         AppState {
             pusher: pusher::Pusher::start(db.clone()),
+            pulls: Arc::new(tokio::sync::Semaphore::new(PULLS_AT_ONCE)),
             db,
             photos,
             settings: Arc::new(settings),

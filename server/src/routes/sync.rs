@@ -2,6 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use saferounds_shared::sync::{MAX_PUSH_OPS, PullResponse, PushRequest, PushResponse};
 use serde::Deserialize;
 use sha2::Digest;
@@ -49,10 +51,18 @@ pub async fn pull(
     State(state): State<AppState>,
     session: Session,
     ApiQuery(q): ApiQuery<PullQuery>,
-) -> AppResult<Json<PullResponse>> {
-    Ok(Json(
-        store::pull(&state.db, &session.actor, q.cursor, q.limit).await?,
-    ))
+) -> AppResult<Response> {
+    // A page is read, decoded, checked and encoded under a permit, so that a burst of phones
+    // holds a bounded number of decoded pages in memory at once; what waits is only the encoded
+    // bytes.
+    let _permit = state
+        .pulls
+        .acquire()
+        .await
+        .map_err(|_| anyhow::anyhow!("server shutting down"))?;
+    let page: PullResponse = store::pull(&state.db, &session.actor, q.cursor, q.limit).await?;
+    let body = serde_json::to_vec(&page)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// A photo whose bytes are in storage but whose row the database lacks (after restoring an older
