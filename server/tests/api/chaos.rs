@@ -9,11 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 use saferounds_shared::api::{Bootstrap, HazardDetail};
-use saferounds_shared::checklist::Category;
 use saferounds_shared::hazard::{
     Event, FieldValue, Grade, Hazard, HazardReport, Registration, Status,
 };
-use saferounds_shared::ids::{Fen, HazardId, OpId, Reason};
+use saferounds_shared::ids::{Fen, OpId, Reason};
 use saferounds_shared::org::{Actor, Role};
 use saferounds_shared::sync::apply::Ctx;
 use saferounds_shared::sync::client::{acknowledge, local_view, newer, resend_batch};
@@ -161,28 +160,22 @@ fn act(phone: &mut Phone, rng: &mut Rng, owner: &Session) {
             let photo = jpeg(rng.next() as u32);
             let hash = photo_hash(&photo);
             phone.photos.push(photo);
-            let id = HazardId::from_uuid(Uuid::now_v7());
             let report = HazardReport {
-                id,
-                site_id: room.site_id,
-                room_id: Some(room.id),
-                department_id: Some(room.department_id),
-                round_id: None,
-                visit_id: None,
-                category: Category::Electrical,
                 item_code: Some("EL-01".into()),
-                description: format!("混沌测试隐患 {}", rng.below(1000)),
                 grade: if roll == 0 {
                     Grade::Major
                 } else {
                     Grade::General
                 },
                 basis: "61号令 §31".into(),
-                found_on: phone.boot.today,
                 photos_before: vec![hash],
-                fixed_on_spot: None,
+                ..report_in(
+                    room,
+                    phone.boot.today,
+                    format!("混沌测试隐患 {}", rng.below(1000)),
+                )
             };
-            phone.record(id.0, OpBody::ReportHazard(report));
+            phone.record(report.id.0, OpBody::ReportHazard(report));
         }
         (_, None) => {}
         (Role::Inspector, Some(h)) => phone.record(

@@ -6,36 +6,14 @@ use std::collections::BTreeSet;
 
 use saferounds_server::store::{PushJob, push_group};
 use saferounds_shared::api::{Bootstrap, HazardDetail};
-use saferounds_shared::checklist::Category;
-use saferounds_shared::hazard::{Grade, HazardReport};
-use saferounds_shared::ids::HazardId;
 use saferounds_shared::org::{Actor, Room};
 use saferounds_shared::sync::{OpBody, Operation, Outcome, PullResponse, PushRequest};
 
 use crate::helpers::*;
 
 fn report(s: &Session, room: &Room, today: chrono::NaiveDate, n: usize) -> Operation {
-    let id = HazardId::from_uuid(uuid::Uuid::now_v7());
-    s.op(
-        id.0,
-        0,
-        OpBody::ReportHazard(HazardReport {
-            id,
-            site_id: room.site_id,
-            room_id: Some(room.id),
-            department_id: Some(room.department_id),
-            round_id: None,
-            visit_id: None,
-            category: Category::Electrical,
-            item_code: None,
-            description: format!("成组提交 {n}"),
-            grade: Grade::General,
-            basis: "GB 50016".into(),
-            found_on: today,
-            photos_before: vec![],
-            fixed_on_spot: None,
-        }),
-    )
+    let r = report_in(room, today, format!("成组提交 {n}"));
+    s.op(r.id.0, 0, OpBody::ReportHazard(r))
 }
 
 async fn pulled_hazards(app: &TestApp, s: &Session) -> Vec<(u64, uuid::Uuid)> {

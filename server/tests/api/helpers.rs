@@ -7,7 +7,10 @@ use chrono::Utc;
 use reqwest::{Client, Response, StatusCode};
 use saferounds_server::{Running, Settings, launch};
 use saferounds_shared::api::LoginResponse;
-use saferounds_shared::ids::{DeviceId, OpId, PhotoHash};
+use saferounds_shared::checklist::Category;
+use saferounds_shared::hazard::{Grade, HazardReport};
+use saferounds_shared::ids::{DeviceId, HazardId, OpId, PhotoHash};
+use saferounds_shared::org::Room;
 use saferounds_shared::sync::{OpBody, Operation, PushRequest, PushResponse, SCHEMA_VERSION};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -278,4 +281,25 @@ macro_rules! stories {
             )*
         }
     };
+}
+
+/// A new hazard found in `room` on `found_on`: an electrical, general one with no photo (a story
+/// changes what it needs with `..report_in(…)`).
+pub fn report_in(room: &Room, found_on: chrono::NaiveDate, description: String) -> HazardReport {
+    HazardReport {
+        id: HazardId::from_uuid(uuid::Uuid::now_v7()),
+        site_id: room.site_id,
+        room_id: Some(room.id),
+        department_id: Some(room.department_id),
+        round_id: None,
+        visit_id: None,
+        category: Category::Electrical,
+        item_code: None,
+        description,
+        grade: Grade::General,
+        basis: "GB 50016".into(),
+        found_on,
+        photos_before: vec![],
+        fixed_on_spot: None,
+    }
 }

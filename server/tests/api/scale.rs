@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use saferounds_server::launch;
 use saferounds_shared::api::HazardDetail;
 use saferounds_shared::checklist::Category;
-use saferounds_shared::hazard::{Grade, HazardReport};
-use saferounds_shared::ids::{HazardId, OpId};
+use saferounds_shared::hazard::HazardReport;
+use saferounds_shared::ids::OpId;
 use saferounds_shared::sync::{OpBody, Outcome, PullResponse};
 
 use crate::helpers::*;
@@ -65,27 +65,12 @@ pub async fn two_instances_one_database(app: &TestApp) {
             for batch in 0..5 {
                 let ops: Vec<_> = (0..10)
                     .map(|i| {
-                        let id = HazardId::from_uuid(uuid::Uuid::now_v7());
-                        s.op(
-                            id.0,
-                            0,
-                            OpBody::ReportHazard(HazardReport {
-                                id,
-                                site_id: room.site_id,
-                                room_id: Some(room.id),
-                                department_id: Some(room.department_id),
-                                round_id: None,
-                                visit_id: None,
-                                category: Category::Flammables,
-                                item_code: None,
-                                description: format!("扩展测试 {p}-{batch}-{i}"),
-                                grade: Grade::General,
-                                basis: "61号令".into(),
-                                found_on: today,
-                                photos_before: vec![],
-                                fixed_on_spot: None,
-                            }),
-                        )
+                        let r = HazardReport {
+                            category: Category::Flammables,
+                            basis: "61号令".into(),
+                            ..report_in(&room, today, format!("扩展测试 {p}-{batch}-{i}"))
+                        };
+                        s.op(r.id.0, 0, OpBody::ReportHazard(r))
                     })
                     .collect();
                 made.extend(ops.iter().map(|o| o.op_id));
