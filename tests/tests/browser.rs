@@ -435,6 +435,40 @@ async fn static_files_have_types_and_cache_rules() -> anyhow::Result<()> {
                     .contains("immutable")
             );
         }
+        // Compressed at build time and sent as is: gzip (Zopfli) or Brotli, whichever the
+        // browser accepts, the same bytes once decoded.
+        let phone_wasm = c.get(server.url(wasm_paths[0])).send().await?;
+        assert!(phone_wasm.headers().get("content-encoding").is_none());
+        let plain = phone_wasm.bytes().await?;
+        let gz = c
+            .get(server.url(wasm_paths[0]))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await?;
+        assert_eq!(gz.headers()["content-encoding"], "gzip");
+        assert_eq!(gz.headers()["content-type"], "application/wasm");
+        assert_eq!(gz.headers()["vary"], "accept-encoding");
+        let gz = gz.bytes().await?;
+        let mut unzipped = vec![];
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped)?;
+        assert_eq!(unzipped, plain, "the gzip file is the module");
+        let br = c
+            .get(server.url(wasm_paths[0]))
+            .header("accept-encoding", "gzip, deflate, br")
+            .send()
+            .await?;
+        assert_eq!(br.headers()["content-encoding"], "br");
+        assert!(br.bytes().await?.len() < gz.len(), "Brotli is the smaller");
+        let nav = c
+            .get(server.url("/rooms"))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await?;
+        assert_eq!(
+            nav.headers()["content-encoding"],
+            "gzip",
+            "the app page too"
+        );
         let sw = c.get(server.url("/sw.js")).send().await?;
         assert_eq!(sw.headers()["cache-control"], "no-cache");
         let sw = sw.text().await?;

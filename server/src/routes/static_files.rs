@@ -2,6 +2,9 @@
 //! under `/pkg/` are immutable; `index.html`, the service worker and the manifest are revalidated.
 //! Only navigations (paths without a file extension) fall back to `index.html`; a missing asset
 //! is a 404, never HTML (which a service worker would otherwise cache as the asset).
+//! `cargo xtask build` writes each text and WASM file also as `.br` and `.gz`; they are sent as
+//! they are to a browser that accepts them (no compression work per request, and smaller than
+//! on-the-fly compression would make them).
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -29,21 +32,37 @@ fn is_navigation(method: &Method, path: &str) -> bool {
 pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
+    let accept_encoding = req.headers().get(header::ACCEPT_ENCODING).cloned();
     let dist = state.settings.dist.clone();
-    let res = match ServeDir::new(&dist).oneshot(req).await {
+    let res = match ServeDir::new(&dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .oneshot(req)
+        .await
+    {
         Ok(r) => r.map(Body::new),
         Err(e) => match e {},
     };
     let mut res = if res.status() == StatusCode::NOT_FOUND && is_navigation(&method, &path) {
-        let index = Request::builder()
+        let mut index = Request::builder()
             .uri("/index.html")
             .body(Body::empty())
             .expect("valid request");
-        match ServeFile::new(dist.join("index.html")).oneshot(index).await {
+        if let Some(v) = accept_encoding {
+            index.headers_mut().insert(header::ACCEPT_ENCODING, v);
+        }
+        match ServeFile::new(dist.join("index.html"))
+            .precompressed_br()
+            .precompressed_gzip()
+            .oneshot(index)
+            .await
+        {
             Ok(r) if r.status().is_success() => {
                 let mut r = r.map(Body::new);
                 r.headers_mut()
                     .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                r.headers_mut()
+                    .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
                 return r;
             }
             _ => (
@@ -60,6 +79,9 @@ pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
             header::CACHE_CONTROL,
             HeaderValue::from_static(cache_control(&path)),
         );
+        // The body depends on Accept-Encoding: caches between must keep the forms apart.
+        res.headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     res
 }
