@@ -39,6 +39,8 @@ pub struct AppState {
     pub pusher: pusher::Pusher,
     /// Pull pages decoded at once (memory under a burst of phones).
     pub pulls: Arc<tokio::sync::Semaphore>,
+    /// Password hashes computed at once, off the async workers (see [`auth::Hashing`]).
+    pub hashing: auth::Hashing,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
         AppState {
             pusher: pusher::Pusher::start(db.clone()),
             pulls: Arc::new(tokio::sync::Semaphore::new(PULLS_AT_ONCE)),
+            hashing: auth::Hashing::new(),
             db,
             photos,
             settings: Arc::new(settings),

@@ -24,10 +24,13 @@ pub async fn login(
     }
     let found = store::user_by_name(&state.db, username).await?;
     let ok = match &found {
-        Some((u, hash)) => u.active && auth::verify_password(&req.password, hash),
+        Some((u, hash)) => state.hashing.verify(&req.password, hash).await? && u.active,
         None => {
             // Spend the same time as a real check, so user names cannot be probed by timing.
-            let _ = auth::verify_password(&req.password, auth::dummy_hash());
+            let _ = state
+                .hashing
+                .verify(&req.password, auth::dummy_hash())
+                .await?;
             false
         }
     };

@@ -155,7 +155,7 @@ pub async fn put_user(
     let hash = match (&req.password, &existing) {
         (Some(p), _) => {
             auth::check_new_password(p)?;
-            Some(auth::hash_password(p)?)
+            Some(state.hashing.hash(p).await?)
         }
         (None, Some(_)) => None,
         (None, None) => {

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use saferounds_shared::sync::{MAX_PUSH_OPS, PullResponse, PushRequest, PushResponse};
 use serde::Deserialize;
@@ -50,11 +50,12 @@ fn default_limit() -> u32 {
 pub async fn pull(
     State(state): State<AppState>,
     session: Session,
+    headers: HeaderMap,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> AppResult<Response> {
-    // A page is read, decoded, checked and encoded under a permit, so that a burst of phones
-    // holds a bounded number of decoded pages in memory at once; what waits is only the encoded
-    // bytes.
+    // A page is read, decoded, checked, encoded and compressed under a permit, so that a burst
+    // of phones holds a bounded number of decoded pages and compressors (~300 KB each) in
+    // memory at once; what waits for the network is only the compressed bytes.
     let _permit = state
         .pulls
         .acquire()
@@ -62,7 +63,44 @@ pub async fn pull(
         .map_err(|_| anyhow::anyhow!("server shutting down"))?;
     let page: PullResponse = store::pull(&state.db, &session.actor, q.cursor, q.limit).await?;
     let body = serde_json::to_vec(&page)?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    drop(page);
+    let mut res = if accepts_gzip(&headers) {
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(body.len() / 4),
+            flate2::Compression::default(),
+        );
+        std::io::Write::write_all(&mut gz, &body).map_err(anyhow::Error::from)?;
+        let gz = gz.finish().map_err(anyhow::Error::from)?;
+        ([(header::CONTENT_ENCODING, "gzip")], gz).into_response()
+    } else {
+        body.into_response()
+    };
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Ok(res)
+}
+
+/// Whether `Accept-Encoding` names gzip (or `*`) without refusing it with `q=0`.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
 }
 
 /// A photo whose bytes are in storage but whose row the database lacks (after restoring an older
@@ -90,4 +128,27 @@ async fn recover_photos(state: &AppState, session: &Session, req: &PushRequest) 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn gzip_when_accepted() {
+        assert!(accepts_gzip(&with("gzip")));
+        assert!(accepts_gzip(&with("gzip, deflate, br, zstd")));
+        assert!(accepts_gzip(&with("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(&with("*")));
+        assert!(!accepts_gzip(&with("br")));
+        assert!(!accepts_gzip(&with("gzip;q=0")));
+        assert!(!accepts_gzip(&with("identity")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }
