@@ -934,6 +934,27 @@ pub async fn exports_open(app: &TestApp) {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
     let strings = xlsx_strings(&r.bytes().await.unwrap());
+    // A zip archive already: not compressed again, even for a browser that accepts gzip; the
+    // ledger's JSON is.
+    for (path, gzipped) in [
+        ("/api/v1/export/ledger.xlsx", false),
+        ("/api/v1/hazards?limit=50", true),
+    ] {
+        let r = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(&sup.token)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            r.headers().get("content-encoding").is_some(),
+            gzipped,
+            "{path}"
+        );
+    }
     for header in [
         "编号",
         "排查日期",
