@@ -616,7 +616,6 @@ fn bench(root: &Path, args: &[String]) -> Result<()> {
         bail!("the benchmark failed");
     }
     let dist = build_app(root)?;
-    dist_size(&dist)?;
     // The phone app in headless Chromium: first render from cache with 4× CPU throttling,
     // saving a visit, listing 5,000 hazards offline.
     ensure_chromium()?;
