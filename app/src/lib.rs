@@ -45,8 +45,7 @@ async fn load(ctx: AppCtx) {
         }
     }
     ctx.session.set(session);
-    ctx.boot
-        .set(store::kv_get("bootstrap").await.ok().flatten());
+    state::set_boot(ctx, store::kv_get("bootstrap").await.ok().flatten());
     let _ = refresh_view(ctx).await;
     ctx.ready.set(true);
     sync::sync_now(ctx).await;

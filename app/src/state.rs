@@ -231,7 +231,7 @@ pub async fn refresh_view(ctx: AppCtx) -> Result<(), ApiError> {
             let apply_ctx = ApplyCtx {
                 actor: &actor,
                 now,
-                today: boot.today.max(now.date_naive()),
+                today: boot.today.max(center_day(now)),
                 world: &boot,
             };
             local_view(&base, &outbox, &apply_ctx)
@@ -252,13 +252,29 @@ async fn storage_usage() -> Option<f64> {
         .as_f64()
 }
 
-/// The device's "today" (the center's time zone is UTC+8 by default; phones there agree).
+/// The center's offset from UTC in minutes, from the bootstrap (UTC+8 until one is loaded).
+static CENTER_OFFSET_MINUTES: std::sync::atomic::AtomicI32 =
+    std::sync::atomic::AtomicI32::new(saferounds_shared::api::DEFAULT_UTC_OFFSET_MINUTES);
+
+/// Keeps the bootstrap, and with it the center's time zone for [`today`] and [`center_day`].
+pub fn set_boot(ctx: AppCtx, boot: Option<Bootstrap>) {
+    if let Some(b) = &boot {
+        CENTER_OFFSET_MINUTES.store(b.utc_offset_minutes, std::sync::atomic::Ordering::Relaxed);
+    }
+    ctx.boot.set(boot);
+}
+
+/// The center's date at `at` (days are the center's, whatever the phone's own time zone).
+pub fn center_day(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    saferounds_shared::api::center_day(
+        at,
+        CENTER_OFFSET_MINUTES.load(std::sync::atomic::Ordering::Relaxed),
+    )
+}
+
+/// The center's "today".
 pub fn today() -> chrono::NaiveDate {
-    let offset_min = js_sys::Date::new_0().get_timezone_offset();
-    let ms = js_sys::Date::now() - offset_min * 60_000.0;
-    chrono::DateTime::from_timestamp_millis(ms as i64)
-        .unwrap_or_default()
-        .date_naive()
+    center_day(now_utc())
 }
 
 pub fn now_utc() -> chrono::DateTime<chrono::Utc> {

@@ -146,7 +146,7 @@ async fn sync_inner(ctx: AppCtx) -> Result<(), ApiError> {
         api::get::<saferounds_shared::api::Bootstrap>("/api/v1/bootstrap", token).await
     {
         store::kv_put("bootstrap", &boot).await?;
-        ctx.boot.set(Some(boot));
+        crate::state::set_boot(ctx, Some(boot));
     }
     Ok(())
 }

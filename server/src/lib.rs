@@ -58,7 +58,7 @@ impl AppState {
 
     /// The center's date now (deadlines and overdue are counted in the center's days).
     pub fn today(&self) -> NaiveDate {
-        Utc::now().with_timezone(&self.offset()).date_naive()
+        saferounds_shared::api::center_day(Utc::now(), self.settings.utc_offset_hours * 60)
     }
 
     /// The center's time zone (UTC+8 unless configured otherwise).

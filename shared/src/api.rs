@@ -1,6 +1,6 @@
 //! Request and response bodies of the REST API that the app and the server both use.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::campaign::{Campaign, StatRow};
@@ -56,6 +56,10 @@ pub struct Bootstrap {
     pub user: User,
     pub center_name: String,
     pub today: NaiveDate,
+    /// The center's offset from UTC in minutes (480: UTC+8); a phone counts days in it, not in
+    /// its own time zone. Bootstraps stored before it existed read as UTC+8.
+    #[serde(default = "default_utc_offset_minutes")]
+    pub utc_offset_minutes: i32,
     pub sites: Vec<Site>,
     pub buildings: Vec<Building>,
     pub departments: Vec<Department>,
@@ -63,6 +67,24 @@ pub struct Bootstrap {
     pub templates: Vec<Template>,
     pub people: Vec<Person>,
     pub campaigns: Vec<Campaign>,
+}
+
+/// The center's time zone when none is configured: UTC+8 (China Standard Time).
+pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 8 * 60;
+
+fn default_utc_offset_minutes() -> i32 {
+    DEFAULT_UTC_OFFSET_MINUTES
+}
+
+/// The center's date at `at`: "today", deadlines and overdue are counted in the center's days,
+/// whatever the time zone of the server or of the phone. An offset out of range counts as UTC+8.
+pub fn center_day(at: DateTime<Utc>, offset_minutes: i32) -> NaiveDate {
+    let offset = offset_minutes
+        .checked_mul(60)
+        .and_then(FixedOffset::east_opt)
+        .or_else(|| FixedOffset::east_opt(DEFAULT_UTC_OFFSET_MINUTES * 60))
+        .expect("UTC+8 is a valid offset");
+    at.with_timezone(&offset).date_naive()
 }
 
 /// On a device, `apply` looks rooms and templates up in the bootstrap data; photos are on the
@@ -272,6 +294,41 @@ mod tests {
     }
 
     #[test]
+    fn the_centers_day() {
+        let at: DateTime<Utc> = "2026-11-29T16:30:00Z".parse().unwrap();
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // 16:30 UTC is 00:30 the next day in the center (UTC+8), still the same day in London.
+        assert_eq!(center_day(at, 480), day("2026-11-30"));
+        assert_eq!(center_day(at, 0), day("2026-11-29"));
+        assert_eq!(center_day(at, -600), day("2026-11-29"));
+        assert_eq!(
+            center_day(at, i32::MAX),
+            day("2026-11-30"),
+            "nonsense counts as UTC+8"
+        );
+    }
+
+    #[test]
+    fn a_bootstrap_stored_before_the_time_zone_field_reads_as_utc_plus_8() {
+        let user = User {
+            id: UserId::nil(),
+            username: "inspector".into(),
+            display_name: "巡查员".into(),
+            role: Role::Inspector,
+            department_id: None,
+            site_id: None,
+            active: true,
+        };
+        let json = serde_json::json!({
+            "user": user, "center_name": "中心", "today": "2026-11-29", "sites": [],
+            "buildings": [], "departments": [], "rooms": [], "templates": [], "people": [],
+            "campaigns": [],
+        });
+        let b: Bootstrap = serde_json::from_value(json).unwrap();
+        assert_eq!(b.utc_offset_minutes, DEFAULT_UTC_OFFSET_MINUTES);
+    }
+
+    #[test]
     fn every_api_type_round_trips() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
         let user = User {
@@ -296,6 +353,7 @@ mod tests {
             user: user.clone(),
             center_name: "中心".into(),
             today: day,
+            utc_offset_minutes: 480,
             sites: vec![Site {
                 id: user.site_id.unwrap(),
                 name: crate::Text::new("站", "Station"),

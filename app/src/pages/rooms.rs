@@ -47,7 +47,7 @@ pub fn Rooms() -> impl IntoView {
                     }
                 })
                 .filter(|v| v.room_id == room.id && v.inspection_type == itype)
-                .map(|v| (v.finished_at + chrono::Duration::hours(8)).date_naive())
+                .map(|v| crate::state::center_day(v.finished_at))
                 .max()
         })
     };

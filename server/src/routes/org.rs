@@ -33,6 +33,7 @@ pub async fn bootstrap(
         user: session.user.clone(),
         center_name: state.settings.center_name.clone(),
         today: state.today(),
+        utc_offset_minutes: state.settings.utc_offset_hours * 60,
         sites: store::sites(db).await?,
         buildings: store::buildings(db).await?,
         departments: store::departments(db).await?,

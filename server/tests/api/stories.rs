@@ -114,6 +114,12 @@ pub async fn bootstrap_is_scoped(app: &TestApp) {
         "an east inspector gets east rooms only"
     );
     assert_eq!(b.templates.len(), 3);
+    // The phone counts days in the center's time zone, which the bootstrap tells it.
+    assert_eq!(b.utc_offset_minutes, 8 * 60);
+    assert_eq!(
+        b.today,
+        saferounds_shared::api::center_day(chrono::Utc::now(), b.utc_offset_minutes)
+    );
     let sup = app.login("supervisor").await;
     let all: Bootstrap = app.get_json(&sup, "/api/v1/bootstrap").await;
     assert!(all.rooms.len() >= 30);
