@@ -63,8 +63,7 @@ impl AppState {
 
     /// The center's time zone (UTC+8 unless configured otherwise).
     pub fn offset(&self) -> FixedOffset {
-        FixedOffset::east_opt(self.settings.utc_offset_hours * 3600)
-            .unwrap_or(FixedOffset::east_opt(8 * 3600).expect("valid offset"))
+        saferounds_shared::api::center_offset(self.settings.utc_offset_hours * 60)
     }
 }
 

@@ -76,15 +76,20 @@ fn default_utc_offset_minutes() -> i32 {
     DEFAULT_UTC_OFFSET_MINUTES
 }
 
-/// The center's date at `at`: "today", deadlines and overdue are counted in the center's days,
-/// whatever the time zone of the server or of the phone. An offset out of range counts as UTC+8.
-pub fn center_day(at: DateTime<Utc>, offset_minutes: i32) -> NaiveDate {
-    let offset = offset_minutes
+/// The center's time zone from its offset in minutes; an offset out of range counts as UTC+8.
+pub fn center_offset(offset_minutes: i32) -> FixedOffset {
+    offset_minutes
         .checked_mul(60)
         .and_then(FixedOffset::east_opt)
         .or_else(|| FixedOffset::east_opt(DEFAULT_UTC_OFFSET_MINUTES * 60))
-        .expect("UTC+8 is a valid offset");
-    at.with_timezone(&offset).date_naive()
+        .expect("UTC+8 is a valid offset")
+}
+
+/// The center's date at `at`: "today", deadlines and overdue are counted in the center's days,
+/// whatever the time zone of the server or of the phone.
+pub fn center_day(at: DateTime<Utc>, offset_minutes: i32) -> NaiveDate {
+    at.with_timezone(&center_offset(offset_minutes))
+        .date_naive()
 }
 
 /// On a device, `apply` looks rooms and templates up in the bootstrap data; photos are on the

@@ -57,14 +57,8 @@ pub async fn serve(State(state): State<AppState>, req: Request) -> Response {
             .oneshot(index)
             .await
         {
-            Ok(r) if r.status().is_success() => {
-                let mut r = r.map(Body::new);
-                r.headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-                r.headers_mut()
-                    .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-                return r;
-            }
+            // The common headers below apply: a navigation's cache rule is "no-cache".
+            Ok(r) if r.status().is_success() => r.map(Body::new),
             _ => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The app is not built yet: run `cargo xtask run`. 应用尚未构建。",
@@ -96,6 +90,11 @@ mod tests {
         assert_eq!(cache_control("/sw.js"), "no-cache");
         assert_eq!(cache_control("/index.html"), "no-cache");
         assert!(is_navigation(&Method::GET, "/rooms/abc"));
+        assert_eq!(
+            cache_control("/rooms/abc"),
+            "no-cache",
+            "the app page, revalidated"
+        );
         assert!(!is_navigation(&Method::GET, "/pkg/app.js"));
         assert!(!is_navigation(&Method::POST, "/rooms"));
     }

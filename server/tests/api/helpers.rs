@@ -166,6 +166,16 @@ impl TestApp {
             .await
             .unwrap()
     }
+    /// `GET` as a browser does it, accepting compressed answers.
+    pub async fn get_accepting(&self, s: &Session, path: &str, encodings: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&s.token)
+            .header("accept-encoding", encodings)
+            .send()
+            .await
+            .unwrap()
+    }
     pub async fn get_json<T: DeserializeOwned>(&self, s: &Session, path: &str) -> T {
         let r = self.get(s, path).await;
         assert_eq!(r.status(), StatusCode::OK, "GET {path}");

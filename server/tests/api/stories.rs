@@ -559,14 +559,7 @@ pub async fn pull_pages_and_scope(app: &TestApp) {
     let plain = app.get(&s, path).await;
     assert!(plain.headers().get("content-encoding").is_none());
     let plain = plain.bytes().await.unwrap();
-    let gz = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(&s.token)
-        .header("accept-encoding", "gzip, deflate, br")
-        .send()
-        .await
-        .unwrap();
+    let gz = app.get_accepting(&s, path, "gzip, deflate, br").await;
     assert_eq!(gz.status(), StatusCode::OK);
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     assert_eq!(gz.headers()["content-type"], "application/json");
@@ -946,14 +939,7 @@ pub async fn exports_open(app: &TestApp) {
         ("/api/v1/export/ledger.xlsx", false),
         ("/api/v1/hazards?limit=50", true),
     ] {
-        let r = app
-            .client
-            .get(app.url(path))
-            .bearer_auth(&sup.token)
-            .header("accept-encoding", "gzip")
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_accepting(&sup, path, "gzip").await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         assert_eq!(
             r.headers().get("content-encoding").is_some(),
