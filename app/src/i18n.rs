@@ -140,8 +140,8 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "rejected" => ("未被接受的操作", "Operations not accepted"),
         "dismiss" => ("知道了", "Dismiss"),
         "unsent_logout" => (
-            "还有未上传的数据。退出会保留这些数据在本机，但请尽快联网同步。确定退出？",
-            "Some data is not sent yet. It stays on this device, but sync soon. Log out anyway?",
+            "还有未上传的数据。退出后这些数据保留在本机，你下次登录时会自动上传；在此之前，其他人无法在本机登录。确定退出？",
+            "Some data is not sent yet. It stays on this phone and is sent when you next log in; until then no one else can log in on it. Log out anyway?",
         ),
         "update_ready" => ("新版本可用", "New version available"),
         "reload" => ("刷新", "Reload"),

@@ -110,12 +110,75 @@ pub async fn kv_delete(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// This device: its id and the next sequence number.
+/// This device: its id, the next sequence number, and whose it is.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeviceState {
     pub device_id: DeviceId,
     pub user_id: String,
     pub next_seq: u64,
+    /// The user's name, to tell the next person on a shared phone whose records wait here.
+    #[serde(default)]
+    pub user_name: String,
+}
+
+/// Whether someone other than the device's user may take the phone over, with `pending`
+/// operations unsent. Only their author can send them (the server refuses a device that is
+/// another user's, and a record must stay its author's), so they block the hand-over; nothing
+/// is ever dropped to make room.
+pub fn may_hand_over(previous: Option<&DeviceState>, pending: u32) -> Result<(), ApiError> {
+    if pending == 0 {
+        return Ok(());
+    }
+    let (zh, en) = match previous.map(|p| p.user_name.trim()) {
+        Some(name) if !name.is_empty() => (name.to_owned(), name.to_owned()),
+        _ => ("上一位用户".to_owned(), "the previous user".to_owned()),
+    };
+    Err(ApiError::new(
+        "device_in_use",
+        format!(
+            "本机还有{zh}的 {pending} 条记录未上传。请{zh}先登录并同步，之后才能换人登录；这些记录不会丢失。"
+        ),
+        format!(
+            "This phone still holds {pending} records of {en} that are not uploaded. {en} must log in and sync first; then someone else can log in. Nothing is lost."
+        ),
+    ))
+}
+
+/// Gives the phone to another user (a shared phone, the next shift): a new device id, and
+/// nothing of the previous user's kept — their records, sent journal, rejections, photos and pull
+/// cursor — so the new user sees only what the server sends them. Refused, changing nothing,
+/// while the previous user has operations unsent (checked in the same transaction).
+pub async fn hand_over(next: &DeviceState) -> Result<(), ApiError> {
+    let t = tx(
+        &[KV, ENTITIES, OUTBOX, SENT, PHOTOS, REJECTED],
+        TransactionMode::ReadWrite,
+    )
+    .await?;
+    let kv = t.store(KV).map_err(err)?;
+    let previous: Option<DeviceState> = kv
+        .get(js("device"))
+        .await
+        .map_err(err)?
+        .and_then(|v| from_json(&v));
+    let pending = t
+        .store(OUTBOX)
+        .map_err(err)?
+        .count(None)
+        .await
+        .map_err(err)?;
+    may_hand_over(previous.as_ref(), pending)?;
+    for name in [ENTITIES, SENT, PHOTOS, REJECTED] {
+        t.store(name).map_err(err)?.clear().await.map_err(err)?;
+    }
+    kv.delete(js("uploaded")).await.map_err(err)?;
+    kv.put(&to_json(&0u64)?, Some(&js("cursor")))
+        .await
+        .map_err(err)?;
+    kv.put(&to_json(next)?, Some(&js("device")))
+        .await
+        .map_err(err)?;
+    t.done().await.map_err(err)?;
+    bump_entities_rev().await
 }
 
 /// Records operations (and the photos they use) atomically, numbering them for this device.
@@ -192,11 +255,6 @@ pub async fn sent() -> Result<Vec<Operation>, ApiError> {
         .await
         .map_err(err)?;
     Ok(all.iter().filter_map(from_json).collect())
-}
-
-pub async fn outbox_count() -> Result<u32, ApiError> {
-    let t = tx(&[OUTBOX], TransactionMode::ReadOnly).await?;
-    t.store(OUTBOX).map_err(err)?.count(None).await.map_err(err)
 }
 
 thread_local! {
@@ -377,4 +435,47 @@ pub async fn free_photos(uploaded: &[String], still_needed: &[String]) -> Result
 /// Forgets the session (the outbox and photos stay).
 pub async fn clear_session() -> Result<(), ApiError> {
     kv_delete("session").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(name: &str) -> DeviceState {
+        DeviceState {
+            device_id: DeviceId::from_uuid(Uuid::now_v7()),
+            user_id: "u1".into(),
+            next_seq: 4,
+            user_name: name.into(),
+        }
+    }
+
+    #[test]
+    fn a_phone_changes_hands_only_when_nothing_is_unsent() {
+        assert!(may_hand_over(Some(&device("李明")), 0).is_ok());
+        assert!(may_hand_over(None, 0).is_ok());
+        let e = may_hand_over(Some(&device("李明")), 3).unwrap_err();
+        assert_eq!(e.code, "device_in_use");
+        assert!(
+            e.message_zh.contains("李明") && e.message_zh.contains("3 条"),
+            "{}",
+            e.message_zh
+        );
+        assert!(
+            e.message_en.contains("李明") && e.message_en.contains("3 records"),
+            "{}",
+            e.message_en
+        );
+        // Unsent records of someone unknown block too: they are never dropped.
+        let e = may_hand_over(None, 1).unwrap_err();
+        assert!(e.message_zh.contains("上一位用户"), "{}", e.message_zh);
+    }
+
+    #[test]
+    fn a_device_stored_before_names_were_kept_still_reads() {
+        let old =
+            r#"{"device_id":"0190b4c2-7d3e-7a00-8000-000000000001","user_id":"u1","next_seq":7}"#;
+        let d: DeviceState = serde_json::from_str(old).unwrap();
+        assert_eq!((d.next_seq, d.user_name.as_str()), (7, ""));
+    }
 }

@@ -1200,3 +1200,90 @@ async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
     server.stop().await?;
     result
 }
+
+/// Whether the phone's IndexedDB holds the entity `id`.
+fn stored_entity(id: &str) -> String {
+    format!(
+        "const done = arguments[arguments.length - 1]; const r = indexedDB.open('saferounds'); \
+         r.onsuccess = () => {{ const db = r.result; const g = db.transaction('entities').objectStore('entities').get('{id}'); \
+         g.onsuccess = () => {{ db.close(); done(g.result !== undefined); }}; g.onerror = () => {{ db.close(); done(null); }}; }}; \
+         r.onerror = () => done(null);"
+    )
+}
+
+/// The inspector of each visit recorded on the server.
+async fn visits_by(server: &Server) -> anyhow::Result<Vec<String>> {
+    let token = server.token("supervisor").await?;
+    let rounds = server.get_json(&token, "/api/v1/inspections").await?;
+    Ok(rounds["rounds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["visits"].as_array().cloned().unwrap_or_default())
+        .map(|v| v["inspector_id"].to_string())
+        .collect())
+}
+
+/// A phone shared between shifts: while one inspector's records are unsent, another cannot log
+/// in on it (the records are neither sent under the wrong name nor dropped); once the first has
+/// synced, the next user gets the phone with nothing of the previous user's stored on it.
+#[tokio::test]
+async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let east = saferounds_e2e::api::reported_hazard(&server, "配电箱前堆放纸箱").await?;
+    let east = east.0.to_string();
+    let inspector = saferounds_e2e::api::Actor::login(&server, "inspector")
+        .await?
+        .user["id"]
+        .to_string();
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        assert_eq!(phone.client.execute_async(&stored_entity(&east), vec![]).await?, true, "the station's hazard was pulled");
+
+        // Offline, the inspector records a visit, then logs out with it unsent.
+        server.stop().await?;
+        phone.client.execute("document.querySelectorAll('#room-list li.room')[0].querySelector('button').click()", vec![]).await?;
+        phone.find(".item").await?;
+        phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
+        phone.find("#room-list").await?;
+        phone.until("document.querySelector('#pending').textContent.includes('待上传 2')", 10).await?; // the round and the visit
+        phone.find("#logout").await?.click().await?;
+        let warning = phone.client.get_alert_text().await?;
+        assert!(warning.contains("其他人无法在本机登录"), "{warning}");
+        phone.client.accept_alert().await?;
+        phone.find("#username").await?;
+
+        // The next shift cannot take the phone over yet, and is told why and what to do.
+        server.restart().await?;
+        phone.login(&base, "inspector_hq").await?;
+        let msg = phone.text("#login-error").await?;
+        assert!(msg.contains("张伟") && msg.contains("2 条记录未上传"), "{msg}");
+        assert!(visits_by(&server).await?.is_empty(), "nothing was sent under the wrong name");
+
+        // The inspector logs in again: the visit goes up, under their name.
+        phone.client.refresh().await?;
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        phone.find("#logout").await?.click().await?;
+        phone.find("#username").await?;
+
+        // Now the phone changes hands, and keeps nothing of the previous user's.
+        phone.login(&base, "inspector_hq").await?;
+        phone.until("document.querySelector('#room-list') && document.querySelector('#room-list').textContent.includes('中心机房')", 20).await?;
+        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        assert_eq!(phone.client.execute_async(&stored_entity(&east), vec![]).await?, false, "the east station's hazard is not on the headquarters inspector's phone");
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    let visits = visits_by(&server).await;
+    server.stop().await?;
+    result?;
+    assert_eq!(visits?, vec![inspector], "one visit, the inspector's");
+    Ok(())
+}

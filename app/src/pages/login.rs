@@ -65,21 +65,26 @@ async fn login(req: LoginRequest) -> Result<Session, saferounds_shared::ApiError
         user: resp.user,
         expires_at: resp.expires_at,
     };
-    // A device id belongs to one user: a different user on this phone gets a new one.
+    // A device id and what the phone stores belong to one user: someone else gets a new device
+    // and an empty store, once the previous user's records are all sent.
+    let user_id = session.user.id.to_string();
     let device: Option<DeviceState> = store::kv_get("device").await?;
-    if device
-        .as_ref()
-        .is_none_or(|d| d.user_id != session.user.id.to_string())
-    {
-        let pending = store::outbox_count().await?;
-        if pending == 0 {
-            let d = DeviceState {
-                device_id: DeviceId::from_uuid(uuid::Uuid::now_v7()),
-                user_id: session.user.id.to_string(),
-                next_seq: 1,
-            };
-            store::kv_put("device", &d).await?;
-            store::kv_put("cursor", &0u64).await?;
+    if device.as_ref().is_none_or(|d| d.user_id != user_id) {
+        let next = DeviceState {
+            device_id: DeviceId::from_uuid(uuid::Uuid::now_v7()),
+            user_id,
+            next_seq: 1,
+            user_name: session.user.display_name.clone(),
+        };
+        if let Err(e) = store::hand_over(&next).await {
+            // The session just opened is not used: close it on the server.
+            let _ = api::post::<_, serde_json::Value>(
+                "/api/v1/auth/logout",
+                Some(&session.token),
+                &serde_json::json!({}),
+            )
+            .await;
+            return Err(e);
         }
     }
     store::kv_put("bootstrap", &boot).await?;
