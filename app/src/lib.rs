@@ -58,6 +58,14 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(load(ctx));
     sync::start(ctx);
     let _ = window_event_listener_untyped("sr-update", move |_| ctx.update_ready.set(true));
+    // A version that was already waiting when the page loaded (after a reload, say) was announced
+    // by `boot.js` before this module ran: look for it.
+    if web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__srWaiting")).ok())
+        .is_some_and(|w| !w.is_undefined() && !w.is_null())
+    {
+        ctx.update_ready.set(true);
+    }
     Effect::new(move |_| {
         if let Some(doc) = web_sys::window()
             .and_then(|w| w.document())

@@ -32,23 +32,30 @@ pub struct Server {
     pub running: Option<Running>,
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
+    /// The app files it serves.
+    pub dist: PathBuf,
 }
 
 impl Server {
     pub async fn start() -> Result<Server> {
+        Self::start_serving(dist()).await
+    }
+
+    /// A server for the app files in `dist` (a copy that a test may change, say).
+    pub async fn start_serving(dist: PathBuf) -> Result<Server> {
         let dir = tempfile::tempdir()?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let running = launch(Self::settings(&dir), listener).await?;
+        let running = launch(Self::settings(&dir, &dist), listener).await?;
         Ok(Server {
             running: Some(running),
             addr,
             dir,
+            dist,
         })
     }
 
-    fn settings(dir: &tempfile::TempDir) -> Settings {
-        let dist = dist();
+    fn settings(dir: &tempfile::TempDir, dist: &Path) -> Settings {
         assert!(
             dist.join("index.html").exists(),
             "no built app at {}: run `cargo xtask build`",
@@ -60,7 +67,7 @@ impl Server {
                 dir.path().join("e2e.sqlite").display()
             ),
             dir.path(),
-            dist,
+            dist.to_path_buf(),
         );
         s.demo = true;
         s
@@ -81,7 +88,7 @@ impl Server {
     /// Starts it again on the same address and database.
     pub async fn restart(&mut self) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
-        self.running = Some(launch(Self::settings(&self.dir), listener).await?);
+        self.running = Some(launch(Self::settings(&self.dir, &self.dist), listener).await?);
         Ok(())
     }
 

@@ -1287,3 +1287,71 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
     assert_eq!(visits?, vec![inspector], "one visit, the inspector's");
     Ok(())
 }
+
+/// A copy of the built app, for a test that changes it.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// The service worker's caches, by name.
+const CACHE_NAMES: &str = "const done = arguments[arguments.length - 1]; caches.keys().then(k => done(k.sort()), () => done(null));";
+
+/// A new version of the app: the page says so — also after a reload, when the new version was
+/// already waiting as the page loaded — and its button switches to it; the old shell is dropped.
+#[tokio::test]
+async fn a_new_version_is_announced_and_applied_on_request() -> anyhow::Result<()> {
+    let copy = tempfile::tempdir()?;
+    copy_tree(&saferounds_e2e::dist(), copy.path())?;
+    let mut server = Server::start_serving(copy.path().to_path_buf()).await?;
+    let browser = Browser::start().await?;
+    let result = async {
+        browser.login(&server.url("/"), "inspector").await?;
+        browser.find("#room-list li.room").await?;
+        browser.until("navigator.serviceWorker.controller !== null || (location.reload(), false)", 30).await?;
+        browser.find("#room-list li.room").await?;
+        let before = browser.client.execute_async(CACHE_NAMES, vec![]).await?;
+        assert_eq!(before.as_array().map(Vec::len), Some(1), "{before}");
+        assert!(browser.client.find(Locator::Css("#update")).await.is_err(), "no update announced yet");
+
+        // The next version is deployed (its service worker changes) and the browser checks.
+        let sw = copy.path().join("sw.js");
+        let text = std::fs::read_to_string(&sw)?;
+        let next = text.replacen("const VERSION = \"", "const VERSION = \"next-", 1);
+        assert_ne!(next, text, "the service worker names its version");
+        std::fs::write(&sw, next)?;
+        for ext in ["gz", "br"] {
+            let _ = std::fs::remove_file(copy.path().join(format!("sw.js.{ext}")));
+        }
+        browser.client.execute("navigator.serviceWorker.getRegistration().then(r => r.update())", vec![]).await?;
+        assert!(browser.text("#update").await?.contains("新版本可用"));
+
+        // A reload keeps the running version (it still controls the page) and still says so.
+        browser.client.refresh().await?;
+        browser.find("#room-list li.room").await?;
+        browser.find("#update").await?;
+
+        // The button switches: the page reloads under the new version, the old shell is gone.
+        browser.client.execute("window.__beforeUpdate = true; document.querySelector('#update button').click();", vec![]).await?;
+        browser.until("window.__beforeUpdate === undefined && document.querySelector('#room-list li.room') !== null", 30).await?;
+        assert!(browser.client.find(Locator::Css("#update")).await.is_err(), "the new version runs");
+        let after = browser.client.execute_async(CACHE_NAMES, vec![]).await?;
+        let after: Vec<String> = serde_json::from_value(after)?;
+        assert_eq!(after.len(), 1, "{after:?}");
+        assert!(after[0].starts_with("saferounds-shell-next-"), "{after:?} (before: {before})");
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await;
+    server.stop().await?;
+    result
+}
