@@ -137,6 +137,14 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "sign_head" => ("被检查部门负责人签名", "Department head's signature"),
         "head_name" => ("部门负责人姓名", "Department head's name"),
         "clear" => ("清除", "Clear"),
+        "sign_both" => (
+            "请检查人和被检查部门负责人分别在签名框内签名。",
+            "The inspector and the department head must each sign in their box.",
+        ),
+        "signature_unreadable" => (
+            "签名无法保存，请清除后重新签名。",
+            "The signature could not be saved; clear it and sign again.",
+        ),
         "rejected" => ("未被接受的操作", "Operations not accepted"),
         "dismiss" => ("知道了", "Dismiss"),
         "unsent_logout" => (

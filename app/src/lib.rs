@@ -85,7 +85,7 @@ pub fn App() -> impl IntoView {
                     <Rejected/>
                     {move || match ctx.page.get() {
                         Page::Rooms => view! { <pages::rooms::Rooms/> }.into_any(),
-                        Page::Visit(room) => view! { <pages::visit::VisitPage room_id=room/> }.into_any(),
+                        Page::Visit { room, via_qr } => view! { <pages::visit::VisitPage room_id=room via_qr=via_qr/> }.into_any(),
                         Page::Hazards => view! { <pages::hazards::Hazards/> }.into_any(),
                         Page::Hazard(id) => view! { <pages::hazards::HazardPage id=id/> }.into_any(),
                         desk => desk_page(desk),

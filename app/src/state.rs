@@ -25,7 +25,12 @@ pub struct Session {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Page {
     Rooms,
-    Visit(RoomId),
+    /// A room's checklist; `via_qr` when it was opened by scanning the room's label (the visit
+    /// records it as proof of presence).
+    Visit {
+        room: RoomId,
+        via_qr: bool,
+    },
     Hazards,
     Hazard(HazardId),
     Ledger,

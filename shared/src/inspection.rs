@@ -164,6 +164,19 @@ impl Visit {
                 field: "signatures / 签名",
             });
         }
+        if let Some(s) = &self.signatures {
+            if s.department_head_name.trim().is_empty() {
+                return Err(DomainError::MissingField {
+                    field: "department_head_name / 部门负责人姓名",
+                });
+            }
+            // Two blank pads, or one signature used twice, make one image.
+            if s.inspector == s.department_head {
+                return Err(DomainError::Invalid {
+                    detail: "检查人和部门负责人须各自签名 / the inspector and the department head must each sign".into(),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -408,6 +421,24 @@ mod tests {
             visit(&p, vec![]).validate(&p, &room()).unwrap_err().code(),
             "missing_field"
         );
+        // A periodic check is signed by two people, the head by name.
+        let signed = |a: u8, b: u8, name: &str| {
+            let mut v = visit(&p, vec![answer("FE-01", AnswerValue::Pass)]);
+            v.signatures = Some(Signatures {
+                inspector: ph(a),
+                department_head: ph(b),
+                department_head_name: name.into(),
+            });
+            v.validate(&p, &room())
+        };
+        assert_eq!(signed(1, 2, "王主任"), Ok(()));
+        assert_eq!(
+            signed(1, 2, "  "),
+            Err(DomainError::MissingField {
+                field: "department_head_name / 部门负责人姓名"
+            })
+        );
+        assert_eq!(signed(1, 1, "王主任").unwrap_err().code(), "invalid");
     }
 
     #[test]

@@ -1188,6 +1188,12 @@ async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
         phone.find("#tab-rooms").await?.click().await?;
         phone.find("#scan").await?.send_keys(&test_image().display().to_string()).await?;
         phone.until(&format!("document.querySelector('#visit-room') && document.querySelector('#visit-room').textContent.includes('{name}')"), 15).await?;
+        // Saved, the visit records that the room's label was scanned (proof of presence).
+        phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
+        phone.find("#room-list").await?;
+        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        let rounds = server.get_json(&server.token("supervisor").await?, "/api/v1/inspections").await?;
+        assert_eq!(rounds["rounds"][0]["visits"][0]["via_qr"], true, "{rounds}");
         // A label that is not a room of this site.
         phone.find("#tab-rooms").await?.click().await?;
         phone.client.execute("window.__label = 'SR1:not-ours'", vec![]).await?;
@@ -1352,6 +1358,87 @@ async fn a_new_version_is_announced_and_applied_on_request() -> anyhow::Result<(
     }
     .await;
     browser.close().await;
+    server.stop().await?;
+    result
+}
+
+/// Draws a stroke on a signature pad with pointer events, as a finger would; `seed` varies it.
+fn sign(pad: &str, seed: u32) -> String {
+    format!(
+        "const c = document.querySelector('{pad}'); const r = c.getBoundingClientRect(); \
+         const ev = (t, x, y) => c.dispatchEvent(new PointerEvent(t, {{ clientX: r.left + x, clientY: r.top + y, bubbles: true }})); \
+         ev('pointerdown', 12, 12); for (let i = 1; i < 24; i++) ev('pointermove', 12 + i * 9, 12 + ((i * {seed}) % 7) * 7); ev('pointerup', 220, 40);"
+    )
+}
+
+/// A periodic fire check is signed on the phone by the inspector and the inspected department's
+/// head: it is not saved with a pad left blank (or cleared), and the server gets both signatures
+/// as images, with the head's name; the visit says the room was picked by hand, not scanned.
+#[tokio::test]
+async fn a_periodic_check_is_signed_by_inspector_and_department_head() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let save_fails = "document.querySelector('#save-visit').click();";
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        phone.client.execute("[...document.querySelectorAll('.seg button')].find(b => b.textContent.includes('防火检查')).click()", vec![]).await?;
+        phone.until("document.querySelector('.seg button.on').textContent.includes('防火检查')", 10).await?;
+        phone.client.execute("document.querySelectorAll('#room-list li.room')[0].querySelector('button').click()", vec![]).await?;
+        phone.find("#sig-inspector").await?;
+        phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click());", vec![]).await?;
+
+        // Unsigned, then signed by the inspector alone: refused, saying what is missing.
+        phone.client.execute(save_fails, vec![]).await?;
+        assert!(phone.text("#visit-error").await?.contains("分别在签名框内签名"));
+        phone.client.execute(&sign("#sig-inspector", 3), vec![]).await?;
+        phone.client.execute(save_fails, vec![]).await?;
+        assert!(phone.text("#visit-error").await?.contains("分别在签名框内签名"));
+        // The head signs, clears it, signs again; without the head's name it is refused too.
+        phone.client.execute(&sign("#sig-head", 5), vec![]).await?;
+        phone.client.execute("document.querySelector('#sig-head + .clear-signature').click()", vec![]).await?;
+        phone.client.execute(save_fails, vec![]).await?;
+        assert!(phone.text("#visit-error").await?.contains("分别在签名框内签名"), "a cleared pad is unsigned");
+        phone.client.execute(&sign("#sig-head", 5), vec![]).await?;
+        phone.client.execute(save_fails, vec![]).await?;
+        assert!(phone.text("#visit-error").await?.contains("部门负责人姓名"));
+        phone.find("#head-name").await?.send_keys("后勤科 王主任").await?;
+        phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
+        phone.find("#room-list").await?;
+        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        let token = server.token("supervisor").await?;
+        let rounds = server.get_json(&token, "/api/v1/inspections").await?;
+        let visits: Vec<serde_json::Value> = rounds["rounds"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r["visits"].as_array().cloned().unwrap_or_default())
+            .collect();
+        assert_eq!(visits.len(), 1, "{rounds}");
+        let v = &visits[0];
+        assert_eq!(v["inspection_type"], "periodic_check");
+        assert_eq!(v["via_qr"], false, "picked from the list, not scanned");
+        let s = &v["signatures"];
+        assert_eq!(s["department_head_name"], "后勤科 王主任");
+        assert_ne!(s["inspector"], s["department_head"], "two signatures");
+        for who in ["inspector", "department_head"] {
+            let hash = s[who].as_str().unwrap_or_default();
+            let r = reqwest::Client::new()
+                .get(server.url(&format!("/api/v1/blobs/{hash}")))
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            assert_eq!(r.status(), 200, "{who}'s signature is on the server");
+            assert!(
+                r.bytes().await?.starts_with(b"\x89PNG"),
+                "{who}'s signature is an image"
+            );
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
     server.stop().await?;
     result
 }

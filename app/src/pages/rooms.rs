@@ -79,7 +79,10 @@ pub fn Rooms() -> impl IntoView {
                 {
                     Some(r) => {
                         scan_msg.set(None);
-                        ctx.page.set(Page::Visit(r.id));
+                        ctx.page.set(Page::Visit {
+                            room: r.id,
+                            via_qr: true,
+                        });
                     }
                     None => scan_msg.set(Some(format!(
                         "{} ({text})",
@@ -133,7 +136,7 @@ pub fn Rooms() -> impl IntoView {
                                     </div>
                                     <div class="room-meta">{format!("{} · {}", r.floor, r.kind.label(lang))}</div>
                                 </div>
-                                <button class="secondary" aria-label=format!("{} {}", ctx.t("inspect"), r.name.get(lang)) on:click=move |_| ctx.page.set(Page::Visit(id))>"›"</button>
+                                <button class="secondary" aria-label=format!("{} {}", ctx.t("inspect"), r.name.get(lang)) on:click=move |_| ctx.page.set(Page::Visit { room: id, via_qr: false })>"›"</button>
                             </li>
                         }
                     }).collect_view()

@@ -37,7 +37,7 @@ struct OpenRound {
 }
 
 #[component]
-pub fn VisitPage(room_id: RoomId) -> impl IntoView {
+pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
     let ctx = ctx();
     let boot = ctx.boot.get_untracked();
     let room = boot
@@ -60,6 +60,9 @@ pub fn VisitPage(room_id: RoomId) -> impl IntoView {
     let head_name = RwSignal::new(String::new());
     let sig_inspector = NodeRef::<Canvas>::new();
     let sig_head = NodeRef::<Canvas>::new();
+    // Whether each pad has been signed (drawn on since it was last cleared).
+    let signed_inspector = RwSignal::new(false);
+    let signed_head = RwSignal::new(false);
     let needs_signatures = template.inspection_type.needs_signatures();
     let groups = template
         .items_for(room.kind)
@@ -73,6 +76,7 @@ pub fn VisitPage(room_id: RoomId) -> impl IntoView {
     let template_for_save = template.clone();
     let save = move |_| {
         crate::state::mark("sr-save-start");
+        error.set(None);
         let room = room_for_save.clone();
         let template = template_for_save.clone();
         leptos::task::spawn_local(async move {
@@ -81,11 +85,13 @@ pub fn VisitPage(room_id: RoomId) -> impl IntoView {
                 &room,
                 &template,
                 drafts.get_untracked(),
+                via_qr,
                 photo_bytes.get_value(),
                 needs_signatures,
                 head_name.get_untracked(),
-                sig_inspector.get_untracked(),
-                sig_head.get_untracked(),
+                (signed_inspector.get_untracked() && signed_head.get_untracked())
+                    .then(|| sig_inspector.get_untracked().zip(sig_head.get_untracked()))
+                    .flatten(),
             )
             .await
             {
@@ -117,11 +123,11 @@ pub fn VisitPage(room_id: RoomId) -> impl IntoView {
             <div class="card">
                 <h2>{move || ctx.t("signatures")}</h2>
                 <label>{move || ctx.t("sign_inspector")}</label>
-                <SignaturePad node=sig_inspector id="sig-inspector"/>
+                <SignaturePad node=sig_inspector signed=signed_inspector id="sig-inspector"/>
                 <label for="head-name">{move || ctx.t("head_name")}</label>
                 <input id="head-name" type="text" prop:value=move || head_name.get() on:input=move |ev| head_name.set(event_target_value(&ev))/>
                 <label>{move || ctx.t("sign_head")}</label>
-                <SignaturePad node=sig_head id="sig-head"/>
+                <SignaturePad node=sig_head signed=signed_head id="sig-head"/>
             </div>
         })}
         <div class="sticky-save">
@@ -229,8 +235,18 @@ fn ItemRow(
 }
 
 #[component]
-fn SignaturePad(node: NodeRef<Canvas>, id: &'static str) -> impl IntoView {
+fn SignaturePad(node: NodeRef<Canvas>, signed: RwSignal<bool>, id: &'static str) -> impl IntoView {
+    let ctx = ctx();
     let drawing = StoredValue::new(false);
+    let clear = move |_| {
+        if let Some(c) = node.get_untracked()
+            && let Ok(Some(c2d)) = c.get_context("2d")
+            && let Ok(c2d) = c2d.dyn_into::<web_sys::CanvasRenderingContext2d>()
+        {
+            c2d.clear_rect(0.0, 0.0, f64::from(c.width()), f64::from(c.height()));
+        }
+        signed.set(false);
+    };
     let point =
         move |ev: &web_sys::PointerEvent| -> Option<(web_sys::CanvasRenderingContext2d, f64, f64)> {
             let c = node.get_untracked()?;
@@ -248,10 +264,11 @@ fn SignaturePad(node: NodeRef<Canvas>, id: &'static str) -> impl IntoView {
     view! {
         <canvas node_ref=node id=id class="signature" width="600" height="200" style="width:100%;max-width:600px;border:1px solid #dadce0;border-radius:8px;touch-action:none;background:#fff"
             on:pointerdown=move |ev| { drawing.set_value(true); if let Some((c, x, y)) = point(&ev) { c.begin_path(); c.move_to(x, y); } }
-            on:pointermove=move |ev| { if drawing.get_value() && let Some((c, x, y)) = point(&ev) { c.set_line_width(3.0); c.line_to(x, y); c.stroke(); } }
+            on:pointermove=move |ev| { if drawing.get_value() && let Some((c, x, y)) = point(&ev) { c.set_line_width(3.0); c.line_to(x, y); c.stroke(); signed.set(true); } }
             on:pointerup=move |_| drawing.set_value(false)
             on:pointerleave=move |_| drawing.set_value(false)
         ></canvas>
+        <button class="secondary clear-signature" type="button" on:click=clear>{move || ctx.t("clear")}</button>
     }
 }
 
@@ -261,11 +278,12 @@ async fn save_visit(
     room: &saferounds_shared::org::Room,
     template: &Template,
     drafts: BTreeMap<String, Draft>,
+    via_qr: bool,
     mut photo_bytes: BTreeMap<PhotoHash, Vec<u8>>,
     needs_signatures: bool,
     head_name: String,
-    sig_inspector: Option<web_sys::HtmlCanvasElement>,
-    sig_head: Option<web_sys::HtmlCanvasElement>,
+    // The two signature pads, when both are signed.
+    pads: Option<(web_sys::HtmlCanvasElement, web_sys::HtmlCanvasElement)>,
 ) -> Result<(), String> {
     let lang = ctx.lang.get_untracked();
     let msg = |e: saferounds_shared::DomainError| e.to_api().message(lang).to_owned();
@@ -303,15 +321,12 @@ async fn save_visit(
         });
     }
     let signatures = if needs_signatures {
-        let (Some(a), Some(b)) = (sig_inspector, sig_head) else {
-            return Err("signature pads missing".into());
+        let Some((a, b)) = pads else {
+            return Err(ctx.t("sign_both").to_owned());
         };
-        let (ha, ba) = photo::canvas_png(&a)
-            .await
-            .map_err(|_| "signature".to_owned())?;
-        let (hb, bb) = photo::canvas_png(&b)
-            .await
-            .map_err(|_| "signature".to_owned())?;
+        let unreadable = |_| ctx.t("signature_unreadable").to_owned();
+        let (ha, ba) = photo::canvas_png(&a).await.map_err(unreadable)?;
+        let (hb, bb) = photo::canvas_png(&b).await.map_err(unreadable)?;
         photo_bytes.insert(ha.clone(), ba);
         photo_bytes.insert(hb.clone(), bb);
         Some(Signatures {
@@ -354,7 +369,7 @@ async fn save_visit(
         inspector_id: session.user.id,
         inspection_type: itype,
         template_id: template.id,
-        via_qr: false,
+        via_qr,
         started_at: now,
         finished_at: now,
         answers,
