@@ -145,7 +145,7 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
             "签名无法保存，请清除后重新签名。",
             "The signature could not be saved; clear it and sign again.",
         ),
-        "rejected" => ("未被接受的操作", "Operations not accepted"),
+        "rejected" => ("未被完全接受的修改", "Changes not (fully) accepted"),
         "dismiss" => ("知道了", "Dismiss"),
         "unsent_logout" => (
             "还有未上传的数据。退出后这些数据保留在本机，你下次登录时会自动上传；在此之前，其他人无法在本机登录。确定退出？",

@@ -322,7 +322,8 @@ pub async fn photo_keys() -> Result<Vec<String>, ApiError> {
     Ok(keys.iter().filter_map(|k| k.as_string()).collect())
 }
 
-/// A rejected operation kept to show the user.
+/// An operation the server refused, or applied across someone else's change, kept to show the
+/// user what happened.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RejectedOp {
     pub op: Operation,
@@ -348,7 +349,8 @@ pub async fn dismiss_rejected() -> Result<(), ApiError> {
 }
 
 /// Applies a push acknowledgement in one transaction: acknowledged operations move from the
-/// outbox to the sent journal, rejected ones are kept for the user, the server's entities stored.
+/// outbox to the sent journal, rejected and conflicting ones are kept for the user, the server's
+/// entities stored.
 pub async fn apply_ack(
     ack: &saferounds_shared::sync::client::Ack,
     ops: &[Operation],
@@ -367,7 +369,13 @@ pub async fn apply_ack(
         sent.put(&to_json(op)?, Some(&seq_key(op.device_seq)))
             .await
             .map_err(err)?;
-        if let Some((_, e)) = ack.rejected.iter().find(|(id, _)| *id == op.op_id) {
+        // Refused, or applied across someone else's change: the user is told either way.
+        if let Some((_, e)) = ack
+            .rejected
+            .iter()
+            .chain(&ack.conflicts)
+            .find(|(id, _)| *id == op.op_id)
+        {
             rejected
                 .put(
                     &to_json(&RejectedOp {

@@ -7,7 +7,10 @@ use uuid::Uuid;
 
 use super::apply::{Ctx, apply};
 use super::protocol::{Entity, OpResult, Operation, Outcome, PushResponse};
+use crate::Lang;
 use crate::error::ApiError;
+use crate::hazard::Field;
+use crate::i18n::Label;
 use crate::ids::OpId;
 
 /// What a push response means for the device.
@@ -17,8 +20,8 @@ pub struct Ack {
     pub done: Vec<OpId>,
     /// Operations refused, with the reason to show the user.
     pub rejected: Vec<(OpId, ApiError)>,
-    /// Operations applied with some fields kept at the server's value.
-    pub conflicts: Vec<OpId>,
+    /// Operations applied, but crossing someone else's change, with what to tell the user.
+    pub conflicts: Vec<(OpId, ApiError)>,
     /// Entities as the server now has them: store them as the device's base state.
     pub entities: Vec<Entity>,
     /// Resend from this sequence number.
@@ -42,7 +45,7 @@ pub fn acknowledge(resp: &PushResponse) -> Ack {
         }
         match outcome {
             Outcome::Rejected { error } => ack.rejected.push((*op_id, error.clone())),
-            Outcome::Conflict { .. } => ack.conflicts.push(*op_id),
+            Outcome::Conflict { fields } => ack.conflicts.push((*op_id, conflict_notice(fields))),
             _ => {}
         }
         if let Some(e) = entity {
@@ -50,6 +53,31 @@ pub fn acknowledge(resp: &PushResponse) -> Ack {
         }
     }
     ack
+}
+
+/// What a device tells its user when their change crossed someone else's. With `fields`, the
+/// server kept its own value of those fields and recorded the user's beside it for a safety
+/// supervisor to decide; without, the change was saved over one made at the same time.
+pub fn conflict_notice(fields: &[Field]) -> ApiError {
+    if fields.is_empty() {
+        return ApiError::new(
+            "conflict",
+            "你的修改已保存，但有人在同一时间也修改了这条记录，你的版本覆盖了对方的。请核对内容。",
+            "Your change was saved, but someone changed the same record at the same time and yours replaced theirs. Check it.",
+        );
+    }
+    let names = |lang| fields.iter().map(|f| f.label(lang)).collect::<Vec<_>>();
+    ApiError::new(
+        "conflict",
+        format!(
+            "你对“{}”的修改与他人同时的修改冲突：隐患上暂时保留服务器上的值，你的值已一并记录，由安全管理员决定采用哪一个。",
+            names(Lang::Zh).join("、")
+        ),
+        format!(
+            "Your change to {} crossed someone else's: the hazard keeps the server's value for now, yours is recorded beside it, and a safety supervisor decides which stays.",
+            names(Lang::En).join(", ")
+        ),
+    )
 }
 
 /// Keeps the newer of two states of one entity (server versions only grow).

@@ -459,6 +459,21 @@ fn stale_transitions_and_field_conflicts() {
     );
     assert_eq!(h.conflicts.len(), 1);
     assert!(h.has_conflict());
+    // The owner's phone tells them, in plain words.
+    let ack = acknowledge(&r);
+    assert_eq!(ack.done.len(), 1, "applied: it leaves the outbox");
+    let notice = &ack.conflicts[0].1;
+    assert_eq!(ack.conflicts[0].0, r.results[0].op_id);
+    assert!(
+        notice.message_zh.contains("“整改措施”") && notice.message_zh.contains("安全管理员决定"),
+        "{notice:?}"
+    );
+    assert!(notice.message_en.contains("Measures"), "{notice:?}");
+    assert!(
+        super::client::conflict_notice(&[])
+            .message_zh
+            .contains("覆盖")
+    );
     // The supervisor takes the losing value.
     ds.pull_all(&l);
     ds.record(
