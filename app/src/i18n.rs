@@ -137,6 +137,10 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "sign_head" => ("被检查部门负责人签名", "Department head's signature"),
         "head_name" => ("部门负责人姓名", "Department head's name"),
         "clear" => ("清除", "Clear"),
+        "photo_unreadable" => (
+            "这张照片无法读取。请用相机重新拍摄，或换一张 JPEG/PNG 照片。",
+            "This photo could not be read. Take it again with the camera, or choose a JPEG or PNG.",
+        ),
         "sign_both" => (
             "请检查人和被检查部门负责人分别在签名框内签名。",
             "The inspector and the department head must each sign in their box.",

@@ -1091,8 +1091,15 @@ async fn walk_through_of_several_rooms() -> anyhow::Result<()> {
         phone.find(".item").await?;
         phone.client.execute(answer_all, vec![]).await?;
         phone.client.execute("document.querySelectorAll('.item')[0].querySelector('[data-answer=fail]').click()", vec![]).await?;
+        // A file that is no image is refused, saying so; then a real photo.
+        let not_a_photo = tempfile::Builder::new().suffix(".jpg").tempfile()?;
+        std::fs::write(not_a_photo.path(), "这不是照片")?;
+        phone.find(".fail-photo").await?.send_keys(&not_a_photo.path().display().to_string()).await?;
+        assert!(phone.text(".photo-error").await?.contains("无法读取"));
+        assert_eq!(phone.client.execute("return document.querySelectorAll('.thumbs img').length", vec![]).await?, 0);
+        phone.client.execute("document.querySelector('.fail-photo').value = ''", vec![]).await?;
         phone.find(".fail-photo").await?.send_keys(&test_image().display().to_string()).await?;
-        phone.until("document.querySelectorAll('.thumbs img').length === 1", 15).await?;
+        phone.until("document.querySelectorAll('.thumbs img').length === 1 && !document.querySelector('.photo-error')", 15).await?;
         phone.find(".fail-note").await?.send_keys("灭火器压力不足").await?;
         phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
         phone.find("#room-list").await?;

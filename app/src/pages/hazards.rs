@@ -223,9 +223,12 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            if let Ok((h, b, _)) = photo::capture(f).await {
-                after.update_value(|v| v.push((h, b)));
-                after_count.set(after.with_value(|v| v.len()));
+            match photo::capture(f).await {
+                Ok((h, b, _)) => {
+                    after.update_value(|v| v.push((h, b)));
+                    after_count.set(after.with_value(|v| v.len()));
+                }
+                Err(_) => error.set(Some(ctx.t("photo_unreadable").to_owned())),
             }
         });
     };

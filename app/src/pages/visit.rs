@@ -157,6 +157,8 @@ fn ItemRow(
             d.value = Some(v.clone());
         })
     };
+    // A file the browser cannot decode as an image (some phones' HEIC, a document) is said so.
+    let photo_error = RwSignal::new(false);
     let add_photo = move |ev: leptos::ev::Event, after: bool| {
         let Some(input) = ev
             .target()
@@ -167,9 +169,13 @@ fn ItemRow(
         let files = input.files();
         leptos::task::spawn_local(async move {
             let Some(files) = files else { return };
+            photo_error.set(false);
             for i in 0..files.length() {
-                if let Some(f) = files.get(i)
-                    && let Ok((hash, bytes, url)) = photo::capture(f).await
+                let Some(f) = files.get(i) else { continue };
+                let Ok((hash, bytes, url)) = photo::capture(f).await else {
+                    photo_error.set(true);
+                    continue;
+                };
                 {
                     photo_bytes.update_value(|m| {
                         m.insert(hash.clone(), bytes);
@@ -220,6 +226,7 @@ fn ItemRow(
                     <label>{move || ctx.t("photo")}</label>
                     <input class="fail-photo" aria-label=move || ctx.t("photo") type="file" accept="image/*" capture="environment" multiple on:change=move |ev| add_photo(ev, false)/>
                     <div class="thumbs">{move || get().photos.into_iter().map(|(_, url)| view! { <img src=url alt=""/> }).collect_view()}</div>
+                    <Show when=move || photo_error.get()><div class="error photo-error" role="alert">{move || ctx.t("photo_unreadable")}</div></Show>
                     <label><input class="fixed" type="checkbox" prop:checked=move || get().fixed on:change=move |ev| { let on = event_target_checked(&ev); set(&|d: &mut Draft| d.fixed = on); }/>{move || ctx.t("fixed_on_spot")}</label>
                     <Show when=move || get().fixed>
                         <label>{move || ctx.t("what_was_done")}</label>
