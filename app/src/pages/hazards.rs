@@ -3,7 +3,9 @@
 //! reopen, resolve a conflict). Every action is an operation through `saferounds-shared`.
 
 use leptos::prelude::*;
-use saferounds_shared::hazard::{Event, FieldValue, Hazard, Registration, Status, decide};
+use saferounds_shared::hazard::{
+    Event, EventKind, FieldValue, Hazard, Registration, Status, decide, offered,
+};
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{Fen, HazardId, PhotoHash, Reason, UserId};
 use saferounds_shared::org::{Actor, Role};
@@ -292,9 +294,11 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
             {move || {
                 let (Some(h), Some(s)) = (hazard(), ctx.session.get()) else { return ().into_any() };
                 let role = s.user.role;
-                let st = h.status;
+                let actor = Actor::from(&s.user);
+                // Only what the lifecycle would accept from this person is offered.
+                let can = |kind: EventKind| offered(&h, kind, &actor);
                 let mut parts: Vec<AnyView> = Vec::new();
-                if st == Status::Reported && role.supervises() {
+                if can(EventKind::Register) {
                     let people = ctx.boot.get().map(|b| b.people).unwrap_or_default();
                     parts.push(view! {
                         <label for="reg-measures">{ctx.t("measures")}</label><input id="reg-measures" type="text" on:input=move |ev| measures.set(event_target_value(&ev))/>
@@ -309,10 +313,10 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                         <button class="primary" id="do-register" on:click=register>{ctx.t("register")}</button>
                     }.into_any());
                 }
-                if st == Status::Registered && matches!(role, Role::RectificationOwner | Role::SafetySupervisor) {
+                if can(EventKind::StartRectification) {
                     parts.push(view! { <button class="primary" id="do-start" on:click=move |_| fire(Event::StartRectification)>{ctx.t("start")}</button> }.into_any());
                 }
-                if matches!(st, Status::Registered | Status::Rectifying) && matches!(role, Role::RectificationOwner | Role::SafetySupervisor) && h.extension.is_none() {
+                if can(EventKind::RequestExtension) {
                     parts.push(view! {
                         <details class="extension">
                             <summary>{ctx.t("request_extension")}</summary>
@@ -328,7 +332,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                         </details>
                     }.into_any());
                 }
-                if let (Some(x), true) = (h.extension.clone(), role.supervises()) {
+                if let (Some(x), true) = (h.extension.clone(), can(EventKind::ApproveExtension)) {
                     parts.push(view! {
                         <div class="notice" id="extension-pending">{format!("{}: {} · {}", ctx.t("request_extension"), x.new_deadline, x.reason)}
                             <button class="secondary" id="do-approve" on:click=move |_| fire(Event::ApproveExtension)>{ctx.t("approve")}</button>
@@ -337,7 +341,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                         </div>
                     }.into_any());
                 }
-                if role.supervises() && !matches!(st, Status::Closed | Status::Voided) {
+                if can(EventKind::Void) {
                     parts.push(view! {
                         <details class="void">
                             <summary>{ctx.t("void")}</summary>
@@ -346,7 +350,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                         </details>
                     }.into_any());
                 }
-                if st == Status::Rectifying && matches!(role, Role::RectificationOwner | Role::SafetySupervisor) {
+                if can(EventKind::SubmitRectification) {
                     parts.push(view! {
                         <label for="done-text">{ctx.t("what_was_done")}</label><input id="done-text" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                         <label for="after-photo">{ctx.t("after_photo")}</label><input id="after-photo" type="file" accept="image/*" capture="environment" on:change=on_after/>
@@ -359,14 +363,18 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                         }>{ctx.t("submit")}</button>
                     }.into_any());
                 }
-                if st == Status::AwaitingRecheck && matches!(role, Role::Verifier | Role::SafetySupervisor) {
+                if can(EventKind::RecheckPass) {
                     parts.push(view! {
                         <button class="primary" id="do-pass" on:click=move |_| fire(Event::RecheckPass { note: None, photos: vec![] })>{ctx.t("recheck_pass")}</button>
+                    }.into_any());
+                }
+                if can(EventKind::RecheckFail) {
+                    parts.push(view! {
                         <label for="fail-reason">{ctx.t("reason")}</label><input id="fail-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                         <button class="secondary" id="do-fail" on:click=move |_| if let Some(r) = reason() { fire(Event::RecheckFail { reason: r }) }>{ctx.t("recheck_fail")}</button>
                     }.into_any());
                 }
-                if role.supervises() && matches!(st, Status::Closed | Status::Voided) {
+                if can(EventKind::Reopen) {
                     parts.push(view! {
                         <label for="reopen-reason">{ctx.t("reason")}</label><input id="reopen-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                         <button class="secondary" id="do-reopen" on:click=move |_| if let Some(r) = reason() { fire(Event::Reopen { reason: r }) }>{ctx.t("reopen")}</button>

@@ -117,7 +117,75 @@ pub enum Event {
     },
 }
 
+/// The kinds of [`Event`], without what they carry: what a screen may offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Register,
+    StartRectification,
+    SubmitRectification,
+    RecheckPass,
+    RecheckFail,
+    Void,
+    Reopen,
+    RequestExtension,
+    ApproveExtension,
+    RefuseExtension,
+}
+
+impl EventKind {
+    /// Where an event of this kind leads from a state, ignoring who fires it; `None` where it
+    /// does not apply.
+    pub fn target(self, from: Status) -> Option<Status> {
+        use EventKind as K;
+        use Status::*;
+        match (self, from) {
+            (K::Register, Reported) => Some(Registered),
+            (K::StartRectification, Registered) => Some(Rectifying),
+            (K::SubmitRectification, Rectifying) => Some(AwaitingRecheck),
+            (K::RecheckPass, AwaitingRecheck) => Some(Closed),
+            (K::RecheckFail, AwaitingRecheck) => Some(Rectifying),
+            (K::Void, Reported | Registered | Rectifying | AwaitingRecheck) => Some(Voided),
+            (K::Reopen, Closed) => Some(Rectifying),
+            (K::Reopen, Voided) => Some(Reported),
+            (
+                K::RequestExtension | K::ApproveExtension | K::RefuseExtension,
+                Registered | Rectifying,
+            ) => Some(from),
+            _ => None,
+        }
+    }
+
+    /// The roles that may fire an event of this kind at all, before person and scope rules.
+    pub fn roles(self) -> &'static [Role] {
+        use EventKind as K;
+        use Role::*;
+        match self {
+            K::Register | K::Void | K::Reopen | K::ApproveExtension | K::RefuseExtension => {
+                &[SafetySupervisor, Admin]
+            }
+            K::StartRectification | K::SubmitRectification | K::RequestExtension => {
+                &[RectificationOwner, SafetySupervisor]
+            }
+            K::RecheckPass | K::RecheckFail => &[Verifier, SafetySupervisor],
+        }
+    }
+}
+
 impl Event {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::Register(_) => EventKind::Register,
+            Event::StartRectification => EventKind::StartRectification,
+            Event::SubmitRectification { .. } => EventKind::SubmitRectification,
+            Event::RecheckPass { .. } => EventKind::RecheckPass,
+            Event::RecheckFail { .. } => EventKind::RecheckFail,
+            Event::Void { .. } => EventKind::Void,
+            Event::Reopen { .. } => EventKind::Reopen,
+            Event::RequestExtension { .. } => EventKind::RequestExtension,
+            Event::ApproveExtension => EventKind::ApproveExtension,
+            Event::RefuseExtension { .. } => EventKind::RefuseExtension,
+        }
+    }
     pub fn name(&self) -> &'static str {
         match self {
             Event::Register(_) => "register",
@@ -175,26 +243,7 @@ impl Event {
 
     /// Where the event leads from a state, ignoring who fires it; `None` where it does not apply.
     pub fn target(&self, from: Status) -> Option<Status> {
-        use Status::*;
-        match (self, from) {
-            (Event::Register(_), Reported) => Some(Registered),
-            (Event::StartRectification, Registered) => Some(Rectifying),
-            (Event::SubmitRectification { .. }, Rectifying) => Some(AwaitingRecheck),
-            (Event::RecheckPass { .. }, AwaitingRecheck) => Some(Closed),
-            (Event::RecheckFail { .. }, AwaitingRecheck) => Some(Rectifying),
-            (Event::Void { .. }, Reported | Registered | Rectifying | AwaitingRecheck) => {
-                Some(Voided)
-            }
-            (Event::Reopen { .. }, Closed) => Some(Rectifying),
-            (Event::Reopen { .. }, Voided) => Some(Reported),
-            (
-                Event::RequestExtension { .. }
-                | Event::ApproveExtension
-                | Event::RefuseExtension { .. },
-                Registered | Rectifying,
-            ) => Some(from),
-            _ => None,
-        }
+        self.kind().target(from)
     }
 
     /// Events that take a hazard back along the loop, explicitly and with a reason.
@@ -215,38 +264,28 @@ impl Event {
 
 /// The roles that may fire an event at all, before person and scope rules.
 pub fn roles_for(event: &Event) -> &'static [Role] {
-    use Role::*;
-    match event {
-        Event::Register(_)
-        | Event::Void { .. }
-        | Event::Reopen { .. }
-        | Event::ApproveExtension
-        | Event::RefuseExtension { .. } => &[SafetySupervisor, Admin],
-        Event::StartRectification
-        | Event::SubmitRectification { .. }
-        | Event::RequestExtension { .. } => &[RectificationOwner, SafetySupervisor],
-        Event::RecheckPass { .. } | Event::RecheckFail { .. } => &[Verifier, SafetySupervisor],
-    }
+    event.kind().roles()
 }
 
-/// May `actor` fire `event` on `hazard` today, and to which status does it lead?
-pub fn decide(
+/// Whether `actor` may fire an event of `kind` on `hazard` — every check of [`decide`] but those
+/// of what the event carries. Screens offer an action only where this holds.
+pub fn offered(hazard: &Hazard, kind: EventKind, actor: &Actor) -> bool {
+    gate(hazard, kind, "", actor).is_ok()
+}
+
+/// The checks of [`decide`] that depend on the event's kind only; `name` names it in errors.
+fn gate(
     hazard: &Hazard,
-    event: &Event,
+    kind: EventKind,
+    name: &'static str,
     actor: &Actor,
-    today: NaiveDate,
 ) -> Result<Status, DomainError> {
     let from = hazard.status;
-    let to = event
+    let to = kind
         .target(from)
-        .ok_or(DomainError::TransitionNotAllowed {
-            from,
-            event: event.name(),
-        })?;
-    if !roles_for(event).contains(&actor.role) {
-        return Err(DomainError::Forbidden {
-            action: event.name(),
-        });
+        .ok_or(DomainError::TransitionNotAllowed { from, event: name })?;
+    if !kind.roles().contains(&actor.role) {
+        return Err(DomainError::Forbidden { action: name });
     }
     if !actor.can_see(hazard.site_id, hazard.department_id) {
         return Err(DomainError::OutOfScope);
@@ -258,6 +297,47 @@ pub fn decide(
     {
         return Err(DomainError::OutOfScope);
     }
+    match kind {
+        EventKind::RecheckPass | EventKind::RecheckFail => {
+            if hazard.rectified_by == Some(actor.user_id) {
+                return Err(DomainError::VerifierIsRectifier);
+            }
+            if kind == EventKind::RecheckPass {
+                if hazard.grade == Grade::Major && actor.role != Role::SafetySupervisor {
+                    return Err(DomainError::MajorNeedsSupervisor);
+                }
+                if hazard.photos_after.is_empty() {
+                    return Err(DomainError::AfterPhotosRequired);
+                }
+            }
+        }
+        EventKind::RequestExtension => {
+            if hazard.extension.is_some() {
+                return Err(DomainError::ExtensionPending);
+            }
+        }
+        EventKind::ApproveExtension | EventKind::RefuseExtension => {
+            if hazard.extension.is_none() {
+                return Err(DomainError::NoExtensionPending);
+            }
+        }
+        EventKind::Register
+        | EventKind::StartRectification
+        | EventKind::SubmitRectification
+        | EventKind::Void
+        | EventKind::Reopen => {}
+    }
+    Ok(to)
+}
+
+/// May `actor` fire `event` on `hazard` today, and to which status does it lead?
+pub fn decide(
+    hazard: &Hazard,
+    event: &Event,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Status, DomainError> {
+    let to = gate(hazard, event.kind(), event.name(), actor)?;
     match event {
         Event::Register(r) => {
             if r.deadline < hazard.found_on {
@@ -276,43 +356,20 @@ pub fn decide(
                 }
             }
         }
-        Event::SubmitRectification { photos_after, .. } => {
-            if photos_after.is_empty() && hazard.photos_after.is_empty() {
-                return Err(DomainError::AfterPhotosRequired);
-            }
+        Event::SubmitRectification { photos_after, .. }
+            if photos_after.is_empty() && hazard.photos_after.is_empty() =>
+        {
+            return Err(DomainError::AfterPhotosRequired);
         }
-        Event::RecheckPass { .. } | Event::RecheckFail { .. } => {
-            if hazard.rectified_by == Some(actor.user_id) {
-                return Err(DomainError::VerifierIsRectifier);
-            }
-            if matches!(event, Event::RecheckPass { .. }) {
-                if hazard.grade == Grade::Major && actor.role != Role::SafetySupervisor {
-                    return Err(DomainError::MajorNeedsSupervisor);
-                }
-                if hazard.photos_after.is_empty() {
-                    return Err(DomainError::AfterPhotosRequired);
-                }
-            }
+        Event::RequestExtension { new_deadline, .. }
+            if *new_deadline <= hazard.deadline.unwrap_or(today) =>
+        {
+            return Err(DomainError::Invalid {
+                detail: "新的整改时限须晚于原时限 / the new deadline must be after the current one"
+                    .into(),
+            });
         }
-        Event::RequestExtension { new_deadline, .. } => {
-            if hazard.extension.is_some() {
-                return Err(DomainError::ExtensionPending);
-            }
-            let current = hazard.deadline.unwrap_or(today);
-            if *new_deadline <= current {
-                return Err(DomainError::Invalid {
-                    detail:
-                        "新的整改时限须晚于原时限 / the new deadline must be after the current one"
-                            .into(),
-                });
-            }
-        }
-        Event::ApproveExtension | Event::RefuseExtension { .. } => {
-            if hazard.extension.is_none() {
-                return Err(DomainError::NoExtensionPending);
-            }
-        }
-        Event::StartRectification | Event::Void { .. } | Event::Reopen { .. } => {}
+        _ => {}
     }
     Ok(to)
 }

@@ -172,6 +172,13 @@ fn every_state_event_role_combination() {
                     });
                 }
                 let got = decide(&h, &event, &actor(role), day(5));
+                // With valid contents, what a screen offers is exactly what is accepted.
+                assert_eq!(
+                    offered(&h, event.kind(), &actor(role)),
+                    got.is_ok(),
+                    "offered: {from:?} × {} × {role:?}",
+                    event.name()
+                );
                 let want = match expected_target(event.name(), from) {
                     None => Err("transition_not_allowed"),
                     Some(_) if !expected_roles(event.name()).contains(&role) => Err("forbidden"),
@@ -351,6 +358,30 @@ fn scope_rules_apply_to_events() {
         decide(&h, &Event::StartRectification, &other, day(5)),
         Err(DomainError::OutOfScope)
     );
+    assert!(!offered(&h, EventKind::StartRectification, &other));
+    assert!(offered(
+        &h,
+        EventKind::StartRectification,
+        &actor(Role::RectificationOwner)
+    ));
+    // A major hazard is closed by a safety supervisor: a verifier is offered only the failure.
+    let mut major = hazard_in(Status::AwaitingRecheck);
+    major.grade = Grade::Major;
+    assert!(!offered(
+        &major,
+        EventKind::RecheckPass,
+        &actor(Role::Verifier)
+    ));
+    assert!(offered(
+        &major,
+        EventKind::RecheckFail,
+        &actor(Role::Verifier)
+    ));
+    assert!(offered(
+        &major,
+        EventKind::RecheckPass,
+        &actor(Role::SafetySupervisor)
+    ));
     let mut far = actor(Role::Verifier);
     far.site_id = Some(SiteId::from_uuid(stable_uuid("site", "far")));
     far.department_id = None;
