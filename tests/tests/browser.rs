@@ -1449,3 +1449,69 @@ async fn a_periodic_check_is_signed_by_inspector_and_department_head() -> anyhow
     server.stop().await?;
     result
 }
+
+/// Elements wider than the screen, or reaching past its right edge: `tag#id.class` of each.
+const OVERFLOW: &str = "return [...document.querySelectorAll('body *')].filter(e => { \
+     if (e.closest('nav.tabs')) return false; const r = e.getBoundingClientRect(); \
+     return r.width > 0 && r.right > window.innerWidth + 1; }).slice(0, 5) \
+     .map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')) \
+     .concat(document.documentElement.scrollWidth > window.innerWidth ? ['page ' + document.documentElement.scrollWidth] : []);";
+
+/// The phone screens fit a 360 px wide phone, in Chinese and in English: nothing reaches past
+/// the right edge (the tab bar scrolls sideways by design).
+#[tokio::test]
+async fn phone_screens_fit_a_360_px_screen() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let id = saferounds_e2e::api::registered_hazard(
+        &server,
+        "值班室插线板串接，电线老化破损，需更换带过载保护的插线板",
+    )
+    .await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let result = async {
+        // A headless window is at least 500 px wide: emulate the phone's screen.
+        phone
+            .cdp(
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({"width": 360, "height": 760, "deviceScaleFactor": 2, "mobile": true}),
+            )
+            .await?;
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        assert_eq!(phone.client.execute("return window.innerWidth", vec![]).await?, 360);
+        for lang in ["zh", "en"] {
+            if lang == "en" {
+                phone.find("#lang").await?.click().await?;
+                phone.until("document.documentElement.lang === 'en'", 10).await?;
+            }
+            let mut screens = Vec::new();
+            phone.find("#tab-rooms").await?.click().await?;
+            phone.find("#room-list li.room").await?;
+            screens.push(("rooms", phone.client.execute(OVERFLOW, vec![]).await?));
+            // A periodic check: items, a failed one with its box, the signature pads.
+            phone.client.execute("document.querySelectorAll('.seg button')[1].click()", vec![]).await?;
+            phone.client.execute("document.querySelectorAll('#room-list li.room')[0].querySelector('button').click()", vec![]).await?;
+            phone.find(".item").await?;
+            phone.client.execute("document.querySelector('.item [data-answer=fail]').click();", vec![]).await?;
+            phone.find(".fixed").await?;
+            phone.client.execute("document.querySelector('.fixed').click();", vec![]).await?;
+            phone.find(".fixed-text").await?;
+            screens.push(("checklist", phone.client.execute(OVERFLOW, vec![]).await?));
+            phone.find("#tab-hazards").await?.click().await?;
+            phone.find(&format!("[data-hazard=\"{id}\"]")).await?;
+            screens.push(("hazards", phone.client.execute(OVERFLOW, vec![]).await?));
+            phone.client.execute(&format!("document.querySelector('[data-hazard=\"{id}\"] button').click()"), vec![]).await?;
+            phone.find("#hazard-title").await?;
+            screens.push(("hazard", phone.client.execute(OVERFLOW, vec![]).await?));
+            for (name, wide) in screens {
+                assert_eq!(wide, serde_json::json!([]), "{lang}: {name} is wider than 360 px");
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}
