@@ -181,10 +181,12 @@ fn StatusBar() -> impl IntoView {
                 match (ctx.lang.get(), mins) {
                     (Lang::Zh, 0) => "刚刚".into(),
                     (Lang::Zh, m) if m < 60 => format!("{m} 分钟前"),
-                    (Lang::Zh, m) => format!("{} 小时前", m / 60),
+                    (Lang::Zh, m) if m < 48 * 60 => format!("{} 小时前", m / 60),
+                    (Lang::Zh, m) => format!("{} 天前", m / (24 * 60)),
                     (Lang::En, 0) => "just now".into(),
                     (Lang::En, m) if m < 60 => format!("{m} min ago"),
-                    (Lang::En, m) => format!("{} h ago", m / 60),
+                    (Lang::En, m) if m < 48 * 60 => format!("{} h ago", m / 60),
+                    (Lang::En, m) => format!("{} days ago", m / (24 * 60)),
                 }
             }
         }
