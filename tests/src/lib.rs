@@ -128,9 +128,16 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Headless Chromium with a fresh profile.
+    /// Headless Chromium with a fresh profile, as a phone: a 412 × 900 CSS-pixel mobile
+    /// screen (a headless window itself is never narrower than 500 px).
     pub async fn start() -> Result<Browser> {
-        Self::start_with(&[]).await
+        let b = Self::start_with(&[]).await?;
+        b.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": 412, "height": 900, "deviceScaleFactor": 2, "mobile": true}),
+        )
+        .await?;
+        Ok(b)
     }
 
     pub async fn start_with(extra_args: &[&str]) -> Result<Browser> {
@@ -152,7 +159,7 @@ impl Browser {
             "--disable-component-update",
             "--disable-sync",
             "--disable-dev-shm-usage",
-            "--window-size=412,900",
+            "--window-size=1024,900",
         ]
         .iter()
         .map(|s| s.to_string())
