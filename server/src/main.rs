@@ -8,7 +8,9 @@ use tracing_subscriber::EnvFilter;
 
 /// mimalloc: under a burst of phones glibc's per-thread arenas kept freed memory (peaks of
 /// 164–297 MB for a heap that never held more than ~30 MB); mimalloc returns it (peak ~100 MB),
-/// and allocation-heavy pushes run faster. BENCHMARKS.md has the figures.
+/// and allocation-heavy pushes run faster. Built without transparent huge pages (`no_thp`): with
+/// them the kernel zeroed a 2 MB page at the first touch of each region, 10% of the CPU of a
+/// burst, and memory grew in 2 MB steps. BENCHMARKS.md has the figures.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
