@@ -1301,21 +1301,6 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
     Ok(())
 }
 
-/// A copy of the built app, for a test that changes it.
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
-}
-
 /// The service worker's caches, by name.
 const CACHE_NAMES: &str = "const done = arguments[arguments.length - 1]; caches.keys().then(k => done(k.sort()), () => done(null));";
 
@@ -1324,7 +1309,13 @@ const CACHE_NAMES: &str = "const done = arguments[arguments.length - 1]; caches.
 #[tokio::test]
 async fn a_new_version_is_announced_and_applied_on_request() -> anyhow::Result<()> {
     let copy = tempfile::tempdir()?;
-    copy_tree(&saferounds_e2e::dist(), copy.path())?;
+    // A copy of the built app, which the test changes.
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", saferounds_e2e::dist().display()))
+        .arg(copy.path())
+        .status()?;
+    anyhow::ensure!(status.success(), "copying the built app");
     let mut server = Server::start_serving(copy.path().to_path_buf()).await?;
     let browser = Browser::start().await?;
     let result = async {
