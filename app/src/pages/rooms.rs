@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use saferounds_shared::checklist::InspectionType;
 use saferounds_shared::i18n::Label;
+use saferounds_shared::ids::RoomId;
 use saferounds_shared::inspection::{progress, room_due};
 use saferounds_shared::org::Room;
 use saferounds_shared::sync::Entity;
@@ -34,33 +35,32 @@ pub fn Rooms() -> impl IntoView {
         v.sort_by(|a, b| (a.site_id, &a.floor, &a.name.zh).cmp(&(b.site_id, &b.floor, &b.name.zh)));
         v
     };
-    // Last visit date per room for the chosen inspection type, from the local view.
-    let last_visit = move |room: &Room| {
+    // Rooms not due again for the chosen inspection type: one pass over the local view for the
+    // last visit of each room (not one per room), recomputed when the view or the type changes.
+    let done_ids = Memo::new(move |_| {
         let itype = ctx.itype.get();
+        let mut last: std::collections::HashMap<RoomId, chrono::NaiveDate> =
+            std::collections::HashMap::new();
         ctx.view.with(|v| {
-            v.values()
-                .filter_map(|e| {
-                    if let Entity::Visit(v) = e {
-                        Some(v)
-                    } else {
-                        None
-                    }
-                })
-                .filter(|v| v.room_id == room.id && v.inspection_type == itype)
-                .map(|v| crate::state::center_day(v.finished_at))
-                .max()
-        })
-    };
-    let done_ids = move || {
+            for e in v.values() {
+                if let Entity::Visit(v) = e
+                    && v.inspection_type == itype
+                {
+                    let day = crate::state::center_day(v.finished_at);
+                    let d = last.entry(v.room_id).or_insert(day);
+                    *d = (*d).max(day);
+                }
+            }
+        });
         rooms()
             .into_iter()
-            .filter(|r| !room_due(ctx.itype.get(), last_visit(r), today()))
+            .filter(|r| !room_due(itype, last.get(&r.id).copied(), today()))
             .map(|r| r.id)
             .collect::<Vec<_>>()
-    };
+    });
     let prog = move || {
         let all: Vec<_> = rooms().iter().map(|r| r.id).collect();
-        progress(&all, &done_ids())
+        progress(&all, &done_ids.get())
     };
     let on_scan = move |ev: leptos::ev::Event| {
         let Some(input) = ev
@@ -122,7 +122,7 @@ pub fn Rooms() -> impl IntoView {
             <h2>{move || ctx.t("rooms")}</h2>
             <ul class="rooms" id="room-list">
                 {move || {
-                    let done = done_ids();
+                    let done = done_ids.get();
                     rooms().into_iter().map(|r| {
                         let id = r.id;
                         let is_done = done.contains(&id);
