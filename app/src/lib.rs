@@ -264,7 +264,15 @@ fn Rejected() -> impl IntoView {
             <div class="error" id="rejected">
                 <b>{move || ctx.t("rejected")}</b>
                 <ul>
-                    {move || ctx.rejected.get().into_iter().map(|r| view! { <li>{r.error.message(ctx.lang.get()).to_owned()}</li> }).collect_view()}
+                    {move || ctx.rejected.get().into_iter().map(|r| {
+                        // Which record it was about, where the phone has it.
+                        let what = ctx.view.with(|v| {
+                            v.get(&r.op.entity_id)
+                                .and_then(|e| e.as_hazard())
+                                .map(|h| format!("「{}」", h.description.chars().take(40).collect::<String>()))
+                        });
+                        view! { <li>{what}{r.error.message(ctx.lang.get()).to_owned()}</li> }
+                    }).collect_view()}
                 </ul>
                 <button class="secondary" on:click=dismiss>{move || ctx.t("dismiss")}</button>
             </div>

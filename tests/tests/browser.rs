@@ -286,6 +286,7 @@ async fn a_rejected_operation_is_shown_to_the_user() -> anyhow::Result<()> {
         }
         let msg = owner.text("#rejected").await?;
         assert!(msg.contains("已作废"), "the reason names the current state: {msg}");
+        assert!(msg.contains("「配电间门前堆放杂物」"), "and the hazard it was about: {msg}");
         owner.until("document.querySelector('#pending').textContent.includes('已全部上传')", 10).await?;
         owner.until("document.querySelector('#hazard-status').dataset.status === 'voided'", 10).await?;
         anyhow::Ok(())
