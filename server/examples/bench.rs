@@ -10,7 +10,7 @@
 //!   the clients in a separate process; and with the server in its own process (started on the
 //!   loaded database), for the server's own memory.
 //!
-//! Usage: `bench [--pg URL] [--only-pg] [--hazards N] [--clients C]`. Everything runs against a fresh
+//! Usage: `bench [--pg URL] [--only-pg] [--history-only] [--hazards N] [--clients C]`. Everything runs against a fresh
 //! database and stops by itself.
 
 use std::time::{Duration, Instant};
@@ -274,7 +274,7 @@ async fn clients_run(
     )
 }
 
-async fn run(label: &str, url: String, hazards: usize, clients: usize) {
+async fn run(label: &str, url: String, hazards: usize, clients: usize, history_only: bool) {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_test(url.clone(), dir.path(), dir.path().join("dist"));
     settings.demo = true;
@@ -333,6 +333,9 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize) {
         &format!("[{label}] sync ingest of the history"),
     )
     .await;
+    if history_only {
+        return;
+    }
 
     // The planner's statistics as autovacuum (PostgreSQL) or `PRAGMA optimize` would leave them
     // a minute after a bulk load.
@@ -550,6 +553,8 @@ async fn main() {
         );
         return;
     }
+    // `--history-only` stops each backend after the history ingest (step 1), for quick comparisons.
+    let history_only = args.iter().any(|a| a == "--history-only");
     let dir = tempfile::tempdir().unwrap();
     // `--only-pg` skips SQLite (the PostgreSQL goal is at 1,000,000 hazards).
     if !args.iter().any(|a| a == "--only-pg") {
@@ -561,8 +566,17 @@ async fn main() {
             ),
             hazards,
             clients,
+            history_only,
         )
         .await;
+        let size = |name: &str| {
+            std::fs::metadata(dir.path().join(name)).map_or(0.0, |m| m.len() as f64 / 1e6)
+        };
+        println!(
+            "[sqlite] database file {:.0} MB, WAL {:.0} MB",
+            size("bench.sqlite"),
+            size("bench.sqlite-wal")
+        );
     }
     if let Some(pg) = flag("--pg") {
         sqlx::any::install_default_drivers();
@@ -574,7 +588,7 @@ async fn main() {
             .await
             .unwrap();
         let url = format!("{}/{name}", pg.rsplit_once('/').unwrap().0);
-        run("postgres", url, hazards, clients).await;
+        run("postgres", url, hazards, clients, history_only).await;
         let _ = sqlx::Executor::execute(
             &mut conn,
             format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),

@@ -80,6 +80,7 @@ impl PhotoStore {
                 let parent = path
                     .parent()
                     .ok_or_else(|| anyhow::anyhow!("photo path has no parent"))?;
+                let new_dir = !tokio::fs::try_exists(parent).await?;
                 tokio::fs::create_dir_all(parent).await?;
                 let tmp = parent.join(format!(
                     ".{}.{}",
@@ -89,6 +90,12 @@ impl PhotoStore {
                 tokio::fs::write(&tmp, &bytes).await?;
                 tokio::fs::File::open(&tmp).await?.sync_all().await?;
                 tokio::fs::rename(&tmp, &path).await?;
+                // The rename (and a new folder) is durable only once its directory is synced: the
+                // upload is acknowledged after this, and the phone may then drop its copy.
+                sync_dir(parent).await?;
+                if new_dir {
+                    sync_dir(dir).await?;
+                }
                 Ok(())
             }
             PhotoStore::Bucket(store) => {
@@ -113,4 +120,13 @@ impl PhotoStore {
             },
         }
     }
+}
+
+/// Makes a directory's entries durable (`fsync` of the directory; a no-op where directories cannot
+/// be opened as files).
+async fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if cfg!(unix) {
+        tokio::fs::File::open(dir).await?.sync_all().await?;
+    }
+    Ok(())
 }
