@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use saferounds_shared::hazard::{
-    Event, EventKind, FieldValue, Hazard, Registration, Status, decide, offered,
+    Event, EventKind, FieldValue, Hazard, Registration, decide, offered,
 };
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{Fen, HazardId, PhotoHash, Reason, UserId};
@@ -18,21 +18,6 @@ use crate::{photo, store, sync};
 
 /// Rows the hazard list shows at first, and adds per "show more".
 const PAGE: usize = 100;
-
-fn mine(h: &Hazard, actor: &Actor) -> bool {
-    match actor.role {
-        Role::Inspector => h.reported_by == actor.user_id,
-        Role::RectificationOwner => {
-            h.owner_id == Some(actor.user_id)
-                || (h.department_id.is_some() && h.department_id == actor.department_id)
-        }
-        Role::Verifier => {
-            h.status == Status::AwaitingRecheck
-                || h.recheck.as_ref().is_some_and(|r| r.by == actor.user_id)
-        }
-        _ => true,
-    }
-}
 
 #[component]
 pub fn Hazards() -> impl IntoView {
@@ -54,7 +39,7 @@ pub fn Hazards() -> impl IntoView {
                         None
                     }
                 })
-                .filter(|h| mine(h, &actor))
+                .filter(|h| h.on_work_list_of(&actor))
                 .collect()
         });
         v.sort_by(|a, b| (a.status.rank(), b.found_on).cmp(&(b.status.rank(), a.found_on)));

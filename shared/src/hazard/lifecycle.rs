@@ -291,10 +291,7 @@ fn gate(
         return Err(DomainError::OutOfScope);
     }
     // A rectification owner acts only for their own department's hazards.
-    if actor.role == Role::RectificationOwner
-        && (hazard.department_id.is_none() || hazard.department_id != actor.department_id)
-        && hazard.owner_id != Some(actor.user_id)
-    {
+    if actor.role == Role::RectificationOwner && !hazard.answers_for(actor) {
         return Err(DomainError::OutOfScope);
     }
     match kind {

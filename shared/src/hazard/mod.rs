@@ -363,6 +363,29 @@ impl Hazard {
         }
     }
 
+    /// Whether a rectification owner answers for this hazard: it names them, or it belongs to
+    /// their department.
+    pub fn answers_for(&self, actor: &crate::org::Actor) -> bool {
+        self.owner_id == Some(actor.user_id)
+            || (self.department_id.is_some() && self.department_id == actor.department_id)
+    }
+
+    /// Whether the hazard is on the actor's own work list (what a phone lists): an inspector's
+    /// reports, a rectification owner's hazards, for a verifier what awaits re-check or was
+    /// re-checked by them; the other roles see everything in their scope.
+    pub fn on_work_list_of(&self, actor: &crate::org::Actor) -> bool {
+        use crate::org::Role::*;
+        match actor.role {
+            Inspector => self.reported_by == actor.user_id,
+            RectificationOwner => self.answers_for(actor),
+            Verifier => {
+                self.status == Status::AwaitingRecheck
+                    || self.recheck.as_ref().is_some_and(|r| r.by == actor.user_id)
+            }
+            SafetySupervisor | Admin | Leadership => true,
+        }
+    }
+
     /// Which fields this role may edit directly (statuses change only through events).
     pub fn editable_by(&self, actor: &crate::org::Actor, field: Field) -> bool {
         use crate::org::Role::*;

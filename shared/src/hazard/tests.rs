@@ -486,3 +486,69 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn work_lists_follow_the_role() {
+    let reported = hazard_in(Status::Reported);
+    let inspector = actor(Role::Inspector);
+    assert!(reported.on_work_list_of(&inspector));
+    let mut other_inspector = actor(Role::Inspector);
+    other_inspector.user_id = uid("another_inspector");
+    assert!(!reported.on_work_list_of(&other_inspector));
+
+    // An owner: their department's hazards, and those naming them in another department.
+    let owner = actor(Role::RectificationOwner);
+    assert!(reported.on_work_list_of(&owner));
+    let mut elsewhere = hazard_in(Status::Registered);
+    elsewhere.department_id = Some(DepartmentId::from_uuid(stable_uuid("dept", "d2")));
+    assert!(!elsewhere.on_work_list_of(&owner));
+    elsewhere.owner_id = Some(owner.user_id);
+    assert!(elsewhere.on_work_list_of(&owner));
+    let mut no_department = hazard_in(Status::Registered);
+    no_department.department_id = None;
+    let mut owner_without = owner.clone();
+    owner_without.department_id = None;
+    assert!(
+        !no_department.on_work_list_of(&owner_without),
+        "no department is not a match"
+    );
+
+    // A verifier: what awaits re-check, and what they re-checked.
+    let verifier = actor(Role::Verifier);
+    assert!(hazard_in(Status::AwaitingRecheck).on_work_list_of(&verifier));
+    assert!(!reported.on_work_list_of(&verifier));
+    let mut failed = hazard_in(Status::Rectifying);
+    failed.recheck = Some(Recheck {
+        by: verifier.user_id,
+        on: day(3),
+        passed: false,
+        note: Some("仍有串接".into()),
+    });
+    assert!(failed.on_work_list_of(&verifier));
+
+    for role in [Role::SafetySupervisor, Role::Admin, Role::Leadership] {
+        assert!(reported.on_work_list_of(&actor(role)));
+    }
+}
+
+/// The owner rule of the work list is the one the lifecycle enforces: an owner is offered work
+/// exactly on the hazards they may act on.
+#[test]
+fn an_owner_may_act_on_their_work_list_only() {
+    let owner = actor(Role::RectificationOwner);
+    for (department, named) in [(true, false), (false, true), (false, false), (true, true)] {
+        let mut h = hazard_in(Status::Registered);
+        if !department {
+            h.department_id = Some(DepartmentId::from_uuid(stable_uuid("dept", "d2")));
+        }
+        if named {
+            h.owner_id = Some(owner.user_id);
+        }
+        let start = decide(&h, &Event::StartRectification, &owner, day(2));
+        assert_eq!(
+            start.is_ok(),
+            h.on_work_list_of(&owner),
+            "{department} {named}"
+        );
+    }
+}
