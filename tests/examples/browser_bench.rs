@@ -115,7 +115,7 @@ async fn main() -> Result<()> {
         phone.find("#room-list li.room").await?;
         phone.until("navigator.serviceWorker && navigator.serviceWorker.controller !== null || (location.reload(), false)", 60).await?;
         phone.find("#room-list li.room").await?;
-        phone.until("document.querySelector('#pending') && document.querySelector('#pending').textContent.includes('已全部上传')", 300).await?;
+        phone.until_synced(300).await?;
         phone.find("#tab-hazards").await?.click().await?;
         phone.until(&format!("Number(document.querySelector('#hazard-count').textContent) >= {hazards}"), 300).await?;
         phone.find("#tab-rooms").await?.click().await?;

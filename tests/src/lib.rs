@@ -235,6 +235,15 @@ impl Browser {
         }
     }
 
+    /// Waits until the status bar says everything is uploaded ("已全部上传").
+    pub async fn until_synced(&self, secs: u64) -> Result<serde_json::Value> {
+        self.until(
+            "document.querySelector('#pending') && document.querySelector('#pending').textContent.includes('已全部上传')",
+            secs,
+        )
+        .await
+    }
+
     pub async fn login(&self, base: &str, user: &str) -> Result<()> {
         self.client.goto(base).await?;
         self.find("#username").await?.send_keys(user).await?;

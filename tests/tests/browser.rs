@@ -77,7 +77,7 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
         browser.find("#room-list li.room").await?;
         browser.until("navigator.serviceWorker && navigator.serviceWorker.controller !== null || (location.reload(), false)", 30).await?;
         browser.find("#room-list li.room").await?;
-        browser.until("document.querySelector('#pending') && document.querySelector('#pending').textContent.includes('已全部上传')", 20).await?;
+        browser.until_synced(20).await?;
 
         server.stop().await?;
         assert!(reqwest::get(server.url("/api/health")).await.is_err(), "the server is really down");
@@ -114,7 +114,7 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
         // Back online: sync, then check the server has exactly one hazard with its photo.
         server.restart().await?;
         browser.find("#sync").await?.click().await?;
-        browser.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        browser.until_synced(30).await?;
         browser.find("#sync").await?.click().await?; // a second sync must not duplicate anything
         tokio::time::sleep(Duration::from_millis(500)).await;
         let token = server.token("supervisor").await?;
@@ -194,10 +194,7 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
             )
             .await?;
         owner
-            .until(
-                "document.querySelector('#pending').textContent.includes('已全部上传')",
-                30,
-            )
+            .until_synced(30)
             .await?;
         anyhow::Ok(())
     }
@@ -239,10 +236,7 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
             )
             .await?;
         verifier
-            .until(
-                "document.querySelector('#pending').textContent.includes('已全部上传')",
-                30,
-            )
+            .until_synced(30)
             .await?;
         anyhow::Ok(())
     }
@@ -287,7 +281,7 @@ async fn a_rejected_operation_is_shown_to_the_user() -> anyhow::Result<()> {
         let msg = owner.text("#rejected").await?;
         assert!(msg.contains("已作废"), "the reason names the current state: {msg}");
         assert!(msg.contains("「配电间门前堆放杂物」"), "and the hazard it was about: {msg}");
-        owner.until("document.querySelector('#pending').textContent.includes('已全部上传')", 10).await?;
+        owner.until_synced(10).await?;
         owner.until("document.querySelector('#hazard-status').dataset.status === 'voided'", 10).await?;
         anyhow::Ok(())
     }
@@ -742,10 +736,7 @@ async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()>
             10,
         )
         .await?;
-        desk.until(
-            "document.querySelector('#pending').textContent.includes('已全部上传')",
-            30,
-        )
+        desk.until_synced(30)
         .await?;
 
         phone.find("#sync").await?.click().await?;
@@ -995,7 +986,7 @@ async fn desk_closes_the_loop() -> anyhow::Result<()> {
         desk.until("document.querySelector('#hazard-status') && document.querySelector('#hazard-status').dataset.status === 'awaiting_recheck'", 20).await?;
         desk.find("#do-pass").await?.click().await?;
         desk.until("document.querySelector('#hazard-status').dataset.status === 'closed'", 10).await?;
-        desk.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        desk.until_synced(30).await?;
         anyhow::Ok(())
     }
     .await;
@@ -1130,7 +1121,7 @@ async fn walk_through_of_several_rooms() -> anyhow::Result<()> {
         let body = phone.body().await?;
         let total = phone.client.execute("return document.querySelectorAll('#room-list li.room').length", vec![]).await?;
         assert!(body.contains(&format!("3 / {total}")), "progress counts the rooms: {body}");
-        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        phone.until_synced(30).await?;
         anyhow::Ok(())
     }
     .await;
@@ -1199,7 +1190,7 @@ async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
         // Saved, the visit records that the room's label was scanned (proof of presence).
         phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
         phone.find("#room-list").await?;
-        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        phone.until_synced(30).await?;
         let rounds = server.get_json(&server.token("supervisor").await?, "/api/v1/inspections").await?;
         assert_eq!(rounds["rounds"][0]["visits"][0]["via_qr"], true, "{rounds}");
         // A label that is not a room of this site.
@@ -1255,7 +1246,7 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
     let result = async {
         phone.login(&base, "inspector").await?;
         phone.find("#room-list li.room").await?;
-        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        phone.until_synced(30).await?;
         assert_eq!(phone.client.execute_async(&stored_entity(&east), vec![]).await?, true, "the station's hazard was pulled");
 
         // Offline, the inspector records a visit, then logs out with it unsent.
@@ -1282,14 +1273,14 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
         phone.client.refresh().await?;
         phone.login(&base, "inspector").await?;
         phone.find("#room-list li.room").await?;
-        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        phone.until_synced(30).await?;
         phone.find("#logout").await?.click().await?;
         phone.find("#username").await?;
 
         // Now the phone changes hands, and keeps nothing of the previous user's.
         phone.login(&base, "inspector_hq").await?;
         phone.until("document.querySelector('#room-list') && document.querySelector('#room-list').textContent.includes('中心机房')", 20).await?;
-        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        phone.until_synced(30).await?;
         assert_eq!(phone.client.execute_async(&stored_entity(&east), vec![]).await?, false, "the east station's hazard is not on the headquarters inspector's phone");
         anyhow::Ok(())
     }
@@ -1405,7 +1396,7 @@ async fn a_periodic_check_is_signed_by_inspector_and_department_head() -> anyhow
         phone.find("#head-name").await?.send_keys("后勤科 王主任").await?;
         phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
         phone.find("#room-list").await?;
-        phone.until("document.querySelector('#pending').textContent.includes('已全部上传')", 30).await?;
+        phone.until_synced(30).await?;
         let token = server.token("supervisor").await?;
         let rounds = server.get_json(&token, "/api/v1/inspections").await?;
         let visits: Vec<serde_json::Value> = rounds["rounds"]
