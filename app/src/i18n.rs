@@ -21,6 +21,7 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "never" => ("从未", "never"),
         "sync" => ("同步", "Sync"),
         "syncing" => ("同步中…", "Syncing…"),
+        "uploading_photos" => ("上传照片", "Uploading photos"),
         "offline" => ("离线", "Offline"),
         "rooms" => ("巡查房间", "Rooms"),
         "hazards" => ("隐患", "Hazards"),

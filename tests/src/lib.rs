@@ -28,6 +28,14 @@ pub fn test_image() -> PathBuf {
         .expect("icon exists")
 }
 
+/// A second photo, different from [`test_image`] (another size of the icon).
+pub fn second_test_image() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../public/icons/icon-192.png")
+        .canonicalize()
+        .expect("icon exists")
+}
+
 pub struct Server {
     pub running: Option<Running>,
     pub addr: SocketAddr,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use saferounds_e2e::{Browser, Server, test_image};
+use saferounds_e2e::{Browser, Server, second_test_image, test_image};
 
 /// The first vertical slice: log in as the demo inspector and see the rooms of their station,
 /// in Chinese.
@@ -93,6 +93,12 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
         let photo = browser.find(".fail-photo").await?;
         photo.send_keys(&test_image().display().to_string()).await?;
         browser.until("document.querySelectorAll('.thumbs img').length === 1", 15).await?;
+        // The same picture again is not a second photo; another one is.
+        browser.find(".fail-photo").await?.send_keys(&test_image().display().to_string()).await?;
+        browser.find(".fail-photo").await?.send_keys(&second_test_image().display().to_string()).await?;
+        browser.until("document.querySelectorAll('.thumbs img').length === 2", 15).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(browser.client.execute("return document.querySelectorAll('.thumbs img').length", vec![]).await?, 2);
         browser.find(".fail-note").await?.send_keys("气瓶未固定").await?;
         browser.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
         browser.until("document.querySelector('#room-list') || document.querySelector('#visit-error')", 20).await?;
@@ -111,10 +117,16 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
         let done = browser.text("#room-list").await?;
         assert!(done.contains("今日已查"), "the visited room is marked: {done}");
 
-        // Back online: sync, then check the server has exactly one hazard with its photo.
+        // Back online: sync, then check the server has exactly one hazard with its photos. The
+        // status bar counts the photos while they go up (every text it shows is recorded).
+        browser.client.execute("window.__progress = []; new MutationObserver(() => { const e = document.querySelector('#sync-progress'); if (e && window.__progress[window.__progress.length - 1] !== e.textContent) window.__progress.push(e.textContent); }).observe(document.body, { subtree: true, childList: true, characterData: true });", vec![]).await?;
         server.restart().await?;
         browser.find("#sync").await?.click().await?;
         browser.until_synced(30).await?;
+        let shown: Vec<String> = serde_json::from_value(browser.client.execute("return window.__progress", vec![]).await?)?;
+        let at = |t: &str| shown.iter().rposition(|s| s == t);
+        assert!(matches!((at("上传照片 1/2"), at("上传照片 2/2")), (Some(a), Some(b)) if a < b), "photo progress: {shown:?}");
+        assert!(browser.client.find(Locator::Css("#sync-progress")).await.is_err(), "no progress once done");
         browser.find("#sync").await?.click().await?; // a second sync must not duplicate anything
         tokio::time::sleep(Duration::from_millis(500)).await;
         let token = server.token("supervisor").await?;
@@ -122,12 +134,14 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
         assert_eq!(ledger["total"], 1, "{ledger}");
         let h = &ledger["rows"][0];
         assert!(h["description"].as_str().unwrap().contains("气瓶未固定"));
-        assert_eq!(h["photos_before"].as_array().unwrap().len(), 1);
-        let photo = h["photos_before"][0].as_str().unwrap().to_owned();
-        let r = reqwest::Client::new().get(server.url(&format!("/api/v1/blobs/{photo}"))).bearer_auth(&token).send().await?;
-        assert_eq!(r.status(), 200);
-        let bytes = r.bytes().await?;
-        assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "stored as a JPEG after downscaling");
+        assert_eq!(h["photos_before"].as_array().unwrap().len(), 2);
+        for photo in h["photos_before"].as_array().unwrap() {
+            let photo = photo.as_str().unwrap();
+            let r = reqwest::Client::new().get(server.url(&format!("/api/v1/blobs/{photo}"))).bearer_auth(&token).send().await?;
+            assert_eq!(r.status(), 200);
+            let bytes = r.bytes().await?;
+            assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "stored as a JPEG after downscaling");
+        }
         let detail = server.get_json(&token, &format!("/api/v1/hazards/{}", h["id"].as_str().unwrap())).await?;
         assert_eq!(detail["audit"].as_array().unwrap().len(), 1, "reported exactly once");
         anyhow::Ok(())
@@ -1491,6 +1505,44 @@ async fn phone_screens_fit_a_360_px_screen() -> anyhow::Result<()> {
                 assert_eq!(wide, serde_json::json!([]), "{lang}: {name} is wider than 360 px");
             }
         }
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}
+
+/// The browser may close the app's IndexedDB connection (under memory pressure, or when storage
+/// is cleared elsewhere). Here the connection is really closed just before the app's next
+/// transaction; the app reopens it, the visit is saved and reaches the server.
+#[tokio::test]
+async fn a_closed_database_connection_is_reopened() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        phone.until_synced(30).await?;
+        phone.client.execute(
+            "window.__closed = 0; const open = IDBDatabase.prototype.transaction; \
+             IDBDatabase.prototype.transaction = function (...a) { IDBDatabase.prototype.transaction = open; window.__closed += 1; this.close(); return open.apply(this, a); };",
+            vec![],
+        ).await?;
+        phone.client.execute("document.querySelector('#room-list li.room button').click()", vec![]).await?;
+        phone.find("#visit-room").await?;
+        phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
+        phone.until("document.querySelector('#room-list') || document.querySelector('#visit-error')", 20).await?;
+        if let Ok(e) = phone.client.find(Locator::Css("#visit-error")).await {
+            anyhow::bail!("saving the visit failed: {}", e.text().await?);
+        }
+        assert_eq!(phone.client.execute("return window.__closed", vec![]).await?, 1, "the connection was closed once");
+        phone.find("#sync").await?.click().await?;
+        phone.until_synced(30).await?;
+        assert_eq!(visits_by(&server).await?.len(), 1, "the visit reached the server");
+        let body = phone.body().await?;
+        assert!(!body.contains("本机存储出错"), "no storage error shown: {body}");
         anyhow::Ok(())
     }
     .await;

@@ -209,10 +209,16 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
         let Some(f) = input.files().and_then(|f| f.get(0)) else {
             return;
         };
+        input.set_value("");
         leptos::task::spawn_local(async move {
             match photo::capture(f).await {
                 Ok((h, b, _)) => {
-                    after.update_value(|v| v.push((h, b)));
+                    // The same picture chosen twice is one photo.
+                    after.update_value(|v| {
+                        if !v.iter().any(|(k, _)| *k == h) {
+                            v.push((h, b))
+                        }
+                    });
                     after_count.set(after.with_value(|v| v.len()));
                 }
                 Err(_) => error.set(Some(ctx.t("photo_unreadable").to_owned())),

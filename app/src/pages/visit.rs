@@ -166,29 +166,31 @@ fn ItemRow(
         else {
             return;
         };
-        let files = input.files();
+        // The files, then an empty input: choosing more photos adds to these, not to a list the
+        // input kept.
+        let files: Vec<web_sys::File> = input
+            .files()
+            .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
+            .unwrap_or_default();
+        input.set_value("");
         leptos::task::spawn_local(async move {
-            let Some(files) = files else { return };
             photo_error.set(false);
-            for i in 0..files.length() {
-                let Some(f) = files.get(i) else { continue };
+            for f in files {
                 let Ok((hash, bytes, url)) = photo::capture(f).await else {
                     photo_error.set(true);
                     continue;
                 };
-                {
-                    photo_bytes.update_value(|m| {
-                        m.insert(hash.clone(), bytes);
-                    });
-                    let entry = (hash, url);
-                    set(&|d: &mut Draft| {
-                        if after {
-                            d.after.push(entry.clone())
-                        } else {
-                            d.photos.push(entry.clone())
-                        }
-                    });
-                }
+                photo_bytes.update_value(|m| {
+                    m.insert(hash.clone(), bytes);
+                });
+                let entry = (hash, url);
+                // The same picture chosen twice is one photo.
+                set(&|d: &mut Draft| {
+                    let list = if after { &mut d.after } else { &mut d.photos };
+                    if !list.iter().any(|(h, _)| *h == entry.0) {
+                        list.push(entry.clone());
+                    }
+                });
             }
         });
     };
