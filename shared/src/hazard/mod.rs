@@ -236,6 +236,13 @@ pub struct Hazard {
     pub field_marks: BTreeMap<Field, FieldMark>,
 }
 
+/// Each photo once, in the order first given (a picture chosen twice is one photo).
+fn distinct(mut photos: Vec<PhotoHash>) -> Vec<PhotoHash> {
+    let mut seen = std::collections::BTreeSet::new();
+    photos.retain(|p| seen.insert(p.clone()));
+    photos
+}
+
 impl Hazard {
     /// Builds the hazard a report describes. A hazard fixed on the spot goes straight to re-check.
     pub fn from_report(r: HazardReport, by: UserId, at: DateTime<Utc>) -> Hazard {
@@ -244,7 +251,7 @@ impl Hazard {
                 Some(f) => (
                     Status::AwaitingRecheck,
                     Some(f.what_was_done.to_string()),
-                    f.photos_after,
+                    distinct(f.photos_after),
                     Some(by),
                     Some(r.found_on),
                 ),
@@ -279,7 +286,7 @@ impl Hazard {
             plan_approved_by: None,
             remark: None,
             fixed_on_spot: fixed,
-            photos_before: r.photos_before,
+            photos_before: distinct(r.photos_before),
             photos_after,
             rectification,
             rectified_by,

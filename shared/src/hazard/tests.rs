@@ -552,3 +552,34 @@ fn an_owner_may_act_on_their_work_list_only() {
         );
     }
 }
+
+#[test]
+fn a_report_lists_each_photo_once() {
+    let mut h = hazard_in(Status::Reported);
+    let report = HazardReport {
+        id: h.id,
+        site_id: h.site_id,
+        room_id: None,
+        department_id: h.department_id,
+        round_id: None,
+        visit_id: None,
+        category: h.category,
+        item_code: None,
+        description: h.description.clone(),
+        grade: h.grade,
+        basis: h.basis.clone(),
+        found_on: day(1),
+        photos_before: vec![photo(3), photo(1), photo(3), photo(2), photo(1)],
+        fixed_on_spot: Some(FixedOnSpot {
+            what_was_done: reason("已拔除串接插线板"),
+            photos_after: vec![photo(4), photo(4)],
+        }),
+    };
+    h = Hazard::from_report(
+        report,
+        uid("inspector"),
+        Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap(),
+    );
+    assert_eq!(h.photos_before, vec![photo(3), photo(1), photo(2)]);
+    assert_eq!(h.photos_after, vec![photo(4)]);
+}
