@@ -419,6 +419,32 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
             pct(&mut t, 0.95)
         );
     }
+    // The desk's other pages over the whole database (no goal in the plan; watched).
+    for path in [
+        "/api/v1/dashboard",
+        "/api/v1/stats",
+        "/api/v1/reminders",
+        "/api/v1/inspections",
+    ] {
+        let mut t = Vec::new();
+        for _ in 0..5 {
+            let start = Instant::now();
+            let r = c
+                .get(format!("{base}{path}"))
+                .bearer_auth(&sup.token)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            let _ = r.bytes().await.unwrap();
+            t.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        println!(
+            "[{label}] {path} at {} hazards: median {:.0} ms",
+            per_dev * 8,
+            pct(&mut t, 0.5)
+        );
+    }
 
     // 4. Day-to-day ingest into the full database: phones report what they found today.
     let fresh = (hazards / 10).max(800) / devs.len();

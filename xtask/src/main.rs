@@ -473,7 +473,6 @@ fn dist_size(dist: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The fault-injected sync story with many seeds, on SQLite and (when reachable) PostgreSQL.
 /// Runs schemathesis (PyPI, installed into `.tools/st`) against the served OpenAPI document of
 /// a server with demo data on a fresh SQLite file, logged in as the administrator; fails on any
 /// 5xx. `--max-time SECONDS` bounds the run (default 300).
@@ -492,7 +491,7 @@ fn schemathesis(root: &Path, args: &[String]) -> Result<()> {
             || !run_status(Command::new(venv.join("bin/pip")).args([
                 "install",
                 "-q",
-                "schemathesis",
+                "schemathesis==4.32.5",
             ]))?
         {
             bail!("could not install schemathesis from PyPI");
@@ -551,7 +550,9 @@ fn schemathesis(root: &Path, args: &[String]) -> Result<()> {
                 // Logging out would end the session the run uses.
                 .args(["--exclude-path", "/api/v1/auth/logout"])
                 .args(["--checks", "not_a_server_error"])
-                .args(["--max-time", &max_time, "-w", "2"]),
+                // One worker: with two, CPython 3.11's AST constructor (used by hypothesis to
+                // describe filters) fails with "recursion depth mismatch" (not thread-safe).
+                .args(["--max-time", &max_time, "-w", "1"]),
         )
     })();
     let _ = server.kill();
@@ -563,6 +564,7 @@ fn schemathesis(root: &Path, args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The fault-injected sync story with many seeds, on SQLite and (when reachable) PostgreSQL.
 fn chaos(root: &Path, args: &[String]) -> Result<()> {
     let flag = |name: &str, default: &str| {
         args.iter()
