@@ -21,6 +21,7 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "never" => ("从未", "never"),
         "sync" => ("同步", "Sync"),
         "syncing" => ("同步中…", "Syncing…"),
+        "more_in_ledger" => ("另有 {n} 条，见台账", "{n} more in the ledger"),
         "uploading_photos" => ("上传照片", "Uploading photos"),
         "offline" => ("离线", "Offline"),
         "rooms" => ("巡查房间", "Rooms"),

@@ -426,7 +426,7 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
         "/api/v1/reminders",
         "/api/v1/inspections",
     ] {
-        let mut t = Vec::new();
+        let (mut t, mut size) = (Vec::new(), 0);
         for _ in 0..5 {
             let start = Instant::now();
             let r = c
@@ -436,13 +436,14 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
                 .await
                 .unwrap();
             assert!(r.status().is_success(), "{path}: {}", r.status());
-            let _ = r.bytes().await.unwrap();
+            size = r.bytes().await.unwrap().len();
             t.push(start.elapsed().as_secs_f64() * 1000.0);
         }
         println!(
-            "[{label}] {path} at {} hazards: median {:.0} ms",
+            "[{label}] {path} at {} hazards: median {:.0} ms, {} KB",
             per_dev * 8,
-            pct(&mut t, 0.5)
+            pct(&mut t, 0.5),
+            size / 1024
         );
     }
 

@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
 use saferounds_shared::checklist::Template;
 use saferounds_shared::hazard::{Hazard, Status};
 use saferounds_shared::ids::{OpId, PhotoHash, RoomId, TemplateId};
@@ -186,11 +187,14 @@ async fn docs<T: DeserializeOwned>(
     if let Some(b) = bind {
         q = q.bind(b);
     }
-    q.fetch_all(&db.read)
-        .await?
-        .iter()
-        .map(|r| parse(r, 0))
-        .collect()
+    // Decoded as the rows arrive: the database reads the next rows meanwhile (on SQLite, on its
+    // own thread), and the raw rows are never all held at once.
+    let mut rows = q.fetch(&db.read);
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(parse(&row, 0)?);
+    }
+    Ok(out)
 }
 
 pub async fn sites(db: &Db) -> AppResult<Vec<Site>> {

@@ -174,7 +174,17 @@ pub struct Dashboard {
     pub equipment: EquipmentSummary,
     /// Hazards with a field conflict waiting for a decision, newest first (at most 20).
     pub conflicts: Vec<HazardBrief>,
+    /// The most urgent reminders, at most [`Dashboard::REMINDERS`]; every one of them is in
+    /// `GET /api/v1/reminders` and in the ledger (filter "overdue").
     pub reminders: Vec<crate::reminders::Reminder>,
+    /// How many reminders there are in all.
+    #[serde(default)]
+    pub reminders_total: usize,
+}
+
+impl Dashboard {
+    /// Reminders the front page lists (a neglected ledger has thousands).
+    pub const REMINDERS: usize = 12;
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -76,11 +76,12 @@ fn body(d: Dashboard) -> impl IntoView {
             <section class="card" id="trend"><h2>{ctx.t("trend")}</h2><Trend lines=d.by_month.clone()/></section>
             <section class="card" id="reminders"><h2>{ctx.t("reminders")}</h2>
                 {if d.reminders.is_empty() { view! { <p class="muted">{ctx.t("none")}</p> }.into_any() } else { view! {
-                    <ul class="plain">{d.reminders.iter().take(12).map(|r| {
+                    <ul class="plain">{d.reminders.iter().map(|r| {
                         let id = r.hazard_id;
                         view! { <li><span class=if matches!(r.due, saferounds_shared::reminders::Due::Overdue { .. }) { "overdue" } else { "soon" }>{r.due.label(lang)}</span>" "
                             <a href="#" on:click=move |ev| { ev.prevent_default(); ctx.page.set(Page::Hazard(id)); }>{r.number.clone()}</a>" "{r.description.clone()}" · "{r.deadline.to_string()}</li> }
                     }).collect_view()}</ul>
+                    {(d.reminders_total > d.reminders.len()).then(|| view! { <p class="muted" id="reminders-more">{ctx.t("more_in_ledger").replace("{n}", &(d.reminders_total - d.reminders.len()).to_string())}</p> })}
                 }.into_any() }}
             </section>
             <section class="card"><h2>{ctx.t("department")}</h2><Bars lines=s.by_department.clone()/></section>

@@ -28,8 +28,8 @@ pub async fn dashboard(
     let db = &state.db;
     let today = state.today();
     let offset = state.offset();
-    let stats = super::hazards::stats_for(&state, actor).await?;
     let hazards = store::hazards_visible(db, actor).await?;
+    let stats = super::hazards::stats_of(&state, &hazards).await?;
     let trend = by_month(&hazards, today)
         .into_iter()
         .map(|(key, row)| StatLine {
@@ -105,6 +105,8 @@ pub async fn dashboard(
             description: h.description.clone(),
         })
         .collect();
+    let due = reminders(&hazards, today);
+    let reminders_total = due.len();
     Ok(Json(Dashboard {
         stats,
         by_month: trend,
@@ -115,6 +117,7 @@ pub async fn dashboard(
         sites_due_drill,
         equipment: EquipmentSummary::of(&equipment, today),
         conflicts,
-        reminders: reminders(&hazards, today),
+        reminders: due.into_iter().take(Dashboard::REMINDERS).collect(),
+        reminders_total,
     }))
 }

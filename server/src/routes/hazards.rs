@@ -139,23 +139,31 @@ pub async fn stats(State(state): State<AppState>, session: Session) -> AppResult
 
 /// Statistics of the hazards this actor may see, by department, site, category, grade, phase.
 pub async fn stats_for(state: &AppState, actor: &Actor) -> AppResult<Stats> {
+    let hazards = store::hazards_visible(&state.db, actor).await?;
+    stats_of(state, &hazards).await
+}
+
+/// Statistics of these hazards (the ones an actor may see).
+pub async fn stats_of(
+    state: &AppState,
+    hazards: &[saferounds_shared::hazard::Hazard],
+) -> AppResult<Stats> {
     let db = &state.db;
     let today = state.today();
-    let hazards = store::hazards_visible(db, actor).await?;
     let departments = store::departments(db).await?;
     let sites = store::sites(db).await?;
     let campaigns = store::campaigns(db).await?;
-    let total = stats_by(&hazards, today, |_| Some(()))
+    let total = stats_by(hazards, today, |_| Some(()))
         .remove(&())
         .unwrap_or_default();
-    let by_department = lines(stats_by(&hazards, today, |h| h.department_id), |k| {
+    let by_department = lines(stats_by(hazards, today, |h| h.department_id), |k| {
         departments
             .iter()
             .find(|d| d.id.to_string() == k)
             .map(|d| (d.name.zh.clone(), d.name.en.clone()))
             .unwrap_or_else(|| ("未指定".into(), "Unassigned".into()))
     });
-    let by_site = lines(stats_by(&hazards, today, |h| Some(h.site_id)), |k| {
+    let by_site = lines(stats_by(hazards, today, |h| Some(h.site_id)), |k| {
         sites
             .iter()
             .find(|s| s.id.to_string() == k)
@@ -163,7 +171,7 @@ pub async fn stats_for(state: &AppState, actor: &Actor) -> AppResult<Stats> {
             .unwrap_or_default()
     });
     let by_category = lines(
-        stats_by(&hazards, today, |h| Some(store::enum_str(&h.category))),
+        stats_by(hazards, today, |h| Some(store::enum_str(&h.category))),
         |k| {
             Category::ALL
                 .iter()
@@ -173,7 +181,7 @@ pub async fn stats_for(state: &AppState, actor: &Actor) -> AppResult<Stats> {
         },
     );
     let by_grade = lines(
-        stats_by(&hazards, today, |h| Some(store::enum_str(&h.grade))),
+        stats_by(hazards, today, |h| Some(store::enum_str(&h.grade))),
         |k| {
             [Grade::General, Grade::Major]
                 .iter()
@@ -184,7 +192,7 @@ pub async fn stats_for(state: &AppState, actor: &Actor) -> AppResult<Stats> {
     );
     let phases: Vec<_> = campaigns.iter().flat_map(|c| c.phases.iter()).collect();
     let by_phase = lines(
-        stats_by(&hazards, today, |h| {
+        stats_by(hazards, today, |h| {
             campaigns
                 .iter()
                 .find_map(|c| c.phase_on(h.found_on))

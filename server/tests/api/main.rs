@@ -19,8 +19,8 @@ use group::group_commit_keeps_batches_apart;
 use helpers::*;
 use matrix::role_endpoint_matrix;
 use registers::{
-    dashboard_shows_what_the_data_implies, inspections_are_listed_by_scope_type_and_day,
-    registers_templates_campaigns,
+    dashboard_lists_the_most_urgent_reminders, dashboard_shows_what_the_data_implies,
+    inspections_are_listed_by_scope_type_and_day, registers_templates_campaigns,
 };
 use scale::two_instances_one_database;
 use stories::*;
@@ -50,6 +50,7 @@ stories!(
     registers_templates_campaigns,
     inspections_are_listed_by_scope_type_and_day,
     dashboard_shows_what_the_data_implies,
+    dashboard_lists_the_most_urgent_reminders,
     group_commit_keeps_batches_apart,
 );
 

@@ -332,3 +332,38 @@ pub async fn dashboard_shows_what_the_data_implies(app: &TestApp) {
     let r = app.get(&inspector, "/api/v1/dashboard").await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+/// A neglected ledger has thousands of overdue items: the front page gets the most urgent few
+/// and how many there are, not all of them.
+pub async fn dashboard_lists_the_most_urgent_reminders(app: &TestApp) {
+    use saferounds_shared::api::Dashboard;
+    use saferounds_shared::reminders::Reminder;
+    use saferounds_shared::sync::OpBody;
+    let inspector = app.login("inspector").await;
+    let boot: Bootstrap = app.get_json(&inspector, "/api/v1/bootstrap").await;
+    let n = Dashboard::REMINDERS + 3;
+    let ops = (0..n)
+        .map(|i| {
+            let found = boot.today - chrono::Days::new(30 + i as u64);
+            let r = report_in(&boot.rooms[0], found, format!("逾期隐患 {i}"));
+            inspector.op(r.id.0, 0, OpBody::ReportHazard(r))
+        })
+        .collect();
+    app.push(&inspector, ops).await;
+    let sup = app.login("supervisor").await;
+    let d: Dashboard = app.get_json(&sup, "/api/v1/dashboard").await;
+    assert_eq!(d.reminders_total, n);
+    assert_eq!(d.reminders.len(), Dashboard::REMINDERS);
+    let all: Vec<Reminder> = app.get_json(&sup, "/api/v1/reminders").await;
+    assert_eq!(all.len(), n);
+    assert_eq!(
+        d.reminders[..],
+        all[..Dashboard::REMINDERS],
+        "the most urgent first"
+    );
+    assert!(
+        d.reminders[0]
+            .description
+            .contains(&format!("逾期隐患 {}", n - 1))
+    );
+}
