@@ -21,6 +21,12 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "never" => ("从未", "never"),
         "sync" => ("同步", "Sync"),
         "syncing" => ("同步中…", "Syncing…"),
+        "answer_one" => ("请至少回答一项。", "Answer at least one item."),
+        "qr_not_ours" => (
+            "二维码不属于本站点的房间",
+            "This QR label is not a room of your site",
+        ),
+        "choose_deadline" => ("请选择新的整改时限。", "Choose the new deadline."),
         "more_in_ledger" => ("另有 {n} 条，见台账", "{n} more in the ledger"),
         "uploading_photos" => ("上传照片", "Uploading photos"),
         "offline" => ("离线", "Offline"),

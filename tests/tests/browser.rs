@@ -1423,6 +1423,9 @@ async fn a_periodic_check_is_signed_by_inspector_and_department_head() -> anyhow
         let v = &visits[0];
         assert_eq!(v["inspection_type"], "periodic_check");
         assert_eq!(v["via_qr"], false, "picked from the list, not scanned");
+        // The visit starts when the room is opened, not when it is saved (signing took a while).
+        let at = |k: &str| chrono::DateTime::parse_from_rfc3339(v[k].as_str().unwrap_or_default());
+        assert!(at("started_at")? < at("finished_at")?, "{v}");
         let s = &v["signatures"];
         assert_eq!(s["department_head_name"], "后勤科 王主任");
         assert_ne!(s["inspector"], s["department_head"], "two signatures");

@@ -317,7 +317,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                                 let lang = ctx.lang.get_untracked();
                                 match chrono::NaiveDate::parse_from_str(&deadline.get_untracked(), "%Y-%m-%d") {
                                     Ok(d) => if let Some(r) = reason() { fire(Event::RequestExtension { new_deadline: d, reason: r }) },
-                                    Err(_) => error.set(Some(if lang == saferounds_shared::Lang::Zh { "请选择新的整改时限。".into() } else { "Choose the new deadline.".into() })),
+                                    Err(_) => error.set(Some(crate::i18n::tr(lang, "choose_deadline").into())),
                                 }
                             }>{ctx.t("request_extension")}</button>
                         </details>

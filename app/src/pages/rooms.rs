@@ -86,11 +86,7 @@ pub fn Rooms() -> impl IntoView {
                     }
                     None => scan_msg.set(Some(format!(
                         "{} ({text})",
-                        if ctx.lang.get_untracked() == saferounds_shared::Lang::Zh {
-                            "二维码不属于本站点的房间"
-                        } else {
-                            "This QR label is not a room of your site"
-                        }
+                        crate::i18n::tr(ctx.lang.get_untracked(), "qr_not_ours")
                     ))),
                 },
                 _ => scan_msg.set(Some(ctx.t("scan_unsupported").to_owned())),

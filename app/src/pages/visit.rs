@@ -39,6 +39,8 @@ struct OpenRound {
 #[component]
 pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
     let ctx = ctx();
+    // When the inspector opened the room: the visit's start (it finishes when saved).
+    let opened = now_utc();
     let boot = ctx.boot.get_untracked();
     let room = boot
         .as_ref()
@@ -92,6 +94,7 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
                 (signed_inspector.get_untracked() && signed_head.get_untracked())
                     .then(|| sig_inspector.get_untracked().zip(sig_head.get_untracked()))
                     .flatten(),
+                opened,
             )
             .await
             {
@@ -293,6 +296,7 @@ async fn save_visit(
     head_name: String,
     // The two signature pads, when both are signed.
     pads: Option<(web_sys::HtmlCanvasElement, web_sys::HtmlCanvasElement)>,
+    opened: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), String> {
     let lang = ctx.lang.get_untracked();
     let msg = |e: saferounds_shared::DomainError| e.to_api().message(lang).to_owned();
@@ -323,11 +327,7 @@ async fn save_visit(
         });
     }
     if answers.is_empty() {
-        return Err(if lang == saferounds_shared::Lang::Zh {
-            "请至少回答一项。".into()
-        } else {
-            "Answer at least one item.".into()
-        });
+        return Err(crate::i18n::tr(lang, "answer_one").into());
     }
     let signatures = if needs_signatures {
         let Some((a, b)) = pads else {
@@ -363,7 +363,7 @@ async fn save_visit(
                 site_id: room.site_id,
                 template_id: template.id,
                 template_version: template.version,
-                started_at: now,
+                started_at: opened,
                 finished_at: None,
             };
             changes.push((id.0, 0, OpBody::StartRound(round)));
@@ -379,7 +379,7 @@ async fn save_visit(
         inspection_type: itype,
         template_id: template.id,
         via_qr,
-        started_at: now,
+        started_at: opened.min(now),
         finished_at: now,
         answers,
         signatures,
