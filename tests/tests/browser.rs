@@ -13,8 +13,7 @@ async fn inspector_logs_in_and_sees_station_rooms_in_chinese() -> anyhow::Result
     let browser = Browser::start().await?;
     let result = async {
         browser.login(&server.url("/"), "inspector").await?;
-        let list = browser.find("#room-list li.room").await?;
-        let _ = list;
+        browser.find("#room-list li.room").await?;
         let text = browser.text("#room-list").await?;
         for room in ["值班调度室", "氧气瓶存放间", "车库", "值班宿舍（男）"] {
             assert!(text.contains(room), "missing {room} in {text}");
