@@ -112,6 +112,9 @@ pub struct Settings {
         default_value = "wecom"
     )]
     pub robot_kind: RobotKind,
+    /// A DingTalk robot's signing secret (加签, `SEC…`): each post is then signed with it.
+    #[arg(long, env = "SAFEROUNDS_ROBOT_SECRET")]
+    pub robot_secret: Option<String>,
     /// The hour (center time) after which the day's reminders are posted; 24 turns the daily
     /// post off (sending from the desk still works).
     #[arg(long, env = "SAFEROUNDS_REMIND_HOUR", default_value_t = 8)]
@@ -136,6 +139,7 @@ impl Settings {
             s3_secret_access_key: None,
             robot_webhook: None,
             robot_kind: RobotKind::Wecom,
+            robot_secret: None,
             remind_hour: 8,
             demo: false,
             token_days: 30,
