@@ -399,8 +399,7 @@ impl Hazard {
         match actor.role {
             SafetySupervisor | Admin => true,
             RectificationOwner => {
-                self.department_id.is_some()
-                    && self.department_id == actor.department_id
+                self.answers_for(actor)
                     && matches!(
                         field,
                         Field::Measures | Field::InterimPrecautions | Field::Funds | Field::Remark

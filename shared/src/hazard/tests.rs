@@ -583,3 +583,18 @@ fn a_report_lists_each_photo_once() {
     assert_eq!(h.photos_before, vec![photo(3), photo(1), photo(2)]);
     assert_eq!(h.photos_after, vec![photo(4)]);
 }
+
+/// An owner edits the rectification fields of exactly the hazards they answer for (their
+/// department's, or one naming them), never the description.
+#[test]
+fn an_owner_edits_what_they_answer_for() {
+    let owner = actor(Role::RectificationOwner);
+    let mut h = hazard_in(Status::Registered);
+    assert!(h.editable_by(&owner, Field::Measures));
+    assert!(!h.editable_by(&owner, Field::Description));
+    h.department_id = Some(DepartmentId::from_uuid(stable_uuid("dept", "d2")));
+    assert!(!h.editable_by(&owner, Field::Measures));
+    h.owner_id = Some(owner.user_id);
+    assert!(h.editable_by(&owner, Field::Measures));
+    assert!(h.editable_by(&owner, Field::Funds));
+}
