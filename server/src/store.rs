@@ -7,8 +7,10 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
 use saferounds_shared::checklist::Template;
-use saferounds_shared::hazard::{Hazard, Status};
-use saferounds_shared::ids::{OpId, PhotoHash, RoomId, TemplateId};
+use saferounds_shared::hazard::{Hazard, HazardFacts, Status};
+use saferounds_shared::ids::{
+    DepartmentId, Fen, HazardId, OpId, PhotoHash, RoomId, SiteId, TemplateId,
+};
 use saferounds_shared::lists::{HazardFilter, SortKey};
 use saferounds_shared::org::{Actor, Building, Department, Room, Site, User};
 use saferounds_shared::sync::{
@@ -1118,6 +1120,107 @@ pub async fn entities_of_kind(db: &Db, kind: &str, site: Option<&str>) -> AppRes
         }
     };
     rows.iter().map(|r| parse(r, 0)).collect()
+}
+
+/// What statistics need of every hazard the actor may see, from the ledger's columns (no
+/// document is decoded).
+pub async fn hazard_facts_visible(db: &Db, actor: &Actor) -> AppResult<Vec<HazardFacts>> {
+    // One text column per row: the database driver's cost is per column, and these are ids,
+    // enum names, ISO dates and integers (no commas).
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT id || ',' || site_id || ',' || COALESCE(department_id, '') || ',' || status \
+         || ',' || grade || ',' || category || ',' || found_on || ',' || COALESCE(deadline, '') \
+         || ',' || COALESCE(closed_on, '') || ',' || fixed_on_spot || ',' || funds FROM hazards",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    fn name<T: serde::de::DeserializeOwned>(s: &str) -> AppResult<T> {
+        Ok(serde_json::from_value(serde_json::Value::String(
+            s.to_owned(),
+        ))?)
+    }
+    fn opt<T: serde::de::DeserializeOwned>(s: &str) -> AppResult<Option<T>> {
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            name(s).map(Some)
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let c: Vec<&str> = row.split(',').collect();
+        let [
+            id,
+            site,
+            dept,
+            status,
+            grade,
+            category,
+            found,
+            deadline,
+            closed,
+            fixed,
+            funds,
+        ] = c[..]
+        else {
+            return Err(anyhow::anyhow!("ledger row has {} columns", c.len()).into());
+        };
+        let f = HazardFacts {
+            id: HazardId::parse(id)?,
+            site_id: SiteId::parse(site)?,
+            department_id: if dept.is_empty() {
+                None
+            } else {
+                Some(DepartmentId::parse(dept)?)
+            },
+            status: Status::parse(status)
+                .ok_or_else(|| anyhow::anyhow!("unknown status {status}"))?,
+            grade: name(grade)?,
+            category: name(category)?,
+            found_on: found.parse().map_err(anyhow::Error::from)?,
+            deadline: opt(deadline)?,
+            closed_on: opt(closed)?,
+            fixed_on_spot: fixed != "0",
+            funds: Fen::parse(funds.parse().map_err(anyhow::Error::from)?)?,
+        };
+        if actor.can_see(f.site_id, f.department_id) {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+/// Whole hazards by id (those the actor may see), for the few a page shows in full.
+pub async fn hazards_by_id(db: &Db, actor: &Actor, ids: &[String]) -> AppResult<Vec<Hazard>> {
+    let pg = db.backend == crate::db::Backend::Postgres;
+    let mut out = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT data FROM entities WHERE id IN {}",
+            in_list(pg, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for r in q.fetch_all(&db.read).await? {
+            if let Some(h) = parse::<Entity>(&r, 0)?.into_hazard()
+                && actor.can_see(h.site_id, h.department_id)
+            {
+                out.push(h);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The ids of the hazards with a field conflict waiting for a decision.
+pub async fn conflicted_hazard_ids(db: &Db) -> AppResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar::<_, String>("SELECT id FROM hazards WHERE has_conflict = 1")
+            .fetch_all(&db.read)
+            .await?,
+    )
 }
 
 pub async fn hazards_visible(db: &Db, actor: &Actor) -> AppResult<Vec<Hazard>> {

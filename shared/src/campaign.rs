@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::hazard::{Hazard, Status};
+use crate::hazard::{Facts, Status};
 use crate::i18n::Text;
 use crate::ids::{CampaignId, Fen, PhaseId, stable_uuid};
 
@@ -143,14 +143,18 @@ impl StatRow {
 
 /// Statistics grouped by a key the caller chooses (department, phase, category, grade…).
 /// Voided hazards are left out: they were mistakes.
-pub fn stats_by<K: Ord, F: Fn(&Hazard) -> Option<K>>(
-    hazards: &[Hazard],
+/// Computed over whole hazards or over their ledger columns ([`Facts`]).
+pub fn stats_by<H: Facts, K: Ord, F: Fn(&H) -> Option<K>>(
+    hazards: &[H],
     today: NaiveDate,
     key: F,
 ) -> BTreeMap<K, StatRow> {
     let mut rows: BTreeMap<K, (StatRow, Vec<i64>)> = BTreeMap::new();
-    for h in hazards.iter().filter(|h| h.status != Status::Voided) {
-        let Some(k) = key(h) else { continue };
+    for (item, h) in hazards.iter().map(|i| (i, i.facts())) {
+        if h.status == Status::Voided {
+            continue;
+        }
+        let Some(k) = key(item) else { continue };
         let (row, days) = rows.entry(k).or_default();
         row.found += 1;
         if h.status == Status::Closed {
@@ -182,9 +186,9 @@ pub fn stats_by<K: Ord, F: Fn(&Hazard) -> Option<K>>(
 
 /// Statistics by the month hazards were found in (`YYYY-MM`), oldest first: the trend of the
 /// closure rate.
-pub fn by_month(hazards: &[Hazard], today: NaiveDate) -> BTreeMap<String, StatRow> {
+pub fn by_month<H: Facts>(hazards: &[H], today: NaiveDate) -> BTreeMap<String, StatRow> {
     stats_by(hazards, today, |h| {
-        Some(h.found_on.format("%Y-%m").to_string())
+        Some(h.facts().found_on.format("%Y-%m").to_string())
     })
 }
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::hazard::{Hazard, Status};
+use crate::hazard::{Facts, Hazard, Status};
 use crate::ids::{DepartmentId, HazardId, UserId};
 use crate::labels;
 use crate::org::Actor;
@@ -51,7 +51,8 @@ impl Reminder {
 }
 
 /// When a hazard needs a reminder on `today`, and why.
-pub fn due(h: &Hazard, today: NaiveDate) -> Option<Due> {
+pub fn due(h: &impl Facts, today: NaiveDate) -> Option<Due> {
+    let h = h.facts();
     if !Status::CHASED.contains(&h.status) {
         return None;
     }
@@ -67,6 +68,30 @@ pub fn due(h: &Hazard, today: NaiveDate) -> Option<Due> {
     } else {
         None
     }
+}
+
+/// The order of reminders: the most overdue first, then due today, then due soon; then by
+/// deadline and number.
+fn urgency(due: Due, deadline: NaiveDate, number: String) -> ((u8, i64), NaiveDate, String) {
+    let rank = match due {
+        Due::Overdue { days } => (0, -days),
+        Due::DueToday => (1, 0),
+        Due::DueSoon { days_left } => (2, days_left),
+    };
+    (rank, deadline, number)
+}
+
+/// Which hazards the `n` most urgent reminders are about (in [`reminders`]' order), and how many
+/// reminders there are in all; from the ledger's columns alone.
+pub fn most_urgent<H: Facts>(hazards: &[H], today: NaiveDate, n: usize) -> (Vec<HazardId>, usize) {
+    let mut v: Vec<_> = hazards
+        .iter()
+        .map(Facts::facts)
+        .filter_map(|h| Some((urgency(due(&h, today)?, h.deadline?, h.number()), h.id)))
+        .collect();
+    let total = v.len();
+    v.sort_unstable();
+    (v.into_iter().take(n).map(|(_, id)| id).collect(), total)
 }
 
 /// Every reminder for `today`, the most overdue first, then by deadline.
@@ -86,17 +111,7 @@ pub fn reminders(hazards: &[Hazard], today: NaiveDate) -> Vec<Reminder> {
             })
         })
         .collect();
-    let rank = |d: Due| match d {
-        Due::Overdue { days } => (0, -days),
-        Due::DueToday => (1, 0),
-        Due::DueSoon { days_left } => (2, days_left),
-    };
-    v.sort_by(|a, b| {
-        rank(a.due)
-            .cmp(&rank(b.due))
-            .then(a.deadline.cmp(&b.deadline))
-            .then(a.number.cmp(&b.number))
-    });
+    v.sort_by_cached_key(|r| urgency(r.due, r.deadline, r.number.clone()));
     v
 }
 
@@ -180,5 +195,47 @@ mod tests {
         let someone = UserId::from_uuid(uuid::Uuid::from_u128(99));
         assert!(!mine.concerns(&actor(Role::RectificationOwner, someone)));
         assert!(mine.concerns(&actor(Role::SafetySupervisor, someone)));
+    }
+
+    /// The dashboard picks the most urgent from the ledger's columns: the same hazards, in the same
+    /// order, as the full list built from whole hazards (ties on the deadline included).
+    #[test]
+    fn the_most_urgent_from_the_columns_are_the_head_of_the_list() {
+        let today = day("2026-11-29");
+        let deadlines = [
+            "2026-11-01",
+            "2026-11-20",
+            "2026-11-20",
+            "2026-11-29",
+            "2026-12-01",
+            "2026-12-02",
+            "2026-12-20",
+            "2026-11-20",
+            "2026-10-15",
+        ];
+        let hazards: Vec<Hazard> = deadlines
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let mut h = sample(day("2026-10-01"));
+                h.id = crate::ids::HazardId::from_uuid(uuid::Uuid::from_u128(1000 + i as u128));
+                h.status = if i == 8 {
+                    Status::Closed
+                } else {
+                    Status::Rectifying
+                };
+                h.deadline = Some(day(d));
+                h
+            })
+            .collect();
+        let all = reminders(&hazards, today);
+        let facts: Vec<_> = hazards.iter().map(Facts::facts).collect();
+        for n in [0, 1, 3, 5, 20] {
+            let (ids, total) = most_urgent(&facts, today, n);
+            assert_eq!(total, all.len());
+            let head: Vec<_> = all.iter().take(n).map(|r| r.hazard_id).collect();
+            assert_eq!(ids, head, "n = {n}");
+        }
+        assert_eq!(all.len(), 7, "one closed, one not yet due");
     }
 }

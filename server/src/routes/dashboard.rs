@@ -11,7 +11,7 @@ use saferounds_shared::checklist::InspectionType;
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::inspection::{Visit, coverage};
 use saferounds_shared::registers::Register;
-use saferounds_shared::reminders::reminders;
+use saferounds_shared::reminders::{most_urgent, reminders};
 use saferounds_shared::sync::{Entity, visible_to};
 use saferounds_shared::training::{self, Drill, DrillKind, StaffMember, TrainingClass};
 
@@ -28,7 +28,9 @@ pub async fn dashboard(
     let db = &state.db;
     let today = state.today();
     let offset = state.offset();
-    let hazards = store::hazards_visible(db, actor).await?;
+    // Statistics, trend and the count of reminders from the ledger's columns; whole documents
+    // only for the few hazards the page lists.
+    let hazards = store::hazard_facts_visible(db, actor).await?;
     let stats = super::hazards::stats_of(&state, &hazards).await?;
     let trend = by_month(&hazards, today)
         .into_iter()
@@ -94,7 +96,9 @@ pub async fn dashboard(
         .into_iter()
         .filter(|e| e.visible_to(actor))
         .collect();
-    let mut with_conflict: Vec<_> = hazards.iter().filter(|h| h.has_conflict()).collect();
+    let conflicted =
+        store::hazards_by_id(db, actor, &store::conflicted_hazard_ids(db).await?).await?;
+    let mut with_conflict: Vec<_> = conflicted.iter().filter(|h| h.has_conflict()).collect();
     with_conflict.sort_by_key(|h| std::cmp::Reverse(h.reported_at));
     let conflicts = with_conflict
         .into_iter()
@@ -105,8 +109,9 @@ pub async fn dashboard(
             description: h.description.clone(),
         })
         .collect();
-    let due = reminders(&hazards, today);
-    let reminders_total = due.len();
+    let (urgent, reminders_total) = most_urgent(&hazards, today, Dashboard::REMINDERS);
+    let urgent: Vec<String> = urgent.iter().map(ToString::to_string).collect();
+    let due = reminders(&store::hazards_by_id(db, actor, &urgent).await?, today);
     Ok(Json(Dashboard {
         stats,
         by_month: trend,

@@ -139,14 +139,14 @@ pub async fn stats(State(state): State<AppState>, session: Session) -> AppResult
 
 /// Statistics of the hazards this actor may see, by department, site, category, grade, phase.
 pub async fn stats_for(state: &AppState, actor: &Actor) -> AppResult<Stats> {
-    let hazards = store::hazards_visible(&state.db, actor).await?;
+    let hazards = store::hazard_facts_visible(&state.db, actor).await?;
     stats_of(state, &hazards).await
 }
 
-/// Statistics of these hazards (the ones an actor may see).
+/// Statistics of these hazards (the ones an actor may see), from the ledger's columns.
 pub async fn stats_of(
     state: &AppState,
-    hazards: &[saferounds_shared::hazard::Hazard],
+    hazards: &[saferounds_shared::hazard::HazardFacts],
 ) -> AppResult<Stats> {
     let db = &state.db;
     let today = state.today();

@@ -525,6 +525,31 @@ pub async fn closing_the_loop_and_audit_trail(app: &TestApp) {
     );
     let stats: Stats = app.get_json(&sup, "/api/v1/stats").await;
     assert_eq!((stats.total.found, stats.total.closed), (1, 1));
+    statistics_columns_agree_with_documents(app, &sup, b.today).await;
+}
+
+/// Statistics are computed from the ledger's columns: for every hazard they hold what the
+/// document says, and `/stats` equals `shared`'s statistics over the documents.
+async fn statistics_columns_agree_with_documents(
+    app: &TestApp,
+    sup: &Session,
+    today: chrono::NaiveDate,
+) {
+    use saferounds_shared::campaign::stats_by;
+    use saferounds_shared::hazard::Facts;
+    let docs: LedgerPage = app.get_json(sup, "/api/v1/hazards?limit=500").await;
+    let db = &app.running.as_ref().unwrap().state.db;
+    let actor = saferounds_shared::org::Actor::from(&sup.user);
+    let mut columns = saferounds_server::store::hazard_facts_visible(db, &actor)
+        .await
+        .unwrap();
+    columns.sort_by_key(|f| f.id);
+    let mut from_docs: Vec<_> = docs.rows.iter().map(Facts::facts).collect();
+    from_docs.sort_by_key(|f| f.id);
+    assert_eq!(columns, from_docs);
+    let stats: Stats = app.get_json(sup, "/api/v1/stats").await;
+    let want = stats_by(&docs.rows, today, |_| Some(())).remove(&());
+    assert_eq!(Some(stats.total), want);
 }
 
 pub async fn pull_pages_and_scope(app: &TestApp) {
@@ -850,6 +875,7 @@ pub async fn ledger_filters_agree_with_domain(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!((beyond.total, beyond.rows.len()), (n, 0));
+    statistics_columns_agree_with_documents(app, &sup, b.today).await;
 }
 
 pub async fn malformed_input_is_4xx(app: &TestApp) {

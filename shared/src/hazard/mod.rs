@@ -243,6 +243,86 @@ fn distinct(mut photos: Vec<PhotoHash>) -> Vec<PhotoHash> {
     photos
 }
 
+/// What statistics and reminders read of a hazard: the ledger's columns. The server reads them
+/// from its ledger table instead of decoding whole documents; a [`Hazard`] gives them too.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HazardFacts {
+    pub id: HazardId,
+    pub site_id: SiteId,
+    pub department_id: Option<DepartmentId>,
+    pub status: Status,
+    pub grade: Grade,
+    pub category: Category,
+    pub found_on: NaiveDate,
+    pub deadline: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub fixed_on_spot: bool,
+    pub funds: Fen,
+}
+
+/// Anything statistics can be computed over: a whole hazard, or its ledger columns.
+pub trait Facts {
+    fn facts(&self) -> HazardFacts;
+}
+
+impl Facts for HazardFacts {
+    fn facts(&self) -> HazardFacts {
+        *self
+    }
+}
+
+impl Facts for Hazard {
+    fn facts(&self) -> HazardFacts {
+        HazardFacts {
+            id: self.id,
+            site_id: self.site_id,
+            department_id: self.department_id,
+            status: self.status,
+            grade: self.grade,
+            category: self.category,
+            found_on: self.found_on,
+            deadline: self.deadline,
+            closed_on: self.closed_on,
+            fixed_on_spot: self.fixed_on_spot,
+            funds: self.funds,
+        }
+    }
+}
+
+impl HazardFacts {
+    /// The ledger number (编号): the finding date and the end of the id, stable and unique.
+    pub fn number(&self) -> String {
+        let simple = self.id.0.simple().to_string();
+        format!(
+            "YH{}-{}",
+            self.found_on.format("%Y%m%d"),
+            &simple[simple.len() - 6..]
+        )
+    }
+
+    /// Past its deadline and not yet rectified (逾期). Needs the center's "today": no clock here.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.days_overdue(today) > 0
+    }
+
+    /// Days past the deadline; 0 when not overdue.
+    pub fn days_overdue(&self, today: NaiveDate) -> i64 {
+        if !Status::CHASED.contains(&self.status) {
+            return 0;
+        }
+        match self.deadline {
+            Some(d) if today > d => (today - d).num_days(),
+            _ => 0,
+        }
+    }
+
+    /// Days from finding to closing, for closed hazards.
+    pub fn days_to_close(&self) -> Option<i64> {
+        self.closed_on
+            .map(|c| (c - self.found_on).num_days().max(0))
+    }
+}
+
 impl Hazard {
     /// Builds the hazard a report describes. A hazard fixed on the spot goes straight to re-check.
     pub fn from_report(r: HazardReport, by: UserId, at: DateTime<Utc>) -> Hazard {
@@ -305,12 +385,7 @@ impl Hazard {
 
     /// The ledger number (编号): the finding date and the end of the id, stable and unique.
     pub fn number(&self) -> String {
-        let simple = self.id.0.simple().to_string();
-        format!(
-            "YH{}-{}",
-            self.found_on.format("%Y%m%d"),
-            &simple[simple.len() - 6..]
-        )
+        self.facts().number()
     }
 
     /// Open means not closed and not voided.
@@ -320,24 +395,17 @@ impl Hazard {
 
     /// Past its deadline and not yet rectified (逾期). Needs the center's "today": no clock here.
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
-        self.days_overdue(today) > 0
+        self.facts().is_overdue(today)
     }
 
     /// Days past the deadline; 0 when not overdue.
     pub fn days_overdue(&self, today: NaiveDate) -> i64 {
-        if !Status::CHASED.contains(&self.status) {
-            return 0;
-        }
-        match self.deadline {
-            Some(d) if today > d => (today - d).num_days(),
-            _ => 0,
-        }
+        self.facts().days_overdue(today)
     }
 
     /// Days from finding to closing, for closed hazards.
     pub fn days_to_close(&self) -> Option<i64> {
-        self.closed_on
-            .map(|c| (c - self.found_on).num_days().max(0))
+        self.facts().days_to_close()
     }
 
     pub fn value_of(&self, field: Field) -> FieldValue {
