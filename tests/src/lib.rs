@@ -243,6 +243,20 @@ impl Browser {
         }
     }
 
+    /// After pressing "save" on a visit: waits for the rooms list to return, failing with the
+    /// page's message if the visit was refused.
+    pub async fn until_visit_saved(&self) -> Result<()> {
+        self.until(
+            "document.querySelector('#room-list') || document.querySelector('#visit-error')",
+            20,
+        )
+        .await?;
+        if let Ok(e) = self.client.find(Locator::Css("#visit-error")).await {
+            bail!("saving the visit failed: {}", e.text().await?);
+        }
+        Ok(())
+    }
+
     /// Waits until the status bar says everything is uploaded ("已全部上传").
     pub async fn until_synced(&self, secs: u64) -> Result<serde_json::Value> {
         self.until(

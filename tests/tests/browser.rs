@@ -100,10 +100,7 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
         assert_eq!(browser.client.execute("return document.querySelectorAll('.thumbs img').length", vec![]).await?, 2);
         browser.find(".fail-note").await?.send_keys("气瓶未固定").await?;
         browser.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
-        browser.until("document.querySelector('#room-list') || document.querySelector('#visit-error')", 20).await?;
-        if let Ok(e) = browser.client.find(Locator::Css("#visit-error")).await {
-            anyhow::bail!("saving the visit failed: {}", e.text().await?);
-        }
+        browser.until_visit_saved().await?;
         let pending = browser.text("#pending").await?;
         assert!(pending.contains("待上传"), "{pending}");
 
@@ -1535,10 +1532,7 @@ async fn a_closed_database_connection_is_reopened() -> anyhow::Result<()> {
         phone.client.execute("document.querySelector('#room-list li.room button').click()", vec![]).await?;
         phone.find("#visit-room").await?;
         phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
-        phone.until("document.querySelector('#room-list') || document.querySelector('#visit-error')", 20).await?;
-        if let Ok(e) = phone.client.find(Locator::Css("#visit-error")).await {
-            anyhow::bail!("saving the visit failed: {}", e.text().await?);
-        }
+        phone.until_visit_saved().await?;
         assert_eq!(phone.client.execute("return window.__closed", vec![]).await?, 1, "the connection was closed once");
         phone.find("#sync").await?.click().await?;
         phone.until_synced(30).await?;
