@@ -217,7 +217,7 @@ pub async fn record(
         ops.push(op);
     }
     let photo_store = t.store(PHOTOS).map_err(err)?;
-    for (hash, bytes) in photos {
+    for (hash, bytes) in used_photos(&ops, photos) {
         photo_store
             .put(
                 &js_sys::Uint8Array::from(bytes.as_slice()).into(),
@@ -231,6 +231,19 @@ pub async fn record(
         .map_err(err)?;
     t.done().await.map_err(err)?;
     Ok(ops)
+}
+
+/// The photos the operations refer to, each once. A photo no operation uses would never be
+/// acknowledged, so it would stay on the phone for good: it is not stored.
+fn used_photos(
+    ops: &[Operation],
+    photos: Vec<(PhotoHash, Vec<u8>)>,
+) -> BTreeMap<PhotoHash, Vec<u8>> {
+    let used: Vec<PhotoHash> = ops.iter().flat_map(Operation::photo_refs).collect();
+    photos
+        .into_iter()
+        .filter(|(h, _)| used.contains(h))
+        .collect()
 }
 
 pub async fn outbox() -> Result<Vec<Operation>, ApiError> {
@@ -477,6 +490,42 @@ mod tests {
         // Unsent records of someone unknown block too: they are never dropped.
         let e = may_hand_over(None, 1).unwrap_err();
         assert!(e.message_zh.contains("上一位用户"), "{}", e.message_zh);
+    }
+
+    #[test]
+    fn only_the_photos_an_operation_uses_are_kept() {
+        let hash = |c: char| PhotoHash::parse(&c.to_string().repeat(64)).unwrap();
+        let op = |body| Operation {
+            op_id: OpId::from_uuid(Uuid::now_v7()),
+            device_id: DeviceId::from_uuid(Uuid::now_v7()),
+            device_seq: 1,
+            schema_version: SCHEMA_VERSION,
+            entity_id: Uuid::now_v7(),
+            base_version: 1,
+            body,
+            recorded_at: chrono::DateTime::default(),
+        };
+        let photos = || {
+            vec![
+                (hash('a'), vec![1]),
+                (hash('b'), vec![2]),
+                (hash('a'), vec![1]),
+            ]
+        };
+        // A comment uses no photo: the after-photos chosen on the page are not stored with it.
+        let comment = op(OpBody::Comment {
+            text: "先断电".into(),
+        });
+        assert!(used_photos(&[comment], photos()).is_empty());
+        let add = op(OpBody::AddPhotos {
+            after: true,
+            photos: vec![hash('a')],
+        });
+        let kept = used_photos(&[add], photos());
+        assert_eq!(
+            kept.into_iter().collect::<Vec<_>>(),
+            vec![(hash('a'), vec![1])]
+        );
     }
 
     #[test]

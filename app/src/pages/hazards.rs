@@ -178,13 +178,19 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
         }
         let photos = after.get_value();
         let from = h.status;
+        // A step that does not take the after-photos (only a submission does) leaves them on
+        // the page for the submission that follows; `record` stores only the photos used.
+        let body = OpBody::Transition { from, event };
+        let takes_photos = !body.photo_refs().is_empty();
         leptos::task::spawn_local(async move {
-            match act(ctx, &h, OpBody::Transition { from, event }, photos).await {
+            match act(ctx, &h, body, photos).await {
                 Ok(()) => {
                     error.set(None);
                     text.set(String::new());
-                    after.set_value(Vec::new());
-                    after_count.set(0);
+                    if takes_photos {
+                        after.set_value(Vec::new());
+                        after_count.set(0);
+                    }
                 }
                 Err(e) => error.set(Some(e)),
             }

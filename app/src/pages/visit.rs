@@ -387,16 +387,12 @@ async fn save_visit(
     };
     visit.validate(template, room).map_err(msg)?;
     let findings = visit.findings(template, room, day);
-    let used: Vec<PhotoHash> = visit.photo_refs();
     changes.push((visit.id.0, 0, OpBody::RecordVisit(visit)));
     for f in findings {
         changes.push((f.id.0, 0, OpBody::ReportHazard(f)));
     }
-    let photos: Vec<(PhotoHash, Vec<u8>)> = photo_bytes
-        .into_iter()
-        .filter(|(h, _)| used.contains(h))
-        .collect();
-    store::record(changes, photos)
+    // Photos taken and then replaced are dropped by `record`: it keeps only those the visit uses.
+    store::record(changes, photo_bytes.into_iter().collect())
         .await
         .map_err(|e| e.message(lang).to_owned())?;
     store::kv_put(

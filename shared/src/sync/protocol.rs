@@ -93,7 +93,24 @@ impl OpBody {
 impl Operation {
     /// Every photo the operation refers to; the server holds the operation until it has them all.
     pub fn photo_refs(&self) -> Vec<PhotoHash> {
-        let mut v = match &self.body {
+        self.body.photo_refs()
+    }
+
+    /// Rooms and templates the server must load before applying.
+    pub fn needs(&self) -> (Option<RoomId>, Option<TemplateId>) {
+        match &self.body {
+            OpBody::RecordVisit(v) => (Some(v.room_id), Some(v.template_id)),
+            OpBody::StartRound(r) => (None, Some(r.template_id)),
+            OpBody::ReportHazard(r) => (r.room_id, None),
+            _ => (None, None),
+        }
+    }
+}
+
+impl OpBody {
+    /// Every photo this change refers to, each once.
+    pub fn photo_refs(&self) -> Vec<PhotoHash> {
+        let mut v = match self {
             OpBody::RecordVisit(visit) => visit.photo_refs(),
             OpBody::ReportHazard(r) => {
                 let mut v = r.photos_before.clone();
@@ -116,16 +133,6 @@ impl Operation {
         v.sort();
         v.dedup();
         v
-    }
-
-    /// Rooms and templates the server must load before applying.
-    pub fn needs(&self) -> (Option<RoomId>, Option<TemplateId>) {
-        match &self.body {
-            OpBody::RecordVisit(v) => (Some(v.room_id), Some(v.template_id)),
-            OpBody::StartRound(r) => (None, Some(r.template_id)),
-            OpBody::ReportHazard(r) => (r.room_id, None),
-            _ => (None, None),
-        }
     }
 }
 
