@@ -11,7 +11,7 @@ use saferounds_shared::checklist::Template;
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::lists::Measure;
 use saferounds_shared::org::{Building, Department, Room, Site, User};
-use saferounds_shared::reminders::Reminder;
+use saferounds_shared::reminders::ReminderPage;
 use saferounds_shared::sync::{PullResponse, PushRequest, PushResponse};
 use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
 use serde_json::{Map, Value, json};
@@ -400,6 +400,9 @@ fn params(path: &str, method: &str) -> Vec<Value> {
             v.push(q(n, t));
         }
     }
+    if path == "/api/v1/reminders" && method == "get" {
+        v.extend([q("offset", "integer"), q("limit", "integer")]);
+    }
     if path == "/api/v1/reports/bulletin" {
         v.push(q("month", "string"));
     }
@@ -458,7 +461,7 @@ fn bodies(
         ),
         ("get", "/api/v1/sync/pull") => (None, Some(schema::<PullResponse>(all))),
         ("get", "/api/v1/hazards") => (None, Some(schema::<LedgerPage>(all))),
-        ("get", "/api/v1/reminders") => (None, Some(list::<Reminder>(all))),
+        ("get", "/api/v1/reminders") => (None, Some(schema::<ReminderPage>(all))),
         ("get", "/api/v1/inspections") => (None, Some(schema::<InspectionPage>(all))),
         ("get", "/api/v1/hazards/{id}") => (None, Some(schema::<HazardDetail>(all))),
         ("get", "/api/v1/stats") => (None, Some(schema::<Stats>(all))),

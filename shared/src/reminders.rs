@@ -50,6 +50,29 @@ impl Reminder {
     }
 }
 
+/// One page of the reminders that concern the caller, the most urgent first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReminderPage {
+    /// How many reminders there are in all.
+    pub total: usize,
+    pub reminders: Vec<Reminder>,
+}
+
+impl ReminderPage {
+    /// Reminders on a page unless the request asks for another number.
+    pub const DEFAULT_LIMIT: usize = 100;
+    /// The most a page holds.
+    pub const MAX_LIMIT: usize = 1000;
+
+    /// The page size for a requested `limit`: the default if none, else within 1..=MAX_LIMIT.
+    pub fn limit(requested: Option<usize>) -> usize {
+        requested
+            .unwrap_or(Self::DEFAULT_LIMIT)
+            .clamp(1, Self::MAX_LIMIT)
+    }
+}
+
 /// When a hazard needs a reminder on `today`, and why.
 pub fn due(h: &impl Facts, today: NaiveDate) -> Option<Due> {
     let h = h.facts();

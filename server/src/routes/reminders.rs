@@ -4,24 +4,50 @@
 use axum::Json;
 use axum::extract::State;
 use saferounds_shared::DomainError;
-use saferounds_shared::reminders::{Reminder, reminders};
+use saferounds_shared::reminders::{ReminderPage, most_urgent, reminders};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::ApiQuery;
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::{AppState, notify, store};
 
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    offset: usize,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-) -> AppResult<Json<Vec<Reminder>>> {
-    let hazards = store::hazards_visible(&state.db, &session.actor).await?;
-    Ok(Json(
-        reminders(&hazards, state.today())
-            .into_iter()
-            .filter(|r| r.concerns(&session.actor))
-            .collect(),
-    ))
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Json<ReminderPage>> {
+    let (db, actor, today) = (&state.db, &session.actor, state.today());
+    let limit = ReminderPage::limit(q.limit);
+    if actor.role.center_wide() {
+        // Every reminder in scope concerns the center's roles: pick the page from the ledger's
+        // columns and read whole documents for it alone (a neglected ledger has ~10^5).
+        let facts = store::hazard_facts_visible(db, actor).await?;
+        let (ids, total) = most_urgent(&facts, today, q.offset.saturating_add(limit));
+        let ids: Vec<String> = ids.iter().skip(q.offset).map(ToString::to_string).collect();
+        let page = reminders(&store::hazards_by_id(db, actor, &ids).await?, today);
+        return Ok(Json(ReminderPage {
+            total,
+            reminders: page,
+        }));
+    }
+    let mine: Vec<_> = reminders(&store::hazards_visible(db, actor).await?, today)
+        .into_iter()
+        .filter(|r| r.concerns(actor))
+        .collect();
+    Ok(Json(ReminderPage {
+        total: mine.len(),
+        reminders: mine.into_iter().skip(q.offset).take(limit).collect(),
+    }))
 }
 
 pub async fn send(State(state): State<AppState>, session: Session) -> AppResult<Json<Value>> {

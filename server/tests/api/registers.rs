@@ -337,7 +337,7 @@ pub async fn dashboard_shows_what_the_data_implies(app: &TestApp) {
 /// and how many there are, not all of them.
 pub async fn dashboard_lists_the_most_urgent_reminders(app: &TestApp) {
     use saferounds_shared::api::Dashboard;
-    use saferounds_shared::reminders::Reminder;
+    use saferounds_shared::reminders::ReminderPage;
     use saferounds_shared::sync::OpBody;
     let inspector = app.login("inspector").await;
     let boot: Bootstrap = app.get_json(&inspector, "/api/v1/bootstrap").await;
@@ -354,13 +354,29 @@ pub async fn dashboard_lists_the_most_urgent_reminders(app: &TestApp) {
     let d: Dashboard = app.get_json(&sup, "/api/v1/dashboard").await;
     assert_eq!(d.reminders_total, n);
     assert_eq!(d.reminders.len(), Dashboard::REMINDERS);
-    let all: Vec<Reminder> = app.get_json(&sup, "/api/v1/reminders").await;
-    assert_eq!(all.len(), n);
+    let page: ReminderPage = app.get_json(&sup, "/api/v1/reminders").await;
+    let all = page.reminders;
+    assert_eq!((page.total, all.len()), (n, n));
     assert_eq!(
         d.reminders[..],
         all[..Dashboard::REMINDERS],
         "the most urgent first"
     );
+    // Pages of the same list, read from the ledger's columns: the same reminders in the same
+    // order, and the total on each.
+    let part: ReminderPage = app
+        .get_json(&sup, "/api/v1/reminders?offset=5&limit=4")
+        .await;
+    assert_eq!((part.total, &part.reminders[..]), (n, &all[5..9]));
+    let tail: ReminderPage = app
+        .get_json(&sup, &format!("/api/v1/reminders?offset={}", n - 2))
+        .await;
+    assert_eq!(&tail.reminders[..], &all[n - 2..]);
+    // The inspector who reported them is not chased: they concern the owner and the center.
+    let own: ReminderPage = app.get_json(&inspector, "/api/v1/reminders").await;
+    assert_eq!((own.total, own.reminders.len()), (0, 0));
+    let r = app.get(&sup, "/api/v1/reminders?limit=lots").await;
+    assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
     assert!(
         d.reminders[0]
             .description

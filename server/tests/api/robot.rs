@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use saferounds_shared::api::{Bootstrap, LedgerPage};
 use saferounds_shared::hazard::{Event, Registration, Status};
 use saferounds_shared::ids::{Fen, Reason};
-use saferounds_shared::reminders::{Due, Reminder};
+use saferounds_shared::reminders::{Due, ReminderPage};
 use saferounds_shared::sync::OpBody;
 use serde_json::{Value, json};
 
@@ -90,13 +90,16 @@ async fn reminders_in_the_app_and_to_the_group_robot() {
     }
 
     // In the app: the owner and the supervisor see two reminders; the inspector none.
-    let mine: Vec<Reminder> = app.get_json(&owner, "/api/v1/reminders").await;
+    let mine = app
+        .get_json::<ReminderPage>(&owner, "/api/v1/reminders")
+        .await
+        .reminders;
     let dues: Vec<Due> = mine.iter().map(|r| r.due).collect();
     assert_eq!(dues, vec![Due::DueToday, Due::DueSoon { days_left: 2 }]);
-    let all: Vec<Reminder> = app.get_json(&sup, "/api/v1/reminders").await;
-    assert_eq!(all.len(), 2);
-    let none: Vec<Reminder> = app.get_json(&inspector, "/api/v1/reminders").await;
-    assert!(none.is_empty());
+    let all: ReminderPage = app.get_json(&sup, "/api/v1/reminders").await;
+    assert_eq!((all.total, all.reminders.len()), (2, 2));
+    let none: ReminderPage = app.get_json(&inspector, "/api/v1/reminders").await;
+    assert!(none.reminders.is_empty());
 
     // On demand from the desk.
     let r = app.post(&sup, "/api/v1/reminders/send", &json!({})).await;
