@@ -4,13 +4,14 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use futures_util::TryStreamExt;
-use saferounds_shared::checklist::Template;
+use saferounds_shared::checklist::{InspectionType, Template};
 use saferounds_shared::hazard::{Hazard, HazardFacts, Status};
 use saferounds_shared::ids::{
     DepartmentId, Fen, HazardId, OpId, PhotoHash, RoomId, SiteId, TemplateId,
 };
+use saferounds_shared::inspection::{LastVisits, Visit};
 use saferounds_shared::lists::{HazardFilter, SortKey};
 use saferounds_shared::org::{Actor, Building, Department, Room, Site, User};
 use saferounds_shared::sync::{
@@ -736,6 +737,27 @@ async fn preload<'a>(
     Ok(world)
 }
 
+/// When each room was last inspected, per inspection type (coverage's input), from the visits'
+/// columns; `offset` is the center's time zone.
+pub async fn last_visits(db: &Db, offset: FixedOffset) -> AppResult<LastVisits> {
+    let rows = sqlx::query(
+        "SELECT room_id, inspection_type, MAX(finished_at) FROM visits GROUP BY room_id, inspection_type",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    let mut last = LastVisits::new();
+    for r in rows {
+        let room = RoomId::parse(&r.try_get::<String, _>(0)?)?;
+        let kind: InspectionType =
+            serde_json::from_value(serde_json::Value::String(r.try_get::<String, _>(1)?))
+                .map_err(anyhow::Error::from)?;
+        let at = DateTime::from_timestamp(r.try_get::<i64, _>(2)?, 0)
+            .ok_or_else(|| anyhow::anyhow!("visit time out of range"))?;
+        last.insert((room, kind), at.with_timezone(&offset).date_naive());
+    }
+    Ok(last)
+}
+
 /// Writes what a group gathered: entities (final states) with their ledger rows, photo
 /// references, audit entries and operation records, a few statements per table.
 async fn write_group(
@@ -808,6 +830,31 @@ async fn write_group(
                 .bind(h.funds.get())
                 .bind(i64::from(h.has_conflict()))
                 .bind(search);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let visits: Vec<&Visit> = w
+        .entities
+        .iter()
+        .filter_map(|(e, _)| match e {
+            Entity::Visit(v) => Some(v),
+            _ => None,
+        })
+        .collect();
+    for chunk in visits.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO visits (id, room_id, inspection_type, finished_at) VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET room_id = excluded.room_id, \
+             inspection_type = excluded.inspection_type, finished_at = excluded.finished_at",
+            placeholders(pg, chunk.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for v in chunk {
+            q = q
+                .bind(v.id.to_string())
+                .bind(v.room_id.to_string())
+                .bind(enum_str(&v.inspection_type))
+                .bind(v.finished_at.timestamp());
         }
         q.execute(&mut **tx).await?;
     }
@@ -1258,6 +1305,104 @@ pub async fn measures_visible(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Visits stored before the `visits` table existed are copied into it by the migration that
+    /// creates it (SQLite, and PostgreSQL when reachable): coverage then reads from the columns
+    /// the day the documents give, in the center's time zone.
+    #[tokio::test]
+    async fn the_visits_table_is_filled_from_the_stored_visits() {
+        use saferounds_shared::ids::{RoundId, TemplateId, UserId, VisitId};
+        let dir = tempfile::tempdir().unwrap();
+        let mut urls = vec![(
+            "sqlite",
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("v.sqlite").display()
+            ),
+        )];
+        sqlx::any::install_default_drivers();
+        let admin = "postgres://postgres@127.0.0.1:5432/test";
+        if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await {
+            let name = format!("sr_visits_{}", Uuid::new_v4().simple());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            urls.push((
+                "postgres",
+                format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            ));
+        }
+        let finished: DateTime<Utc> = "2026-11-02T17:30:00.123456Z".parse().unwrap();
+        let visit = Visit {
+            id: VisitId::from_uuid(Uuid::now_v7()),
+            round_id: RoundId::from_uuid(Uuid::now_v7()),
+            room_id: RoomId::from_uuid(Uuid::now_v7()),
+            site_id: SiteId::from_uuid(Uuid::now_v7()),
+            inspector_id: UserId::from_uuid(Uuid::now_v7()),
+            inspection_type: InspectionType::PeriodicCheck,
+            template_id: TemplateId::from_uuid(Uuid::now_v7()),
+            via_qr: true,
+            started_at: finished,
+            finished_at: finished,
+            answers: vec![],
+            signatures: None,
+            note: None,
+        };
+        for (folder, url) in urls {
+            // The migrations before the one that adds the table, from a copy of their folder.
+            let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(folder);
+            let before = dir.path().join(format!("before-{folder}"));
+            std::fs::create_dir_all(&before).unwrap();
+            let mut names: Vec<String> = std::fs::read_dir(&src)
+                .unwrap()
+                .map(|f| f.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            for name in names.iter().take_while(|n| !n.contains("visit_days")) {
+                std::fs::copy(src.join(name), before.join(name)).unwrap();
+            }
+            let db = Db::connect(&url).await.unwrap();
+            sqlx::migrate::Migrator::new(before.as_path())
+                .await
+                .unwrap()
+                .run(&db.write)
+                .await
+                .unwrap();
+            let entity = Entity::Visit(visit.clone());
+            sqlx::query(
+                "INSERT INTO entities (id, kind, site_id, department_id, version, change_seq, data) \
+                 VALUES ($1, 'visit', $2, NULL, 1, 1, $3)",
+            )
+            .bind(visit.id.to_string())
+            .bind(visit.site_id.to_string())
+            .bind(serde_json::to_string(&entity).unwrap())
+            .execute(&db.write)
+            .await
+            .unwrap();
+            db.migrate().await.unwrap();
+            let beijing = FixedOffset::east_opt(8 * 3600).unwrap();
+            let last = last_visits(&db, beijing).await.unwrap();
+            let day: NaiveDate = "2026-11-03".parse().unwrap();
+            assert_eq!(
+                last.into_iter().collect::<Vec<_>>(),
+                vec![((visit.room_id, InspectionType::PeriodicCheck), day)],
+                "{folder}"
+            );
+            db.close().await;
+            if let Some(name) = url.strip_prefix("postgres://postgres@127.0.0.1:5432/") {
+                let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(admin)
+                    .await
+                    .unwrap();
+                sqlx::query(&format!("DROP DATABASE {name}"))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
 
     #[test]
     fn placeholders_per_backend() {

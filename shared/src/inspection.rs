@@ -263,27 +263,37 @@ pub struct Coverage {
     pub due: Vec<(RoomId, Option<NaiveDate>)>,
 }
 
-/// Which rooms are due for `kind`, from the visits made (`day_of` gives a visit's day in the
+/// The day each room was last inspected, per inspection type.
+pub type LastVisits = std::collections::HashMap<(RoomId, InspectionType), NaiveDate>;
+
+/// The last day of each room and type among `visits` (`day_of` gives a visit's day in the
 /// center's time zone).
-pub fn coverage(
-    kind: InspectionType,
-    rooms: &[Room],
-    visits: &[Visit],
-    today: NaiveDate,
+pub fn last_visits<'a>(
+    visits: impl IntoIterator<Item = &'a Visit>,
     day_of: impl Fn(&Visit) -> NaiveDate,
-) -> Coverage {
-    let mut last: std::collections::HashMap<RoomId, NaiveDate> = std::collections::HashMap::new();
-    for v in visits.iter().filter(|v| v.inspection_type == kind) {
+) -> LastVisits {
+    let mut last = LastVisits::new();
+    for v in visits {
         let d = day_of(v);
-        let e = last.entry(v.room_id).or_insert(d);
+        let e = last.entry((v.room_id, v.inspection_type)).or_insert(d);
         if d > *e {
             *e = d;
         }
     }
+    last
+}
+
+/// Which rooms are due for `kind` on `today`, from the day each was last inspected.
+pub fn coverage(
+    kind: InspectionType,
+    rooms: &[Room],
+    last: &LastVisits,
+    today: NaiveDate,
+) -> Coverage {
     let covered: Vec<&Room> = rooms.iter().filter(|r| kind.covers(r)).collect();
     let due = covered
         .iter()
-        .map(|r| (r.id, last.get(&r.id).copied()))
+        .map(|r| (r.id, last.get(&(r.id, kind)).copied()))
         .filter(|(_, l)| room_due(kind, *l, today))
         .collect();
     Coverage {
@@ -461,6 +471,28 @@ mod tests {
     }
 
     #[test]
+    fn a_rooms_last_visit_is_its_latest_per_type() {
+        let t = &starter_templates()[0];
+        let mut early = visit(t, vec![]);
+        early.inspection_type = InspectionType::DailyPatrol;
+        let mut late = early.clone();
+        late.finished_at += chrono::Duration::days(3);
+        let mut other = early.clone();
+        other.inspection_type = InspectionType::PeriodicCheck;
+        let day = |v: &Visit| v.finished_at.date_naive();
+        let last = last_visits([&late, &early, &other], day);
+        assert_eq!(last.len(), 2);
+        assert_eq!(
+            last[&(early.room_id, InspectionType::DailyPatrol)],
+            day(&late)
+        );
+        assert_eq!(
+            last[&(early.room_id, InspectionType::PeriodicCheck)],
+            day(&early)
+        );
+    }
+
+    #[test]
     fn coverage_counts_the_rooms_each_type_must_cover() {
         let t = &starter_templates()[0];
         let key = room();
@@ -473,21 +505,16 @@ mod tests {
         let day = |v: &Visit| v.finished_at.date_naive();
         let visited = v.finished_at.date_naive();
         let rooms = [key.clone(), office.clone()];
+        let last = last_visits([&v], day);
         // Patrols cover key locations only; visited today, nothing is due.
-        let c = coverage(
-            InspectionType::DailyPatrol,
-            &rooms,
-            &[v.clone()],
-            visited,
-            day,
-        );
+        let c = coverage(InspectionType::DailyPatrol, &rooms, &last, visited);
         assert_eq!((c.rooms, c.due.len()), (1, 0));
         // The next day the key room is due again, with its last patrol day.
         let next = visited.succ_opt().unwrap();
-        let c = coverage(InspectionType::DailyPatrol, &rooms, &[v.clone()], next, day);
+        let c = coverage(InspectionType::DailyPatrol, &rooms, &last, next);
         assert_eq!(c.due, vec![(key.id, Some(visited))]);
         // Periodic checks cover every room; a patrol does not count for them.
-        let c = coverage(InspectionType::PeriodicCheck, &rooms, &[v], next, day);
+        let c = coverage(InspectionType::PeriodicCheck, &rooms, &last, next);
         assert_eq!((c.rooms, c.due.len()), (2, 2));
     }
 }

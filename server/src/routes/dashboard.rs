@@ -9,10 +9,9 @@ use saferounds_shared::api::{Dashboard, EquipmentSummary, HazardBrief, StatLine}
 use saferounds_shared::campaign::by_month;
 use saferounds_shared::checklist::InspectionType;
 use saferounds_shared::equipment::Equipment;
-use saferounds_shared::inspection::{Visit, coverage};
+use saferounds_shared::inspection::coverage;
 use saferounds_shared::registers::Register;
 use saferounds_shared::reminders::{most_urgent, reminders};
-use saferounds_shared::sync::{Entity, visible_to};
 use saferounds_shared::training::{self, Drill, DrillKind, StaffMember, TrainingClass};
 
 use crate::auth::Session;
@@ -46,19 +45,11 @@ pub async fn dashboard(
         .into_iter()
         .filter(|r| actor.can_see(r.site_id, Some(r.department_id)))
         .collect();
-    let visits: Vec<Visit> = store::entities_of_kind(db, "visit", None)
-        .await?
-        .into_iter()
-        .filter(|e| visible_to(e, actor))
-        .filter_map(|e| match e {
-            Entity::Visit(v) => Some(v),
-            _ => None,
-        })
-        .collect();
-    let day_of = |v: &Visit| v.finished_at.with_timezone(&offset).date_naive();
+    // Coverage from the visits' columns (the last day of each room and type), not their documents.
+    let last = store::last_visits(db, offset).await?;
     let coverage = InspectionType::ALL
         .iter()
-        .map(|t| coverage(*t, &rooms, &visits, today, day_of))
+        .map(|t| coverage(*t, &rooms, &last, today))
         .collect();
     let staff: Vec<StaffMember> = store::records::<StaffMember>(db)
         .await?
