@@ -171,6 +171,8 @@ pub async fn hand_over(next: &DeviceState) -> Result<(), ApiError> {
         t.store(name).map_err(err)?.clear().await.map_err(err)?;
     }
     kv.delete(js("uploaded")).await.map_err(err)?;
+    // The previous user's round is theirs: the next user's first visit starts a round of its own.
+    kv.delete(js("round")).await.map_err(err)?;
     kv.put(&to_json(&0u64)?, Some(&js("cursor")))
         .await
         .map_err(err)?;

@@ -1228,14 +1228,31 @@ fn stored_entity(id: &str) -> String {
 
 /// The inspector of each visit recorded on the server.
 async fn visits_by(server: &Server) -> anyhow::Result<Vec<String>> {
+    Ok(rounds_by(server)
+        .await?
+        .into_iter()
+        .flat_map(|(_, v)| v)
+        .collect())
+}
+
+/// The inspector of each round on the server, with the inspector of each of its visits.
+async fn rounds_by(server: &Server) -> anyhow::Result<Vec<(String, Vec<String>)>> {
     let token = server.token("supervisor").await?;
     let rounds = server.get_json(&token, "/api/v1/inspections").await?;
     Ok(rounds["rounds"]
         .as_array()
         .into_iter()
         .flatten()
-        .flat_map(|r| r["visits"].as_array().cloned().unwrap_or_default())
-        .map(|v| v["inspector_id"].to_string())
+        .map(|r| {
+            let visits = r["visits"].as_array().cloned().unwrap_or_default();
+            (
+                r["round"]["inspector_id"].to_string(),
+                visits
+                    .iter()
+                    .map(|v| v["inspector_id"].to_string())
+                    .collect(),
+            )
+        })
         .collect())
 }
 
@@ -1292,14 +1309,32 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
         phone.until("document.querySelector('#room-list') && document.querySelector('#room-list').textContent.includes('中心机房')", 20).await?;
         phone.until_synced(30).await?;
         assert_eq!(phone.client.execute_async(&stored_entity(&east), vec![]).await?, false, "the east station's hazard is not on the headquarters inspector's phone");
+
+        // The same day and type: the next user's visit goes into a round of their own.
+        phone.client.execute("document.querySelectorAll('#room-list li.room')[0].querySelector('button').click()", vec![]).await?;
+        phone.find("#visit-room").await?;
+        phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
+        phone.until_visit_saved().await?;
+        phone.find("#sync").await?.click().await?;
+        phone.until_synced(30).await?;
         anyhow::Ok(())
     }
     .await;
     phone.close().await;
-    let visits = visits_by(&server).await;
+    let rounds = rounds_by(&server).await;
+    let next = saferounds_e2e::api::Actor::login(&server, "inspector_hq")
+        .await
+        .map(|a| a.user["id"].to_string());
     server.stop().await?;
     result?;
-    assert_eq!(visits?, vec![inspector], "one visit, the inspector's");
+    let (mut rounds, next) = (rounds?, next?);
+    rounds.sort();
+    let mut want = vec![
+        (inspector.clone(), vec![inspector]),
+        (next.clone(), vec![next]),
+    ];
+    want.sort();
+    assert_eq!(rounds, want, "each visit in its own inspector's round");
     Ok(())
 }
 
@@ -1383,6 +1418,11 @@ async fn a_periodic_check_is_signed_by_inspector_and_department_head() -> anyhow
     let result = async {
         phone.login(&base, "inspector").await?;
         phone.find("#room-list li.room").await?;
+        // A patrol first: its round ends with its visit once the periodic check begins.
+        phone.client.execute("document.querySelectorAll('#room-list li.room')[0].querySelector('button').click()", vec![]).await?;
+        phone.find("#visit-room").await?;
+        phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
+        phone.until_visit_saved().await?;
         phone.client.execute("[...document.querySelectorAll('.seg button')].find(b => b.textContent.includes('防火检查')).click()", vec![]).await?;
         phone.until("document.querySelector('.seg button.on').textContent.includes('防火检查')", 10).await?;
         phone.client.execute("document.querySelectorAll('#room-list li.room')[0].querySelector('button').click()", vec![]).await?;
@@ -1409,12 +1449,14 @@ async fn a_periodic_check_is_signed_by_inspector_and_department_head() -> anyhow
         phone.until_synced(30).await?;
         let token = server.token("supervisor").await?;
         let rounds = server.get_json(&token, "/api/v1/inspections").await?;
-        let visits: Vec<serde_json::Value> = rounds["rounds"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|r| r["visits"].as_array().cloned().unwrap_or_default())
-            .collect();
+        let of_type = |t: &str| -> Vec<serde_json::Value> {
+            rounds["rounds"].as_array().into_iter().flatten().filter(|r| r["round"]["inspection_type"] == t).cloned().collect()
+        };
+        let (patrol, check) = (of_type("daily_patrol"), of_type("periodic_check"));
+        assert_eq!((patrol.len(), check.len()), (1, 1), "{rounds}");
+        assert_eq!(patrol[0]["round"]["finished_at"], patrol[0]["visits"][0]["finished_at"], "the patrol round ended with its visit: {rounds}");
+        assert!(check[0]["round"]["finished_at"].is_null(), "the periodic check's round is still open: {rounds}");
+        let visits = check[0]["visits"].as_array().cloned().unwrap_or_default();
         assert_eq!(visits.len(), 1, "{rounds}");
         let v = &visits[0];
         assert_eq!(v["inspection_type"], "periodic_check");

@@ -29,11 +29,15 @@ struct Draft {
     hazard_id: Option<HazardId>,
 }
 
+/// The round this device's visits of one inspection type go into today.
 #[derive(Clone, Serialize, Deserialize)]
 struct OpenRound {
     id: RoundId,
     itype: saferounds_shared::checklist::InspectionType,
     date: chrono::NaiveDate,
+    /// When its latest visit finished: the round is finished then, once another one begins.
+    #[serde(default)]
+    last_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[component]
@@ -352,9 +356,14 @@ async fn save_visit(
         .await
         .map_err(|e| e.message(lang).to_owned())?;
     let mut changes = Vec::new();
-    let round_id = match open.filter(|r| r.itype == itype && r.date == day) {
+    let round_id = match open.as_ref().filter(|r| r.itype == itype && r.date == day) {
         Some(r) => r.id,
         None => {
+            // Another inspection type, or another day: the round open on this device ends
+            // with its latest visit.
+            if let Some((prev, finished_at)) = open.and_then(|r| Some((r.id, r.last_at?))) {
+                changes.push((prev.0, 1, OpBody::FinishRound { finished_at }));
+            }
             let id = RoundId::from_uuid(uuid::Uuid::now_v7());
             let round = Round {
                 id,
@@ -401,6 +410,7 @@ async fn save_visit(
             id: round_id,
             itype,
             date: day,
+            last_at: Some(now),
         },
     )
     .await
