@@ -24,12 +24,15 @@ use reqwest::Client;
 use saferounds_server::{Settings, demo, launch, store};
 use saferounds_shared::api::Bootstrap;
 use saferounds_shared::checklist::Category;
+use saferounds_shared::checklist::{AnswerKind, InspectionType, Template};
 use saferounds_shared::hazard::{Grade, HazardReport};
 use saferounds_shared::i18n::Text;
 use saferounds_shared::ids::{DeviceId, HazardId, OpId, RoomId};
+use saferounds_shared::ids::{RoundId, VisitId};
+use saferounds_shared::inspection::{Answer, AnswerValue, Visit};
 use saferounds_shared::org::{Room, RoomKind};
 use saferounds_shared::sync::{
-    OpBody, Operation, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
+    OpBody, Operation, Outcome, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
 };
 
 struct Dev {
@@ -87,6 +90,52 @@ fn report(dev: &mut Dev, boot: &Bootstrap, i: usize, fresh: bool) -> Operation {
             found_on: boot.today - chrono::Duration::days(if fresh { 0 } else { (i % 900) as i64 }),
             photos_before: vec![],
             fixed_on_spot: None,
+        }),
+        recorded_at: Utc::now(),
+    };
+    dev.seq += 1;
+    op
+}
+
+/// The `i`-th daily patrol of the run, finished `i % 900` days ago: every item of the room passed.
+fn patrol(dev: &mut Dev, boot: &Bootstrap, template: &Template, i: usize) -> Operation {
+    let room = &boot.rooms[i % boot.rooms.len()];
+    let finished = Utc::now() - chrono::Duration::days((i % 900) as i64);
+    let answers = template
+        .items
+        .iter()
+        .filter(|it| it.applies_to(room.kind) && it.answer == AnswerKind::PassFailNa)
+        .map(|it| Answer {
+            item_code: it.code.clone(),
+            value: AnswerValue::Pass,
+            note: None,
+            photos: vec![],
+            hazard_id: None,
+            fixed_on_spot: None,
+        })
+        .collect();
+    let id = VisitId::from_uuid(uuid::Uuid::now_v7());
+    let op = Operation {
+        op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
+        device_id: dev.device,
+        device_seq: dev.seq,
+        schema_version: SCHEMA_VERSION,
+        entity_id: id.0,
+        base_version: 0,
+        body: OpBody::RecordVisit(Visit {
+            id,
+            round_id: RoundId::from_uuid(uuid::Uuid::now_v7()),
+            room_id: room.id,
+            site_id: room.site_id,
+            inspector_id: boot.user.id,
+            inspection_type: template.inspection_type,
+            template_id: template.id,
+            via_qr: true,
+            started_at: finished - chrono::Duration::minutes(3),
+            finished_at: finished,
+            answers,
+            signatures: None,
+            note: None,
         }),
         recorded_at: Utc::now(),
     };
@@ -336,6 +385,30 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
     if history_only {
         return;
     }
+    // Patrols over the same 900 days (one visit per five hazards): what the dashboard's coverage
+    // reads.
+    let visits = hazards / 5;
+    let mut inspector = login(&c, &base, "inspector").await;
+    let daily = boot
+        .templates
+        .iter()
+        .find(|t| t.inspection_type == InspectionType::DailyPatrol)
+        .expect("a daily patrol checklist");
+    let t = Instant::now();
+    for first in (0..visits).step_by(100) {
+        let ops: Vec<Operation> = (first..(first + 100).min(visits))
+            .map(|i| patrol(&mut inspector, &boot, daily, i))
+            .collect();
+        let r = push(&c, &base, &inspector, ops).await;
+        assert!(
+            r.results.iter().all(|x| x.outcome == Outcome::Applied),
+            "visits applied"
+        );
+    }
+    println!(
+        "[{label}] {visits} visits (patrols over 900 days) pushed by one device: {:.0} ops/s",
+        visits as f64 / t.elapsed().as_secs_f64()
+    );
 
     // The planner's statistics as autovacuum (PostgreSQL) or `PRAGMA optimize` would leave them
     // a minute after a bulk load.
