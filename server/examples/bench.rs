@@ -29,7 +29,7 @@ use saferounds_shared::hazard::{Grade, HazardReport};
 use saferounds_shared::i18n::Text;
 use saferounds_shared::ids::{DeviceId, HazardId, OpId, RoomId};
 use saferounds_shared::ids::{RoundId, VisitId};
-use saferounds_shared::inspection::{Answer, AnswerValue, Visit};
+use saferounds_shared::inspection::{Answer, AnswerValue, Round, Visit};
 use saferounds_shared::org::{Room, RoomKind};
 use saferounds_shared::sync::{
     OpBody, Operation, Outcome, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
@@ -97,10 +97,47 @@ fn report(dev: &mut Dev, boot: &Bootstrap, i: usize, fresh: bool) -> Operation {
     op
 }
 
-/// The `i`-th daily patrol of the run, finished `i % 900` days ago: every item of the room passed.
-fn patrol(dev: &mut Dev, boot: &Bootstrap, template: &Template, i: usize) -> Operation {
+/// When the `i`-th patrol visit of the run finished: nine a day, over 900 days.
+fn patrol_time(i: usize) -> chrono::DateTime<Utc> {
+    Utc::now() - chrono::Duration::days((i / 9 % 900) as i64)
+}
+
+/// The round the patrol visits from the `i`-th on go into.
+fn patrol_round(dev: &mut Dev, boot: &Bootstrap, template: &Template, i: usize) -> Operation {
+    let id = RoundId::from_uuid(uuid::Uuid::now_v7());
+    let op = Operation {
+        op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
+        device_id: dev.device,
+        device_seq: dev.seq,
+        schema_version: SCHEMA_VERSION,
+        entity_id: id.0,
+        base_version: 0,
+        body: OpBody::StartRound(Round {
+            id,
+            inspector_id: boot.user.id,
+            inspection_type: template.inspection_type,
+            site_id: boot.rooms[0].site_id,
+            template_id: template.id,
+            template_version: template.version,
+            started_at: patrol_time(i) - chrono::Duration::minutes(30),
+            finished_at: None,
+        }),
+        recorded_at: Utc::now(),
+    };
+    dev.seq += 1;
+    op
+}
+
+/// The `i`-th daily patrol visit of the run, in `round`: every item of the room passed.
+fn patrol(
+    dev: &mut Dev,
+    boot: &Bootstrap,
+    template: &Template,
+    i: usize,
+    round: RoundId,
+) -> Operation {
     let room = &boot.rooms[i % boot.rooms.len()];
-    let finished = Utc::now() - chrono::Duration::days((i % 900) as i64);
+    let finished = patrol_time(i);
     let answers = template
         .items
         .iter()
@@ -124,7 +161,7 @@ fn patrol(dev: &mut Dev, boot: &Bootstrap, template: &Template, i: usize) -> Ope
         base_version: 0,
         body: OpBody::RecordVisit(Visit {
             id,
-            round_id: RoundId::from_uuid(uuid::Uuid::now_v7()),
+            round_id: round,
             room_id: room.id,
             site_id: room.site_id,
             inspector_id: boot.user.id,
@@ -385,8 +422,8 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
     if history_only {
         return;
     }
-    // Patrols over the same 900 days (one visit per five hazards): what the dashboard's coverage
-    // reads.
+    // Patrols over the same 900 days (one visit per five hazards, nine a day, one round a day):
+    // what the dashboard's coverage and the inspections list read.
     let visits = hazards / 5;
     let mut inspector = login(&c, &base, "inspector").await;
     let daily = boot
@@ -395,10 +432,23 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
         .find(|t| t.inspection_type == InspectionType::DailyPatrol)
         .expect("a daily patrol checklist");
     let t = Instant::now();
+    let mut round = None;
     for first in (0..visits).step_by(100) {
-        let ops: Vec<Operation> = (first..(first + 100).min(visits))
-            .map(|i| patrol(&mut inspector, &boot, daily, i))
-            .collect();
+        let mut ops = Vec::new();
+        for i in first..(first + 100).min(visits) {
+            if i % 9 == 0 {
+                let start = patrol_round(&mut inspector, &boot, daily, i);
+                round = Some(RoundId::from_uuid(start.entity_id));
+                ops.push(start);
+            }
+            ops.push(patrol(
+                &mut inspector,
+                &boot,
+                daily,
+                i,
+                round.expect("a round"),
+            ));
+        }
         let r = push(&c, &base, &inspector, ops).await;
         assert!(
             r.results.iter().all(|x| x.outcome == Outcome::Applied),
@@ -406,7 +456,8 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
         );
     }
     println!(
-        "[{label}] {visits} visits (patrols over 900 days) pushed by one device: {:.0} ops/s",
+        "[{label}] {visits} visits in {} rounds (patrols over 900 days) pushed by one device: {:.0} visits/s",
+        visits.div_ceil(9),
         visits as f64 / t.elapsed().as_secs_f64()
     );
 

@@ -843,15 +843,16 @@ async fn write_group(
         .collect();
     for chunk in visits.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "INSERT INTO visits (id, room_id, inspection_type, finished_at) VALUES {} \
-             ON CONFLICT (id) DO UPDATE SET room_id = excluded.room_id, \
+            "INSERT INTO visits (id, round_id, room_id, inspection_type, finished_at) VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET round_id = excluded.round_id, room_id = excluded.room_id, \
              inspection_type = excluded.inspection_type, finished_at = excluded.finished_at",
-            placeholders(pg, chunk.len(), 4)
+            placeholders(pg, chunk.len(), 5)
         );
         let mut q = sqlx::query(&sql);
         for v in chunk {
             q = q
                 .bind(v.id.to_string())
+                .bind(v.round_id.to_string())
                 .bind(v.room_id.to_string())
                 .bind(enum_str(&v.inspection_type))
                 .bind(v.finished_at.timestamp());
@@ -1169,6 +1170,26 @@ pub async fn entities_of_kind(db: &Db, kind: &str, site: Option<&str>) -> AppRes
     rows.iter().map(|r| parse(r, 0)).collect()
 }
 
+/// The visits of these rounds (through the visits' `round_id` column, not a scan of every visit).
+pub async fn visits_of_rounds(db: &Db, rounds: &[String]) -> AppResult<Vec<Entity>> {
+    let pg = db.backend == crate::db::Backend::Postgres;
+    let mut out = Vec::new();
+    for chunk in rounds.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT e.data FROM visits v JOIN entities e ON e.id = v.id WHERE v.round_id IN {}",
+            in_list(pg, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for r in q.fetch_all(&db.read).await? {
+            out.push(parse::<Entity>(&r, 0)?);
+        }
+    }
+    Ok(out)
+}
+
 /// What statistics need of every hazard the actor may see, from the ledger's columns (no
 /// document is decoded).
 pub async fn hazard_facts_visible(db: &Db, actor: &Actor) -> AppResult<Vec<HazardFacts>> {
@@ -1384,6 +1405,10 @@ mod tests {
             .unwrap();
             db.migrate().await.unwrap();
             let beijing = FixedOffset::east_opt(8 * 3600).unwrap();
+            let of_round = visits_of_rounds(&db, &[visit.round_id.to_string()])
+                .await
+                .unwrap();
+            assert_eq!(of_round, vec![Entity::Visit(visit.clone())], "{folder}");
             let last = last_visits(&db, beijing).await.unwrap();
             let day: NaiveDate = "2026-11-03".parse().unwrap();
             assert_eq!(

@@ -45,12 +45,13 @@ pub async fn list(
     let total = rounds.len();
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let page: Vec<Round> = rounds.into_iter().skip(q.offset).take(limit).collect();
-    let mut visits: Vec<Visit> = store::entities_of_kind(&state.db, "visit", site.as_deref())
+    let ids: Vec<String> = page.iter().map(|r| r.id.to_string()).collect();
+    let mut visits: Vec<Visit> = store::visits_of_rounds(&state.db, &ids)
         .await?
         .into_iter()
         .filter(visible)
         .filter_map(|e| match e {
-            Entity::Visit(v) if page.iter().any(|r| r.id == v.round_id) => Some(v),
+            Entity::Visit(v) => Some(v),
             _ => None,
         })
         .collect();
