@@ -29,6 +29,7 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "choose_deadline" => ("请选择新的整改时限。", "Choose the new deadline."),
         "more_in_ledger" => ("另有 {n} 条，见台账", "{n} more in the ledger"),
         "uploading_photos" => ("上传照片", "Uploading photos"),
+        "reading_records" => ("正在读取本机记录…", "Reading the records on this device…"),
         "offline" => ("离线", "Offline"),
         "rooms" => ("巡查房间", "Rooms"),
         "hazards" => ("隐患", "Hazards"),

@@ -46,8 +46,10 @@ async fn load(ctx: AppCtx) {
     }
     ctx.session.set(session);
     state::set_boot(ctx, store::kv_get("bootstrap").await.ok().flatten());
-    let _ = refresh_view(ctx).await;
+    // The shell and the rooms (from the bootstrap) on screen first; the records, thousands of
+    // hazards to decode, right after (`ctx.loaded`).
     ctx.ready.set(true);
+    let _ = refresh_view(ctx).await;
     sync::sync_now(ctx).await;
 }
 
@@ -193,8 +195,12 @@ fn StatusBar() -> impl IntoView {
     };
     view! {
         <div class="status" role="status">
-            <span id="pending" class=move || if ctx.pending.get() == 0 { "pending zero" } else { "pending" }>
-                {move || if ctx.pending.get() == 0 { ctx.t("all_sent").to_owned() } else { format!("{} {}", ctx.t("pending"), ctx.pending.get()) }}
+            <span id="pending" class=move || if ctx.loaded.get() && ctx.pending.get() == 0 { "pending zero" } else { "pending" }>
+                {move || match (ctx.loaded.get(), ctx.pending.get()) {
+                    (false, _) => ctx.t("reading_records").to_owned(),
+                    (true, 0) => ctx.t("all_sent").to_owned(),
+                    (true, n) => format!("{} {n}", ctx.t("pending")),
+                }}
             </span>
             <span id="last-sync">{move || ctx.t("last_sync")}" "{age}</span>
             {move || ctx.progress.get().map(|(n, m)| view! { <span id="sync-progress">{format!("{} {n}/{m}", ctx.t("uploading_photos"))}</span> })}

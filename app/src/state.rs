@@ -139,6 +139,9 @@ pub struct AppCtx {
     pub now: RwSignal<f64>,
     pub flash: RwSignal<Option<String>>,
     pub ready: RwSignal<bool>,
+    /// The records on the device (entities, outbox) have been read into `view` once: until then
+    /// lists built from them say they are loading rather than empty.
+    pub loaded: RwSignal<bool>,
     pub itype: RwSignal<saferounds_shared::checklist::InspectionType>,
     /// Bytes this origin stores on the device, as the browser estimates it.
     pub stored: RwSignal<Option<f64>>,
@@ -168,6 +171,7 @@ impl AppCtx {
             now: RwSignal::new(js_sys::Date::now()),
             flash: RwSignal::new(None),
             ready: RwSignal::new(false),
+            loaded: RwSignal::new(false),
             itype: RwSignal::new(saferounds_shared::checklist::InspectionType::DailyPatrol),
             stored: RwSignal::new(None),
         }
@@ -244,6 +248,10 @@ pub async fn refresh_view(ctx: AppCtx) -> Result<(), ApiError> {
         _ => base,
     };
     ctx.view.set(view);
+    if !ctx.loaded.get_untracked() {
+        ctx.loaded.set(true);
+        mark("sr-records-loaded");
+    }
     ctx.stored.set(storage_usage().await);
     Ok(())
 }

@@ -104,12 +104,17 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
         let pending = browser.text("#pending").await?;
         assert!(pending.contains("待上传"), "{pending}");
 
-        // Close and reopen the page: everything is still there.
+        // Close and reopen the page: everything is still there. The rooms come first, the
+        // records on the device right after; the status bar never says "all sent" meanwhile
+        // (every text it shows from the page's start is recorded).
+        browser.cdp("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({"source": "window.__pending = []; new MutationObserver(() => { const e = document.querySelector('#pending'); if (e && window.__pending[window.__pending.length - 1] !== e.textContent) window.__pending.push(e.textContent); }).observe(document, { subtree: true, childList: true, characterData: true });"})).await?;
         browser.client.goto("about:blank").await?;
         browser.client.goto(&base).await?;
-        browser.find("#room-list li.room").await?;
+        browser.until("document.querySelector('#room-list li.room') && !document.querySelector('#reading-records')", 20).await?;
         let pending_after = browser.text("#pending").await?;
         assert_eq!(pending_after, pending, "the outbox survived");
+        let shown: Vec<String> = serde_json::from_value(browser.client.execute("return window.__pending", vec![]).await?)?;
+        assert!(!shown.is_empty() && !shown.iter().any(|t| t.contains("已全部上传")), "the status bar while the page opened: {shown:?}");
         let done = browser.text("#room-list").await?;
         assert!(done.contains("今日已查"), "the visited room is marked: {done}");
 
@@ -158,6 +163,8 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
     let result = async {
         owner.login(&base, "owner").await?;
         owner.find("#tab-hazards").await?.click().await?;
+        // The hazard is on the list once the first sync after login has pulled it.
+        owner.find(&format!("[data-hazard=\"{id}\"] button")).await?;
         owner
             .client
             .execute(
@@ -228,6 +235,8 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
     let result = async {
         verifier.login(&base, "verifier").await?;
         verifier.find("#tab-hazards").await?.click().await?;
+        // The hazard is on the list once the first sync after login has pulled it.
+        verifier.find(&format!("[data-hazard=\"{id}\"] button")).await?;
         verifier
             .client
             .execute(

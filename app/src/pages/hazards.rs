@@ -92,7 +92,8 @@ pub fn Hazards() -> impl IntoView {
                     let items = list();
                     let more = items.len().saturating_sub(shown.get());
                     if items.is_empty() {
-                        return view! { <li>{ctx.t("no_hazards")}</li> }.into_any();
+                        let key = if ctx.loaded.get() { "no_hazards" } else { "reading_records" };
+                        return view! { <li>{ctx.t(key)}</li> }.into_any();
                     }
                     let lang = ctx.lang.get();
                     let day = today();

@@ -4,8 +4,7 @@
 use leptos::prelude::*;
 use saferounds_shared::checklist::InspectionType;
 use saferounds_shared::i18n::Label;
-use saferounds_shared::ids::RoomId;
-use saferounds_shared::inspection::{progress, room_due};
+use saferounds_shared::inspection::{last_visits, progress, room_due};
 use saferounds_shared::org::Room;
 use saferounds_shared::sync::Entity;
 use wasm_bindgen::JsCast;
@@ -39,22 +38,16 @@ pub fn Rooms() -> impl IntoView {
     // last visit of each room (not one per room), recomputed when the view or the type changes.
     let done_ids = Memo::new(move |_| {
         let itype = ctx.itype.get();
-        let mut last: std::collections::HashMap<RoomId, chrono::NaiveDate> =
-            std::collections::HashMap::new();
-        ctx.view.with(|v| {
-            for e in v.values() {
-                if let Entity::Visit(v) = e
-                    && v.inspection_type == itype
-                {
-                    let day = crate::state::center_day(v.finished_at);
-                    let d = last.entry(v.room_id).or_insert(day);
-                    *d = (*d).max(day);
-                }
-            }
+        let last = ctx.view.with(|v| {
+            let visits = v.values().filter_map(|e| match e {
+                Entity::Visit(v) => Some(v),
+                _ => None,
+            });
+            last_visits(visits, |v| crate::state::center_day(v.finished_at))
         });
         rooms()
             .into_iter()
-            .filter(|r| !room_due(itype, last.get(&r.id).copied(), today()))
+            .filter(|r| !room_due(itype, last.get(&(r.id, itype)).copied(), today()))
             .map(|r| r.id)
             .collect::<Vec<_>>()
     });
@@ -113,6 +106,8 @@ pub fn Rooms() -> impl IntoView {
                 <input id="scan" type="file" accept="image/*" capture="environment" on:change=on_scan/>
             </Show>
             {move || scan_msg.get().map(|m| view! { <div class="notice">{m}</div> })}
+            // Rooms done today are marked once the visits on the device are read.
+            {move || (!ctx.loaded.get()).then(|| view! { <div class="loading" id="reading-records">{ctx.t("reading_records")}</div> })}
         </div>
         <div class="card">
             <h2>{move || ctx.t("rooms")}</h2>
