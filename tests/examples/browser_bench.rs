@@ -118,9 +118,9 @@ async fn main() -> Result<()> {
         phone.until("navigator.serviceWorker && navigator.serviceWorker.controller !== null || (location.reload(), false)", 60).await?;
         phone.find("#room-list li.room").await?;
         phone.until_synced(300).await?;
-        phone.find("#tab-hazards").await?.click().await?;
+        phone.click("#tab-hazards").await?;
         phone.until(&format!("Number(document.querySelector('#hazard-count').textContent) >= {hazards}"), 300).await?;
-        phone.find("#tab-rooms").await?.click().await?;
+        phone.click("#tab-rooms").await?;
 
         // Everything below runs with the server stopped: the shell from the service worker,
         // the data from IndexedDB.
@@ -150,7 +150,7 @@ async fn main() -> Result<()> {
             if let Some(ms) = mark(&phone, "const m = performance.getEntriesByType('mark'); return m.find(x => x.name.startsWith('sr-hazards-rendered')).startTime - m.find(x => x.name === 'sr-hazards-click').startTime").await? {
                 list.push(ms);
             }
-            phone.find("#tab-rooms").await?.click().await?;
+            phone.click("#tab-rooms").await?;
         }
 
         // 3. Saving a room visit (every item answered), to the record and the view refreshed.

@@ -217,8 +217,28 @@ impl Browser {
             .with_context(|| format!("waiting for {css}"))
     }
 
+    /// Clicks the first element matching `css`; an element re-rendered between being found and
+    /// being clicked (the tabs after a sync, say) is found again.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        let mut tries = 0;
+        loop {
+            match self.find(css).await?.click().await {
+                Err(e) if e.is_stale_element_reference() && tries < 5 => tries += 1,
+                r => return Ok(r?),
+            }
+        }
+    }
+
+    /// The text of the first element matching `css`; an element re-rendered between being found
+    /// and being read is found again.
     pub async fn text(&self, css: &str) -> Result<String> {
-        Ok(self.find(css).await?.text().await?)
+        let mut tries = 0;
+        loop {
+            match self.find(css).await?.text().await {
+                Err(e) if e.is_stale_element_reference() && tries < 5 => tries += 1,
+                r => return Ok(r?),
+            }
+        }
     }
 
     /// Polls a JavaScript expression until it is truthy.
@@ -270,7 +290,7 @@ impl Browser {
         self.client.goto(base).await?;
         self.find("#username").await?.send_keys(user).await?;
         self.find("#password").await?.send_keys("demo1234").await?;
-        self.find("#login").await?.click().await?;
+        self.click("#login").await?;
         Ok(())
     }
 

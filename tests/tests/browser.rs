@@ -25,7 +25,7 @@ async fn inspector_logs_in_and_sees_station_rooms_in_chinese() -> anyhow::Result
         assert!(browser.text("#stored").await?.contains("MB"), "how much is stored on the device is shown");
         assert_eq!(browser.client.execute("return document.documentElement.lang", vec![]).await?, "zh-CN");
         // The English switch.
-        browser.find("#lang").await?.click().await?;
+        browser.click("#lang").await?;
         browser.until("document.querySelector('#room-list li .room-name').textContent.includes('Duty room') || document.body.textContent.includes('Garage')", 10).await?;
         anyhow::Ok(())
     }
@@ -52,7 +52,7 @@ async fn wrong_password_shows_a_clear_error() -> anyhow::Result<()> {
             .await?
             .send_keys("wrong-password")
             .await?;
-        browser.find("#login").await?.click().await?;
+        browser.click("#login").await?;
         let msg = browser.text("#login-error").await?;
         assert!(msg.contains("用户名或密码不正确"), "{msg}");
         anyhow::Ok(())
@@ -122,13 +122,13 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
         // status bar counts the photos while they go up (every text it shows is recorded).
         browser.client.execute("window.__progress = []; new MutationObserver(() => { const e = document.querySelector('#sync-progress'); if (e && window.__progress[window.__progress.length - 1] !== e.textContent) window.__progress.push(e.textContent); }).observe(document.body, { subtree: true, childList: true, characterData: true });", vec![]).await?;
         server.restart().await?;
-        browser.find("#sync").await?.click().await?;
+        browser.click("#sync").await?;
         browser.until_synced(30).await?;
         let shown: Vec<String> = serde_json::from_value(browser.client.execute("return window.__progress", vec![]).await?)?;
         let at = |t: &str| shown.iter().rposition(|s| s == t);
         assert!(matches!((at("上传照片 1/2"), at("上传照片 2/2")), (Some(a), Some(b)) if a < b), "photo progress: {shown:?}");
         assert!(browser.client.find(Locator::Css("#sync-progress")).await.is_err(), "no progress once done");
-        browser.find("#sync").await?.click().await?; // a second sync must not duplicate anything
+        browser.click("#sync").await?; // a second sync must not duplicate anything
         tokio::time::sleep(Duration::from_millis(500)).await;
         let token = server.token("supervisor").await?;
         let ledger = server.get_json(&token, "/api/v1/hazards").await?;
@@ -162,7 +162,7 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
     let owner = Browser::start().await?;
     let result = async {
         owner.login(&base, "owner").await?;
-        owner.find("#tab-hazards").await?.click().await?;
+        owner.click("#tab-hazards").await?;
         // The hazard is on the list once the first sync after login has pulled it.
         owner.find(&format!("[data-hazard=\"{id}\"] button")).await?;
         owner
@@ -180,7 +180,7 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
             vec![],
         ).await?;
         owner.until("document.querySelector('#pending').textContent.includes('已全部上传') && !document.querySelector('details.extension')", 30).await?;
-        owner.find("#do-start").await?.click().await?;
+        owner.click("#do-start").await?;
         owner
             .until(
                 "document.querySelector('#hazard-status').dataset.status === 'rectifying'",
@@ -203,7 +203,7 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
                 15,
             )
             .await?;
-        owner.find("#do-submit").await?.click().await?;
+        owner.click("#do-submit").await?;
         owner
             .until(
                 "document.querySelector('#hazard-status').dataset.status === 'awaiting_recheck'",
@@ -234,7 +234,7 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
     let verifier = Browser::start().await?;
     let result = async {
         verifier.login(&base, "verifier").await?;
-        verifier.find("#tab-hazards").await?.click().await?;
+        verifier.click("#tab-hazards").await?;
         // The hazard is on the list once the first sync after login has pulled it.
         verifier.find(&format!("[data-hazard=\"{id}\"] button")).await?;
         verifier
@@ -247,7 +247,7 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
         // The timeline from the audit trail, and the owner's after photo, before deciding.
         verifier.until("document.querySelectorAll('#timeline li').length === 5 && document.querySelector('#timeline').textContent.includes('申请延期') && document.querySelector('#timeline').textContent.includes('提交复查')", 15).await?;
         verifier.until("document.querySelectorAll('#timeline img.after').length === 1 && document.querySelector('#timeline img.after').naturalWidth > 0", 15).await?;
-        verifier.find("#do-pass").await?.click().await?;
+        verifier.click("#do-pass").await?;
         verifier
             .until(
                 "document.querySelector('#hazard-status').dataset.status === 'closed'",
@@ -276,12 +276,12 @@ async fn a_rejected_operation_is_shown_to_the_user() -> anyhow::Result<()> {
     let owner = Browser::start().await?;
     let result = async {
         owner.login(&base, "owner").await?;
-        owner.find("#tab-hazards").await?.click().await?;
+        owner.click("#tab-hazards").await?;
         owner.find(&format!("[data-hazard=\"{id}\"]")).await?;
         // Offline, the owner starts rectification…
         server.stop().await?;
         owner.client.execute(&format!("document.querySelector('[data-hazard=\"{id}\"] button').click()"), vec![]).await?;
-        owner.find("#do-start").await?.click().await?;
+        owner.click("#do-start").await?;
         owner.until("document.querySelector('#pending').textContent.includes('待上传 1')", 10).await?;
         owner.until("document.querySelector('.status').textContent.includes('无法连接服务器') && !document.querySelector('#sync').disabled", 10).await?;
         // …while the supervisor voids the hazard on the server.
@@ -293,7 +293,7 @@ async fn a_rejected_operation_is_shown_to_the_user() -> anyhow::Result<()> {
         };
         let r = sup.push(&server, id.0, 2, void).await?;
         assert_eq!(r.results[0].outcome, saferounds_shared::sync::Outcome::Applied, "the void lands first");
-        owner.find("#sync").await?.click().await?;
+        owner.click("#sync").await?;
         if owner.find("#rejected").await.is_err() {
             anyhow::bail!("no rejection shown; page says: {}", owner.body().await?);
         }
@@ -350,13 +350,13 @@ async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
         assert_eq!(found, ledger["total"].to_string(), "found = the ledger's total");
         assert_eq!(desk.text("#kpi-closed").await?, "0");
         assert_eq!(desk.text("#kpi-open").await?, found);
-        desk.find("#tab-desk").await?.click().await?;
+        desk.click("#tab-desk").await?;
         assert!(desk.text("#ledger-total").await?.contains(&format!("共 {found}")));
         let search = desk.find("input[type=text]").await?;
         search.send_keys("酒精\n").await?;
         desk.until("document.querySelector('#ledger-total') && document.querySelector('#ledger-total').textContent.includes('共 1')", 10).await?;
         assert!(desk.text("#ledger").await?.contains("药品库酒精未密闭"));
-        desk.find("#tab-measures_list").await?.click().await?;
+        desk.click("#tab-measures_list").await?;
         desk.until("document.querySelector('table.measures') && document.querySelector('table.measures').textContent.includes('危险化学品存放管理规定')", 10).await?;
         anyhow::Ok(())
     }
@@ -401,7 +401,7 @@ async fn the_desk_module_loads_when_a_desk_page_is_opened_and_stays_offline() ->
         let desk_fetched = "performance.getEntriesByType('resource').some(e => e.name.includes('/pkg/desk'))";
         assert_eq!(browser.client.execute(&format!("return {desk_fetched}"), vec![]).await?, false);
 
-        browser.find("#tab-desk").await?.click().await?;
+        browser.click("#tab-desk").await?;
         browser.until("window.__srModule === 'desk' && document.querySelector('#ledger-total') !== null", 30).await?;
         assert!(browser.text("#ledger-total").await?.contains('共'));
 
@@ -411,7 +411,7 @@ async fn the_desk_module_loads_when_a_desk_page_is_opened_and_stays_offline() ->
         // The desk module came from the service worker's cache; it opens at the inspector's
         // rooms, and its ledger (which asks the server) says it needs the network.
         browser.until("window.__srModule === 'desk' && document.querySelector('#room-list') !== null", 30).await?;
-        browser.find("#tab-desk").await?.click().await?;
+        browser.click("#tab-desk").await?;
         browser.find("#f-sort").await?;
         assert!(browser.body().await?.contains("联网"), "the ledger says it needs the network");
         anyhow::Ok(())
@@ -565,7 +565,7 @@ async fn main_screens_pass_axe() -> anyhow::Result<()> {
                 .into_iter()
                 .map(|v| format!("visit: {v}")),
         );
-        phone.find("#tab-hazards").await?.click().await?;
+        phone.click("#tab-hazards").await?;
         phone
             .until("document.querySelector('main') !== null", 10)
             .await?;
@@ -592,7 +592,7 @@ async fn main_screens_pass_axe() -> anyhow::Result<()> {
                 .into_iter()
                 .map(|v| format!("dashboard: {v}")),
         );
-        desk.find("#tab-desk").await?.click().await?;
+        desk.click("#tab-desk").await?;
         desk.find("#ledger").await?;
         report.extend(
             desk.axe_violations()
@@ -612,7 +612,7 @@ async fn main_screens_pass_axe() -> anyhow::Result<()> {
                 .into_iter()
                 .map(|v| format!("detail: {v}")),
         );
-        desk.find("#tab-measures_list").await?.click().await?;
+        desk.click("#tab-measures_list").await?;
         desk.find("#export-measures").await?;
         desk.until("document.querySelector('.loading') === null", 10)
             .await?;
@@ -663,26 +663,26 @@ async fn supervisor_records_a_training_class() -> anyhow::Result<()> {
     let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
     let result = async {
         desk.login(&base, "supervisor").await?;
-        desk.find("#tab-registers").await?.click().await?;
+        desk.click("#tab-registers").await?;
         desk.find("#campaign").await?;
         assert!(desk.text("#campaign").await?.contains("专项整治"));
         assert_eq!(desk.text("#training-coverage").await?, "0%");
         desk.find("#class-topic").await?.send_keys("灭火器使用实操").await?;
         desk.find(&format!("input[data-staff='{}']", ids[0])).await?.click().await?;
-        desk.find("#save-class").await?.click().await?;
+        desk.click("#save-class").await?;
         desk.until("document.querySelector('#training-coverage') && document.querySelector('#training-coverage').textContent === '50%'", 10).await?;
         assert!(desk.text("#classes").await?.contains("灭火器使用实操"));
         // A third person on the roster, a drill with one participant, an extinguisher.
         desk.find("#person-name").await?.send_keys("张三").await?;
-        desk.find("#save-person").await?.click().await?;
+        desk.click("#save-person").await?;
         desk.until("document.querySelector('#training-coverage').textContent === '33%'", 10).await?;
         choose(&desk, "#drill-site", 1).await?;
         desk.find(&format!("input[data-drill-staff='{}']", ids[1])).await?.click().await?;
-        desk.find("#save-drill").await?.click().await?;
+        desk.click("#save-drill").await?;
         desk.until("document.querySelectorAll('#drills li').length === 1", 10).await?;
         choose(&desk, "#eq-room", 1).await?;
         desk.find("#eq-serial").await?.send_keys("MFZ/ABC4-2026").await?;
-        desk.find("#save-equipment").await?.click().await?;
+        desk.click("#save-equipment").await?;
         desk.until("document.querySelector('#equipment-register').textContent.includes('MFZ/ABC4-2026')", 10).await?;
         let violations = desk.axe_violations().await?;
         assert!(violations.is_empty(), "registers screen: {violations:?}");
@@ -716,7 +716,7 @@ async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()>
     let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
     let result = async {
         phone.login(&base, "inspector").await?;
-        phone.find("#tab-hazards").await?.click().await?;
+        phone.click("#tab-hazards").await?;
         phone
             .until(
                 &format!("document.querySelector('[data-hazard=\"{id}\"]') && document.querySelector('[data-hazard=\"{id}\"]').dataset.status === 'reported'"),
@@ -725,7 +725,7 @@ async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()>
             .await?;
 
         desk.login(&base, "supervisor").await?;
-        desk.find("#tab-desk").await?.click().await?;
+        desk.click("#tab-desk").await?;
         desk.find(&format!("tr[data-hazard='{id}'] a")).await?.click().await?;
         desk.find("#reg-measures").await?;
         let violations = desk.axe_violations().await?;
@@ -749,7 +749,7 @@ async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()>
                 vec![],
             )
             .await?;
-        desk.find("#do-register").await?.click().await?;
+        desk.click("#do-register").await?;
         desk.until(
             "document.querySelector('#hazard-status').dataset.status === 'registered'",
             10,
@@ -758,7 +758,7 @@ async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()>
         desk.until_synced(30)
         .await?;
 
-        phone.find("#sync").await?.click().await?;
+        phone.click("#sync").await?;
         phone
             .until(
                 &format!("document.querySelector('[data-hazard=\"{id}\"]').dataset.status === 'registered'"),
@@ -769,7 +769,7 @@ async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()>
         let owner_phone = Browser::start().await?;
         let reminded = async {
             owner_phone.login(&base, "owner").await?;
-            owner_phone.find("#tab-hazards").await?.click().await?;
+            owner_phone.click("#tab-hazards").await?;
             owner_phone
                 .until("document.querySelector('#my-reminders') && document.querySelector('#my-reminders').textContent.includes('今日到期')", 30)
                 .await?;
@@ -817,7 +817,7 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
     let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
     let result = async {
         desk.login(&base, "admin").await?;
-        desk.find("#tab-admin").await?.click().await?;
+        desk.click("#tab-admin").await?;
         desk.find("#admin-rooms").await?;
         desk.find("details.template").await?;
         let violations = desk.axe_violations().await?;
@@ -825,7 +825,7 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
 
         // A new station, a building on it and a department.
         desk.find("#site-name").await?.send_keys("东郊急救站").await?;
-        desk.find("#save-site").await?.click().await?;
+        desk.click("#save-site").await?;
         desk.until("document.querySelector('#site-msg') && document.querySelector('#site-msg').textContent.includes('东郊急救站')", 10).await?;
         desk.until("Array.from(document.querySelectorAll('#building-site option')).some(o => o.textContent === '东郊急救站')", 20).await?;
         desk.client
@@ -833,16 +833,16 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
             .await?;
         desk.find("#building-name").await?.send_keys("东郊站主楼").await?;
         desk.find("#building-floors").await?.send_keys("1F,2F").await?;
-        desk.find("#save-building").await?.click().await?;
+        desk.click("#save-building").await?;
         desk.until("document.querySelector('#building-msg') && document.querySelector('#building-msg').textContent.includes('东郊站主楼')", 10).await?;
         desk.find("#department-name").await?.send_keys("东郊站").await?;
-        desk.find("#save-department").await?.click().await?;
+        desk.click("#save-department").await?;
         desk.until("document.querySelector('#department-msg') && document.querySelector('#department-msg').textContent.includes('东郊站')", 10).await?;
         choose(&desk, "#room-building", 1).await?;
         desk.find("#room-floor").await?.send_keys("3F").await?;
         desk.find("#room-name").await?.send_keys("新建资料室").await?;
         choose(&desk, "#room-department", 1).await?;
-        desk.find("#save-room").await?.click().await?;
+        desk.click("#save-room").await?;
         desk.until("document.querySelector('#room-msg') && document.querySelector('#room-msg').textContent.includes('新建资料室')", 10).await?;
 
         desk.find("#user-username").await?.send_keys("new.inspector").await?;
@@ -850,7 +850,7 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
         choose(&desk, "#user-site", 1).await?;
         choose(&desk, "#user-department", 1).await?;
         desk.find("#user-password").await?.send_keys("first-pass-123").await?;
-        desk.find("#save-user").await?.click().await?;
+        desk.click("#save-user").await?;
         desk.until("document.querySelector('#user-table') && document.querySelector('#user-table').textContent.includes('new.inspector')", 10).await?;
         let login = |pw: &'static str| {
             let url = server.url("/api/v1/auth/login");
@@ -865,7 +865,7 @@ async fn admin_adds_a_room_a_user_and_a_checklist_version() -> anyhow::Result<()
         };
         assert!(login("first-pass-123").await?.is_success(), "the new user logs in");
         // Deactivated, the account no longer logs in.
-        desk.find("tr[data-user='new.inspector'] button.toggle-active").await?.click().await?;
+        desk.click("tr[data-user='new.inspector'] button.toggle-active").await?;
         desk.until("document.querySelector(\"tr[data-user='new.inspector']\").textContent.includes('—')", 10).await?;
         assert!(!login("first-pass-123").await?.is_success(), "a deactivated user cannot log in");
 
@@ -1000,10 +1000,10 @@ async fn desk_closes_the_loop() -> anyhow::Result<()> {
     let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
     let result = async {
         desk.login(&base, "supervisor").await?;
-        desk.find("#tab-desk").await?.click().await?;
+        desk.click("#tab-desk").await?;
         desk.find(&format!("tr[data-hazard='{id}'] a")).await?.click().await?;
         desk.until("document.querySelector('#hazard-status') && document.querySelector('#hazard-status').dataset.status === 'awaiting_recheck'", 20).await?;
-        desk.find("#do-pass").await?.click().await?;
+        desk.click("#do-pass").await?;
         desk.until("document.querySelector('#hazard-status').dataset.status === 'closed'", 10).await?;
         desk.until_synced(30).await?;
         anyhow::Ok(())
@@ -1202,8 +1202,8 @@ async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
                 vec![],
             )
             .await?;
-        phone.find("#tab-hazards").await?.click().await?;
-        phone.find("#tab-rooms").await?.click().await?;
+        phone.click("#tab-hazards").await?;
+        phone.click("#tab-rooms").await?;
         phone.find("#scan").await?.send_keys(&test_image().display().to_string()).await?;
         phone.until(&format!("document.querySelector('#visit-room') && document.querySelector('#visit-room').textContent.includes('{name}')"), 15).await?;
         // Saved, the visit records that the room's label was scanned (proof of presence).
@@ -1213,7 +1213,7 @@ async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
         let rounds = server.get_json(&server.token("supervisor").await?, "/api/v1/inspections").await?;
         assert_eq!(rounds["rounds"][0]["visits"][0]["via_qr"], true, "{rounds}");
         // A label that is not a room of this site.
-        phone.find("#tab-rooms").await?.click().await?;
+        phone.click("#tab-rooms").await?;
         phone.client.execute("window.__label = 'SR1:not-ours'", vec![]).await?;
         phone.find("#scan").await?.send_keys(&test_image().display().to_string()).await?;
         phone.until("document.body.textContent.includes('二维码不属于本站点的房间')", 15).await?;
@@ -1292,7 +1292,7 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
         phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
         phone.find("#room-list").await?;
         phone.until("document.querySelector('#pending').textContent.includes('待上传 2')", 10).await?; // the round and the visit
-        phone.find("#logout").await?.click().await?;
+        phone.click("#logout").await?;
         let warning = phone.client.get_alert_text().await?;
         assert!(warning.contains("其他人无法在本机登录"), "{warning}");
         phone.client.accept_alert().await?;
@@ -1310,7 +1310,7 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
         phone.login(&base, "inspector").await?;
         phone.find("#room-list li.room").await?;
         phone.until_synced(30).await?;
-        phone.find("#logout").await?.click().await?;
+        phone.click("#logout").await?;
         phone.find("#username").await?;
 
         // Now the phone changes hands, and keeps nothing of the previous user's.
@@ -1324,7 +1324,7 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
         phone.find("#visit-room").await?;
         phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
         phone.until_visit_saved().await?;
-        phone.find("#sync").await?.click().await?;
+        phone.click("#sync").await?;
         phone.until_synced(30).await?;
         anyhow::Ok(())
     }
@@ -1529,11 +1529,11 @@ async fn phone_screens_fit_a_360_px_screen() -> anyhow::Result<()> {
         assert_eq!(phone.client.execute("return window.innerWidth", vec![]).await?, 360);
         for lang in ["zh", "en"] {
             if lang == "en" {
-                phone.find("#lang").await?.click().await?;
+                phone.click("#lang").await?;
                 phone.until("document.documentElement.lang === 'en'", 10).await?;
             }
             let mut screens = Vec::new();
-            phone.find("#tab-rooms").await?.click().await?;
+            phone.click("#tab-rooms").await?;
             phone.find("#room-list li.room").await?;
             screens.push(("rooms", phone.client.execute(OVERFLOW, vec![]).await?));
             // A periodic check: items, a failed one with its box, the signature pads.
@@ -1545,7 +1545,7 @@ async fn phone_screens_fit_a_360_px_screen() -> anyhow::Result<()> {
             phone.client.execute("document.querySelector('.fixed').click();", vec![]).await?;
             phone.find(".fixed-text").await?;
             screens.push(("checklist", phone.client.execute(OVERFLOW, vec![]).await?));
-            phone.find("#tab-hazards").await?.click().await?;
+            phone.click("#tab-hazards").await?;
             phone.find(&format!("[data-hazard=\"{id}\"]")).await?;
             screens.push(("hazards", phone.client.execute(OVERFLOW, vec![]).await?));
             phone.client.execute(&format!("document.querySelector('[data-hazard=\"{id}\"] button').click()"), vec![]).await?;
@@ -1585,7 +1585,7 @@ async fn a_closed_database_connection_is_reopened() -> anyhow::Result<()> {
         phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
         phone.until_visit_saved().await?;
         assert_eq!(phone.client.execute("return window.__closed", vec![]).await?, 1, "the connection was closed once");
-        phone.find("#sync").await?.click().await?;
+        phone.click("#sync").await?;
         phone.until_synced(30).await?;
         assert_eq!(visits_by(&server).await?.len(), 1, "the visit reached the server");
         let body = phone.body().await?;
