@@ -41,6 +41,24 @@ struct Dev {
     seq: u64,
 }
 
+impl Dev {
+    /// This device's next operation: a new entity `entity_id` made by `body`.
+    fn next_op(&mut self, entity_id: uuid::Uuid, body: OpBody) -> Operation {
+        let op = Operation {
+            op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
+            device_id: self.device,
+            device_seq: self.seq,
+            schema_version: SCHEMA_VERSION,
+            entity_id,
+            base_version: 0,
+            body,
+            recorded_at: Utc::now(),
+        };
+        self.seq += 1;
+        op
+    }
+}
+
 async fn login(c: &Client, base: &str, user: &str) -> Dev {
     let r: serde_json::Value = c
         .post(format!("{base}/api/v1/auth/login"))
@@ -64,14 +82,9 @@ fn report(dev: &mut Dev, boot: &Bootstrap, i: usize, fresh: bool) -> Operation {
     let room = &boot.rooms[i % boot.rooms.len()];
     let id = HazardId::from_uuid(uuid::Uuid::now_v7());
     let cats = Category::ALL;
-    let op = Operation {
-        op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
-        device_id: dev.device,
-        device_seq: dev.seq,
-        schema_version: SCHEMA_VERSION,
-        entity_id: id.0,
-        base_version: 0,
-        body: OpBody::ReportHazard(HazardReport {
+    dev.next_op(
+        id.0,
+        OpBody::ReportHazard(HazardReport {
             id,
             site_id: room.site_id,
             room_id: Some(room.id),
@@ -91,10 +104,7 @@ fn report(dev: &mut Dev, boot: &Bootstrap, i: usize, fresh: bool) -> Operation {
             photos_before: vec![],
             fixed_on_spot: None,
         }),
-        recorded_at: Utc::now(),
-    };
-    dev.seq += 1;
-    op
+    )
 }
 
 /// When the `i`-th patrol visit of the run finished: nine a day, over 900 days.
@@ -105,14 +115,9 @@ fn patrol_time(i: usize) -> chrono::DateTime<Utc> {
 /// The round the patrol visits from the `i`-th on go into.
 fn patrol_round(dev: &mut Dev, boot: &Bootstrap, template: &Template, i: usize) -> Operation {
     let id = RoundId::from_uuid(uuid::Uuid::now_v7());
-    let op = Operation {
-        op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
-        device_id: dev.device,
-        device_seq: dev.seq,
-        schema_version: SCHEMA_VERSION,
-        entity_id: id.0,
-        base_version: 0,
-        body: OpBody::StartRound(Round {
+    dev.next_op(
+        id.0,
+        OpBody::StartRound(Round {
             id,
             inspector_id: boot.user.id,
             inspection_type: template.inspection_type,
@@ -122,10 +127,7 @@ fn patrol_round(dev: &mut Dev, boot: &Bootstrap, template: &Template, i: usize) 
             started_at: patrol_time(i) - chrono::Duration::minutes(30),
             finished_at: None,
         }),
-        recorded_at: Utc::now(),
-    };
-    dev.seq += 1;
-    op
+    )
 }
 
 /// The `i`-th daily patrol visit of the run, in `round`: every item of the room passed.
@@ -152,14 +154,9 @@ fn patrol(
         })
         .collect();
     let id = VisitId::from_uuid(uuid::Uuid::now_v7());
-    let op = Operation {
-        op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
-        device_id: dev.device,
-        device_seq: dev.seq,
-        schema_version: SCHEMA_VERSION,
-        entity_id: id.0,
-        base_version: 0,
-        body: OpBody::RecordVisit(Visit {
+    dev.next_op(
+        id.0,
+        OpBody::RecordVisit(Visit {
             id,
             round_id: round,
             room_id: room.id,
@@ -174,10 +171,7 @@ fn patrol(
             signatures: None,
             note: None,
         }),
-        recorded_at: Utc::now(),
-    };
-    dev.seq += 1;
-    op
+    )
 }
 
 async fn push(c: &Client, base: &str, dev: &Dev, ops: Vec<Operation>) -> PushResponse {

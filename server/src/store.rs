@@ -1170,24 +1170,32 @@ pub async fn entities_of_kind(db: &Db, kind: &str, site: Option<&str>) -> AppRes
     rows.iter().map(|r| parse(r, 0)).collect()
 }
 
-/// The visits of these rounds (through the visits' `round_id` column, not a scan of every visit).
-pub async fn visits_of_rounds(db: &Db, rounds: &[String]) -> AppResult<Vec<Entity>> {
+/// The entities `select` (a query ending in `IN`) finds for `keys`, in statements of at most
+/// `ROWS_PER_STATEMENT` keys.
+async fn entities_in(db: &Db, select: &str, keys: &[String]) -> AppResult<Vec<Entity>> {
     let pg = db.backend == crate::db::Backend::Postgres;
     let mut out = Vec::new();
-    for chunk in rounds.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "SELECT e.data FROM visits v JOIN entities e ON e.id = v.id WHERE v.round_id IN {}",
-            in_list(pg, chunk.len())
-        );
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!("{select} {}", in_list(pg, chunk.len()));
         let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(id);
+        for key in chunk {
+            q = q.bind(key);
         }
         for r in q.fetch_all(&db.read).await? {
             out.push(parse::<Entity>(&r, 0)?);
         }
     }
     Ok(out)
+}
+
+/// The visits of these rounds (through the visits' `round_id` column, not a scan of every visit).
+pub async fn visits_of_rounds(db: &Db, rounds: &[String]) -> AppResult<Vec<Entity>> {
+    entities_in(
+        db,
+        "SELECT e.data FROM visits v JOIN entities e ON e.id = v.id WHERE v.round_id IN",
+        rounds,
+    )
+    .await
 }
 
 /// What statistics need of every hazard the actor may see, from the ledger's columns (no
@@ -1260,26 +1268,14 @@ pub async fn hazard_facts_visible(db: &Db, actor: &Actor) -> AppResult<Vec<Hazar
 
 /// Whole hazards by id (those the actor may see), for the few a page shows in full.
 pub async fn hazards_by_id(db: &Db, actor: &Actor, ids: &[String]) -> AppResult<Vec<Hazard>> {
-    let pg = db.backend == crate::db::Backend::Postgres;
-    let mut out = Vec::new();
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "SELECT data FROM entities WHERE id IN {}",
-            in_list(pg, chunk.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(id);
-        }
-        for r in q.fetch_all(&db.read).await? {
-            if let Some(h) = parse::<Entity>(&r, 0)?.into_hazard()
-                && actor.can_see(h.site_id, h.department_id)
-            {
-                out.push(h);
-            }
-        }
-    }
-    Ok(out)
+    Ok(
+        entities_in(db, "SELECT data FROM entities WHERE id IN", ids)
+            .await?
+            .into_iter()
+            .filter_map(Entity::into_hazard)
+            .filter(|h| actor.can_see(h.site_id, h.department_id))
+            .collect(),
+    )
 }
 
 /// The ids of the hazards with a field conflict waiting for a decision.
