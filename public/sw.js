@@ -6,7 +6,13 @@ const PRECACHE = __PRECACHE__;
 const CACHE = "saferounds-shell-" + VERSION;
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
+  // API requests go straight to the network, never through this worker (where the browser has
+  // static routes): the app's requests then cannot keep an old worker busy and put off the
+  // activation of a new version the user asked for, and they skip the worker's start-up.
+  const routes = event.addRoutes
+    ? event.addRoutes({ condition: { urlPattern: { pathname: "/api/*" } }, source: "network" }).catch((e) => console.warn("routes", e))
+    : Promise.resolve();
+  event.waitUntil(Promise.all([routes, caches.open(CACHE).then((cache) => cache.addAll(PRECACHE))]));
 });
 
 self.addEventListener("activate", (event) => {

@@ -1350,6 +1350,15 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
 /// The service worker's caches, by name.
 const CACHE_NAMES: &str = "const done = arguments[arguments.length - 1]; caches.keys().then(k => done(k.sort()), () => done(null));";
 
+/// What the page and its service worker registration are doing, for a failure message.
+const SW_STATE: &str = "const done = arguments[arguments.length - 1]; \
+    navigator.serviceWorker.getRegistration().then(r => done({ \
+      reloaded: window.__beforeUpdate === undefined, reloading: !!window.__srReloading, \
+      body: document.body.innerText.slice(0, 200), \
+      controller: navigator.serviceWorker.controller && navigator.serviceWorker.controller.state, \
+      active: r && r.active && r.active.state, waiting: r && r.waiting && r.waiting.state, \
+      installing: r && r.installing && r.installing.state }), e => done(String(e)));";
+
 /// A new version of the app: the page says so — also after a reload, when the new version was
 /// already waiting as the page loaded — and its button switches to it; the old shell is dropped.
 #[tokio::test]
@@ -1390,9 +1399,14 @@ async fn a_new_version_is_announced_and_applied_on_request() -> anyhow::Result<(
         browser.find("#room-list li.room").await?;
         browser.find("#update").await?;
 
-        // The button switches: the page reloads under the new version, the old shell is gone.
-        browser.client.execute("window.__beforeUpdate = true; document.querySelector('#update button').click();", vec![]).await?;
-        browser.until("window.__beforeUpdate === undefined && document.querySelector('#room-list li.room') !== null", 30).await?;
+        // The button switches: the page reloads under the new version, the old shell is gone —
+        // also while the page keeps the old worker busy with requests (as a sync does), which
+        // can make the browser put the activation off.
+        browser.client.execute("window.__beforeUpdate = true; const storm = setInterval(() => fetch('/api/health').catch(() => {}), 5); setTimeout(() => clearInterval(storm), 1500); document.querySelector('#update button').click();", vec![]).await?;
+        if let Err(e) = browser.until("window.__beforeUpdate === undefined && document.querySelector('#room-list li.room') !== null", 30).await {
+            let state = browser.client.execute_async(SW_STATE, vec![]).await;
+            anyhow::bail!("{e}; the page and its service workers: {state:?}");
+        }
         assert!(browser.client.find(Locator::Css("#update")).await.is_err(), "the new version runs");
         let after = browser.client.execute_async(CACHE_NAMES, vec![]).await?;
         let after: Vec<String> = serde_json::from_value(after)?;
