@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use saferounds_shared::sync::{MAX_PUSH_OPS, PullResponse, PushRequest, PushResponse};
+use saferounds_shared::sync::{MAX_PUSH_OPS, PushRequest, PushResponse};
 use serde::Deserialize;
 use sha2::Digest;
 
@@ -61,7 +61,7 @@ pub async fn pull(
         .acquire()
         .await
         .map_err(|_| anyhow::anyhow!("server shutting down"))?;
-    let page: PullResponse = store::pull(&state.db, &session.actor, q.cursor, q.limit).await?;
+    let page = store::pull(&state.db, &session.actor, q.cursor, q.limit).await?;
     let body = serde_json::to_vec(&page)?;
     drop(page);
     let mut res = if accepts_gzip(&headers) {

@@ -262,17 +262,19 @@ impl Entity {
     }
 }
 
+/// One entity as of a change. `E` is the entity: decoded, or (on the server, which passes stored
+/// records through without decoding them) its JSON text — the same wire format either way.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Change {
+pub struct Change<E = Entity> {
     pub change_seq: u64,
-    pub entity: Entity,
+    pub entity: E,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PullResponse {
-    pub changes: Vec<Change>,
+pub struct PullResponse<E = Entity> {
+    pub changes: Vec<Change<E>>,
     /// Store this as the new cursor after the page is saved.
     pub cursor: u64,
     pub more: bool,
@@ -331,10 +333,18 @@ pub fn check_schema(version: u32) -> Result<(), crate::DomainError> {
 
 /// May this actor see this entity (pull scoping)?
 pub fn visible_to(entity: &Entity, actor: &crate::org::Actor) -> bool {
-    if actor.role.center_wide() {
-        return true;
-    }
     let (site, dept) = entity.scope();
-    site.is_some_and(|s| actor.site_id == Some(s))
+    scope_visible_to(site, dept, actor)
+}
+
+/// May this actor see an entity of this scope ([`Entity::scope`])? The rule of [`visible_to`], for
+/// a store that keeps the scope beside the record and need not decode it.
+pub fn scope_visible_to(
+    site: Option<SiteId>,
+    dept: Option<DepartmentId>,
+    actor: &crate::org::Actor,
+) -> bool {
+    actor.role.center_wide()
+        || site.is_some_and(|s| actor.site_id == Some(s))
         || dept.is_some_and(|d| actor.department_id == Some(d))
 }
