@@ -53,9 +53,9 @@ pub async fn pull(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> AppResult<Response> {
-    // A page is read, decoded, checked, encoded and compressed under a permit, so that a burst
-    // of phones holds a bounded number of decoded pages and compressors (~300 KB each) in
-    // memory at once; what waits for the network is only the compressed bytes.
+    // A page is read, checked, assembled and compressed under a permit, so that a burst of
+    // phones holds a bounded number of pages and compressors (~300 KB each) in memory at once;
+    // what waits for the network is only the compressed bytes.
     let _permit = state
         .pulls
         .acquire()

@@ -840,3 +840,21 @@ proptest! {
         }
     }
 }
+
+/// Pull scoping: a field user sees their own site's records and, as a rectification owner, what
+/// their department answers for elsewhere; center-wide roles see everything; records without a
+/// scope only they see. (`visible_to`, the same rule on a decoded entity: `pull_is_scoped`.)
+#[test]
+fn scope_visibility() {
+    let other_site = Some(SiteId::from_uuid(stable_uuid("site", "s2")));
+    let other_dept = Some(DepartmentId::from_uuid(stable_uuid("dept", "d2")));
+    let inspector = actor(Role::Inspector, "i");
+    let supervisor = actor(Role::SafetySupervisor, "s");
+    assert!(scope_visible_to(Some(site()), None, &inspector));
+    assert!(scope_visible_to(other_site, Some(dept()), &inspector));
+    assert!(!scope_visible_to(other_site, other_dept, &inspector));
+    assert!(!scope_visible_to(None, None, &inspector));
+    for (s, d) in [(other_site, other_dept), (None, None)] {
+        assert!(scope_visible_to(s, d, &supervisor));
+    }
+}
