@@ -1303,12 +1303,35 @@ pub async fn conflicted_hazard_ids(db: &Db) -> AppResult<Vec<String>> {
     )
 }
 
+/// The entities of one kind the actor may see. Scoped in SQL first, by the scope kept beside each
+/// record (as a pull is), so a station's user decodes their station's records, not the center's;
+/// then by [`visible_to`] itself.
+async fn visible_entities(db: &Db, actor: &Actor, kind: &'static str) -> AppResult<Vec<Entity>> {
+    let q = if actor.role.center_wide() {
+        sqlx::query("SELECT data FROM entities WHERE kind = $1").bind(kind)
+    } else {
+        sqlx::query(
+            "SELECT data FROM entities WHERE kind = $1 AND (site_id = $2 OR department_id = $3)",
+        )
+        .bind(kind)
+        .bind(opt_str(actor.site_id).unwrap_or_default())
+        .bind(opt_str(actor.department_id).unwrap_or_default())
+    };
+    let mut rows = q.fetch(&db.read);
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        let e: Entity = parse(&row, 0)?;
+        if visible_to(&e, actor) {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
 pub async fn hazards_visible(db: &Db, actor: &Actor) -> AppResult<Vec<Hazard>> {
-    let rows: Vec<Entity> =
-        docs(db, "SELECT data FROM entities WHERE kind = 'hazard'", None).await?;
-    Ok(rows
+    Ok(visible_entities(db, actor, "hazard")
+        .await?
         .into_iter()
-        .filter(|e| visible_to(e, actor))
         .filter_map(Entity::into_hazard)
         .collect())
 }
@@ -1318,11 +1341,9 @@ pub async fn measures_visible(
     db: &Db,
     actor: &Actor,
 ) -> AppResult<Vec<saferounds_shared::lists::Measure>> {
-    let rows: Vec<Entity> =
-        docs(db, "SELECT data FROM entities WHERE kind = 'measure'", None).await?;
-    let mut v: Vec<_> = rows
+    let mut v: Vec<_> = visible_entities(db, actor, "measure")
+        .await?
         .into_iter()
-        .filter(|e| visible_to(e, actor))
         .filter_map(|e| {
             if let Entity::Measure(m) = e {
                 Some(m)

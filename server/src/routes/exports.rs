@@ -2,6 +2,8 @@
 //! `GET /api/v1/reports/bulletin?month=YYYY-MM`, `GET /api/v1/reports/summary?campaign=`,
 //! `GET /api/v1/rooms/labels`.
 
+use std::collections::BTreeSet;
+
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
@@ -202,7 +204,13 @@ pub async fn measures_export(
 ) -> AppResult<Response> {
     session.require(session.actor.role.reads_reports() || session.actor.role.supervises())?;
     let list = store::measures_visible(&state.db, &session.actor).await?;
-    let hazards = store::hazards_visible(&state.db, &session.actor).await?;
+    // Only the hazards the measures name (their numbers go in the sheet), not the whole ledger.
+    let linked: BTreeSet<String> = list
+        .iter()
+        .flat_map(|m| m.hazard_ids.iter().map(ToString::to_string))
+        .collect();
+    let linked: Vec<String> = linked.into_iter().collect();
+    let hazards = store::hazards_by_id(&state.db, &session.actor, &linked).await?;
     let names = directory(&state).await?;
     let title = format!(
         "{} 制度措施清单（导出于 {}）",

@@ -1325,6 +1325,13 @@ pub async fn measures_list_and_export(app: &TestApp) {
     let list: Vec<Measure> = app.get_json(&sup, "/api/v1/measures").await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].title, m.title);
+    // Scoped as a pull is: the station's department answers for the measure, so its inspector
+    // sees it; the headquarters inspector (another site and department) does not.
+    let mine: Vec<Measure> = app.get_json(&s, "/api/v1/measures").await;
+    assert_eq!(mine.iter().map(|x| x.id).collect::<Vec<_>>(), vec![m.id]);
+    let hq = app.login("inspector_hq").await;
+    let theirs: Vec<Measure> = app.get_json(&hq, "/api/v1/measures").await;
+    assert!(theirs.is_empty(), "{theirs:?}");
     let r = app.get(&sup, "/api/v1/export/measures.xlsx").await;
     assert_eq!(r.status(), StatusCode::OK);
     let strings = xlsx_strings(&r.bytes().await.unwrap());
