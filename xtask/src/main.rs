@@ -276,13 +276,16 @@ fn build_app(root: &Path) -> Result<PathBuf> {
          \x20 const reload = () => {{ if (!window.__srReloaded) {{ window.__srReloaded = true; location.reload(); }} }};\n\
          \x20 navigator.serviceWorker.addEventListener(\"controllerchange\", () => {{ if (window.__srReloading) reload(); }});\n\
          \x20 // The page reloads when the new version controls it, or when the waiting one is active or\n\
-         \x20 // was replaced by a newer one (which the reloaded page then announces).\n\
+         \x20 // was replaced by a newer one (which the reloaded page then announces); and after 10 s in\n\
+         \x20 // any case, so the button never does nothing (a browser that put the switch off shows the\n\
+         \x20 // running version again, with the banner).\n\
          \x20 window.__srApplyUpdate = () => {{\n\
          \x20   window.__srReloading = true;\n\
          \x20   const w = window.__srWaiting;\n\
          \x20   if (!w) return reload();\n\
          \x20   w.addEventListener(\"statechange\", () => {{ if (w.state === \"activated\" || w.state === \"redundant\") reload(); }});\n\
          \x20   w.postMessage(\"SKIP_WAITING\");\n\
+         \x20   setTimeout(reload, 10000);\n\
          \x20 }};\n\
          }}\n\
          // The desk module when a desk page was asked for (the app sets the flag), else the phone\n\
