@@ -282,7 +282,8 @@ pub struct SummaryInput<'a> {
     pub center: &'a str,
     pub campaign: &'a saferounds_shared::campaign::Campaign,
     pub today: NaiveDate,
-    pub hazards: &'a [Hazard],
+    /// The ledger's columns of the hazards in scope (statistics need no more).
+    pub hazards: &'a [saferounds_shared::hazard::HazardFacts],
     pub stats: &'a saferounds_shared::api::Stats,
     pub coverage: saferounds_shared::training::Coverage,
     pub drills: &'a [saferounds_shared::training::Drill],

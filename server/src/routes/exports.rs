@@ -159,13 +159,14 @@ pub async fn summary(
     }
     .ok_or(AppError::NotFound)?;
     let today = state.today();
-    let hazards = store::hazards_visible(db, &session.actor).await?;
+    // Statistics only: the ledger's columns, not the documents.
+    let hazards = store::hazard_facts_visible(db, &session.actor).await?;
     let staff = store::records::<StaffMember>(db).await?;
     let classes = store::records::<TrainingClass>(db).await?;
     let drills = store::records::<Drill>(db).await?;
     let equipment = store::records::<Equipment>(db).await?;
     let measures = store::measures_visible(db, &session.actor).await?;
-    let stats = super::hazards::stats_for(&state, &session.actor).await?;
+    let stats = super::hazards::stats_of(&state, &hazards).await?;
     Ok(Html(summary_html(&SummaryInput {
         center: &state.settings.center_name,
         campaign,

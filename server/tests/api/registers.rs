@@ -211,13 +211,33 @@ pub async fn registers_templates_campaigns(app: &TestApp) {
     let campaigns: Vec<Campaign> = app.get_json(&leader, "/api/v1/campaigns").await;
     assert_eq!(campaigns[0].name.zh, c.name.zh);
 
-    // The summary report carries the figures the data implies.
+    // The summary report carries the figures the data implies. The last phase runs on to next
+    // year, so today's hazards fall in it.
+    let mut c = campaigns[0].clone();
+    let today = app
+        .get_json::<Bootstrap>(&inspector, "/api/v1/bootstrap")
+        .await
+        .today;
+    let last = c.phases.iter_mut().max_by_key(|p| p.starts_on).unwrap();
+    last.ends_on = today + chrono::Days::new(365);
+    let (from, to) = (last.starts_on, last.ends_on);
+    let r = app
+        .put(&sup, &format!("/api/v1/campaigns/{}", c.id), &c)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
     let (ops, _, _) = walk_through(app, &inspector, 3).await;
     app.push(&inspector, ops).await;
     let stats: Stats = app.get_json(&leader, "/api/v1/stats").await;
     let r = app.get(&leader, "/api/v1/reports/summary").await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
+    assert!(
+        html.contains(&format!(
+            "<td>{from} 至 {to}</td><td>{}</td>",
+            stats.total.found
+        )),
+        "every hazard counted in its phase: {html}"
+    );
     assert!(html.contains("总结报告") && html.contains(&c.name.zh));
     assert!(html.contains(&app.settings.center_name));
     assert!(
