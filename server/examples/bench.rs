@@ -495,22 +495,35 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
 
     // 3. Ledger pages at this size.
     let sup = login(&c, &base, "supervisor").await;
-    let queries = [
-        "",
-        "status=reported&sort=deadline_asc",
-        "category=electrical&grade=general",
-        "overdue=true",
-        "text=%E4%B8%B2%E6%8E%A5",
-        "offset=5000",
+    let station = login(&c, &base, "inspector").await;
+    let hq = login(&c, &base, "inspector_hq").await;
+    let hq_dept = format!("department_id={}", demo::dept_id("security"));
+    // The supervisor's usual filters, then filters that match few or no rows (the worst case of
+    // walking an index and filtering), then the ledger of a station's user (every hazard is in
+    // that station) and of a headquarters user (none is in that scope).
+    let queries: [(&str, &Dev, &str); 13] = [
+        ("", &sup, ""),
+        ("status=reported&sort=deadline_asc", &sup, ""),
+        ("category=electrical&grade=general", &sup, ""),
+        ("overdue=true", &sup, ""),
+        ("text=%E4%B8%B2%E6%8E%A5", &sup, ""),
+        ("offset=5000", &sup, ""),
+        ("status=closed", &sup, ""),
+        (&hq_dept, &sup, " (another department)"),
+        ("", &station, " (station's inspector)"),
+        ("", &hq, " (headquarters' inspector)"),
+        ("sort=deadline_asc", &sup, ""),
+        ("overdue=true&sort=deadline_asc", &sup, ""),
+        ("sort=deadline_desc", &station, " (station's inspector)"),
     ];
     let mut times = Vec::new();
     let mut per_query: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];
     for round in 0..20 {
-        for (qi, q) in queries.iter().enumerate() {
+        for (qi, (q, who, _)) in queries.iter().enumerate() {
             let t = Instant::now();
             let r = c
                 .get(format!("{base}/api/v1/hazards?limit=50&{q}"))
-                .bearer_auth(&sup.token)
+                .bearer_auth(&who.token)
                 .send()
                 .await
                 .unwrap();
@@ -529,10 +542,11 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
         pct(&mut times, 0.5),
         pct(&mut times, 0.95)
     );
-    for (q, mut t) in queries.iter().zip(per_query) {
+    for ((q, _, whom), mut t) in queries.iter().zip(per_query) {
+        let filter = if q.is_empty() { "(no filter)" } else { q };
         println!(
             "[{label}]   {:<40} p50 {:.1} ms, p95 {:.1} ms",
-            if q.is_empty() { "(no filter)" } else { q },
+            format!("{filter}{whom}"),
             pct(&mut t, 0.5),
             pct(&mut t, 0.95)
         );

@@ -982,6 +982,10 @@ pub async fn pull(
 
 // ---------------------------------------------------------------- ledger
 
+/// A filtered ledger page sorts its matches when there are at most this many (SQLite), and walks
+/// an index in the page's order when there are more.
+const SORT_AT_MOST: i64 = 2_000;
+
 /// How a ledger page counts its total.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Count {
@@ -1016,28 +1020,28 @@ pub async fn ledger(
     if !actor.role.center_wide() {
         let a = bind(&mut binds, opt_str(actor.site_id).unwrap_or_default());
         let b = bind(&mut binds, opt_str(actor.department_id).unwrap_or_default());
-        wh.push(format!("(h.site_id = {a} OR h.department_id = {b})"));
+        wh.push(format!("(@h.site_id = {a} OR @h.department_id = {b})"));
     }
     if let Some(s) = f.status {
         wh.push(format!(
-            "h.status = {}",
+            "@h.status = {}",
             bind(&mut binds, s.as_str().into())
         ));
     }
     if let Some(g) = f.grade {
-        wh.push(format!("h.grade = {}", bind(&mut binds, enum_str(&g))));
+        wh.push(format!("@h.grade = {}", bind(&mut binds, enum_str(&g))));
     }
     if let Some(c) = f.category {
-        wh.push(format!("h.category = {}", bind(&mut binds, enum_str(&c))));
+        wh.push(format!("@h.category = {}", bind(&mut binds, enum_str(&c))));
     }
     if let Some(d) = f.department_id {
         wh.push(format!(
-            "h.department_id = {}",
+            "@h.department_id = {}",
             bind(&mut binds, d.to_string())
         ));
     }
     if let Some(s) = f.site_id {
-        wh.push(format!("h.site_id = {}", bind(&mut binds, s.to_string())));
+        wh.push(format!("@h.site_id = {}", bind(&mut binds, s.to_string())));
     }
     if let Some(d) = f.found_from {
         wh.push(format!("h.found_on >= {}", bind(&mut binds, d.to_string())));
@@ -1045,15 +1049,14 @@ pub async fn ledger(
     if let Some(d) = f.found_to {
         wh.push(format!("h.found_on <= {}", bind(&mut binds, d.to_string())));
     }
-    // SQLite: when the page is ordered by `found_on`, walking that covering index and filtering
-    // in it beats gathering every overdue row and sorting them (most open items are overdue in a
-    // neglected ledger); the unary `+` keeps the planner off the status index for this filter.
+    // SQLite: an overdue page walks a covering index in its order and filters in it — by
+    // `found_on` (most open items are overdue in a neglected ledger, so gathering and sorting
+    // them is slower), or the deadline range in `hazards_deadline_cover`. The unary `+` keeps the
+    // planner off the status index (and, ordered by `found_on`, off the deadline index).
     let by_found = matches!(f.sort, SortKey::FoundDesc | SortKey::FoundAsc);
-    let walk = if by_found && db.backend == crate::db::Backend::Sqlite {
-        "+"
-    } else {
-        ""
-    };
+    let sqlite = db.backend == crate::db::Backend::Sqlite;
+    let not_status = if sqlite { "+" } else { "" };
+    let walk = if by_found && sqlite { "+" } else { "" };
     if let Some(o) = f.overdue {
         let chased: Vec<String> = Status::CHASED
             .iter()
@@ -1061,7 +1064,7 @@ pub async fn ledger(
             .collect();
         let t = bind(&mut binds, today.to_string());
         let cond = format!(
-            "({walk}h.status IN ({}) AND h.deadline IS NOT NULL AND {walk}h.deadline < {t})",
+            "({not_status}h.status IN ({}) AND h.deadline IS NOT NULL AND {walk}h.deadline < {t})",
             chased.join(", ")
         );
         wh.push(if o { cond } else { format!("NOT {cond}") });
@@ -1076,10 +1079,45 @@ pub async fn ledger(
             bind(&mut binds, format!("%{escaped}%"))
         ));
     }
-    let where_sql = if wh.is_empty() {
-        String::new()
+    // The equality filters (marked `@`) can be read from their indexes or checked while walking
+    // a covering index in the page's order (`hazards_found_cover`, `hazards_deadline_cover`).
+    // Which is faster depends on how many hazards
+    // match, which SQLite's planner cannot know without fresh statistics: it gathered a whole
+    // station's 100,000 hazards through the scope's indexes and sorted them (210 ms). So the
+    // matches are counted first through those indexes (at most the cap); few are sorted, many
+    // are walked (unary `+` keeps an index from being used). PostgreSQL plans from its own
+    // statistics.
+    let equality = wh.iter().any(|w| w.contains('@'));
+    let where_with = |prefix: &str| {
+        if wh.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wh.join(" AND ").replace('@', prefix))
+        }
+    };
+    let where_sql = where_with("");
+    let count_sql = match count {
+        Count::Exact => format!("SELECT COUNT(*) FROM hazards h {where_sql}"),
+        Count::UpTo(cap) => format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM hazards h {where_sql} LIMIT {}) c",
+            cap.max(0) + 1
+        ),
+    };
+    let count_rows = || async {
+        let mut q = sqlx::query(&count_sql);
+        for b in &binds {
+            q = q.bind(b);
+        }
+        AppResult::Ok(q.fetch_one(&db.read).await?.try_get::<i64, _>(0)?)
+    };
+    let counted = if equality && sqlite {
+        Some(count_rows().await?)
     } else {
-        format!("WHERE {}", wh.join(" AND "))
+        None
+    };
+    let page_where = match counted {
+        Some(n) if n > SORT_AT_MOST => where_with("+"),
+        _ => where_sql.clone(),
     };
     let order = match f.sort {
         SortKey::FoundDesc => "h.found_on DESC, h.id DESC",
@@ -1097,7 +1135,7 @@ pub async fn ledger(
         SortKey::DeadlineDesc => ("deadline", "p.k DESC, p.id DESC"),
     };
     let page_sql = format!(
-        "SELECT e.data FROM (SELECT h.id AS id, h.{key} AS k FROM hazards h {where_sql} ORDER BY {order} LIMIT ${} OFFSET ${}) p \
+        "SELECT e.data FROM (SELECT h.id AS id, h.{key} AS k FROM hazards h {page_where} ORDER BY {order} LIMIT ${} OFFSET ${}) p \
          JOIN entities e ON e.id = p.id ORDER BY {outer}",
         n + 1,
         n + 2
@@ -1121,18 +1159,10 @@ pub async fn ledger(
     let total = if (rows.len() as i64) < limit && (offset == 0 || !rows.is_empty()) {
         offset + rows.len() as i64
     } else {
-        let count_sql = match count {
-            Count::Exact => format!("SELECT COUNT(*) FROM hazards h {where_sql}"),
-            Count::UpTo(cap) => format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM hazards h {where_sql} LIMIT {}) c",
-                cap.max(0) + 1
-            ),
+        let n = match counted {
+            Some(n) => n,
+            None => count_rows().await?,
         };
-        let mut q = sqlx::query(&count_sql);
-        for b in &binds {
-            q = q.bind(b);
-        }
-        let n: i64 = q.fetch_one(&db.read).await?.try_get(0)?;
         match count {
             Count::UpTo(cap) if n > cap => {
                 at_least = true;

@@ -40,6 +40,7 @@ stories!(
     authorization_matrix,
     role_endpoint_matrix,
     ledger_filters_agree_with_domain,
+    ledger_pages_agree_sorted_or_walked,
     malformed_input_is_4xx,
     sync_under_faults,
     exports_open,

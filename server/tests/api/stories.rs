@@ -1345,3 +1345,91 @@ pub async fn measures_list_and_export(app: &TestApp) {
         "linked hazards are named by their ledger number"
     );
 }
+
+/// The ledger answers a filter either by sorting the few hazards that match or, when many match,
+/// by walking an index in the page's order (SQLite, `store::ledger`). Both must give the page the
+/// domain's order defines: a station with more hazards than the sorting limit, filters on both
+/// sides of it, both sort keys, the last page, and a scope that matches nothing.
+pub async fn ledger_pages_agree_sorted_or_walked(app: &TestApp) {
+    let s = app.login("inspector").await;
+    let boot: Bootstrap = app.get_json(&s, "/api/v1/bootstrap").await;
+    let room = &boot.rooms[0];
+    let mut reports = Vec::new();
+    for i in 0..2_100usize {
+        let mut r = report_in(
+            room,
+            boot.today - Duration::days((i * 7 % 400) as i64),
+            format!("台账顺序 {i}"),
+        );
+        // One in ten is a fire-equipment item (few: sorted); one in six is major.
+        if i % 10 == 0 {
+            r.category = saferounds_shared::checklist::Category::FireEquipment;
+        }
+        if i % 6 == 0 {
+            r.grade = Grade::Major;
+        }
+        reports.push(r);
+    }
+    for chunk in reports.chunks(300) {
+        let ops = chunk
+            .iter()
+            .map(|r| s.op(r.id.0, 0, OpBody::ReportHazard(r.clone())))
+            .collect();
+        let res = app.push(&s, ops).await;
+        assert!(res.results.iter().all(|r| r.outcome == Outcome::Applied));
+    }
+    let by_found = |a: &&saferounds_shared::hazard::HazardReport,
+                    b: &&saferounds_shared::hazard::HazardReport| {
+        (b.found_on, b.id).cmp(&(a.found_on, a.id))
+    };
+    let deadline =
+        |r: &saferounds_shared::hazard::HazardReport| r.grade.default_deadline(r.found_on);
+    let mut newest: Vec<_> = reports.iter().collect();
+    newest.sort_by(by_found);
+    let mut fire: Vec<_> = newest
+        .iter()
+        .copied()
+        .filter(|r| r.category == saferounds_shared::checklist::Category::FireEquipment)
+        .collect();
+    fire.sort_by(by_found);
+    let mut soonest: Vec<_> = reports.iter().collect();
+    soonest.sort_by_key(|r| (deadline(r), r.id));
+    let ids = |rs: &[&saferounds_shared::hazard::HazardReport]| -> Vec<HazardId> {
+        rs.iter().map(|r| r.id).collect()
+    };
+    let sup = app.login("supervisor").await;
+    let east = format!("site_id={}", room.site_id);
+    let cases: Vec<(&Session, String, i64, Vec<HazardId>)> = vec![
+        (&s, String::new(), 2_100, ids(&newest[..50])),
+        (&s, "offset=2060".into(), 2_100, ids(&newest[2_060..])),
+        (&s, "sort=found_asc".into(), 2_100, {
+            let mut v = ids(&newest[newest.len() - 50..]);
+            v.reverse();
+            v
+        }),
+        (&s, "category=fire_equipment".into(), 210, ids(&fire[..50])),
+        (&s, "sort=deadline_asc".into(), 2_100, ids(&soonest[..50])),
+        (&sup, east.clone(), 2_100, ids(&newest[..50])),
+        (
+            &sup,
+            format!("{east}&category=fire_equipment&offset=200"),
+            210,
+            ids(&fire[200..]),
+        ),
+    ];
+    for (who, q, total, want) in cases {
+        let p: LedgerPage = app
+            .get_json(who, &format!("/api/v1/hazards?limit=50&{q}"))
+            .await;
+        let got: Vec<HazardId> = p.rows.iter().map(|h| h.id).collect();
+        assert_eq!(p.total, total, "total of {q:?}");
+        assert_eq!(got, want, "page of {q:?}");
+    }
+    let hq = app.login("inspector_hq").await;
+    let p: LedgerPage = app.get_json(&hq, "/api/v1/hazards?limit=50").await;
+    assert_eq!(
+        (p.total, p.rows.len()),
+        (0, 0),
+        "another site's inspector sees none"
+    );
+}
