@@ -809,13 +809,7 @@ async fn write_group(
         );
         let mut q = sqlx::query(&sql);
         for h in chunk {
-            let search = format!(
-                "{} {} {} {}",
-                h.description,
-                h.measures.as_deref().unwrap_or(""),
-                h.item_code.as_deref().unwrap_or(""),
-                h.basis
-            );
+            let search = h.search_text();
             q = q
                 .bind(h.id.to_string())
                 .bind(h.site_id.to_string())
@@ -1069,24 +1063,31 @@ pub async fn ledger(
         );
         wh.push(if o { cond } else { format!("NOT {cond}") });
     }
-    if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let escaped = t
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        wh.push(format!(
-            "h.search LIKE {} ESCAPE '\\'",
-            bind(&mut binds, format!("%{escaped}%"))
-        ));
+    let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    // `Hazard::mentions`: a case-sensitive substring of the stored search text, as on the phone.
+    // SQLite's `LIKE` folds ASCII case, so it uses `instr`; PostgreSQL's `LIKE` is
+    // case-sensitive and its trigram index serves it.
+    if let Some(t) = text {
+        wh.push(if sqlite {
+            format!("instr(h.search, {}) > 0", bind(&mut binds, t.to_owned()))
+        } else {
+            let escaped = t
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!(
+                "h.search LIKE {} ESCAPE '\\'",
+                bind(&mut binds, format!("%{escaped}%"))
+            )
+        });
     }
     // The equality filters (marked `@`) can be read from their indexes or checked while walking
     // a covering index in the page's order (`hazards_found_cover`, `hazards_deadline_cover`).
-    // Which is faster depends on how many hazards
-    // match, which SQLite's planner cannot know without fresh statistics: it gathered a whole
-    // station's 100,000 hazards through the scope's indexes and sorted them (210 ms). So the
-    // matches are counted first through those indexes (at most the cap); few are sorted, many
-    // are walked (unary `+` keeps an index from being used). PostgreSQL plans from its own
-    // statistics.
+    // Which is faster depends on how many hazards match, which SQLite's planner cannot know
+    // without fresh statistics: it gathered a whole station's 100,000 hazards through the
+    // scope's indexes and sorted them (210 ms). So the matches are counted first through those
+    // indexes (at most the cap); few are sorted, many are walked (unary `+` keeps an index from
+    // being used). PostgreSQL plans from its own statistics.
     let equality = wh.iter().any(|w| w.contains('@'));
     let where_with = |prefix: &str| {
         if wh.is_empty() {
@@ -1095,11 +1096,18 @@ pub async fn ledger(
             format!("WHERE {}", wh.join(" AND ").replace('@', prefix))
         }
     };
-    let where_sql = where_with("");
+    // A text search is checked inside `hazards_found_cover` (it carries the search text): with
+    // one, page and count both walk it, whatever else is filtered — through an equality index
+    // every candidate would be read from the table to test the text.
+    let (count_where, walk_all) = if sqlite && text.is_some() {
+        (where_with("+"), true)
+    } else {
+        (where_with(""), false)
+    };
     let count_sql = match count {
-        Count::Exact => format!("SELECT COUNT(*) FROM hazards h {where_sql}"),
+        Count::Exact => format!("SELECT COUNT(*) FROM hazards h {count_where}"),
         Count::UpTo(cap) => format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM hazards h {where_sql} LIMIT {}) c",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM hazards h {count_where} LIMIT {}) c",
             cap.max(0) + 1
         ),
     };
@@ -1110,14 +1118,14 @@ pub async fn ledger(
         }
         AppResult::Ok(q.fetch_one(&db.read).await?.try_get::<i64, _>(0)?)
     };
-    let counted = if equality && sqlite {
+    let counted = if equality && sqlite && !walk_all {
         Some(count_rows().await?)
     } else {
         None
     };
     let page_where = match counted {
         Some(n) if n > SORT_AT_MOST => where_with("+"),
-        _ => where_sql.clone(),
+        _ => count_where.clone(),
     };
     let order = match f.sort {
         SortKey::FoundDesc => "h.found_on DESC, h.id DESC",

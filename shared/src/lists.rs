@@ -150,11 +150,7 @@ impl HazardFilter {
                 .as_deref()
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .is_none_or(|t| {
-                    h.description.contains(t)
-                        || h.measures.as_deref().is_some_and(|m| m.contains(t))
-                        || h.item_code.as_deref().is_some_and(|c| c.contains(t))
-                })
+                .is_none_or(|t| h.mentions(t))
     }
 }
 

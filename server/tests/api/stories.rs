@@ -1392,6 +1392,11 @@ pub async fn ledger_pages_agree_sorted_or_walked(app: &TestApp) {
         .filter(|r| r.category == saferounds_shared::checklist::Category::FireEquipment)
         .collect();
     fire.sort_by(by_found);
+    let ones: Vec<_> = newest
+        .iter()
+        .copied()
+        .filter(|r| r.description.contains("台账顺序 1"))
+        .collect();
     let mut soonest: Vec<_> = reports.iter().collect();
     soonest.sort_by_key(|r| (deadline(r), r.id));
     let ids = |rs: &[&saferounds_shared::hazard::HazardReport]| -> Vec<HazardId> {
@@ -1416,6 +1421,21 @@ pub async fn ledger_pages_agree_sorted_or_walked(app: &TestApp) {
             210,
             ids(&fire[200..]),
         ),
+        // Text, with the station's scope: matched as `Hazard::mentions` does, case-sensitively
+        // (the basis is "GB 50016").
+        (
+            &s,
+            "text=%E5%8F%B0%E8%B4%A6%E9%A1%BA%E5%BA%8F%201".into(),
+            ones.len() as i64,
+            ids(&ones[..50]),
+        ),
+        (
+            &s,
+            "text=GB%2050016&offset=2090".into(),
+            2_100,
+            ids(&newest[2_090..]),
+        ),
+        (&s, "text=gb%2050016".into(), 0, vec![]),
     ];
     for (who, q, total, want) in cases {
         let p: LedgerPage = app

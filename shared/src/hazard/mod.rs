@@ -324,6 +324,28 @@ impl HazardFacts {
 }
 
 impl Hazard {
+    /// What a text search looks in: description, measures, checklist item and basis.
+    fn search_fields(&self) -> [&str; 4] {
+        [
+            &self.description,
+            self.measures.as_deref().unwrap_or(""),
+            self.item_code.as_deref().unwrap_or(""),
+            &self.basis,
+        ]
+    }
+
+    /// Whether a text search for `text` finds this hazard: a case-sensitive substring of one of
+    /// [`Self::search_fields`].
+    pub fn mentions(&self, text: &str) -> bool {
+        self.search_fields().iter().any(|f| f.contains(text))
+    }
+
+    /// The searched fields in one text, as a database stores it to search the ledger (a
+    /// substring of one field is a substring of this).
+    pub fn search_text(&self) -> String {
+        self.search_fields().join(" ")
+    }
+
     /// Builds the hazard a report describes. A hazard fixed on the spot goes straight to re-check.
     pub fn from_report(r: HazardReport, by: UserId, at: DateTime<Utc>) -> Hazard {
         let (status, rectification, photos_after, rectified_by, rectified_on) =

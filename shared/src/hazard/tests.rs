@@ -598,3 +598,17 @@ fn an_owner_edits_what_they_answer_for() {
     assert!(h.editable_by(&owner, Field::Measures));
     assert!(h.editable_by(&owner, Field::Funds));
 }
+
+#[test]
+fn text_search_looks_in_every_searched_field_case_sensitively() {
+    let mut h = hazard_in(Status::Registered);
+    h.measures = Some("更换为独立插座".into());
+    for found in ["串接", "独立插座", "EL-02", "2099.7", "GB"] {
+        assert!(h.mentions(found), "{found}");
+        // The stored search text finds whatever the rule finds.
+        assert!(h.search_text().contains(found), "{found}");
+    }
+    for missing in ["el-02", "gb", "氧气", "串接 更换"] {
+        assert!(!h.mentions(missing), "{missing}");
+    }
+}
