@@ -6,8 +6,10 @@ use chrono::Duration;
 use reqwest::StatusCode;
 use saferounds_shared::ApiError;
 use saferounds_shared::api::{Bootstrap, HazardDetail, LedgerPage, Stats};
-use saferounds_shared::checklist::{InspectionType, Template};
-use saferounds_shared::hazard::{Event, Field, FieldValue, Grade, Registration, Status};
+use saferounds_shared::checklist::{Category, InspectionType, Template};
+use saferounds_shared::hazard::{
+    Event, Field, FieldValue, Grade, HazardReport, Registration, Status,
+};
 use saferounds_shared::ids::{Fen, HazardId, Reason, RoundId, VisitId};
 use saferounds_shared::inspection::{Answer, AnswerValue, Round, Visit};
 use saferounds_shared::lists::HazardFilter;
@@ -804,7 +806,7 @@ pub async fn ledger_filters_agree_with_domain(app: &TestApp) {
         (
             "category=electrical",
             HazardFilter {
-                category: Some(saferounds_shared::checklist::Category::Electrical),
+                category: Some(Category::Electrical),
                 ..Default::default()
             },
         ),
@@ -1363,7 +1365,7 @@ pub async fn ledger_pages_agree_sorted_or_walked(app: &TestApp) {
         );
         // One in ten is a fire-equipment item (few: sorted); one in six is major.
         if i % 10 == 0 {
-            r.category = saferounds_shared::checklist::Category::FireEquipment;
+            r.category = Category::FireEquipment;
         }
         if i % 6 == 0 {
             r.grade = Grade::Major;
@@ -1378,20 +1380,16 @@ pub async fn ledger_pages_agree_sorted_or_walked(app: &TestApp) {
         let res = app.push(&s, ops).await;
         assert!(res.results.iter().all(|r| r.outcome == Outcome::Applied));
     }
-    let by_found = |a: &&saferounds_shared::hazard::HazardReport,
-                    b: &&saferounds_shared::hazard::HazardReport| {
-        (b.found_on, b.id).cmp(&(a.found_on, a.id))
-    };
-    let deadline =
-        |r: &saferounds_shared::hazard::HazardReport| r.grade.default_deadline(r.found_on);
+    let by_found =
+        |a: &&HazardReport, b: &&HazardReport| (b.found_on, b.id).cmp(&(a.found_on, a.id));
+    let deadline = |r: &HazardReport| r.grade.default_deadline(r.found_on);
     let mut newest: Vec<_> = reports.iter().collect();
     newest.sort_by(by_found);
-    let mut fire: Vec<_> = newest
+    let fire: Vec<_> = newest
         .iter()
         .copied()
-        .filter(|r| r.category == saferounds_shared::checklist::Category::FireEquipment)
+        .filter(|r| r.category == Category::FireEquipment)
         .collect();
-    fire.sort_by(by_found);
     let ones: Vec<_> = newest
         .iter()
         .copied()
@@ -1399,9 +1397,7 @@ pub async fn ledger_pages_agree_sorted_or_walked(app: &TestApp) {
         .collect();
     let mut soonest: Vec<_> = reports.iter().collect();
     soonest.sort_by_key(|r| (deadline(r), r.id));
-    let ids = |rs: &[&saferounds_shared::hazard::HazardReport]| -> Vec<HazardId> {
-        rs.iter().map(|r| r.id).collect()
-    };
+    let ids = |rs: &[&HazardReport]| -> Vec<HazardId> { rs.iter().map(|r| r.id).collect() };
     let sup = app.login("supervisor").await;
     let east = format!("site_id={}", room.site_id);
     let cases: Vec<(&Session, String, i64, Vec<HazardId>)> = vec![
