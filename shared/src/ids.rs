@@ -177,6 +177,31 @@ impl Fen {
     pub fn get(self) -> i64 {
         self.0
     }
+    /// Reads an amount of yuan as people type it: `1200`, `1200.5`, `1,200.50`, `￥1200`; empty is
+    /// zero. At most two decimals (fen); anything else is [`DomainError::InvalidAmount`], whose
+    /// message says what to enter. Exact: no floating point between the text and the fen.
+    pub fn from_yuan(text: &str) -> Result<Self, DomainError> {
+        let t = text.trim().trim_start_matches(['¥', '￥']).trim();
+        if t.is_empty() {
+            return Ok(Fen(0));
+        }
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        let whole: String = whole
+            .chars()
+            .filter(|c| !matches!(c, ',' | '，' | ' '))
+            .collect();
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(&whole) && (frac.is_empty() || digits(frac)) && frac.len() <= 2)
+            || whole.len() > 12
+        {
+            return Err(DomainError::InvalidAmount);
+        }
+        let whole: i64 = whole.parse().map_err(|_| DomainError::InvalidAmount)?;
+        let frac: i64 = format!("{frac:0<2}")
+            .parse()
+            .map_err(|_| DomainError::InvalidAmount)?;
+        Fen::parse(whole * 100 + frac)
+    }
     /// Yuan with two decimals, for display and export.
     pub fn yuan(self) -> String {
         format!("{}.{:02}", self.0 / 100, self.0 % 100)
@@ -198,6 +223,43 @@ impl From<Fen> for i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn yuan_as_typed_becomes_exact_fen() {
+        for (text, fen) in [
+            ("", 0),
+            ("  ", 0),
+            ("0", 0),
+            ("1200", 120_000),
+            ("1200.5", 120_050),
+            ("1200.05", 120_005),
+            ("0.1", 10),
+            ("7.", 700),
+            ("1,200.50", 120_050),
+            ("1，200", 120_000),
+            ("￥ 88", 8_800),
+            ("¥88.8", 8_880),
+            ("10000000000", 1_000_000_000_000),
+        ] {
+            assert_eq!(Fen::from_yuan(text).map(Fen::get), Ok(fen), "{text:?}");
+        }
+        for text in [
+            "-5",
+            "1.234",
+            "abc",
+            "1e3",
+            ".5",
+            "1.2.3",
+            "12 元",
+            "10000000000.01",
+        ] {
+            assert_eq!(
+                Fen::from_yuan(text),
+                Err(DomainError::InvalidAmount),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn ids_parse_and_reject() {

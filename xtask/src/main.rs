@@ -3,6 +3,8 @@
 //! - `cargo xtask build`  builds the app to WASM, runs wasm-bindgen in-process, shrinks it with a
 //!   wasm-opt known to work (npm `binaryen@132.0.0`), hashes the assets and writes `dist/`.
 //! - `cargo xtask run`    builds, then serves the product on http://127.0.0.1:8080 with demo data.
+//! - `cargo xtask phone-size` builds only the phone module (into `target/phone-size/`) and prints
+//!   its size raw, gzipped and Brotli-compressed: the quick loop for size work.
 //! - `cargo xtask test`   every check and test that CI runs; ends with `N passed, N failed`.
 #![forbid(unsafe_code)]
 
@@ -24,6 +26,7 @@ fn main() -> Result<()> {
         Some("run") => run(&root, &args[1..]),
         Some("test") => test(&root),
         Some("dist-size") => dist_size(&root.join("dist")),
+        Some("phone-size") => phone_size(&root),
         Some("chaos") => chaos(&root, &args[1..]),
         Some("bench") => bench(&root, &args[1..]),
         Some("schemathesis") => schemathesis(&root, &args[1..]),
@@ -435,6 +438,24 @@ fn sent_len(path: &Path, suffix: &str) -> Result<usize> {
 /// The app shell a first visit downloads (everything the service worker precaches: the static
 /// files, its own script and the phone module), and apart from it the desk module — raw, and
 /// as sent to a browser that accepts gzip, or Brotli.
+/// Builds the phone module alone and prints what it weighs (the first-load budget's largest part).
+fn phone_size(root: &Path) -> Result<()> {
+    ensure_wasm_target()?;
+    let out = root.join("target").join("phone-size");
+    let _ = std::fs::remove_dir_all(&out);
+    let module = build_module(root, &out, "app", &[])?;
+    for file in [&module.wasm, &module.js] {
+        let path = out.join(file.trim_start_matches('/'));
+        let bytes = std::fs::read(&path)?;
+        let (gz, br) = (zopfli_gzip(&bytes)?.len(), brotli(&bytes)?.len());
+        eprintln!(
+            "  {file:<40} {:>9} B  {gz:>8} B gzip  {br:>8} B brotli",
+            bytes.len()
+        );
+    }
+    Ok(())
+}
+
 fn dist_size(dist: &Path) -> Result<()> {
     let mut shell = vec![dist.join("sw.js")];
     let mut desk = vec![];

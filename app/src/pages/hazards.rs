@@ -243,8 +243,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                 .unwrap_or(h.grade.default_deadline(h.found_on));
             let owner_id = UserId::parse(&owner.get_untracked())
                 .map_err(|e| e.to_api().message(lang).to_owned())?;
-            let yuan: f64 = funds.get_untracked().trim().parse().unwrap_or(0.0);
-            let fen = Fen::parse((yuan * 100.0).round() as i64)
+            let fen = Fen::from_yuan(&funds.get_untracked())
                 .map_err(|e| e.to_api().message(lang).to_owned())?;
             let dept = ctx
                 .boot
@@ -306,7 +305,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                             {people.into_iter().filter(|p| p.role == Role::RectificationOwner).map(|p| view! { <option value=p.id.to_string()>{p.display_name}</option> }).collect_view()}
                         </select>
                         <label for="reg-deadline">{ctx.t("deadline")}</label><input id="reg-deadline" type="date" on:input=move |ev| deadline.set(event_target_value(&ev))/>
-                        <label for="reg-funds">{ctx.t("funds")}</label><input id="reg-funds" type="number" on:input=move |ev| funds.set(event_target_value(&ev))/>
+                        <label for="reg-funds">{ctx.t("funds")}</label><input id="reg-funds" inputmode="decimal" on:input=move |ev| funds.set(event_target_value(&ev))/>
                         <label for="reg-interim">{ctx.t("interim")}</label><input id="reg-interim" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                         <button class="primary" id="do-register" on:click=register>{ctx.t("register")}</button>
                     }.into_any());
