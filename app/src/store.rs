@@ -29,6 +29,16 @@ thread_local! {
 }
 
 pub fn err(e: impl std::fmt::Display) -> ApiError {
+    let e = e.to_string();
+    // A full device (photos pile up in a basement with no signal) says so, with what helps:
+    // reloading does not.
+    if e.contains("QuotaExceeded") {
+        return ApiError::new(
+            "storage_full",
+            "手机存储空间已满，这一条没有保存（之前保存的都还在）。请联网同步（已上传的照片会从本机删除），或清理手机存储空间，然后再保存。",
+            "The phone's storage is full: this was not saved (everything saved before is still there). Sync when online (uploaded photos are then removed from the phone) or free space on the phone, then save again.",
+        );
+    }
     ApiError::new(
         "storage",
         format!("本机存储出错：{e}。请刷新页面；已保存的数据不会丢失。"),
@@ -492,6 +502,19 @@ mod tests {
         // Unsent records of someone unknown block too: they are never dropped.
         let e = may_hand_over(None, 1).unwrap_err();
         assert!(e.message_zh.contains("上一位用户"), "{}", e.message_zh);
+    }
+
+    #[test]
+    fn a_full_device_is_told_what_helps() {
+        // What a transaction aborted by the quota reports through rexie.
+        let e = err("DOM exception: QuotaExceededError: The quota has been exceeded.");
+        assert_eq!(e.code, "storage_full");
+        assert!(e.message_zh.contains("同步") && e.message_zh.contains("没有保存"));
+        assert!(e.message_en.contains("Sync") && e.message_en.contains("not saved"));
+        assert!(!e.message_en.contains("Reload"));
+        let other = err("DOM exception: InvalidStateError: The database connection is closing.");
+        assert_eq!(other.code, "storage");
+        assert!(other.message_en.contains("InvalidStateError"));
     }
 
     #[test]
