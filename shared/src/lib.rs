@@ -25,6 +25,7 @@ pub mod registers;
 pub mod reminders;
 pub mod sync;
 pub mod training;
+mod wire;
 
 pub use error::{ApiError, DomainError};
 pub use i18n::{Lang, Text};

@@ -83,8 +83,9 @@ impl Status {
     }
 }
 
-/// Everything that can happen to a hazard's status.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Everything that can happen to a hazard's status. Decoded by hand (`wire`): the format the
+/// derived encoder writes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {

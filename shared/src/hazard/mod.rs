@@ -132,8 +132,8 @@ labels!(Field {
     Remark => ("备注", "Remark"),
 });
 
-/// A new value for one scalar field.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A new value for one scalar field. Decoded by hand (`wire`): the format the derived encoder writes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
 pub enum FieldValue {

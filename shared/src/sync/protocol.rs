@@ -22,8 +22,9 @@ pub const MAX_PULL_LIMIT: u32 = 1000;
 /// Largest photo accepted (after on-device downscaling a photo is a few hundred KB).
 pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 
-/// One change a device made, described so that the server can apply it exactly once.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One change a device made, described so that the server can apply it exactly once. Decoded
+/// by hand (`wire`): the format the derived encoder writes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Operation {
     pub op_id: OpId,
@@ -40,8 +41,8 @@ pub struct Operation {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// What an operation does: `kind` and `payload` on the wire.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// What an operation does: `kind` and `payload` on the wire. Decoded by hand (`wire`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 pub enum OpBody {
@@ -173,7 +174,8 @@ pub struct PushRequest {
     pub ops: Vec<Operation>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Decoded by hand (`wire`): the format the derived encoder writes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     pub op_id: OpId,
@@ -197,8 +199,8 @@ pub struct PushResponse {
     pub last_seq: u64,
 }
 
-/// One entity as the server has it, for pull.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One entity as the server has it, for pull. Decoded by hand (`wire`): the same format.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 #[allow(

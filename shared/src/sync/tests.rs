@@ -752,15 +752,14 @@ fn push(d: &mut Device, l: &mut Ledger, mode: u8, rng: &mut u64) {
         }
         _ => {}
     }
-    let resp = l.push(
-        &PushRequest {
-            device_id: d.id,
-            ops,
-        },
-        &d.actor.clone(),
-        t0(),
-        today(),
-    );
+    let req = PushRequest {
+        device_id: d.id,
+        ops,
+    };
+    // Every batch and answer the run produces also goes through the wire decoders, keys in any order.
+    crate::wire::assert_round_trips(&req);
+    let resp = l.push(&req, &d.actor.clone(), t0(), today());
+    crate::wire::assert_round_trips(&resp);
     if mode < 4 {
         d.handle(&resp);
     }
