@@ -92,17 +92,26 @@ fn seq_key(seq: u64) -> JsValue {
     JsValue::from_f64(seq as f64)
 }
 
+// The generic functions only encode and decode; the IndexedDB work is compiled once (an async
+// function's whole state machine is copied for every type it is generic over).
 pub async fn kv_get<T: DeserializeOwned>(key: &str) -> Result<Option<T>, ApiError> {
+    Ok(kv_get_value(key).await?.and_then(|v| from_json(&v)))
+}
+
+async fn kv_get_value(key: &str) -> Result<Option<JsValue>, ApiError> {
     let t = tx(&[KV], TransactionMode::ReadOnly).await?;
-    let v = t.store(KV).map_err(err)?.get(js(key)).await.map_err(err)?;
-    Ok(v.and_then(|v| from_json(&v)))
+    t.store(KV).map_err(err)?.get(js(key)).await.map_err(err)
 }
 
 pub async fn kv_put<T: Serialize>(key: &str, value: &T) -> Result<(), ApiError> {
+    kv_put_value(key, to_json(value)?).await
+}
+
+async fn kv_put_value(key: &str, value: JsValue) -> Result<(), ApiError> {
     let t = tx(&[KV], TransactionMode::ReadWrite).await?;
     t.store(KV)
         .map_err(err)?
-        .put(&to_json(value)?, Some(&js(key)))
+        .put(&value, Some(&js(key)))
         .await
         .map_err(err)?;
     t.done().await.map_err(err)?;
