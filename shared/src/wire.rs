@@ -998,6 +998,91 @@ mod tests {
         assert_eq!(v, AnswerValue::Pass);
     }
 
+    /// Every object and array in a document, by path, for the mutations below.
+    fn containers(v: &serde_json::Value, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                out.push(path.clone());
+                for (k, v) in m {
+                    let mut p = path.clone();
+                    p.push(k.clone());
+                    containers(v, p, out);
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    let mut p = path.clone();
+                    p.push(i.to_string());
+                    containers(v, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn at<'a>(v: &'a mut serde_json::Value, path: &[String]) -> &'a mut serde_json::Value {
+        path.iter().fold(v, |v, k| match v {
+            serde_json::Value::Array(a) => &mut a[k.parse::<usize>().unwrap()],
+            other => &mut other[k.as_str()],
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+        /// A push body damaged anywhere (a key dropped, a value replaced, the text cut) is
+        /// refused or decoded, never a panic; whatever decodes encodes and decodes to itself.
+        #[test]
+        fn damaged_push_bodies_decode_or_fail_cleanly(
+            which in 0usize..1000,
+            key in 0usize..1000,
+            how in 0u8..4,
+            cut in 0usize..10_000,
+        ) {
+            let h = hazard();
+            let mut ops = vec![
+                op(OpBody::Comment { text: "先断电".into() }),
+                op(OpBody::Transition { from: Status::Registered, event: every_event().remove(0) }),
+            ];
+            ops.push(op(OpBody::EditHazard { changes: vec![FieldValue::Owner(Some(h.reported_by))] }));
+            let req = crate::sync::PushRequest { device_id: ops[0].device_id, ops };
+            let mut doc = serde_json::to_value(&req).unwrap();
+            let mut paths = Vec::new();
+            containers(&doc, Vec::new(), &mut paths);
+            let path = paths[which % paths.len()].clone();
+            let target = at(&mut doc, &path);
+            let replacements = [
+                serde_json::Value::Null,
+                serde_json::json!(7),
+                serde_json::json!("x"),
+                serde_json::json!({"kind": "comment"}),
+            ];
+            let text = match (how, target) {
+                (0, serde_json::Value::Object(m)) if !m.is_empty() => {
+                    let k = m.keys().nth(key % m.len()).unwrap().clone();
+                    m.remove(&k);
+                    doc.to_string()
+                }
+                (1, serde_json::Value::Object(m)) if !m.is_empty() => {
+                    let k = m.keys().nth(key % m.len()).unwrap().clone();
+                    m.insert(k, replacements[key % replacements.len()].clone());
+                    doc.to_string()
+                }
+                (2, _) => {
+                    let t = doc.to_string();
+                    let mut end = cut % (t.len() + 1);
+                    while !t.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    t[..end].to_owned()
+                }
+                _ => doc.to_string(),
+            };
+            if let Ok(back) = serde_json::from_str::<crate::sync::PushRequest>(&text) {
+                assert_round_trips(&back);
+            }
+        }
+    }
+
     #[test]
     fn bad_input_is_refused_with_the_field_named() {
         let err = |text: &str| {
