@@ -705,8 +705,9 @@ async fn supervisor_records_a_training_class() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A supervisor registers a reported hazard at the desk (the form is also checked with axe);
-/// the inspector's phone, which loaded before, sees it registered after a sync.
+/// A supervisor registers a reported hazard at the desk (the form is also checked with axe; an
+/// amount of funds with three decimals is refused, one with a thousands separator is taken
+/// exactly); the inspector's phone, which loaded before, sees it registered after a sync.
 #[tokio::test]
 async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()> {
     let mut server = Server::start().await?;
@@ -749,6 +750,23 @@ async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()>
                 vec![],
             )
             .await?;
+        // Funds as people type them: three decimals are refused with what to enter, nothing is
+        // registered; then a sum with a thousands separator is taken exactly.
+        desk.find("#reg-funds").await?.send_keys("12.345").await?;
+        desk.click("#do-register").await?;
+        desk.until(
+            "document.querySelector('#action-error') && document.querySelector('#action-error').textContent.includes('金额不正确')",
+            10,
+        )
+        .await?;
+        assert_eq!(
+            desk.client
+                .execute("return document.querySelector('#hazard-status').dataset.status", vec![])
+                .await?,
+            serde_json::json!("reported")
+        );
+        desk.find("#reg-funds").await?.clear().await?;
+        desk.find("#reg-funds").await?.send_keys("1,200.50").await?;
         desk.click("#do-register").await?;
         desk.until(
             "document.querySelector('#hazard-status').dataset.status === 'registered'",
@@ -757,6 +775,10 @@ async fn desk_registers_and_the_phone_sees_it_after_sync() -> anyhow::Result<()>
         .await?;
         desk.until_synced(30)
         .await?;
+        let registered = server
+            .get_json(&server.token("supervisor").await?, &format!("/api/v1/hazards/{id}"))
+            .await?;
+        assert_eq!(registered["hazard"]["funds"], serde_json::json!(120_050), "{registered}");
 
         phone.click("#sync").await?;
         phone
