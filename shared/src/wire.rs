@@ -804,6 +804,143 @@ mod tests {
     use crate::hazard::tests_support::sample;
     use crate::sync::{Change, PullResponse, PushResponse, SCHEMA_VERSION};
 
+    // Each union's variants mapped to its tag, exhaustively: a variant added to a wire type
+    // does not compile here until its tag exists, and then the decoder's `match` on the tag
+    // does not compile until it decodes the new variant.
+    fn entity_kind(e: &Entity) -> EntityKind {
+        match e {
+            Entity::Round(_) => EntityKind::Round,
+            Entity::Visit(_) => EntityKind::Visit,
+            Entity::Hazard(_) => EntityKind::Hazard,
+            Entity::Measure(_) => EntityKind::Measure,
+        }
+    }
+    fn op_kind(b: &OpBody) -> OpKind {
+        match b {
+            OpBody::StartRound(_) => OpKind::StartRound,
+            OpBody::FinishRound { .. } => OpKind::FinishRound,
+            OpBody::RecordVisit(_) => OpKind::RecordVisit,
+            OpBody::ReportHazard(_) => OpKind::ReportHazard,
+            OpBody::Transition { .. } => OpKind::Transition,
+            OpBody::EditHazard { .. } => OpKind::EditHazard,
+            OpBody::ResolveConflict { .. } => OpKind::ResolveConflict,
+            OpBody::Comment { .. } => OpKind::Comment,
+            OpBody::AddPhotos { .. } => OpKind::AddPhotos,
+            OpBody::SaveMeasure(_) => OpKind::SaveMeasure,
+        }
+    }
+    fn outcome_kind(o: &Outcome) -> OutcomeKind {
+        match o {
+            Outcome::Applied => OutcomeKind::Applied,
+            Outcome::AlreadyApplied => OutcomeKind::AlreadyApplied,
+            Outcome::Rejected { .. } => OutcomeKind::Rejected,
+            Outcome::Conflict { .. } => OutcomeKind::Conflict,
+            Outcome::Pending { .. } => OutcomeKind::Pending,
+        }
+    }
+    fn event_tag(e: &Event) -> EventTag {
+        match e {
+            Event::Register(_) => EventTag::Register,
+            Event::StartRectification => EventTag::StartRectification,
+            Event::SubmitRectification { .. } => EventTag::SubmitRectification,
+            Event::RecheckPass { .. } => EventTag::RecheckPass,
+            Event::RecheckFail { .. } => EventTag::RecheckFail,
+            Event::Void { .. } => EventTag::Void,
+            Event::Reopen { .. } => EventTag::Reopen,
+            Event::RequestExtension { .. } => EventTag::RequestExtension,
+            Event::ApproveExtension => EventTag::ApproveExtension,
+            Event::RefuseExtension { .. } => EventTag::RefuseExtension,
+        }
+    }
+    fn answer_value_kind(v: &AnswerValue) -> AnswerValueKind {
+        match v {
+            AnswerValue::Pass => AnswerValueKind::Pass,
+            AnswerValue::Fail => AnswerValueKind::Fail,
+            AnswerValue::NotApplicable => AnswerValueKind::NotApplicable,
+            AnswerValue::Number(_) => AnswerValueKind::Number,
+            AnswerValue::Text(_) => AnswerValueKind::Text,
+        }
+    }
+    fn answer_kind_tag(k: &AnswerKind) -> AnswerKindTag {
+        match k {
+            AnswerKind::PassFailNa => AnswerKindTag::PassFailNa,
+            AnswerKind::Number { .. } => AnswerKindTag::Number,
+            AnswerKind::Text => AnswerKindTag::Text,
+        }
+    }
+
+    /// The tag the derived encoder writes for `v` under `key`, read back as the tag type: the
+    /// tag names of the hand-written decoders are the encoder's.
+    fn written_tag<T: serde::Serialize, K: serde::de::DeserializeOwned>(v: &T, key: &str) -> K {
+        let json = serde_json::to_value(v).unwrap();
+        serde_json::from_value(json[key].clone()).unwrap_or_else(|e| panic!("{e}: {json}"))
+    }
+
+    #[test]
+    fn every_variant_has_its_tag() {
+        use std::mem::discriminant as d;
+        let h = hazard();
+        let e = Entity::Hazard(h.clone());
+        assert_eq!(
+            d(&written_tag::<_, EntityKind>(&e, "type")),
+            d(&entity_kind(&e))
+        );
+        for event in every_event() {
+            assert_eq!(
+                d(&written_tag::<_, EventTag>(&event, "event")),
+                d(&event_tag(&event))
+            );
+            let body = OpBody::Transition {
+                from: Status::Registered,
+                event,
+            };
+            assert_eq!(
+                d(&written_tag::<_, OpKind>(&body, "kind")),
+                d(&op_kind(&body))
+            );
+        }
+        for o in [
+            Outcome::Applied,
+            Outcome::AlreadyApplied,
+            Outcome::Rejected {
+                error: ApiError::new("x", "x", "x"),
+            },
+            Outcome::Conflict { fields: vec![] },
+            Outcome::Pending { missing: vec![] },
+        ] {
+            assert_eq!(
+                d(&written_tag::<_, OutcomeKind>(&o, "outcome")),
+                d(&outcome_kind(&o))
+            );
+        }
+        for v in [
+            AnswerValue::Pass,
+            AnswerValue::Fail,
+            AnswerValue::NotApplicable,
+            AnswerValue::Number(1.0),
+            AnswerValue::Text("t".into()),
+        ] {
+            assert_eq!(
+                d(&written_tag::<_, AnswerValueKind>(&v, "kind")),
+                d(&answer_value_kind(&v))
+            );
+        }
+        for k in [
+            AnswerKind::PassFailNa,
+            AnswerKind::Text,
+            AnswerKind::Number {
+                unit: "m".into(),
+                min: 0.0,
+                max: 1.0,
+            },
+        ] {
+            assert_eq!(
+                d(&written_tag::<_, AnswerKindTag>(&k, "kind")),
+                d(&answer_kind_tag(&k))
+            );
+        }
+    }
+
     fn op(body: OpBody) -> Operation {
         Operation {
             op_id: OpId::from_uuid(crate::ids::stable_uuid("op", "1")),
