@@ -292,6 +292,14 @@ pub fn center_day(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
     )
 }
 
+/// `at` on the center's clock, `YYYY-MM-DD HH:MM`.
+pub fn center_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    saferounds_shared::api::center_time(
+        at,
+        CENTER_OFFSET_MINUTES.load(std::sync::atomic::Ordering::Relaxed),
+    )
+}
+
 /// The center's "today".
 pub fn today() -> chrono::NaiveDate {
     center_day(now_utc())

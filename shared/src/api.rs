@@ -92,6 +92,21 @@ pub fn center_day(at: DateTime<Utc>, offset_minutes: i32) -> NaiveDate {
         .date_naive()
 }
 
+/// `at` as the center's clock shows it, `2026-11-30 16:05`: what a timeline prints (the stored
+/// time is UTC; the people reading it are in the center's zone, whatever the phone's own).
+pub fn center_time(at: DateTime<Utc>, offset_minutes: i32) -> String {
+    use chrono::{Datelike, Timelike};
+    let t = at.with_timezone(&center_offset(offset_minutes));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
 /// On a device, `apply` looks rooms and templates up in the bootstrap data; photos are on the
 /// device already.
 impl crate::sync::World for Bootstrap {
@@ -273,6 +288,14 @@ mod tests {
     fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(v: &T) {
         let json = serde_json::to_string(v).unwrap();
         assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), v, "{json}");
+    }
+
+    #[test]
+    fn times_are_shown_on_the_centers_clock() {
+        let at: chrono::DateTime<chrono::Utc> = "2026-11-30T16:05:59Z".parse().unwrap();
+        assert_eq!(center_time(at, 8 * 60), "2026-12-01 00:05");
+        assert_eq!(center_time(at, 0), "2026-11-30 16:05");
+        assert_eq!(center_time(at, -5 * 60), "2026-11-30 11:05");
     }
 
     #[test]

@@ -238,7 +238,9 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
         let parsed = (|| -> Result<Registration, String> {
             let m = Reason::parse(&measures.get_untracked())
                 .map_err(|e| e.to_api().message(lang).to_owned())?;
-            let dl = chrono::NaiveDate::parse_from_str(&deadline.get_untracked(), "%Y-%m-%d")
+            let dl = deadline
+                .get_untracked()
+                .parse::<chrono::NaiveDate>()
                 .ok()
                 .unwrap_or(h.grade.default_deadline(h.found_on));
             let owner_id = UserId::parse(&owner.get_untracked())
@@ -321,7 +323,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                             <label for="ext-reason">{ctx.t("reason")}</label><input id="ext-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                             <button class="secondary" id="do-extend" on:click=move |_| {
                                 let lang = ctx.lang.get_untracked();
-                                match chrono::NaiveDate::parse_from_str(&deadline.get_untracked(), "%Y-%m-%d") {
+                                match deadline.get_untracked().parse::<chrono::NaiveDate>() {
                                     Ok(d) => if let Some(r) = reason() { fire(Event::RequestExtension { new_deadline: d, reason: r }) },
                                     Err(_) => error.set(Some(crate::i18n::tr(lang, "choose_deadline").into())),
                                 }
@@ -459,7 +461,7 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
                                     view! {
                                         <li>
                                             <b>{what}</b>{moved}
-                                            <div class="room-meta">{format!("{who} · {} · {}", a.applied_on, a.recorded_at.format("%Y-%m-%d %H:%M"))}{a.detail.map(|d| format!(" · {d}"))}</div>
+                                            <div class="room-meta">{format!("{who} · {} · {}", a.applied_on, crate::state::center_time(a.recorded_at))}{a.detail.map(|d| format!(" · {d}"))}</div>
                                         </li>
                                     }
                                 }).collect_view()}

@@ -188,7 +188,7 @@ fn save_entry<T: serde::Serialize + serde::de::DeserializeOwned + 'static>(
 }
 
 fn parse_day(s: &str) -> chrono::NaiveDate {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| today())
+    s.parse::<chrono::NaiveDate>().unwrap_or_else(|_| today())
 }
 
 /// Add a person to the roster (花名册).

@@ -292,10 +292,14 @@ impl Facts for Hazard {
 impl HazardFacts {
     /// The ledger number (编号): the finding date and the end of the id, stable and unique.
     pub fn number(&self) -> String {
+        use chrono::Datelike;
         let simple = self.id.0.simple().to_string();
+        let d = self.found_on;
         format!(
-            "YH{}-{}",
-            self.found_on.format("%Y%m%d"),
+            "YH{:04}{:02}{:02}-{}",
+            d.year(),
+            d.month(),
+            d.day(),
             &simple[simple.len() - 6..]
         )
     }
