@@ -276,7 +276,7 @@ pub async fn outbox() -> Result<Vec<Operation>, ApiError> {
         .await
         .map_err(err)?;
     let mut ops: Vec<Operation> = all.iter().filter_map(from_json).collect();
-    ops.sort_by_key(|o| o.device_seq);
+    ops.sort_unstable_by_key(|o| o.device_seq);
     Ok(ops)
 }
 

@@ -95,7 +95,7 @@ impl Visit {
             v.push(s.inspector.clone());
             v.push(s.department_head.clone());
         }
-        v.sort();
+        v.sort_unstable();
         v.dedup();
         v
     }

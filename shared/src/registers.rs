@@ -119,7 +119,7 @@ impl Register for TrainingClass {
             });
         }
         let mut seen = self.attendees.clone();
-        seen.sort();
+        seen.sort_unstable();
         seen.dedup();
         if seen.len() != self.attendees.len() {
             return Err(invalid("参训人员重复 / an attendee is listed twice"));

@@ -42,7 +42,10 @@ pub fn Hazards() -> impl IntoView {
                 .filter(|h| h.on_work_list_of(&actor))
                 .collect()
         });
-        v.sort_by(|a, b| (a.status.rank(), b.found_on).cmp(&(b.status.rank(), a.found_on)));
+        // Ties by id: the order the list had before, whatever the sort.
+        v.sort_unstable_by(|a, b| {
+            (a.status.rank(), b.found_on, a.id).cmp(&(b.status.rank(), a.found_on, b.id))
+        });
         v
     };
     // When the list is on screen (read by the benchmarks).

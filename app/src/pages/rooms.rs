@@ -31,7 +31,9 @@ pub fn Rooms() -> impl IntoView {
                     .collect()
             })
             .unwrap_or_default();
-        v.sort_by(|a, b| (a.site_id, &a.floor, &a.name.zh).cmp(&(b.site_id, &b.floor, &b.name.zh)));
+        v.sort_unstable_by(|a, b| {
+            (a.site_id, &a.floor, &a.name.zh, a.id).cmp(&(b.site_id, &b.floor, &b.name.zh, b.id))
+        });
         v
     };
     // Rooms not due again for the chosen inspection type: one pass over the local view for the

@@ -131,7 +131,7 @@ impl OpBody {
             OpBody::AddPhotos { photos, .. } => photos.clone(),
             _ => Vec::new(),
         };
-        v.sort();
+        v.sort_unstable();
         v.dedup();
         v
     }
