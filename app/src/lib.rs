@@ -204,7 +204,7 @@ fn StatusBar() -> impl IntoView {
             </span>
             <span id="last-sync">{move || ctx.t("last_sync")}" "{age}</span>
             {move || ctx.progress.get().map(|(n, m)| view! { <span id="sync-progress">{format!("{} {n}/{m}", ctx.t("uploading_photos"))}</span> })}
-            {move || ctx.stored.get().map(|b| view! { <span id="stored">{format!("{} {} MB", ctx.t("storage"), state::megabytes(b))}</span> })}
+            {move || ctx.stored.get().map(|b| view! { <span id="stored">{format!("{} {:.1} MB", ctx.t("storage"), b / 1_048_576.0)}</span> })}
             {move || ctx.sync_error.get().map(|e| view! { <span class="overdue">{e.message(ctx.lang.get()).to_owned()}</span> })}
             <button class="secondary" id="sync" on:click=move |_| leptos::task::spawn_local(sync::sync_now(ctx)) disabled=move || ctx.syncing.get()>
                 {move || if ctx.syncing.get() { ctx.t("syncing") } else { ctx.t("sync") }}

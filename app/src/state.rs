@@ -256,13 +256,6 @@ pub async fn refresh_view(ctx: AppCtx) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Bytes as megabytes with one decimal (`12.3`), in integers: formatting a float would bring the
-/// float printer into the module.
-pub fn megabytes(bytes: f64) -> String {
-    let tenths = (bytes.max(0.0) / 104_857.6).round() as u64;
-    format!("{}.{}", tenths / 10, tenths % 10)
-}
-
 /// `navigator.storage.estimate().usage`, where the browser has it.
 async fn storage_usage() -> Option<f64> {
     let promise = web_sys::window()?.navigator().storage().estimate().ok()?;

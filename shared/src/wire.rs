@@ -268,7 +268,7 @@ use uuid::Uuid;
 use crate::checklist::AnswerKind;
 use crate::error::ApiError;
 use crate::hazard::Hazard;
-use crate::hazard::{Event, Field, FieldValue, HazardReport, Registration, Status};
+use crate::hazard::{Event, EventKind, Field, FieldValue, HazardReport, Registration, Status};
 use crate::ids::{DepartmentId, Fen, Reason, UserId};
 use crate::ids::{DeviceId, OpId, PhotoHash};
 use crate::inspection::AnswerValue;
@@ -677,22 +677,6 @@ impl<'de> Deserialize<'de> for AnswerKind {
     }
 }
 
-/// [`Event`]'s `event`.
-#[derive(Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum EventTag {
-    Register,
-    StartRectification,
-    SubmitRectification,
-    RecheckPass,
-    RecheckFail,
-    Void,
-    Reopen,
-    RequestExtension,
-    ApproveExtension,
-    RefuseExtension,
-}
-
 // The fields of `Event`'s struct variants, as the derived encoder writes them.
 #[derive(Deserialize)]
 struct Submitted {
@@ -715,44 +699,44 @@ struct Extension {
 }
 
 impl Tagged for Event {
-    type Kind = EventTag;
-    fn content<'de, D: Deserializer<'de>>(kind: EventTag, d: D) -> Result<Self, D::Error> {
+    type Kind = EventKind;
+    fn content<'de, D: Deserializer<'de>>(kind: EventKind, d: D) -> Result<Self, D::Error> {
         let reason = |d: D| WithReason::deserialize(d).map(|r| r.reason);
         Ok(match kind {
-            EventTag::Register => Event::Register(Registration::deserialize(d)?),
-            EventTag::StartRectification => {
+            EventKind::Register => Event::Register(Registration::deserialize(d)?),
+            EventKind::StartRectification => {
                 IgnoredAny::deserialize(d)?;
                 Event::StartRectification
             }
-            EventTag::SubmitRectification => {
+            EventKind::SubmitRectification => {
                 let s = Submitted::deserialize(d)?;
                 Event::SubmitRectification {
                     what_was_done: s.what_was_done,
                     photos_after: s.photos_after,
                 }
             }
-            EventTag::RecheckPass => {
+            EventKind::RecheckPass => {
                 let p = Passed::deserialize(d)?;
                 Event::RecheckPass {
                     note: p.note,
                     photos: p.photos,
                 }
             }
-            EventTag::RecheckFail => Event::RecheckFail { reason: reason(d)? },
-            EventTag::Void => Event::Void { reason: reason(d)? },
-            EventTag::Reopen => Event::Reopen { reason: reason(d)? },
-            EventTag::RequestExtension => {
+            EventKind::RecheckFail => Event::RecheckFail { reason: reason(d)? },
+            EventKind::Void => Event::Void { reason: reason(d)? },
+            EventKind::Reopen => Event::Reopen { reason: reason(d)? },
+            EventKind::RequestExtension => {
                 let e = Extension::deserialize(d)?;
                 Event::RequestExtension {
                     new_deadline: e.new_deadline,
                     reason: e.reason,
                 }
             }
-            EventTag::ApproveExtension => {
+            EventKind::ApproveExtension => {
                 IgnoredAny::deserialize(d)?;
                 Event::ApproveExtension
             }
-            EventTag::RefuseExtension => Event::RefuseExtension { reason: reason(d)? },
+            EventKind::RefuseExtension => Event::RefuseExtension { reason: reason(d)? },
         })
     }
 }
@@ -838,20 +822,6 @@ mod tests {
             Outcome::Pending { .. } => OutcomeKind::Pending,
         }
     }
-    fn event_tag(e: &Event) -> EventTag {
-        match e {
-            Event::Register(_) => EventTag::Register,
-            Event::StartRectification => EventTag::StartRectification,
-            Event::SubmitRectification { .. } => EventTag::SubmitRectification,
-            Event::RecheckPass { .. } => EventTag::RecheckPass,
-            Event::RecheckFail { .. } => EventTag::RecheckFail,
-            Event::Void { .. } => EventTag::Void,
-            Event::Reopen { .. } => EventTag::Reopen,
-            Event::RequestExtension { .. } => EventTag::RequestExtension,
-            Event::ApproveExtension => EventTag::ApproveExtension,
-            Event::RefuseExtension { .. } => EventTag::RefuseExtension,
-        }
-    }
     fn answer_value_kind(v: &AnswerValue) -> AnswerValueKind {
         match v {
             AnswerValue::Pass => AnswerValueKind::Pass,
@@ -887,8 +857,8 @@ mod tests {
         );
         for event in every_event() {
             assert_eq!(
-                d(&written_tag::<_, EventTag>(&event, "event")),
-                d(&event_tag(&event))
+                d(&written_tag::<_, EventKind>(&event, "event")),
+                d(&event.kind())
             );
             let body = OpBody::Transition {
                 from: Status::Registered,

@@ -118,8 +118,10 @@ pub enum Event {
     },
 }
 
-/// The kinds of [`Event`], without what they carry: what a screen may offer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The kinds of [`Event`], without what they carry: what a screen may offer, and the `event`
+/// tag on the wire (read by `wire`'s decoder).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Register,
     StartRectification,
