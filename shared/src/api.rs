@@ -134,6 +134,18 @@ pub struct LedgerPage {
     pub rows: Vec<Hazard>,
 }
 
+impl LedgerPage {
+    /// Whether rows follow this page: the count says so, or it was capped.
+    pub fn has_next(&self) -> bool {
+        self.total_at_least || self.offset + (self.rows.len() as i64) < self.total
+    }
+
+    /// The rows shown, counted from 1 (`51–100`); `None` for an empty page.
+    pub fn shown(&self) -> Option<(i64, i64)> {
+        (!self.rows.is_empty()).then(|| (self.offset + 1, self.offset + self.rows.len() as i64))
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardDetail {
@@ -288,6 +300,27 @@ mod tests {
     fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(v: &T) {
         let json = serde_json::to_string(v).unwrap();
         assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), v, "{json}");
+    }
+
+    #[test]
+    fn a_ledger_page_knows_whether_rows_follow() {
+        let page = |total, at_least, offset, rows: usize| LedgerPage {
+            total,
+            total_at_least: at_least,
+            offset,
+            limit: 50,
+            rows: vec![sample("2026-11-30".parse().unwrap()); rows],
+        };
+        assert!(page(120, false, 0, 50).has_next());
+        assert!(page(120, false, 50, 50).has_next());
+        assert!(!page(120, false, 100, 20).has_next());
+        assert!(!page(50, false, 0, 50).has_next());
+        assert!(!page(0, false, 0, 0).has_next());
+        // A capped count: there may always be more.
+        assert!(page(10_000, true, 9_950, 50).has_next());
+        assert_eq!(page(120, false, 50, 50).shown(), Some((51, 100)));
+        assert_eq!(page(120, false, 100, 20).shown(), Some((101, 120)));
+        assert_eq!(page(0, false, 0, 0).shown(), None);
     }
 
     #[test]

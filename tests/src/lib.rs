@@ -447,37 +447,45 @@ pub mod api {
         }
     }
 
-    /// The demo inspector reports a hazard in an east-station room; the supervisor registers it
-    /// with the demo owner. Returns the hazard id.
     /// A hazard the inspector reported (through the API), not yet registered.
     pub async fn reported_hazard(server: &Server, description: &str) -> Result<HazardId> {
+        let ids = reported_hazards(server, &[description]).await?;
+        Ok(ids[0])
+    }
+
+    /// Hazards the inspector reported (through the API, one push each), not yet registered.
+    pub async fn reported_hazards(server: &Server, descriptions: &[&str]) -> Result<Vec<HazardId>> {
         let mut insp = Actor::login(server, "inspector").await?;
         let boot = server.get_json(&insp.token, "/api/v1/bootstrap").await?;
         let room = &boot["rooms"][0];
         let photo = insp
             .upload(server, &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9])
             .await?;
-        let id = HazardId::from_uuid(uuid::Uuid::now_v7());
         let today: chrono::NaiveDate = serde_json::from_value(boot["today"].clone())?;
-        let report = HazardReport {
-            id,
-            site_id: serde_json::from_value(room["site_id"].clone())?,
-            room_id: Some(serde_json::from_value(room["id"].clone())?),
-            department_id: Some(serde_json::from_value(room["department_id"].clone())?),
-            round_id: None,
-            visit_id: None,
-            category: saferounds_shared::checklist::Category::Electrical,
-            item_code: Some("EL-02".into()),
-            description: description.into(),
-            grade: Grade::General,
-            basis: "GB 2099.7-2024".into(),
-            found_on: today,
-            photos_before: vec![photo],
-            fixed_on_spot: None,
-        };
-        insp.push(server, id.0, 0, OpBody::ReportHazard(report))
-            .await?;
-        Ok(id)
+        let mut ids = Vec::new();
+        for description in descriptions {
+            let id = HazardId::from_uuid(uuid::Uuid::now_v7());
+            let report = HazardReport {
+                id,
+                site_id: serde_json::from_value(room["site_id"].clone())?,
+                room_id: Some(serde_json::from_value(room["id"].clone())?),
+                department_id: Some(serde_json::from_value(room["department_id"].clone())?),
+                round_id: None,
+                visit_id: None,
+                category: saferounds_shared::checklist::Category::Electrical,
+                item_code: Some("EL-02".into()),
+                description: (*description).into(),
+                grade: Grade::General,
+                basis: "GB 2099.7-2024".into(),
+                found_on: today,
+                photos_before: vec![photo.clone()],
+                fixed_on_spot: None,
+            };
+            insp.push(server, id.0, 0, OpBody::ReportHazard(report))
+                .await?;
+            ids.push(id);
+        }
+        Ok(ids)
     }
 
     /// A hazard reported by the inspector and registered by the supervisor (owner: `owner`).

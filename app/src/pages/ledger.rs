@@ -118,14 +118,19 @@ pub fn Ledger() -> impl IntoView {
                 Ok(p) => {
                     let lang = ctx.lang.get();
                     let day = today();
+                    let boot = ctx.boot.get();
+                    let department = |id| boot.as_ref().and_then(|b| b.departments.iter().find(|d| Some(d.id) == id)).map(|d| d.name.get(lang).to_owned()).unwrap_or_default();
+                    let person = |id| boot.as_ref().and_then(|b| b.people.iter().find(|p| Some(p.id) == id)).map(|p| p.display_name.clone()).unwrap_or_default();
                     let total = if p.total_at_least { format!("{}+", p.total) } else { p.total.to_string() };
+                    let (has_prev, has_next) = (p.offset > 0, p.has_next());
+                    let shown = p.shown().map(|(a, b)| format!(" · {a}–{b}")).unwrap_or_default();
                     view! {
-                        <div id="ledger-total">{format!("{} {}", ctx.t("total"), total)}</div>
+                        <div id="ledger-total">{format!("{} {}{shown}", ctx.t("total"), total)}</div>
                         <div style="overflow-x:auto">
                         <table class="ledger" id="ledger">
                             <thead><tr>
                                 <th>{ctx.t("found_on")}</th><th>{ctx.t("description")}</th><th>{ctx.t("category")}</th><th>{ctx.t("grade")}</th>
-                                <th>{ctx.t("status")}</th><th>{ctx.t("measures")}</th><th>{ctx.t("deadline")}</th>
+                                <th>{ctx.t("status")}</th><th>{ctx.t("department")}</th><th>{ctx.t("measures")}</th><th>{ctx.t("owner")}</th><th>{ctx.t("deadline")}</th>
                             </tr></thead>
                             <tbody>
                                 {p.rows.into_iter().map(|h| {
@@ -138,7 +143,9 @@ pub fn Ledger() -> impl IntoView {
                                             <td>{h.category.label(lang)}</td>
                                             <td>{h.grade.label(lang)}</td>
                                             <td class=format!("st-{}", h.status.as_str())>{h.status.label(lang)}</td>
+                                            <td>{department(h.department_id)}</td>
                                             <td>{h.measures.clone().unwrap_or_default()}</td>
+                                            <td>{person(h.owner_id)}</td>
                                             <td>{h.deadline.map(|d| d.to_string()).unwrap_or_default()}{(od > 0).then(|| view! { <span class="overdue">{format!(" +{od}")}</span> })}</td>
                                         </tr>
                                     }
@@ -147,8 +154,8 @@ pub fn Ledger() -> impl IntoView {
                         </table>
                         </div>
                         <div class="seg">
-                            <button disabled=move || offset.get() == 0 on:click=move |_| offset.update(|o| *o = (*o - PAGE).max(0))>{ctx.t("prev")}</button>
-                            <button disabled=move || offset.get() + PAGE >= total on:click=move |_| offset.update(|o| *o += PAGE)>{ctx.t("next")}</button>
+                            <button id="ledger-prev" disabled=!has_prev on:click=move |_| offset.update(|o| *o = (*o - PAGE).max(0))>{ctx.t("prev")}</button>
+                            <button id="ledger-next" disabled=!has_next on:click=move |_| offset.update(|o| *o += PAGE)>{ctx.t("next")}</button>
                         </div>
                     }.into_any()
                 }
