@@ -383,6 +383,48 @@ async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
     result
 }
 
+/// The desk ledger pages through every hazard: 53 reported, the first page shows 1–50 with only
+/// "next" enabled, the second the last 3 with only "previous", and the two pages together are
+/// exactly the 53 hazards.
+#[tokio::test]
+async fn the_ledger_pages_through_every_hazard() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let descriptions: Vec<String> = (1..=53).map(|i| format!("第{i}号插线板串接")).collect();
+    let refs: Vec<&str> = descriptions.iter().map(String::as_str).collect();
+    saferounds_e2e::api::reported_hazards(&server, &refs).await?;
+    let base = server.url("/");
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let rows = "return Array.from(document.querySelectorAll('#ledger tbody tr a')).map(a => a.textContent)";
+    let disabled =
+        "return ['#ledger-prev', '#ledger-next'].map(s => document.querySelector(s).disabled)";
+    let result = async {
+        desk.login(&base, "supervisor").await?;
+        desk.click("#tab-desk").await?;
+        desk.until("document.querySelector('#ledger-total') && document.querySelector('#ledger-total').textContent.includes('1–50')", 20).await?;
+        assert!(desk.text("#ledger-total").await?.contains("共 53"));
+        let first: Vec<String> = serde_json::from_value(desk.client.execute(rows, vec![]).await?)?;
+        assert_eq!(first.len(), 50);
+        assert_eq!(desk.client.execute(disabled, vec![]).await?, serde_json::json!([true, false]));
+        desk.click("#ledger-next").await?;
+        desk.until("document.querySelector('#ledger-total') && document.querySelector('#ledger-total').textContent.includes('51–53')", 20).await?;
+        let second: Vec<String> = serde_json::from_value(desk.client.execute(rows, vec![]).await?)?;
+        assert_eq!(second.len(), 3);
+        assert_eq!(desk.client.execute(disabled, vec![]).await?, serde_json::json!([false, true]));
+        let mut all: Vec<String> = first.into_iter().chain(second).collect();
+        all.sort();
+        let mut expected = descriptions.clone();
+        expected.sort();
+        assert_eq!(all, expected, "every hazard once across the two pages");
+        desk.click("#ledger-prev").await?;
+        desk.until("document.querySelector('#ledger-total') && document.querySelector('#ledger-total').textContent.includes('1–50')", 20).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    server.stop().await?;
+    result
+}
+
 /// An inspector's phone runs the phone module and never fetches the desk module; opening the
 /// ledger hands over to the desk module, which the service worker then keeps: with the server
 /// stopped, a reload still opens the ledger.
