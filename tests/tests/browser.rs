@@ -867,6 +867,71 @@ async fn choose(b: &Browser, css: &str, index: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The measures list is kept at the desk: a measure without a title is refused with the message
+/// and nothing is recorded; a full one is listed at once, reaches the server, and moves to done
+/// (dated today) from its row.
+#[tokio::test]
+async fn supervisor_keeps_the_measures_list() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let token = server.token("supervisor").await?;
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        desk.login(&base, "supervisor").await?;
+        desk.click("#tab-measures_list").await?;
+        desk.find("#new-measure").await?;
+        let today: String = serde_json::from_value(server.get_json(&token, "/api/v1/bootstrap").await?["today"].clone())?;
+        let due = (today.parse::<chrono::NaiveDate>()? + chrono::Duration::days(30)).to_string();
+        choose(&desk, "#measure-department", 1).await?;
+        desk.client
+            .execute(&format!("const d = document.querySelector('#measure-deadline'); d.value = '{due}'; d.dispatchEvent(new Event('input', {{bubbles: true}}));"), vec![])
+            .await?;
+        desk.click("#save-measure").await?;
+        assert!(desk.text("#new-measure-error").await?.contains("名称"), "a measure needs a title");
+        desk.find("#measure-title").await?.send_keys("氧气瓶存放间管理制度").await?;
+        desk.find("#measure-content").await?.send_keys("限量存放、防倾倒、远离火源").await?;
+        choose(&desk, "#measure-kind", 1).await?;
+        desk.click("#save-measure").await?;
+        desk.until("document.querySelector('table.measures') && document.querySelector('table.measures').textContent.includes('氧气瓶存放间管理制度')", 10).await?;
+        desk.until_synced(20).await?;
+        let list = server.get_json(&token, "/api/v1/measures").await?;
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+        assert_eq!(list[0]["title"], "氧气瓶存放间管理制度");
+        assert_eq!(list[0]["kind"], "amend");
+        assert_eq!(list[0]["status"], "planned");
+        assert_eq!(list[0]["deadline"], due.as_str());
+        // Done from its row: dated today, on the server after the sync.
+        choose(&desk, "tr[data-measure] select.measure-status", 2).await?;
+        desk.until("document.querySelector('tr[data-measure]') && document.querySelector('tr[data-measure]').textContent.includes('完成于')", 10).await?;
+        desk.until_synced(20).await?;
+        let list = server.get_json(&token, "/api/v1/measures").await?;
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+        assert_eq!(list[0]["status"], "done");
+        assert_eq!(list[0]["done_on"], today.as_str());
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    result?;
+    // Leadership reads the list and is offered no editing.
+    let leader = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        leader.login(&base, "leader").await?;
+        leader.click("#tab-measures_list").await?;
+        leader.until("document.querySelector('table.measures') && document.querySelector('table.measures').textContent.includes('已完成')", 20).await?;
+        let editable = leader
+            .client
+            .execute("return document.querySelector('#new-measure') !== null || Array.from(document.querySelectorAll('select.measure-status')).some(s => !s.hidden)", vec![])
+            .await?;
+        assert_eq!(editable, serde_json::json!(false));
+        anyhow::Ok(())
+    }
+    .await;
+    leader.close().await;
+    server.stop().await?;
+    result
+}
+
 /// Administration at the desk: a new room (then its QR label sheet lists it), a new user who can
 /// log in with the first password, and a checklist edit that becomes version 2; the screen
 /// passes axe.

@@ -1,20 +1,66 @@
 //! The two lists (两个清单): the hazard list is the ledger; this page is the institutional-measures
-//! list with its timetable (时间表、路线图) by month, and its export.
+//! list with its timetable (时间表、路线图) by month, its export, and its editing: a supervisor adds
+//! a measure and moves it along (planned → in progress → done, or cancelled). Measures are
+//! records like hazards: saved on the device with their operation, then synced.
 
 use leptos::prelude::*;
 use saferounds_shared::i18n::Label;
-use saferounds_shared::lists::{Measure, timetable};
+use saferounds_shared::ids::{DepartmentId, MeasureId, UserId};
+use saferounds_shared::lists::{Measure, MeasureKind, MeasureStatus, timetable};
+use saferounds_shared::sync::{Entity, OpBody};
 
-use crate::api;
-use crate::state::{ctx, today};
+use crate::state::{ctx, from_wire, refresh_view, today, wire_name};
+use crate::{api, store, sync};
+
+const STATUSES: [MeasureStatus; 4] = [
+    MeasureStatus::Planned,
+    MeasureStatus::InProgress,
+    MeasureStatus::Done,
+    MeasureStatus::Cancelled,
+];
+
+/// Checks the measure by `shared`'s rule, records it with its operation and syncs; the error in
+/// the user's words otherwise.
+fn save(measure: Measure, error: RwSignal<Option<String>>, then: impl FnOnce() + 'static) {
+    let ctx = ctx();
+    let lang = ctx.lang.get_untracked();
+    if let Err(e) = measure.validate() {
+        error.set(Some(e.to_api().message(lang).to_owned()));
+        return;
+    }
+    leptos::task::spawn_local(async move {
+        let base = measure.version;
+        match store::record(
+            vec![(measure.id.0, base, OpBody::SaveMeasure(measure))],
+            vec![],
+        )
+        .await
+        {
+            Ok(_) => {
+                error.set(None);
+                then();
+                let _ = refresh_view(ctx).await;
+                leptos::task::spawn_local(sync::sync_now(ctx));
+            }
+            Err(e) => error.set(Some(e.message(lang).to_owned())),
+        }
+    });
+}
 
 #[component]
 pub fn Lists() -> impl IntoView {
     let ctx = ctx();
-    let measures = LocalResource::new(move || {
-        let token = ctx.token();
-        async move { api::get::<Vec<Measure>>("/api/v1/measures", &token).await }
-    });
+    let error = RwSignal::new(None::<String>);
+    let measures = move || -> Vec<Measure> {
+        ctx.view.with(|v| {
+            v.values()
+                .filter_map(|e| match e {
+                    Entity::Measure(m) => Some(m.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+    };
     let export = move |_| {
         let token = ctx.token_now();
         leptos::task::spawn_local(async move {
@@ -31,41 +77,136 @@ pub fn Lists() -> impl IntoView {
             <h2>{move || ctx.t("measures_list")}</h2>
             <button class="secondary" id="export-measures" on:click=export>{move || ctx.t("export")}</button>
         </div>
-        <Transition fallback=|| view! { <div class="loading">"…"</div> }>
-            {move || measures.get().map(|r| match r {
-                Err(e) => view! { <div class="error">{e.message(ctx.lang.get()).to_owned()}</div> }.into_any(),
-                Ok(list) => {
-                    let lang = ctx.lang.get();
-                    let day = today();
-                    let departments = ctx.boot.get().map(|b| b.departments).unwrap_or_default();
-                    let plan = timetable(&list);
-                    if plan.is_empty() {
-                        return view! { <div class="card">{ctx.t("no_measures")}</div> }.into_any();
-                    }
-                    plan.into_iter().map(|(month, items)| view! {
-                        <div class="card">
-                            <h2>{month}</h2>
-                            <table class="ledger measures">
-                                <thead><tr><th>{ctx.t("measure")}</th><th>{ctx.t("department")}</th><th>{ctx.t("deadline")}</th><th>{ctx.t("status")}</th><th>{ctx.t("hazards")}</th></tr></thead>
-                                <tbody>
-                                    {items.into_iter().map(|m| {
-                                        let dept = departments.iter().find(|d| d.id == m.department_id).map(|d| d.name.get(lang).to_owned()).unwrap_or_default();
-                                        view! {
-                                            <tr>
-                                                <td>{m.title.clone()}<div class="room-meta">{m.kind.label(lang)}" · "{m.description.clone()}</div></td>
-                                                <td>{dept}</td>
-                                                <td class=if m.is_overdue(day) { "overdue" } else { "" }>{m.deadline.to_string()}</td>
-                                                <td>{m.status.label(lang)}</td>
-                                                <td>{m.hazard_ids.len()}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }).collect_view().into_any()
-                }
-            })}
-        </Transition>
+        {move || error.get().map(|e| view! { <div class="error" id="measure-error">{e}</div> })}
+        {move || {
+            let list = measures();
+            let lang = ctx.lang.get();
+            let day = today();
+            let departments = ctx.boot.get().map(|b| b.departments).unwrap_or_default();
+            let plan = timetable(&list);
+            // Leadership reads the list; supervisors keep it.
+            let edits = ctx.session.get().is_some_and(|s| s.user.role.supervises());
+            if plan.is_empty() {
+                let text = if ctx.loaded.get() { ctx.t("no_measures") } else { ctx.t("reading_records") };
+                return view! { <div class="card">{text}</div> }.into_any();
+            }
+            plan.into_iter().map(|(month, items)| view! {
+                <div class="card">
+                    <h2>{month}</h2>
+                    <table class="ledger measures">
+                        <thead><tr><th>{ctx.t("measure")}</th><th>{ctx.t("department")}</th><th>{ctx.t("due_by")}</th><th>{ctx.t("status")}</th><th>{ctx.t("hazards")}</th></tr></thead>
+                        <tbody>
+                            {items.into_iter().map(|m| {
+                                let dept = departments.iter().find(|d| d.id == m.department_id).map(|d| d.name.get(lang).to_owned()).unwrap_or_default();
+                                let row = m.clone();
+                                view! {
+                                    <tr data-measure=m.id.to_string()>
+                                        <td>{m.title.clone()}<div class="room-meta">{m.kind.label(lang)}" · "{m.description.clone()}</div></td>
+                                        <td>{dept}</td>
+                                        <td class=if m.is_overdue(day) { "overdue" } else { "" }>{m.deadline.to_string()}{m.done_on.map(|d| view! { <div class="room-meta">{format!("{} {d}", ctx.t("done_on"))}</div> })}</td>
+                                        <td>
+                                            {(!edits).then(|| m.status.label(lang))}
+                                            <select class="measure-status" hidden=!edits aria-label=ctx.t("status") on:change=move |ev| {
+                                                let Some(status) = from_wire::<MeasureStatus>(&event_target_value(&ev)) else { return };
+                                                let mut m = row.clone();
+                                                m.status = status;
+                                                m.done_on = (status == MeasureStatus::Done).then(|| m.done_on.unwrap_or_else(today));
+                                                save(m, error, || {});
+                                            }>
+                                                {STATUSES.into_iter().map(|s| view! { <option value=wire_name(s) selected=s == m.status>{s.label(lang)}</option> }).collect_view()}
+                                            </select>
+                                        </td>
+                                        <td>{m.hazard_ids.len()}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }).collect_view().into_any()
+        }}
+        {move || ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! { <NewMeasure/> })}
+    }
+}
+
+/// Add a measure: title, create or amend, what it sets out, the responsible department (and
+/// person, if one is named), the date it is due. It joins the campaign running today.
+#[component]
+fn NewMeasure() -> impl IntoView {
+    let ctx = ctx();
+    let title = RwSignal::new(String::new());
+    let kind = RwSignal::new(MeasureKind::Create);
+    let content = RwSignal::new(String::new());
+    let department = RwSignal::new(String::new());
+    let owner = RwSignal::new(String::new());
+    let deadline = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let form = NodeRef::<leptos::html::Form>::new();
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let boot = ctx.boot.get_untracked();
+        let Some(department_id) = DepartmentId::parse(&department.get_untracked()).ok() else {
+            error.set(Some(ctx.t("choose_department").to_owned()));
+            return;
+        };
+        let Ok(due) = deadline.get_untracked().parse::<chrono::NaiveDate>() else {
+            error.set(Some(ctx.t("choose_due_by").to_owned()));
+            return;
+        };
+        let day = today();
+        let measure = Measure {
+            id: MeasureId::from_uuid(uuid::Uuid::now_v7()),
+            campaign_id: boot.and_then(|b| {
+                b.campaigns
+                    .iter()
+                    .find(|c| c.phase_on(day).is_some())
+                    .map(|c| c.id)
+            }),
+            title: title.get_untracked().trim().to_owned(),
+            kind: kind.get_untracked(),
+            description: content.get_untracked().trim().to_owned(),
+            department_id,
+            owner_id: UserId::parse(&owner.get_untracked()).ok(),
+            deadline: due,
+            status: MeasureStatus::Planned,
+            hazard_ids: vec![],
+            done_on: None,
+            version: 0,
+        };
+        save(measure, error, move || {
+            if let Some(f) = form.get_untracked() {
+                f.reset();
+            }
+            title.set(String::new());
+            content.set(String::new());
+            department.set(String::new());
+            owner.set(String::new());
+            deadline.set(String::new());
+            kind.set(MeasureKind::Create);
+        });
+    };
+    view! {
+        <form class="card form" id="new-measure" node_ref=form on:submit=add>
+            <h2>{move || ctx.t("new_measure")}</h2>
+            <input type="text" id="measure-title" aria-label=move || ctx.t("measure_title") placeholder=move || ctx.t("measure_title") on:input=move |ev| title.set(event_target_value(&ev))/>
+            <select id="measure-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
+                if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); }
+            }>
+                {[MeasureKind::Create, MeasureKind::Amend].into_iter().map(|k| view! { <option value=wire_name(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
+            </select>
+            <input type="text" id="measure-content" aria-label=move || ctx.t("measure_content") placeholder=move || ctx.t("measure_content") on:input=move |ev| content.set(event_target_value(&ev))/>
+            <select id="measure-department" aria-label=move || ctx.t("department") on:change=move |ev| department.set(event_target_value(&ev))>
+                <option value="">{move || ctx.t("department")}</option>
+                {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
+            </select>
+            <select id="measure-owner" aria-label=move || ctx.t("owner") on:change=move |ev| owner.set(event_target_value(&ev))>
+                <option value="">{move || format!("{}: {}", ctx.t("owner"), ctx.t("none"))}</option>
+                {move || ctx.boot.get().map(|b| b.people.iter().map(|p| view! { <option value=p.id.to_string()>{p.display_name.clone()}</option> }).collect_view())}
+            </select>
+            <label for="measure-deadline">{move || ctx.t("due_by")}</label>
+            <input type="date" id="measure-deadline" on:input=move |ev| deadline.set(event_target_value(&ev))/>
+            {move || error.get().map(|e| view! { <div class="error" id="new-measure-error">{e}</div> })}
+            <button class="primary" id="save-measure" type="submit">{move || ctx.t("save")}</button>
+        </form>
     }
 }
