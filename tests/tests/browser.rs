@@ -1657,6 +1657,12 @@ async fn phone_screens_fit_a_360_px_screen() -> anyhow::Result<()> {
         "值班室插线板串接，电线老化破损，需更换带过载保护的插线板",
     )
     .await?;
+    let owner = saferounds_e2e::api::Actor::login(&server, "owner").await?;
+    let owner_name = owner.user["display_name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!owner_name.is_empty());
     let base = server.url("/");
     let phone = Browser::start().await?;
     let result = async {
@@ -1693,6 +1699,12 @@ async fn phone_screens_fit_a_360_px_screen() -> anyhow::Result<()> {
             screens.push(("hazards", phone.client.execute(OVERFLOW, vec![]).await?));
             phone.client.execute(&format!("document.querySelector('[data-hazard=\"{id}\"] button').click()"), vec![]).await?;
             phone.find("#hazard-title").await?;
+            // Who answers for it; and no empty box where an inspector has nothing to do.
+            assert!(phone.text("#hazard-owner").await?.contains(&owner_name), "the owner is named");
+            assert_eq!(
+                phone.client.execute("return getComputedStyle(document.querySelector('#actions')).display", vec![]).await?,
+                "none"
+            );
             screens.push(("hazard", phone.client.execute(OVERFLOW, vec![]).await?));
             for (name, wide) in screens {
                 assert_eq!(wide, serde_json::json!([]), "{lang}: {name} is wider than 360 px");

@@ -86,7 +86,14 @@ fn NewRoom() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::put::<_, Room>(&format!("/api/v1/admin/rooms/{id}"), &token, &room).await {
                 Ok(r) => {
-                    msg.set(Some((true, format!("{} {}", ctx.t("saved"), r.name.zh))));
+                    msg.set(Some((
+                        true,
+                        format!(
+                            "{} {}",
+                            ctx.t("saved"),
+                            r.name.get(ctx.lang.get_untracked())
+                        ),
+                    )));
                     // Phones and this desk pick the new room up with the organisation data.
                     crate::sync::sync_now(ctx).await;
                 }
@@ -100,8 +107,8 @@ fn NewRoom() -> impl IntoView {
             <select id="room-building" aria-label=move || ctx.t("building") on:change=move |ev| building.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("building")}</option>
                 {move || ctx.boot.get().map(|b| b.buildings.iter().map(|x| {
-                    let site = b.sites.iter().find(|s| s.id == x.site_id).map(|s| s.name.zh.clone()).unwrap_or_default();
-                    view! { <option value=x.id.to_string()>{format!("{site} · {}", x.name.zh)}</option> }
+                    let lang = ctx.lang.get(); let site = b.sites.iter().find(|s| s.id == x.site_id).map(|s| s.name.get(lang).to_owned()).unwrap_or_default();
+                    view! { <option value=x.id.to_string()>{format!("{site} · {}", x.name.get(lang))}</option> }
                 }).collect_view())}
             </select>
             <input type="text" id="room-floor" aria-label=move || ctx.t("floor") placeholder=move || ctx.t("floor") on:input=move |ev| floor.set(event_target_value(&ev))/>
@@ -111,7 +118,7 @@ fn NewRoom() -> impl IntoView {
             </select>
             <select id="room-department" aria-label=move || ctx.t("department") on:change=move |ev| department.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("department")}</option>
-                {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.zh.clone()}</option> }).collect_view())}
+                {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             <label><input type="checkbox" id="room-key" on:change=move |ev| key.set(event_target_checked(&ev))/>{move || ctx.t("key_location")}</label>
             {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" } id="room-msg">{m}</div> })}
@@ -219,11 +226,11 @@ fn Users() -> impl IntoView {
             </select>
             <select id="user-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("site")}</option>
-                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             <select id="user-department" aria-label=move || ctx.t("department") on:change=move |ev| department.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("department")}</option>
-                {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.zh.clone()}</option> }).collect_view())}
+                {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             <input type="password" id="user-password" autocomplete="new-password" aria-label=move || ctx.t("first_password") placeholder=move || ctx.t("first_password") on:input=move |ev| password.set(event_target_value(&ev))/>
             {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" } id="user-msg">{m}</div> })}
@@ -464,7 +471,7 @@ fn NewBuilding() -> impl IntoView {
             <legend>{move || ctx.t("new_building")}</legend>
             <select id="building-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("site")}</option>
-                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             <input type="text" id="building-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
             <input type="text" id="building-floors" aria-label=move || ctx.t("floors") placeholder=move || ctx.t("floors") on:input=move |ev| floors.set(event_target_value(&ev))/>
@@ -504,7 +511,7 @@ fn NewDepartment() -> impl IntoView {
             <input type="text" id="department-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
             <select id="department-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("site")}</option>
-                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             <Msg msg=msg id="department-msg"/>
             <button class="primary" id="save-department" on:click=save>{move || ctx.t("save")}</button>

@@ -288,6 +288,12 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     <div class="room-meta">{format!("{} {} · {}", ctx.t("found_on"), h.found_on, h.basis)}</div>
                     {h.measures.clone().map(|m| view! { <div>{ctx.t("measures")}": "{m}</div> })}
                     {h.deadline.map(|d| view! { <div>{ctx.t("deadline")}": "{d.to_string()}</div> })}
+                    {h.owner_id.map(|o| {
+                        let boot = ctx.boot.get();
+                        let who = boot.as_ref().and_then(|b| b.people.iter().find(|p| p.id == o)).map(|p| p.display_name.clone()).unwrap_or_default();
+                        let dept = boot.as_ref().and_then(|b| b.departments.iter().find(|d| Some(d.id) == h.department_id)).map(|d| format!(" · {}", d.name.get(lang))).unwrap_or_default();
+                        view! { <div id="hazard-owner">{ctx.t("owner")}": "{who}{dept}</div> }
+                    })}
                     {h.conflicts.iter().map(|c| view! { <div class="notice">{format!("{}: {}", ctx.t("conflict"), c.field.label(lang))}</div> }).collect_view()}
                 }
             })}
@@ -447,7 +453,7 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
         <div class="card" id="timeline">
             <h2>{move || ctx.t("timeline")}</h2>
             <div class="thumbs">
-                {move || photos.get().into_iter().map(|(after, url)| view! { <img src=url alt=if after { "after" } else { "before" } class=if after { "after" } else { "before" }/> }).collect_view()}
+                {move || photos.get().into_iter().map(|(after, url)| view! { <img src=url alt=move || ctx.t(if after { "after_photo" } else { "before_photo" }) class=if after { "after" } else { "before" }/> }).collect_view()}
             </div>
             <Transition fallback=|| view! { <div class="loading">"…"</div> }>
                 {move || detail.get().map(|r| match r {

@@ -230,7 +230,7 @@ fn NewPerson(reload: RwSignal<u32>) -> impl IntoView {
             <input type="date" id="person-hired" on:input=move |ev| hired.set(event_target_value(&ev))/>
             <select id="person-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("site")}</option>
-                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             {move || error.get().map(|e| view! { <div class="error">{e}</div> })}
             <button class="primary" id="save-person" on:click=save>{move || ctx.t("save")}</button>
@@ -276,7 +276,7 @@ fn NewDrill(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
             </select>
             <select id="drill-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("site")}</option>
-                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.zh.clone()}</option> }).collect_view())}
+                {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             <div class="attendance">{staff.into_iter().map(|s| {
                 let sid = s.id;
@@ -328,7 +328,7 @@ fn NewEquipment(reload: RwSignal<u32>) -> impl IntoView {
             <legend>{move || ctx.t("new_equipment")}</legend>
             <select id="eq-room" aria-label=move || ctx.t("room") on:change=move |ev| room.set(event_target_value(&ev))>
                 <option value="">{move || ctx.t("room")}</option>
-                {move || ctx.boot.get().map(|b| b.rooms.iter().map(|r| view! { <option value=r.id.to_string()>{format!("{} {}", r.floor, r.name.zh)}</option> }).collect_view())}
+                {move || ctx.boot.get().map(|b| b.rooms.iter().map(|r| view! { <option value=r.id.to_string()>{format!("{} {}", r.floor, r.name.get(ctx.lang.get()))}</option> }).collect_view())}
             </select>
             <select id="eq-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
                 if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); }

@@ -225,22 +225,22 @@ impl Event {
     }
     pub fn name_en(name: &str) -> &'static str {
         match name {
-            "register" => "register",
-            "start_rectification" => "start rectification",
-            "submit_rectification" => "submit for re-check",
-            "recheck_pass" => "re-check passed (close out)",
-            "recheck_fail" => "re-check failed",
-            "void" => "void",
-            "reopen" => "reopen",
-            "request_extension" => "request extension",
-            "approve_extension" => "approve extension",
-            "refuse_extension" => "refuse extension",
-            "report" => "report",
-            "edit" => "edit",
-            "comment" => "comment",
-            "photos" => "add photos",
-            "resolve_conflict" => "resolve conflict",
-            _ => "action",
+            "register" => "Register",
+            "start_rectification" => "Start rectification",
+            "submit_rectification" => "Submit for re-check",
+            "recheck_pass" => "Re-check passed (close out)",
+            "recheck_fail" => "Re-check failed",
+            "void" => "Void",
+            "reopen" => "Reopen",
+            "request_extension" => "Request extension",
+            "approve_extension" => "Approve extension",
+            "refuse_extension" => "Refuse extension",
+            "report" => "Report",
+            "edit" => "Edit",
+            "comment" => "Comment",
+            "photos" => "Add photos",
+            "resolve_conflict" => "Resolve conflict",
+            _ => "Action",
         }
     }
 
