@@ -430,6 +430,34 @@ pub async fn stale_transition_and_field_conflict(app: &TestApp) {
         d.hazard.conflicts[0].losing,
         FieldValue::Measures(Some("增设墙面插座".into()))
     );
+    // An edit that would empty the description is refused whole, with what to do, and changes
+    // nothing (not even the measures it also carries).
+    let r = app
+        .push(
+            &sup,
+            vec![sup.op(
+                h.0,
+                d.hazard.version,
+                OpBody::EditHazard {
+                    changes: vec![
+                        FieldValue::Measures(Some("另一措施".into())),
+                        FieldValue::Description("   ".into()),
+                    ],
+                },
+            )],
+        )
+        .await;
+    let Outcome::Rejected { error } = &r.results[0].outcome else {
+        panic!("{:?}", r.results)
+    };
+    assert_eq!(error.code, "missing_field");
+    assert!(
+        error.message_zh.contains("隐患描述"),
+        "{}",
+        error.message_zh
+    );
+    let after: HazardDetail = app.get_json(&sup, &format!("/api/v1/hazards/{h}")).await;
+    assert_eq!(after.hazard, d.hazard);
 }
 
 pub async fn closing_the_loop_and_audit_trail(app: &TestApp) {

@@ -120,6 +120,19 @@ pub enum Field {
     Funds,
     Remark,
 }
+impl Field {
+    pub const ALL: [Field; 9] = [
+        Field::Description,
+        Field::Grade,
+        Field::Measures,
+        Field::Department,
+        Field::Owner,
+        Field::Deadline,
+        Field::InterimPrecautions,
+        Field::Funds,
+        Field::Remark,
+    ];
+}
 labels!(Field {
     Description => ("隐患描述", "Description"),
     Grade => ("等级", "Grade"),
@@ -149,6 +162,24 @@ pub enum FieldValue {
 }
 
 impl FieldValue {
+    /// A new value is acceptable: a description is never empty, and no text is longer than a
+    /// reason may be (an emptied optional text is `None`, not an empty string).
+    pub fn validate(&self) -> Result<(), crate::DomainError> {
+        use crate::ids::Reason;
+        match self {
+            FieldValue::Description(t) => Reason::parse(t).map(drop).map_err(|e| match e {
+                crate::DomainError::EmptyText => crate::DomainError::MissingField {
+                    field: "description / 隐患描述",
+                },
+                e => e,
+            }),
+            FieldValue::Measures(Some(t))
+            | FieldValue::InterimPrecautions(Some(t))
+            | FieldValue::Remark(Some(t)) => Reason::parse(t).map(drop),
+            _ => Ok(()),
+        }
+    }
+
     pub fn field(&self) -> Field {
         match self {
             FieldValue::Description(_) => Field::Description,

@@ -612,3 +612,38 @@ fn text_search_looks_in_every_searched_field_case_sensitively() {
         assert!(!h.mentions(missing), "{missing}");
     }
 }
+
+/// An edit never empties a description nor stores an oversized text; other values pass.
+#[test]
+fn edited_values_are_checked() {
+    use crate::ids::Reason;
+    let long = "长".repeat(Reason::MAX_CHARS + 1);
+    for bad in [
+        FieldValue::Description("  ".into()),
+        FieldValue::Description(long.clone()),
+        FieldValue::Measures(Some(" ".into())),
+        FieldValue::InterimPrecautions(Some(long.clone())),
+        FieldValue::Remark(Some(long)),
+    ] {
+        assert!(bad.validate().is_err(), "{bad:?}");
+    }
+    assert!(matches!(
+        FieldValue::Description(String::new()).validate(),
+        Err(crate::DomainError::MissingField { .. })
+    ));
+    for good in [
+        FieldValue::Description("插线板串接".into()),
+        FieldValue::Measures(None),
+        FieldValue::Remark(Some("已督办".into())),
+        FieldValue::Deadline(None),
+    ] {
+        assert!(good.validate().is_ok(), "{good:?}");
+    }
+    assert_eq!(
+        Field::ALL.len(),
+        Field::ALL
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
+}

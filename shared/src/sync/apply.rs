@@ -282,6 +282,7 @@ fn apply_inner(
                         action: "edit_hazard",
                     });
                 }
+                c.validate()?;
             }
             let mut h = h.clone();
             h.version += 1;
