@@ -867,6 +867,69 @@ async fn choose(b: &Browser, css: &str, index: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Sets a form control's value as typing would (an `input` event).
+async fn fill(b: &Browser, css: &str, value: &str) -> anyhow::Result<()> {
+    b.find(css).await?;
+    b.client
+        .execute(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![serde_json::json!(css), serde_json::json!(value)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// A rectification owner changes the record on the phone — only the fields they may change are
+/// offered, a bad amount is refused with the field named and nothing recorded — and adds a
+/// note; both reach the server.
+#[tokio::test]
+async fn an_owner_changes_the_record_and_adds_a_note() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let id = saferounds_e2e::api::registered_hazard(&server, "值班室插线板串接").await?;
+    let base = server.url("/");
+    let token = server.token("supervisor").await?;
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "owner").await?;
+        phone.click("#tab-hazards").await?;
+        phone.find(&format!("[data-hazard=\"{id}\"] button")).await?;
+        phone.client.execute(&format!("document.querySelector('[data-hazard=\"{id}\"] button').click()"), vec![]).await?;
+        phone.find("#edit-fields").await?;
+        phone.client.execute("document.querySelector('#edit-fields').open = true", vec![]).await?;
+        let offered = phone
+            .client
+            .execute("return Array.from(document.querySelectorAll('#edit-fields [id^=edit-]')).map(e => e.id)", vec![])
+            .await?;
+        assert_eq!(
+            offered,
+            serde_json::json!(["edit-measures", "edit-interim_precautions", "edit-funds", "edit-remark"]),
+            "an owner changes the rectification fields, not the description or who answers"
+        );
+        fill(&phone, "#edit-funds", "12.345").await?;
+        phone.click("#save-edit").await?;
+        assert!(phone.text("#edit-error").await?.contains("整改资金"));
+        assert!(phone.text("#pending").await?.contains("已全部上传"), "nothing was recorded");
+        fill(&phone, "#edit-funds", "1,200.50").await?;
+        fill(&phone, "#edit-measures", "拆除串接插线板，增设墙面插座").await?;
+        phone.click("#save-edit").await?;
+        phone.find("#edit-saved").await?;
+        fill(&phone, "#note-text", "已联系电工，周五更换").await?;
+        phone.click("#add-note").await?;
+        phone.until("document.querySelector('ul.notes') && document.querySelector('ul.notes').textContent.includes('周五更换')", 10).await?;
+        phone.until_synced(30).await?;
+        let d = server.get_json(&token, &format!("/api/v1/hazards/{id}")).await?;
+        assert_eq!(d["hazard"]["funds"], 120_050, "{d}");
+        assert_eq!(d["hazard"]["measures"], "拆除串接插线板，增设墙面插座");
+        assert_eq!(d["hazard"]["comments"][0]["text"], "已联系电工，周五更换");
+        assert_eq!(d["hazard"]["description"], "值班室插线板串接");
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}
+
 /// The measures list is kept at the desk: a measure without a title is refused with the message
 /// and nothing is recorded; a full one is listed at once, reaches the server, and moves to done
 /// (dated today) from its row.
