@@ -195,17 +195,19 @@ impl AppCtx {
     }
 }
 
-/// The wire name of an enum value (`snake_case`), for `<option value>`.
+/// The wire name of an enum value (`snake_case`), for `<option value>`. Through the JSON text
+/// encoder and decoder the records already use (not `serde_json::Value`'s, which would compile
+/// every enum's serde code a second time).
 pub fn wire_name<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v)
+    serde_json::to_string(&v)
         .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
+        .and_then(|s| Some(s.strip_prefix('"')?.strip_suffix('"')?.to_owned()))
         .unwrap_or_default()
 }
 
 /// The enum value of a wire name, from an `<option value>`.
 pub fn from_wire<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    serde_json::from_str(&serde_json::to_string(s).ok()?).ok()
 }
 
 /// A User Timing mark (`performance.mark`); the browser benchmarks read these.
@@ -300,4 +302,24 @@ pub fn today() -> chrono::NaiveDate {
 
 pub fn now_utc() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use saferounds_shared::hazard::{Field, Grade};
+    use saferounds_shared::lists::MeasureStatus;
+
+    #[test]
+    fn option_values_are_wire_names_and_read_back() {
+        assert_eq!(wire_name(Grade::Major), "major");
+        assert_eq!(wire_name(Field::InterimPrecautions), "interim_precautions");
+        assert_eq!(wire_name(MeasureStatus::InProgress), "in_progress");
+        for f in Field::ALL {
+            assert_eq!(from_wire::<Field>(&wire_name(f)), Some(f));
+        }
+        assert_eq!(from_wire::<Grade>("minor"), None);
+        assert_eq!(from_wire::<Grade>("ma\"jor"), None);
+        assert_eq!(from_wire::<Grade>(""), None);
+    }
 }
