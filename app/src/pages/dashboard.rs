@@ -84,11 +84,11 @@ fn body(d: Dashboard) -> impl IntoView {
                     {(d.reminders_total > d.reminders.len()).then(|| view! { <p class="muted" id="reminders-more">{ctx.t("more_in_ledger").replace("{n}", &(d.reminders_total - d.reminders.len()).to_string())}</p> })}
                 }.into_any() }}
             </section>
-            <section class="card"><h2>{ctx.t("department")}</h2><Bars lines=s.by_department.clone()/></section>
-            <section class="card"><h2>{ctx.t("site")}</h2><Bars lines=s.by_site.clone()/></section>
-            <section class="card"><h2>{ctx.t("category")}</h2><Bars lines=s.by_category.clone()/></section>
-            <section class="card"><h2>{ctx.t("phase")}</h2><Bars lines=s.by_phase.clone()/></section>
-            <section class="card"><h2>{ctx.t("grade")}</h2><Bars lines=s.by_grade.clone()/></section>
+            <section class="card"><h2>{ctx.t("department")}</h2><Bars lines=s.by_department.clone() label="department"/></section>
+            <section class="card"><h2>{ctx.t("site")}</h2><Bars lines=s.by_site.clone() label="site"/></section>
+            <section class="card"><h2>{ctx.t("category")}</h2><Bars lines=s.by_category.clone() label="category"/></section>
+            <section class="card"><h2>{ctx.t("phase")}</h2><Bars lines=s.by_phase.clone() label="phase"/></section>
+            <section class="card"><h2>{ctx.t("grade")}</h2><Bars lines=s.by_grade.clone() label="grade"/></section>
             <section class="card" id="coverage"><h2>{ctx.t("coverage")}</h2>
                 {d.coverage.iter().map(|c| {
                     let done = c.rooms - c.due.len();
@@ -124,6 +124,7 @@ fn body(d: Dashboard) -> impl IntoView {
 /// Found per month as bars and the closure rate as a line (0–100 %).
 #[component]
 fn Trend(lines: Vec<StatLine>) -> impl IntoView {
+    let ctx = ctx();
     let n = lines.len().max(1) as f64;
     let max = lines.iter().map(|l| l.row.found).max().unwrap_or(1).max(1) as f64;
     let (w, h, left, bottom) = (600.0, 180.0, 30.0, 150.0);
@@ -140,7 +141,7 @@ fn Trend(lines: Vec<StatLine>) -> impl IntoView {
         })
         .collect();
     view! {
-        <svg width="100%" viewBox=format!("0 0 {w} {h}") role="img" aria-label="trend">
+        <svg width="100%" viewBox=format!("0 0 {w} {h}") role="img" aria-label=ctx.t("trend")>
             <line x1=left y1=bottom x2=w y2=bottom stroke="#999"></line>
             {lines.iter().enumerate().map(|(i, l)| {
                 let bh = 130.0 * f64::from(l.row.found) / max;
@@ -160,13 +161,16 @@ fn Trend(lines: Vec<StatLine>) -> impl IntoView {
 }
 
 #[component]
-fn Bars(lines: Vec<StatLine>) -> impl IntoView {
+fn Bars(lines: Vec<StatLine>, label: &'static str) -> impl IntoView {
     let ctx = ctx();
+    if lines.is_empty() {
+        return view! { <p class="muted">{ctx.t("none")}</p> }.into_any();
+    }
     let max = lines.iter().map(|l| l.row.found).max().unwrap_or(1).max(1) as f64;
     let h = 28.0 * lines.len() as f64 + 10.0;
     let lang = ctx.lang.get_untracked();
     view! {
-        <svg width="100%" height=h viewBox=format!("0 0 600 {h}") role="img" aria-label="chart">
+        <svg width="100%" height=h viewBox=format!("0 0 600 {h}") role="img" aria-label=ctx.t(label)>
             {lines.into_iter().enumerate().map(|(i, l)| {
                 let y = 5.0 + 28.0 * i as f64;
                 let w_found = 380.0 * f64::from(l.row.found) / max;
@@ -182,5 +186,5 @@ fn Bars(lines: Vec<StatLine>) -> impl IntoView {
                 }
             }).collect_view()}
         </svg>
-    }
+    }.into_any()
 }
