@@ -221,6 +221,10 @@ pub fn tr(lang: Lang, key: &'static str) -> &'static str {
         "measure_title" => ("制度名称", "Title"),
         "measure_content" => ("内容", "What it sets out"),
         "due_by" => ("完成时限", "Due by"),
+        "revealed_by" => (
+            "关联隐患（可多选）",
+            "Hazards that revealed the need (choose any)",
+        ),
         "choose_due_by" => ("请选择完成时限", "Choose the date it is due"),
         "done_on" => ("完成于", "Done on"),
         "bulletin" => ("逾期通报（打印）", "Overdue bulletin (print)"),

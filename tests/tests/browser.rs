@@ -936,6 +936,7 @@ async fn an_owner_changes_the_record_and_adds_a_note() -> anyhow::Result<()> {
 #[tokio::test]
 async fn supervisor_keeps_the_measures_list() -> anyhow::Result<()> {
     let mut server = Server::start().await?;
+    let hazard = saferounds_e2e::api::registered_hazard(&server, "氧气瓶未固定").await?;
     let base = server.url("/");
     let token = server.token("supervisor").await?;
     let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
@@ -954,6 +955,15 @@ async fn supervisor_keeps_the_measures_list() -> anyhow::Result<()> {
         desk.find("#measure-title").await?.send_keys("氧气瓶存放间管理制度").await?;
         desk.find("#measure-content").await?.send_keys("限量存放、防倾倒、远离火源").await?;
         choose(&desk, "#measure-kind", 1).await?;
+        // The hazard that revealed the need, from the open ones on the device.
+        let option = format!("#measure-hazards option[value=\"{hazard}\"]");
+        desk.find(&option).await?;
+        desk.client
+            .execute(
+                "document.querySelector(arguments[0]).selected = true; document.querySelector('#measure-hazards').dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![serde_json::json!(option)],
+            )
+            .await?;
         desk.click("#save-measure").await?;
         desk.until("document.querySelector('table.measures') && document.querySelector('table.measures').textContent.includes('氧气瓶存放间管理制度')", 10).await?;
         desk.until_synced(20).await?;
@@ -963,6 +973,7 @@ async fn supervisor_keeps_the_measures_list() -> anyhow::Result<()> {
         assert_eq!(list[0]["kind"], "amend");
         assert_eq!(list[0]["status"], "planned");
         assert_eq!(list[0]["deadline"], due.as_str());
+        assert_eq!(list[0]["hazard_ids"], serde_json::json!([hazard.to_string()]));
         // Done from its row: dated today, on the server after the sync.
         choose(&desk, "tr[data-measure] select.measure-status", 2).await?;
         desk.until("document.querySelector('tr[data-measure]') && document.querySelector('tr[data-measure]').textContent.includes('完成于')", 10).await?;

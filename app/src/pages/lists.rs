@@ -5,9 +5,11 @@
 
 use leptos::prelude::*;
 use saferounds_shared::i18n::Label;
-use saferounds_shared::ids::{DepartmentId, MeasureId, UserId};
+use saferounds_shared::ids::{DepartmentId, HazardId, MeasureId, UserId};
 use saferounds_shared::lists::{Measure, MeasureKind, MeasureStatus, timetable};
 use saferounds_shared::sync::{Entity, OpBody};
+
+use wasm_bindgen::JsCast;
 
 use crate::state::{ctx, from_wire, refresh_view, today, wire_name};
 use crate::{api, store, sync};
@@ -140,8 +142,41 @@ fn NewMeasure() -> impl IntoView {
     let department = RwSignal::new(String::new());
     let owner = RwSignal::new(String::new());
     let deadline = RwSignal::new(String::new());
+    let hazards = RwSignal::new(Vec::<HazardId>::new());
     let error = RwSignal::new(None::<String>);
     let form = NodeRef::<leptos::html::Form>::new();
+    // The hazards that revealed the need: the open ones on this device, newest first.
+    let open_hazards = move || -> Vec<(HazardId, String)> {
+        let mut v: Vec<_> = ctx.view.with(|v| {
+            v.values()
+                .filter_map(|e| match e {
+                    Entity::Hazard(h) if h.is_open() => Some((
+                        h.found_on,
+                        h.id,
+                        format!("{} {}", h.number(), h.description),
+                    )),
+                    _ => None,
+                })
+                .collect()
+        });
+        v.sort_unstable_by_key(|b| std::cmp::Reverse((b.0, b.1)));
+        v.into_iter().map(|(_, id, text)| (id, text)).collect()
+    };
+    let chosen = move |ev: leptos::ev::Event| {
+        let Some(select) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        else {
+            return;
+        };
+        let options = select.selected_options();
+        let ids = (0..options.length())
+            .filter_map(|i| options.item(i))
+            .filter_map(|o| o.dyn_into::<web_sys::HtmlOptionElement>().ok())
+            .filter_map(|o| HazardId::parse(&o.value()).ok())
+            .collect();
+        hazards.set(ids);
+    };
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let boot = ctx.boot.get_untracked();
@@ -169,7 +204,7 @@ fn NewMeasure() -> impl IntoView {
             owner_id: UserId::parse(&owner.get_untracked()).ok(),
             deadline: due,
             status: MeasureStatus::Planned,
-            hazard_ids: vec![],
+            hazard_ids: hazards.get_untracked(),
             done_on: None,
             version: 0,
         };
@@ -182,6 +217,7 @@ fn NewMeasure() -> impl IntoView {
             department.set(String::new());
             owner.set(String::new());
             deadline.set(String::new());
+            hazards.set(Vec::new());
             kind.set(MeasureKind::Create);
         });
     };
@@ -202,6 +238,10 @@ fn NewMeasure() -> impl IntoView {
             <select id="measure-owner" aria-label=move || ctx.t("owner") on:change=move |ev| owner.set(event_target_value(&ev))>
                 <option value="">{move || format!("{}: {}", ctx.t("owner"), ctx.t("none"))}</option>
                 {move || ctx.boot.get().map(|b| b.people.iter().map(|p| view! { <option value=p.id.to_string()>{p.display_name.clone()}</option> }).collect_view())}
+            </select>
+            <label for="measure-hazards">{move || ctx.t("revealed_by")}</label>
+            <select id="measure-hazards" multiple size="5" on:change=chosen>
+                {move || open_hazards().into_iter().map(|(id, text)| view! { <option value=id.to_string()>{text}</option> }).collect_view()}
             </select>
             <label for="measure-deadline">{move || ctx.t("due_by")}</label>
             <input type="date" id="measure-deadline" on:input=move |ev| deadline.set(event_target_value(&ev))/>
