@@ -665,6 +665,9 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
         .filter(|(d, seq)| stored_seq.get(d) != Some(seq))
         .collect();
 
+    // Everything that does not carry a change number is written first, so the counter row
+    // below stays locked only while the rows that do (entities, audit) are written.
+    write_unsequenced(&mut tx, pg, &g).await?;
     // Taken inside the writing transaction just before commit: the counter row stays locked
     // only briefly, and change_seq order is commit order, so a reader paging by cursor never
     // skips a row.
@@ -680,7 +683,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
     } else {
         0
     };
-    write_group(&mut tx, pg, &g, first_change).await?;
+    write_sequenced(&mut tx, pg, &g, first_change).await?;
     tx.commit().await?;
     Ok(answers)
 }
@@ -759,36 +762,9 @@ pub async fn last_visits(db: &Db, offset: FixedOffset) -> AppResult<LastVisits> 
     Ok(last)
 }
 
-/// Writes what a group gathered: entities (final states) with their ledger rows, photo
-/// references, audit entries and operation records, a few statements per table.
-async fn write_group(
-    tx: &mut Transaction<'_, Any>,
-    pg: bool,
-    w: &Group,
-    first_change: i64,
-) -> AppResult<()> {
-    let seq = |k: usize| first_change + k as i64;
-    for chunk in w.entities.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO entities (id, kind, site_id, department_id, version, change_seq, data) VALUES {} \
-             ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, department_id = excluded.department_id, \
-             version = excluded.version, change_seq = excluded.change_seq, data = excluded.data",
-            placeholders(pg, chunk.len(), 7)
-        );
-        let mut q = sqlx::query(&sql);
-        for (state, k) in chunk {
-            let (site, dept) = state.scope();
-            q = q
-                .bind(state.id().to_string())
-                .bind(state.kind())
-                .bind(opt_str(site))
-                .bind(opt_str(dept))
-                .bind(state.version() as i64)
-                .bind(seq(*k))
-                .bind(json(state)?);
-        }
-        q.execute(&mut **tx).await?;
-    }
+/// Writes what a group gathered that carries no change number: ledger rows, visit rows, photo
+/// references, operation records, devices' sequence numbers; a few statements per table.
+async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -> AppResult<()> {
     let hazards: Vec<&Hazard> = w
         .entities
         .iter()
@@ -866,17 +842,6 @@ async fn write_group(
         }
         q.execute(&mut **tx).await?;
     }
-    for chunk in w.audit.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO audit (op_id, entity_id, change_seq, data) VALUES {}",
-            placeholders(pg, chunk.len(), 4)
-        );
-        let mut q = sqlx::query(&sql);
-        for (op_id, entity, k, data) in chunk {
-            q = q.bind(op_id).bind(entity).bind(k.map_or(0, seq)).bind(data);
-        }
-        q.execute(&mut **tx).await?;
-    }
     let received = now_ms();
     for chunk in w.ops.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -907,6 +872,50 @@ async fn write_group(
         let mut q = sqlx::query(&sql);
         for (device, last_seq) in chunk {
             q = q.bind(device).bind("").bind(*last_seq as i64);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Writes the rows that carry change numbers, from the group's first: the entities' final
+/// states, and the audit entries of the operations that changed them.
+async fn write_sequenced(
+    tx: &mut Transaction<'_, Any>,
+    pg: bool,
+    w: &Group,
+    first_change: i64,
+) -> AppResult<()> {
+    let seq = |k: usize| first_change + k as i64;
+    for chunk in w.entities.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO entities (id, kind, site_id, department_id, version, change_seq, data) VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, department_id = excluded.department_id, \
+             version = excluded.version, change_seq = excluded.change_seq, data = excluded.data",
+            placeholders(pg, chunk.len(), 7)
+        );
+        let mut q = sqlx::query(&sql);
+        for (state, k) in chunk {
+            let (site, dept) = state.scope();
+            q = q
+                .bind(state.id().to_string())
+                .bind(state.kind())
+                .bind(opt_str(site))
+                .bind(opt_str(dept))
+                .bind(state.version() as i64)
+                .bind(seq(*k))
+                .bind(json(state)?);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    for chunk in w.audit.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO audit (op_id, entity_id, change_seq, data) VALUES {}",
+            placeholders(pg, chunk.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for (op_id, entity, k, data) in chunk {
+            q = q.bind(op_id).bind(entity).bind(k.map_or(0, seq)).bind(data);
         }
         q.execute(&mut **tx).await?;
     }
