@@ -162,6 +162,24 @@ pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), ApiEr
     decode::<serde_json::Value>(status, &text).map(|_| ())
 }
 
+/// Opens a document (see [`open_document`]) in the background; what went wrong, in the user's
+/// words, goes to `error` (offline, say: the button must not just do nothing).
+pub fn open_in_background(
+    path: String,
+    filename: Option<String>,
+    error: leptos::prelude::RwSignal<Option<String>>,
+) {
+    use leptos::prelude::*;
+    let ctx = crate::state::ctx();
+    let token = ctx.token_now();
+    leptos::task::spawn_local(async move {
+        match open_document(&path, &token, filename.as_deref()).await {
+            Ok(()) => error.set(None),
+            Err(e) => error.set(Some(e.message(ctx.lang.get_untracked()).to_owned())),
+        }
+    });
+}
+
 /// Fetches an authenticated document and hands it to the browser: a download (`filename`) or a
 /// new window (for print-ready HTML).
 pub async fn open_document(

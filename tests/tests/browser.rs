@@ -456,6 +456,12 @@ async fn the_desk_module_loads_when_a_desk_page_is_opened_and_stays_offline() ->
         browser.click("#tab-desk").await?;
         browser.find("#f-sort").await?;
         assert!(browser.body().await?.contains("联网"), "the ledger says it needs the network");
+        // Exporting offline says why nothing is downloaded (it used to do nothing at all).
+        let before = browser.client.execute("return document.querySelectorAll('.error').length", vec![]).await?;
+        browser.click("#export-xlsx").await?;
+        browser
+            .until(&format!("document.querySelectorAll('.error').length > {before}"), 10)
+            .await?;
         anyhow::Ok(())
     }
     .await;

@@ -16,13 +16,10 @@ use crate::state::{ctx, from_wire, wire_name};
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let ctx = ctx();
-    let labels = move |_| {
-        let token = ctx.token_now();
-        leptos::task::spawn_local(async move {
-            let _ = api::open_document("/api/v1/rooms/labels", &token, None).await;
-        });
-    };
+    let error = RwSignal::new(None::<String>);
+    let labels = move |_| api::open_in_background("/api/v1/rooms/labels".into(), None, error);
     view! {
+        {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <section class="card" id="admin-org">
             <h2>{move || ctx.t("organisation")}</h2>
             <NewSite/>

@@ -17,19 +17,14 @@ pub fn DashboardPage() -> impl IntoView {
         let token = ctx.token();
         async move { api::get::<Dashboard>("/api/v1/dashboard", &token).await }
     });
-    let open = move |path: &'static str| {
-        move |_| {
-            let token = ctx.token_now();
-            leptos::task::spawn_local(async move {
-                let _ = api::open_document(path, &token, None).await;
-            });
-        }
-    };
+    let error = RwSignal::new(None::<String>);
+    let open = move |path: &'static str| move |_| api::open_in_background(path.into(), None, error);
     view! {
         <div class="seg">
             <button class="secondary" id="print-bulletin" on:click=open("/api/v1/reports/bulletin")>{move || ctx.t("bulletin")}</button>
             <button class="secondary" id="print-summary" on:click=open("/api/v1/reports/summary")>{move || ctx.t("summary_report")}</button>
         </div>
+        {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>
             {move || data.get().map(|r| match r {
                 Err(e) => view! { <div class="error">{e.message(ctx.lang.get()).to_owned()}</div> }.into_any(),

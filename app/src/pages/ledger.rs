@@ -62,14 +62,11 @@ pub fn Ledger() -> impl IntoView {
     });
     let export_error = RwSignal::new(None::<String>);
     let export = move |_| {
-        let token = ctx.token_now();
-        let q = format!("/api/v1/export/ledger.xlsx?x=1{}", filters());
-        leptos::task::spawn_local(async move {
-            let name = format!("台账-{}.xlsx", today());
-            if let Err(e) = api::open_document(&q, &token, Some(&name)).await {
-                export_error.set(Some(e.message(ctx.lang.get_untracked()).to_owned()));
-            }
-        });
+        api::open_in_background(
+            format!("/api/v1/export/ledger.xlsx?x=1{}", filters()),
+            Some(format!("台账-{}.xlsx", today())),
+            export_error,
+        )
     };
     let reset = move || offset.set(0);
     view! {

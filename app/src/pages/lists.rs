@@ -64,15 +64,11 @@ pub fn Lists() -> impl IntoView {
         })
     };
     let export = move |_| {
-        let token = ctx.token_now();
-        leptos::task::spawn_local(async move {
-            let _ = api::open_document(
-                "/api/v1/export/measures.xlsx",
-                &token,
-                Some(&format!("制度措施清单-{}.xlsx", today())),
-            )
-            .await;
-        });
+        api::open_in_background(
+            "/api/v1/export/measures.xlsx".into(),
+            Some(format!("制度措施清单-{}.xlsx", today())),
+            error,
+        )
     };
     view! {
         <div class="card">

@@ -40,13 +40,10 @@ pub fn RegistersPage() -> impl IntoView {
         let token = ctx.token();
         load(token)
     });
-    let summary = move |_| {
-        let token = ctx.token_now();
-        leptos::task::spawn_local(async move {
-            let _ = api::open_document("/api/v1/reports/summary", &token, None).await;
-        });
-    };
+    let error = RwSignal::new(None::<String>);
+    let summary = move |_| api::open_in_background("/api/v1/reports/summary".into(), None, error);
     view! {
+        {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>
             {move || data.get().map(|r| match r {
                 Err(e) => view! { <div class="error">{e.message(ctx.lang.get()).to_owned()}</div> }.into_any(),
