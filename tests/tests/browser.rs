@@ -980,6 +980,25 @@ async fn supervisor_keeps_the_measures_list() -> anyhow::Result<()> {
         assert_eq!(list[0]["status"], "planned");
         assert_eq!(list[0]["deadline"], due.as_str());
         assert_eq!(list[0]["hazard_ids"], serde_json::json!([hazard.to_string()]));
+        // The due date moved from its row (the timetable follows the plan).
+        let later = (today.parse::<chrono::NaiveDate>()? + chrono::Duration::days(60)).to_string();
+        desk.client
+            .execute(
+                "const d = document.querySelector('tr[data-measure] input.measure-deadline'); d.value = arguments[0]; d.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![serde_json::json!(later)],
+            )
+            .await?;
+        // Recorded, synced, on the server (waited for there: the status bar may still say "all
+        // sent" before the change is recorded).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let list = server.get_json(&token, "/api/v1/measures").await?;
+            if list[0]["deadline"] == later.as_str() {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the moved date never reached the server: {list}");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
         // Done from its row: dated today, on the server after the sync.
         choose(&desk, "tr[data-measure] select.measure-status", 2).await?;
         desk.until("document.querySelector('tr[data-measure]') && document.querySelector('tr[data-measure]').textContent.includes('完成于')", 10).await?;

@@ -96,12 +96,22 @@ pub fn Lists() -> impl IntoView {
                         <tbody>
                             {items.into_iter().map(|m| {
                                 let dept = departments.iter().find(|d| d.id == m.department_id).map(|d| d.name.get(lang).to_owned()).unwrap_or_default();
-                                let row = m.clone();
+                                let (row, moved) = (m.clone(), m.clone());
                                 view! {
                                     <tr data-measure=m.id.to_string()>
                                         <td>{m.title.clone()}<div class="room-meta">{m.kind.label(lang)}" · "{m.description.clone()}</div></td>
                                         <td>{dept}</td>
-                                        <td class=if m.is_overdue(day) { "overdue" } else { "" }>{m.deadline.to_string()}{m.done_on.map(|d| view! { <div class="room-meta">{format!("{} {d}", ctx.t("done_on"))}</div> })}</td>
+                                        <td class=if m.is_overdue(day) { "overdue" } else { "" }>
+                                            {(!edits).then(|| m.deadline.to_string())}
+                                            // A supervisor moves the date where the plan changes (时间表 is kept up to date).
+                                            <input type="date" class="measure-deadline" hidden=!edits aria-label=ctx.t("due_by") value=m.deadline.to_string() on:change=move |ev| {
+                                                let Ok(d) = event_target_value(&ev).parse() else { return };
+                                                let mut m = moved.clone();
+                                                m.deadline = d;
+                                                save(m, error, || {});
+                                            }/>
+                                            {m.done_on.map(|d| view! { <div class="room-meta">{format!("{} {d}", ctx.t("done_on"))}</div> })}
+                                        </td>
                                         <td>
                                             {(!edits).then(|| m.status.label(lang))}
                                             <select class="measure-status" hidden=!edits aria-label=ctx.t("status") on:change=move |ev| {
