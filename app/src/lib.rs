@@ -35,11 +35,7 @@ async fn load(ctx: AppCtx) {
     }
     let session = store::kv_get::<Session>("session").await.ok().flatten();
     if let Some(s) = &session {
-        ctx.page.set(if s.user.role.desk_first() {
-            Page::Dashboard
-        } else {
-            Page::Rooms
-        });
+        ctx.page.set(Page::home(s.user.role));
         if let Some(page) = state::handed_over_page() {
             ctx.page.set(page);
         }

@@ -41,6 +41,18 @@ pub enum Page {
 }
 
 impl Page {
+    /// Where a role lands after logging in or opening the app: the desk's dashboard, the rooms
+    /// for those who inspect, else the hazards (a rectification owner has no rooms to walk).
+    pub fn home(role: saferounds_shared::org::Role) -> Page {
+        if role.desk_first() {
+            Page::Dashboard
+        } else if role.inspects() {
+            Page::Rooms
+        } else {
+            Page::Hazards
+        }
+    }
+
     /// The name a desk page is remembered by across the hand-over to the desk module.
     pub fn desk_key(&self) -> Option<&'static str> {
         Some(match self {
@@ -309,6 +321,20 @@ mod tests {
     use super::*;
     use saferounds_shared::hazard::{Field, Grade};
     use saferounds_shared::lists::MeasureStatus;
+
+    #[test]
+    fn each_role_lands_where_it_works() {
+        use saferounds_shared::org::Role;
+        assert!(matches!(Page::home(Role::Inspector), Page::Rooms));
+        assert!(matches!(Page::home(Role::Verifier), Page::Rooms));
+        assert!(matches!(
+            Page::home(Role::RectificationOwner),
+            Page::Hazards
+        ));
+        for r in [Role::SafetySupervisor, Role::Leadership, Role::Admin] {
+            assert!(matches!(Page::home(r), Page::Dashboard));
+        }
+    }
 
     #[test]
     fn option_values_are_wire_names_and_read_back() {

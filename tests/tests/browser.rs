@@ -162,6 +162,10 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
     let owner = Browser::start().await?;
     let result = async {
         owner.login(&base, "owner").await?;
+        // An owner has no rooms to walk: the app opens at their hazards.
+        owner
+            .until("document.querySelector('#tab-hazards') && document.querySelector('#tab-hazards').classList.contains('on') && !document.querySelector('#room-list')", 10)
+            .await?;
         owner.click("#tab-hazards").await?;
         // The hazard is on the list once the first sync after login has pulled it.
         owner.find(&format!("[data-hazard=\"{id}\"] button")).await?;

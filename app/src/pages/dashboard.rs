@@ -63,7 +63,7 @@ fn body(d: Dashboard) -> impl IntoView {
             <div class="kpi"><span>{ctx.t("found")}</span><b id="kpi-found">{s.total.found}</b></div>
             <div class="kpi"><span>{ctx.t("closed")}</span><b id="kpi-closed">{s.total.closed}</b></div>
             <div class="kpi"><span>{ctx.t("open")}</span><b id="kpi-open">{s.total.open}</b></div>
-            <div class="kpi"><span>{ctx.t("overdue")}</span><b id="kpi-overdue" class="overdue">{s.total.overdue}</b></div>
+            <div class="kpi"><span>{ctx.t("overdue")}</span><b id="kpi-overdue" class={if s.total.overdue > 0 { "overdue" } else { "" }}>{s.total.overdue}</b></div>
             <div class="kpi"><span>{ctx.t("closure_rate")}</span><b id="kpi-rate">{format!("{:.0}%", s.total.closure_rate() * 100.0)}</b></div>
             <div class="kpi"><span>{ctx.t("funds")}</span><b>{s.total.funds.yuan()}</b></div>
         </div>

@@ -25,11 +25,7 @@ pub fn Login() -> impl IntoView {
             };
             match login(req).await {
                 Ok(session) => {
-                    ctx.page.set(if session.user.role.desk_first() {
-                        Page::Dashboard
-                    } else {
-                        Page::Rooms
-                    });
+                    ctx.page.set(Page::home(session.user.role));
                     ctx.boot
                         .set(store::kv_get("bootstrap").await.ok().flatten());
                     ctx.session.set(Some(session));
