@@ -1426,9 +1426,44 @@ pub async fn ledger_pages_agree_sorted_or_walked(app: &TestApp) {
     let mut soonest: Vec<_> = reports.iter().collect();
     soonest.sort_by_key(|r| (deadline(r), r.id));
     let ids = |rs: &[&HazardReport]| -> Vec<HazardId> { rs.iter().map(|r| r.id).collect() };
+    // A text that runs from the end of one hazard's description into the next searched field:
+    // found as `Hazard::mentions` finds it (the phone and the ledger agree).
+    let as_hazard = |r: &HazardReport| {
+        saferounds_shared::hazard::Hazard::from_report(r.clone(), s.user.id, chrono::Utc::now())
+    };
+    let last = as_hazard(newest[0]);
+    // Its last character (the description ends with an ASCII digit) and what follows it.
+    let cut = last.description.len() - 1;
+    // Up to two characters into the next non-empty field (a search text is trimmed).
+    let mut across = String::new();
+    let mut past = 0;
+    for c in last.search_text()[cut..].chars() {
+        across.push(c);
+        if across.contains(' ') && c != ' ' {
+            past += 1;
+            if past == 2 {
+                break;
+            }
+        }
+    }
+    assert!(
+        !last.description.contains(&across) && last.mentions(&across),
+        "{across:?} spans two fields"
+    );
+    let spanning: Vec<_> = newest
+        .iter()
+        .copied()
+        .filter(|r| as_hazard(r).mentions(&across))
+        .collect();
     let sup = app.login("supervisor").await;
     let east = format!("site_id={}", room.site_id);
     let cases: Vec<(&Session, String, i64, Vec<HazardId>)> = vec![
+        (
+            &s,
+            format!("text={}", urlencoding(&across)),
+            spanning.len() as i64,
+            ids(&spanning[..spanning.len().min(50)]),
+        ),
         (&s, String::new(), 2_100, ids(&newest[..50])),
         (&s, "offset=2060".into(), 2_100, ids(&newest[2_060..])),
         (&s, "sort=found_asc".into(), 2_100, {
@@ -1476,4 +1511,14 @@ pub async fn ledger_pages_agree_sorted_or_walked(app: &TestApp) {
         (0, 0),
         "another site's inspector sees none"
     );
+}
+
+/// `text` as a query value (percent-encoded UTF-8; letters and digits as they are).
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -369,14 +369,15 @@ impl Hazard {
         ]
     }
 
-    /// Whether a text search for `text` finds this hazard: a case-sensitive substring of one of
-    /// [`Self::search_fields`].
+    /// Whether a text search for `text` finds this hazard: a case-sensitive substring of its
+    /// [`Self::search_text`], the text a database stores and searches — so a phone and the
+    /// ledger find the same hazards, even for a text that runs from one field into the next.
     pub fn mentions(&self, text: &str) -> bool {
-        self.search_fields().iter().any(|f| f.contains(text))
+        self.search_text().contains(text)
     }
 
-    /// The searched fields in one text, as a database stores it to search the ledger (a
-    /// substring of one field is a substring of this).
+    /// The searched fields in one text, joined by spaces, as a database stores it to search the
+    /// ledger.
     pub fn search_text(&self) -> String {
         self.search_fields().join(" ")
     }

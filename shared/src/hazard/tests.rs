@@ -608,9 +608,35 @@ fn text_search_looks_in_every_searched_field_case_sensitively() {
         // The stored search text finds whatever the rule finds.
         assert!(h.search_text().contains(found), "{found}");
     }
-    for missing in ["el-02", "gb", "氧气", "串接 更换"] {
+    for missing in ["el-02", "gb", "氧气", "串接更换"] {
         assert!(!h.mentions(missing), "{missing}");
     }
+    // The phone and the ledger agree on every text, one that spans two fields included.
+    let across = format!(
+        "{} {}",
+        h.description
+            .chars()
+            .rev()
+            .take(2)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>(),
+        h.measures
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .take(2)
+            .collect::<String>()
+    );
+    for probe in ["串接", "GB", across.as_str(), "串接 更换", "无关"] {
+        assert_eq!(
+            h.mentions(probe),
+            h.search_text().contains(probe),
+            "{probe}"
+        );
+    }
+    assert!(h.mentions(&across), "{across}");
 }
 
 /// An edit never empties a description nor stores an oversized text; other values pass.
