@@ -193,6 +193,21 @@ impl AppCtx {
         crate::i18n::tr(self.lang.get(), key)
     }
 
+    /// A person's name from the organisation data (empty if unknown), tracked.
+    pub fn person_name(&self, id: saferounds_shared::ids::UserId) -> String {
+        self.boot
+            .with(|b| b.as_ref().map(|b| b.person_name(id).to_owned()))
+            .unwrap_or_default()
+    }
+
+    /// A department's name in the current language (empty if unknown), tracked.
+    pub fn department_name(&self, id: saferounds_shared::ids::DepartmentId) -> String {
+        let lang = self.lang.get();
+        self.boot
+            .with(|b| b.as_ref().map(|b| b.department_name(id, lang).to_owned()))
+            .unwrap_or_default()
+    }
+
     /// The bearer token (empty when logged out), tracked by the calling effect or resource.
     pub fn token(&self) -> String {
         self.session.get().map(|s| s.token).unwrap_or_default()

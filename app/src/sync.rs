@@ -25,6 +25,23 @@ pub async fn sleep(ms: i32) {
     let _ = JsFuture::from(p).await;
 }
 
+/// Records one change with its operation (and the photos it uses) on the device, refreshes the
+/// view and starts a sync; the error in the user's words otherwise.
+pub async fn record(
+    ctx: AppCtx,
+    entity_id: uuid::Uuid,
+    base_version: u64,
+    body: saferounds_shared::sync::OpBody,
+    photos: Vec<(saferounds_shared::ids::PhotoHash, Vec<u8>)>,
+) -> Result<(), String> {
+    store::record(vec![(entity_id, base_version, body)], photos)
+        .await
+        .map_err(|e| e.message(ctx.lang.get_untracked()).to_owned())?;
+    let _ = refresh_view(ctx).await;
+    leptos::task::spawn_local(sync_now(ctx));
+    Ok(())
+}
+
 /// One sync; concurrent calls return at once.
 pub async fn sync_now(ctx: AppCtx) {
     if ctx.syncing.get_untracked() || ctx.session.get_untracked().is_none() {

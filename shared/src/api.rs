@@ -69,6 +69,24 @@ pub struct Bootstrap {
     pub campaigns: Vec<Campaign>,
 }
 
+impl Bootstrap {
+    /// A person's name as screens show it; empty for someone this device does not know.
+    pub fn person_name(&self, id: UserId) -> &str {
+        self.people
+            .iter()
+            .find(|p| p.id == id)
+            .map_or("", |p| p.display_name.as_str())
+    }
+
+    /// A department's name in `lang`; empty for one this device does not know.
+    pub fn department_name(&self, id: DepartmentId, lang: crate::Lang) -> &str {
+        self.departments
+            .iter()
+            .find(|d| d.id == id)
+            .map_or("", |d| d.name.get(lang))
+    }
+}
+
 /// The center's time zone when none is configured: UTC+8 (China Standard Time).
 pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 8 * 60;
 
@@ -397,6 +415,38 @@ mod tests {
         });
         let b: Bootstrap = serde_json::from_value(json).unwrap();
         assert_eq!(b.utc_offset_minutes, DEFAULT_UTC_OFFSET_MINUTES);
+    }
+
+    #[test]
+    fn names_come_from_the_organisation_data() {
+        let user = User {
+            id: UserId::from_uuid(stable_uuid("u", "owner")),
+            username: "owner".into(),
+            display_name: "陈静".into(),
+            role: Role::RectificationOwner,
+            department_id: None,
+            site_id: None,
+            active: true,
+        };
+        let dept = Department {
+            id: DepartmentId::from_uuid(stable_uuid("dept", "east")),
+            name: crate::Text {
+                zh: "城东急救站".into(),
+                en: "East station".into(),
+            },
+            site_id: None,
+        };
+        let json = serde_json::json!({
+            "user": user, "center_name": "中心", "today": "2026-11-29", "sites": [],
+            "buildings": [], "departments": [dept], "rooms": [], "templates": [],
+            "people": [Person::from(&user)], "campaigns": [],
+        });
+        let b: Bootstrap = serde_json::from_value(json).unwrap();
+        assert_eq!(b.person_name(user.id), "陈静");
+        assert_eq!(b.person_name(UserId::nil()), "");
+        assert_eq!(b.department_name(dept.id, crate::Lang::En), "East station");
+        assert_eq!(b.department_name(dept.id, crate::Lang::Zh), "城东急救站");
+        assert_eq!(b.department_name(DepartmentId::nil(), crate::Lang::Zh), "");
     }
 
     #[test]

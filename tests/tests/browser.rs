@@ -957,9 +957,7 @@ async fn supervisor_keeps_the_measures_list() -> anyhow::Result<()> {
         let today: String = serde_json::from_value(server.get_json(&token, "/api/v1/bootstrap").await?["today"].clone())?;
         let due = (today.parse::<chrono::NaiveDate>()? + chrono::Duration::days(30)).to_string();
         choose(&desk, "#measure-department", 1).await?;
-        desk.client
-            .execute(&format!("const d = document.querySelector('#measure-deadline'); d.value = '{due}'; d.dispatchEvent(new Event('input', {{bubbles: true}}));"), vec![])
-            .await?;
+        fill(&desk, "#measure-deadline", &due).await?;
         desk.click("#save-measure").await?;
         assert!(desk.text("#new-measure-error").await?.contains("名称"), "a measure needs a title");
         desk.find("#measure-title").await?.send_keys("氧气瓶存放间管理制度").await?;

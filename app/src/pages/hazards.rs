@@ -14,8 +14,8 @@ use saferounds_shared::reminders::reminders;
 use saferounds_shared::sync::{Entity, OpBody};
 use wasm_bindgen::JsCast;
 
-use crate::state::{Page, ctx, refresh_view, today};
-use crate::{photo, store, sync};
+use crate::state::{Page, ctx, today};
+use crate::{photo, sync};
 
 /// Rows the hazard list shows at first, and adds per "show more".
 const PAGE: usize = 100;
@@ -131,19 +131,14 @@ pub fn Hazards() -> impl IntoView {
     }
 }
 
+/// An operation on this hazard, from the version on screen.
 async fn act(
     ctx: crate::state::AppCtx,
     h: &Hazard,
     body: OpBody,
     photos: Vec<(PhotoHash, Vec<u8>)>,
 ) -> Result<(), String> {
-    let lang = ctx.lang.get_untracked();
-    store::record(vec![(h.id.0, h.version, body)], photos)
-        .await
-        .map_err(|e| e.message(lang).to_owned())?;
-    let _ = refresh_view(ctx).await;
-    leptos::task::spawn_local(sync::sync_now(ctx));
-    Ok(())
+    sync::record(ctx, h.id.0, h.version, body, photos).await
 }
 
 #[component]
@@ -290,10 +285,8 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     {h.measures.clone().map(|m| view! { <div>{ctx.t("measures")}": "{m}</div> })}
                     {h.deadline.map(|d| view! { <div>{ctx.t("deadline")}": "{d.to_string()}</div> })}
                     {h.owner_id.map(|o| {
-                        let boot = ctx.boot.get();
-                        let who = boot.as_ref().and_then(|b| b.people.iter().find(|p| p.id == o)).map(|p| p.display_name.clone()).unwrap_or_default();
-                        let dept = boot.as_ref().and_then(|b| b.departments.iter().find(|d| Some(d.id) == h.department_id)).map(|d| format!(" · {}", d.name.get(lang))).unwrap_or_default();
-                        view! { <div id="hazard-owner">{ctx.t("owner")}": "{who}{dept}</div> }
+                        let dept = h.department_id.map(|d| format!(" · {}", ctx.department_name(d))).unwrap_or_default();
+                        view! { <div id="hazard-owner">{ctx.t("owner")}": "{ctx.person_name(o)}{dept}</div> }
                     })}
                     {h.conflicts.iter().map(|c| view! { <div class="notice">{format!("{}: {}", ctx.t("conflict"), c.field.label(lang))}</div> }).collect_view()}
                 }
@@ -402,7 +395,6 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                         }.into_any());
                     }
                 }
-                let _ = FieldValue::Remark(None);
                 parts.into_iter().collect_view().into_any()
             }}
             {move || error.get().map(|e| view! { <div class="error" id="action-error">{e}</div> })}
@@ -542,14 +534,6 @@ fn EditBox(id: HazardId) -> impl IntoView {
             .into_iter()
             .filter(|f| h.editable_by(&actor, *f))
             .collect();
-        let people = boot.as_ref().map(|b| b.people.clone()).unwrap_or_default();
-        let name_of = move |by| {
-            people
-                .iter()
-                .find(|p| p.id == by)
-                .map(|p| p.display_name.clone())
-                .unwrap_or_default()
-        };
         let inputs = fields.into_iter().map(|f| {
             let current = draft_of(&h, f);
             let input_id = format!("edit-{}", crate::state::wire_name(f));
@@ -579,7 +563,7 @@ fn EditBox(id: HazardId) -> impl IntoView {
             <div class="card" id="edit-box">
                 <h2>{ctx.t("notes")}</h2>
                 <ul class="notes">
-                    {h.comments.iter().map(|c| view! { <li>{c.text.clone()}<div class="room-meta">{format!("{} · {}", name_of(c.by), crate::state::center_time(c.at))}</div></li> }).collect_view()}
+                    {h.comments.iter().map(|c| view! { <li>{c.text.clone()}<div class="room-meta">{format!("{} · {}", ctx.person_name(c.by), crate::state::center_time(c.at))}</div></li> }).collect_view()}
                 </ul>
                 <label for="note-text">{ctx.t("add_note")}</label>
                 <input type="text" id="note-text" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
@@ -648,11 +632,10 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
                     Err(_) => view! { <div class="room-meta">{ctx.t("need_online")}</div> }.into_any(),
                     Ok(d) => {
                         let lang = ctx.lang.get();
-                        let people = ctx.boot.get().map(|b| b.people).unwrap_or_default();
                         view! {
                             <ol class="timeline">
                                 {d.audit.into_iter().map(|a| {
-                                    let who = people.iter().find(|p| p.id == a.user_id).map(|p| p.display_name.clone()).unwrap_or_default();
+                                    let who = ctx.person_name(a.user_id);
                                     let what = match lang { saferounds_shared::Lang::Zh => Event::name_zh(&a.action), saferounds_shared::Lang::En => Event::name_en(&a.action) };
                                     let moved = match (a.from, a.to) { (Some(f), Some(t)) if f != t => format!(" {} → {}", f.label(lang), t.label(lang)), (None, Some(t)) => format!(" → {}", t.label(lang)), _ => String::new() };
                                     view! {

@@ -115,9 +115,6 @@ pub fn Ledger() -> impl IntoView {
                 Ok(p) => {
                     let lang = ctx.lang.get();
                     let day = today();
-                    let boot = ctx.boot.get();
-                    let department = |id| boot.as_ref().and_then(|b| b.departments.iter().find(|d| Some(d.id) == id)).map(|d| d.name.get(lang).to_owned()).unwrap_or_default();
-                    let person = |id| boot.as_ref().and_then(|b| b.people.iter().find(|p| Some(p.id) == id)).map(|p| p.display_name.clone()).unwrap_or_default();
                     let total = if p.total_at_least { format!("{}+", p.total) } else { p.total.to_string() };
                     let (has_prev, has_next) = (p.offset > 0, p.has_next());
                     let shown = p.shown().map(|(a, b)| format!(" · {a}–{b}")).unwrap_or_default();
@@ -140,9 +137,9 @@ pub fn Ledger() -> impl IntoView {
                                             <td>{h.category.label(lang)}</td>
                                             <td>{h.grade.label(lang)}</td>
                                             <td class=format!("st-{}", h.status.as_str())>{h.status.label(lang)}</td>
-                                            <td>{department(h.department_id)}</td>
+                                            <td>{h.department_id.map(|d| ctx.department_name(d))}</td>
                                             <td>{h.measures.clone().unwrap_or_default()}</td>
-                                            <td>{person(h.owner_id)}</td>
+                                            <td>{h.owner_id.map(|o| ctx.person_name(o))}</td>
                                             <td>{h.deadline.map(|d| d.to_string()).unwrap_or_default()}{(od > 0).then(|| view! { <span class="overdue">{format!(" +{od}")}</span> })}</td>
                                         </tr>
                                     }

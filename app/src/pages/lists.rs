@@ -11,8 +11,8 @@ use saferounds_shared::sync::{Entity, OpBody};
 
 use wasm_bindgen::JsCast;
 
-use crate::state::{ctx, from_wire, refresh_view, today, wire_name};
-use crate::{api, store, sync};
+use crate::state::{ctx, from_wire, today, wire_name};
+use crate::{api, sync};
 
 const STATUSES: [MeasureStatus; 4] = [
     MeasureStatus::Planned,
@@ -31,20 +31,13 @@ fn save(measure: Measure, error: RwSignal<Option<String>>, then: impl FnOnce() +
         return;
     }
     leptos::task::spawn_local(async move {
-        let base = measure.version;
-        match store::record(
-            vec![(measure.id.0, base, OpBody::SaveMeasure(measure))],
-            vec![],
-        )
-        .await
-        {
-            Ok(_) => {
+        let (id, base) = (measure.id.0, measure.version);
+        match sync::record(ctx, id, base, OpBody::SaveMeasure(measure), vec![]).await {
+            Ok(()) => {
                 error.set(None);
                 then();
-                let _ = refresh_view(ctx).await;
-                leptos::task::spawn_local(sync::sync_now(ctx));
             }
-            Err(e) => error.set(Some(e.message(lang).to_owned())),
+            Err(e) => error.set(Some(e)),
         }
     });
 }
@@ -80,7 +73,6 @@ pub fn Lists() -> impl IntoView {
             let list = measures();
             let lang = ctx.lang.get();
             let day = today();
-            let departments = ctx.boot.get().map(|b| b.departments).unwrap_or_default();
             let plan = timetable(&list);
             // Leadership reads the list; supervisors keep it.
             let edits = ctx.session.get().is_some_and(|s| s.user.role.supervises());
@@ -95,7 +87,7 @@ pub fn Lists() -> impl IntoView {
                         <thead><tr><th>{ctx.t("measure")}</th><th>{ctx.t("department")}</th><th>{ctx.t("due_by")}</th><th>{ctx.t("status")}</th><th>{ctx.t("hazards")}</th></tr></thead>
                         <tbody>
                             {items.into_iter().map(|m| {
-                                let dept = departments.iter().find(|d| d.id == m.department_id).map(|d| d.name.get(lang).to_owned()).unwrap_or_default();
+                                let dept = ctx.department_name(m.department_id);
                                 let (row, moved) = (m.clone(), m.clone());
                                 view! {
                                     <tr data-measure=m.id.to_string()>
