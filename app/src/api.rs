@@ -2,8 +2,8 @@
 //! is down, so the interface shows every failure the same way.
 
 use saferounds_shared::ApiError;
+use saferounds_shared::decode::{self as json, Decode, Ignored};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
@@ -64,7 +64,7 @@ async fn blob_of(path: &str, token: &str) -> Result<web_sys::Blob, ApiError> {
     let resp = fetch_response("GET", path, Some(token), None, None).await?;
     if !resp.ok() {
         let text = text_of(&resp).await?;
-        return Err(decode::<serde_json::Value>(resp.status(), &text)
+        return Err(decode::<Ignored>(resp.status(), &text)
             .err()
             .unwrap_or_else(offline_error));
     }
@@ -87,9 +87,9 @@ async fn send(
     Ok((resp.status(), text))
 }
 
-fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+fn decode<T: Decode>(status: u16, text: &str) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
-        serde_json::from_str(text).map_err(|e| {
+        json::from_str(text).map_err(|e| {
             ApiError::new(
                 "decode",
                 format!("服务器返回的数据无法识别：{e}"),
@@ -97,7 +97,7 @@ fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
             )
         })
     } else {
-        Err(serde_json::from_str::<ApiError>(text).unwrap_or_else(|_| {
+        Err(json::from_str::<ApiError>(text).unwrap_or_else(|_| {
             ApiError::new(
                 "http",
                 format!("服务器错误（{status}），请稍后重试。"),
@@ -107,12 +107,12 @@ fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
     }
 }
 
-pub async fn get<T: DeserializeOwned>(path: &str, token: &str) -> Result<T, ApiError> {
+pub async fn get<T: Decode>(path: &str, token: &str) -> Result<T, ApiError> {
     let (status, text) = send("GET", path, Some(token), None, "application/json").await?;
     decode(status, &text)
 }
 
-pub async fn post<B: Serialize, T: DeserializeOwned>(
+pub async fn post<B: Serialize, T: Decode>(
     path: &str,
     token: Option<&str>,
     body: &B,
@@ -121,7 +121,7 @@ pub async fn post<B: Serialize, T: DeserializeOwned>(
 }
 
 /// `PUT` a JSON body (registers are saved whole by id).
-pub async fn put<B: Serialize, T: DeserializeOwned>(
+pub async fn put<B: Serialize, T: Decode>(
     path: &str,
     token: &str,
     body: &B,
@@ -129,7 +129,7 @@ pub async fn put<B: Serialize, T: DeserializeOwned>(
     send_json("PUT", path, Some(token), body).await
 }
 
-async fn send_json<B: Serialize, T: DeserializeOwned>(
+async fn send_json<B: Serialize, T: Decode>(
     method: &str,
     path: &str,
     token: Option<&str>,
@@ -159,7 +159,7 @@ pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), ApiEr
         "image/jpeg",
     )
     .await?;
-    decode::<serde_json::Value>(status, &text).map(|_| ())
+    decode::<Ignored>(status, &text).map(|_| ())
 }
 
 /// Opens a document (see [`open_document`]) in the background; what went wrong, in the user's

@@ -10,17 +10,22 @@ use saferounds_shared::sync::Entity;
 use saferounds_shared::sync::apply::Ctx as ApplyCtx;
 use saferounds_shared::sync::client::local_view;
 use saferounds_shared::{ApiError, Lang};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::store::{self, RejectedOp};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Session {
     pub token: String,
     pub user: User,
     pub expires_at: i64,
 }
+saferounds_shared::decode_struct!(Session {
+    token,
+    user,
+    expires_at
+});
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Page {
@@ -233,8 +238,8 @@ pub fn wire_name<T: serde::Serialize>(v: T) -> String {
 }
 
 /// The enum value of a wire name, from an `<option value>`.
-pub fn from_wire<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
-    serde_json::from_str(&serde_json::to_string(s).ok()?).ok()
+pub fn from_wire<T: saferounds_shared::decode::Decode>(s: &str) -> Option<T> {
+    saferounds_shared::decode::from_str(&serde_json::to_string(s).ok()?).ok()
 }
 
 /// A User Timing mark (`performance.mark`); the browser benchmarks read these.

@@ -7,10 +7,10 @@ use std::rc::Rc;
 
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use saferounds_shared::ApiError;
+use saferounds_shared::decode::{self, Decode};
 use saferounds_shared::ids::{DeviceId, OpId, PhotoHash};
 use saferounds_shared::sync::{Entity, OpBody, Operation, SCHEMA_VERSION};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
@@ -85,8 +85,8 @@ fn js(s: &str) -> JsValue {
 fn to_json<T: Serialize>(v: &T) -> Result<JsValue, ApiError> {
     serde_json::to_string(v).map(|s| js(&s)).map_err(err)
 }
-fn from_json<T: DeserializeOwned>(v: &JsValue) -> Option<T> {
-    v.as_string().and_then(|s| serde_json::from_str(&s).ok())
+fn from_json<T: Decode>(v: &JsValue) -> Option<T> {
+    v.as_string().and_then(|s| decode::from_str(&s).ok())
 }
 fn seq_key(seq: u64) -> JsValue {
     JsValue::from_f64(seq as f64)
@@ -94,7 +94,7 @@ fn seq_key(seq: u64) -> JsValue {
 
 // The generic functions only encode and decode; the IndexedDB work is compiled once (an async
 // function's whole state machine is copied for every type it is generic over).
-pub async fn kv_get<T: DeserializeOwned>(key: &str) -> Result<Option<T>, ApiError> {
+pub async fn kv_get<T: Decode>(key: &str) -> Result<Option<T>, ApiError> {
     Ok(kv_get_value(key).await?.and_then(|v| from_json(&v)))
 }
 
@@ -130,15 +130,21 @@ pub async fn kv_delete(key: &str) -> Result<(), ApiError> {
 }
 
 /// This device: its id, the next sequence number, and whose it is.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct DeviceState {
     pub device_id: DeviceId,
     pub user_id: String,
     pub next_seq: u64,
-    /// The user's name, to tell the next person on a shared phone whose records wait here.
-    #[serde(default)]
+    /// The user's name, to tell the next person on a shared phone whose records wait here
+    /// (absent from what older versions stored).
     pub user_name: String,
 }
+saferounds_shared::decode_struct!(DeviceState {
+    device_id,
+    user_id,
+    next_seq,
+    user_name = String::new()
+});
 
 /// Whether someone other than the device's user may take the phone over, with `pending`
 /// operations unsent. Only their author can send them (the server refuses a device that is
@@ -358,11 +364,12 @@ pub async fn photo_keys() -> Result<Vec<String>, ApiError> {
 
 /// An operation the server refused, or applied across someone else's change, kept to show the
 /// user what happened.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct RejectedOp {
     pub op: Operation,
     pub error: ApiError,
 }
+saferounds_shared::decode_struct!(RejectedOp { op, error });
 
 pub async fn rejected() -> Result<Vec<RejectedOp>, ApiError> {
     let t = tx(&[REJECTED], TransactionMode::ReadOnly).await?;
@@ -566,7 +573,7 @@ mod tests {
     fn a_device_stored_before_names_were_kept_still_reads() {
         let old =
             r#"{"device_id":"0190b4c2-7d3e-7a00-8000-000000000001","user_id":"u1","next_seq":7}"#;
-        let d: DeviceState = serde_json::from_str(old).unwrap();
+        let d: DeviceState = decode::from_str(old).unwrap();
         assert_eq!((d.next_seq, d.user_name.as_str()), (7, ""));
     }
 }

@@ -17,6 +17,8 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+crate::decode_struct!(LoginRequest { username, password });
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
@@ -25,6 +27,12 @@ pub struct LoginResponse {
     pub expires_at: i64,
     pub user: User,
 }
+
+crate::decode_struct!(LoginResponse {
+    token,
+    expires_at,
+    user
+});
 
 /// A person as others see them (pickers for owner and verifier).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,6 +44,14 @@ pub struct Person {
     pub department_id: Option<DepartmentId>,
     pub site_id: Option<SiteId>,
 }
+
+crate::decode_struct!(Person {
+    id,
+    display_name,
+    role,
+    department_id,
+    site_id
+});
 
 impl From<&User> for Person {
     fn from(u: &User) -> Self {
@@ -68,6 +84,8 @@ pub struct Bootstrap {
     pub people: Vec<Person>,
     pub campaigns: Vec<Campaign>,
 }
+
+crate::decode_struct!(Bootstrap { user, center_name, today, utc_offset_minutes = default_utc_offset_minutes(), sites, buildings, departments, rooms, templates, people, campaigns });
 
 impl Bootstrap {
     /// A person's name as screens show it; empty for someone this device does not know.
@@ -152,6 +170,8 @@ pub struct LedgerPage {
     pub rows: Vec<Hazard>,
 }
 
+crate::decode_struct!(LedgerPage { total, total_at_least = Default::default(), offset, limit, rows });
+
 impl LedgerPage {
     /// Whether rows follow this page: the count says so, or it was capped.
     pub fn has_next(&self) -> bool {
@@ -171,6 +191,8 @@ pub struct HazardDetail {
     pub audit: Vec<AuditEntry>,
 }
 
+crate::decode_struct!(HazardDetail { hazard, audit });
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatLine {
@@ -179,6 +201,13 @@ pub struct StatLine {
     pub label_en: String,
     pub row: StatRow,
 }
+
+crate::decode_struct!(StatLine {
+    key,
+    label_zh,
+    label_en,
+    row
+});
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -192,6 +221,16 @@ pub struct Stats {
     pub by_phase: Vec<StatLine>,
 }
 
+crate::decode_struct!(Stats {
+    today,
+    total,
+    by_department,
+    by_site,
+    by_category,
+    by_grade,
+    by_phase
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
@@ -199,6 +238,12 @@ pub struct Health {
     pub version: String,
     pub change_seq: i64,
 }
+
+crate::decode_struct!(Health {
+    status,
+    version,
+    change_seq
+});
 
 /// The desk's front page beyond the hazard statistics: trend, inspection coverage, training,
 /// drills, equipment, conflicts waiting for a decision, today's reminders.
@@ -227,6 +272,8 @@ pub struct Dashboard {
     pub reminders_total: usize,
 }
 
+crate::decode_struct!(Dashboard { stats, by_month, coverage, training, training_due, drills_recent, sites_due_drill, equipment, conflicts, reminders, reminders_total = Default::default() });
+
 impl Dashboard {
     /// Reminders the front page lists (a neglected ledger has thousands).
     pub const REMINDERS: usize = 12;
@@ -241,6 +288,14 @@ pub struct EquipmentSummary {
     pub check_due: usize,
     pub service_due: usize,
 }
+
+crate::decode_struct!(EquipmentSummary {
+    total,
+    expired,
+    expiring,
+    check_due,
+    service_due
+});
 
 impl EquipmentSummary {
     pub fn of(items: &[crate::equipment::Equipment], today: NaiveDate) -> EquipmentSummary {
@@ -269,6 +324,12 @@ pub struct HazardBrief {
     pub description: String,
 }
 
+crate::decode_struct!(HazardBrief {
+    id,
+    number,
+    description
+});
+
 /// Which inspection rounds to list: by site, type and the center's dates of their start.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InspectionFilter {
@@ -277,6 +338,13 @@ pub struct InspectionFilter {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
+
+crate::decode_struct!(InspectionFilter {
+    site_id,
+    inspection_type,
+    from,
+    to
+});
 
 impl InspectionFilter {
     /// `offset` is the center's time zone: a round started at 23:30 local time belongs to that day.
@@ -297,6 +365,8 @@ pub struct InspectionRound {
     pub visits: Vec<crate::inspection::Visit>,
 }
 
+crate::decode_struct!(InspectionRound { round, visits });
+
 /// One page of rounds, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -304,6 +374,8 @@ pub struct InspectionPage {
     pub total: usize,
     pub rounds: Vec<InspectionRound>,
 }
+
+crate::decode_struct!(InspectionPage { total, rounds });
 
 #[cfg(test)]
 mod tests {
@@ -315,9 +387,15 @@ mod tests {
     use crate::org::SiteKind;
     use serde::de::DeserializeOwned;
 
-    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(v: &T) {
+    /// Read back by the server's decoder (serde) and by the phone's (`decode`).
+    fn round_trip<T>(v: &T)
+    where
+        T: Serialize + DeserializeOwned + crate::decode::Decode + PartialEq + std::fmt::Debug,
+    {
         let json = serde_json::to_string(v).unwrap();
         assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), v, "{json}");
+        let back: T = crate::decode::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+        assert_eq!(&back, v, "the phone's decoder: {json}");
     }
 
     #[test]
@@ -413,7 +491,9 @@ mod tests {
             "buildings": [], "departments": [], "rooms": [], "templates": [], "people": [],
             "campaigns": [],
         });
-        let b: Bootstrap = serde_json::from_value(json).unwrap();
+        let b: Bootstrap = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(b.utc_offset_minutes, DEFAULT_UTC_OFFSET_MINUTES);
+        let b: Bootstrap = crate::decode::from_str(&json.to_string()).unwrap();
         assert_eq!(b.utc_offset_minutes, DEFAULT_UTC_OFFSET_MINUTES);
     }
 

@@ -19,6 +19,13 @@ pub struct Phase {
     pub ends_on: NaiveDate,
 }
 
+crate::decode_struct!(Phase {
+    id,
+    name,
+    starts_on,
+    ends_on
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
@@ -26,6 +33,8 @@ pub struct Campaign {
     pub name: Text,
     pub phases: Vec<Phase>,
 }
+
+crate::decode_struct!(Campaign { id, name, phases });
 
 impl Campaign {
     pub fn starts_on(&self) -> Option<NaiveDate> {
@@ -129,6 +138,17 @@ pub struct StatRow {
     pub funds: Fen,
     pub median_days_to_close: Option<f64>,
 }
+
+crate::decode_struct!(StatRow {
+    found,
+    closed,
+    open,
+    overdue,
+    major,
+    fixed_on_spot,
+    funds,
+    median_days_to_close
+});
 
 impl StatRow {
     /// 整改率: closed over found (voided hazards are not counted as found).

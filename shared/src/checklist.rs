@@ -19,6 +19,14 @@ pub enum Category {
     Evacuation,
     Management,
 }
+
+crate::decode_unit_enum!(Category {
+    FireEquipment: "fire_equipment",
+    Electrical: "electrical",
+    Flammables: "flammables",
+    Evacuation: "evacuation",
+    Management: "management"
+});
 labels!(Category {
     FireEquipment => ("消防设施", "Fire equipment"),
     Electrical => ("电气线路", "Electrical"),
@@ -48,6 +56,12 @@ pub enum InspectionType {
     /// 灭火器月检
     ExtinguisherMonthly,
 }
+
+crate::decode_unit_enum!(InspectionType {
+    DailyPatrol: "daily_patrol",
+    PeriodicCheck: "periodic_check",
+    ExtinguisherMonthly: "extinguisher_monthly"
+});
 labels!(InspectionType {
     DailyPatrol => ("防火巡查", "Daily fire patrol"),
     PeriodicCheck => ("防火检查", "Periodic fire check"),
@@ -103,6 +117,8 @@ pub struct ChecklistItem {
     pub types: Vec<InspectionType>,
 }
 
+crate::decode_struct!(ChecklistItem { code, category, text, answer, photo_on_fail, default_grade, source, room_kinds = Default::default(), types });
+
 impl ChecklistItem {
     pub fn applies_to(&self, kind: RoomKind) -> bool {
         self.room_kinds.is_empty() || self.room_kinds.contains(&kind)
@@ -119,6 +135,15 @@ pub struct Template {
     pub name: Text,
     pub items: Vec<ChecklistItem>,
 }
+
+crate::decode_struct!(Template {
+    id,
+    code,
+    version,
+    inspection_type,
+    name,
+    items
+});
 
 impl Template {
     /// The items for a room of this kind, grouped by category in the fixed category order.

@@ -20,6 +20,17 @@ pub enum EquipmentKind {
     SmokeDetector,
     FireBlanket,
 }
+
+crate::decode_unit_enum!(EquipmentKind {
+    DryPowderExtinguisher: "dry_powder_extinguisher",
+    Co2Extinguisher: "co2_extinguisher",
+    WaterExtinguisher: "water_extinguisher",
+    FoamExtinguisher: "foam_extinguisher",
+    Hydrant: "hydrant",
+    EmergencyLight: "emergency_light",
+    SmokeDetector: "smoke_detector",
+    FireBlanket: "fire_blanket"
+});
 labels!(EquipmentKind {
     DryPowderExtinguisher => ("干粉灭火器", "Dry-powder extinguisher"),
     Co2Extinguisher => ("二氧化碳灭火器", "CO₂ extinguisher"),
@@ -76,6 +87,18 @@ pub struct Equipment {
     pub last_checked_on: Option<NaiveDate>,
     pub last_serviced_on: Option<NaiveDate>,
 }
+
+crate::decode_struct!(Equipment {
+    id,
+    site_id,
+    room_id,
+    kind,
+    serial,
+    produced_on,
+    service_life_years,
+    last_checked_on,
+    last_serviced_on
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -189,6 +189,12 @@ pub struct ApiError {
     pub message_en: String,
 }
 
+crate::decode_struct!(ApiError {
+    code,
+    message_zh,
+    message_en
+});
+
 impl ApiError {
     pub fn new(code: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
         ApiError {

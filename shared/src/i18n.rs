@@ -12,6 +12,11 @@ pub enum Lang {
     En,
 }
 
+crate::decode_unit_enum!(Lang {
+    Zh: "zh-CN",
+    En: "en"
+});
+
 impl Lang {
     pub fn code(self) -> &'static str {
         match self {
@@ -35,6 +40,8 @@ pub struct Text {
     pub zh: String,
     pub en: String,
 }
+
+crate::decode_struct!(Text { zh, en });
 
 impl Text {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {

@@ -6,7 +6,16 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
 
+use crate::decode::{self, Decode, Reader};
 use crate::error::DomainError;
+
+/// A value serde reads through `try_from`: the same conversion, its error's message.
+fn decode_via<T: Decode, U: TryFrom<T, Error = DomainError>>(
+    r: &mut Reader<'_>,
+) -> decode::Result<U> {
+    let v = T::decode(r)?;
+    U::try_from(v).map_err(|e| r.error(e.to_string()))
+}
 
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
@@ -36,6 +45,10 @@ macro_rules! id_type {
         impl std::str::FromStr for $name {
             type Err = DomainError;
             fn from_str(s: &str) -> Result<Self, DomainError> { Self::parse(s) }
+        }
+
+        impl Decode for $name {
+            fn decode(r: &mut Reader<'_>) -> decode::Result<Self> { Uuid::decode(r).map($name) }
         }
     )*};
 }
@@ -216,6 +229,24 @@ impl TryFrom<i64> for Fen {
 impl From<Fen> for i64 {
     fn from(f: Fen) -> i64 {
         f.0
+    }
+}
+
+impl Decode for PhotoHash {
+    fn decode(r: &mut Reader<'_>) -> decode::Result<Self> {
+        decode_via::<String, _>(r)
+    }
+}
+
+impl Decode for Reason {
+    fn decode(r: &mut Reader<'_>) -> decode::Result<Self> {
+        decode_via::<String, _>(r)
+    }
+}
+
+impl Decode for Fen {
+    fn decode(r: &mut Reader<'_>) -> decode::Result<Self> {
+        decode_via::<i64, _>(r)
     }
 }
 

@@ -23,6 +23,17 @@ pub struct Round {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+crate::decode_struct!(Round {
+    id,
+    inspector_id,
+    inspection_type,
+    site_id,
+    template_id,
+    template_version,
+    started_at,
+    finished_at
+});
+
 /// Decoded by hand (`wire`): the format the derived encoder writes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -51,6 +62,8 @@ pub struct Answer {
     pub fixed_on_spot: Option<FixedOnSpot>,
 }
 
+crate::decode_struct!(Answer { item_code, value, note = Default::default(), photos = Default::default(), hazard_id = Default::default(), fixed_on_spot = Default::default() });
+
 /// Signatures of a periodic check (61号令 §26): drawn on the phone, stored as photos.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -59,6 +72,12 @@ pub struct Signatures {
     pub department_head: PhotoHash,
     pub department_head_name: String,
 }
+
+crate::decode_struct!(Signatures {
+    inspector,
+    department_head,
+    department_head_name
+});
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -80,6 +99,8 @@ pub struct Visit {
     #[serde(default)]
     pub note: Option<String>,
 }
+
+crate::decode_struct!(Visit { id, round_id, room_id, site_id, inspector_id, inspection_type, template_id, via_qr, started_at, finished_at, answers, signatures = Default::default(), note = Default::default() });
 
 impl Visit {
     /// Every photo the visit refers to (answers, fixes, signatures).
@@ -227,6 +248,8 @@ pub struct Progress {
     pub remaining: usize,
 }
 
+crate::decode_struct!(Progress { done, remaining });
+
 pub fn progress(rooms: &[RoomId], visited: &[RoomId]) -> Progress {
     let done = rooms.iter().filter(|r| visited.contains(r)).count();
     Progress {
@@ -263,6 +286,12 @@ pub struct Coverage {
     /// Rooms not inspected within the interval, with the day of their last inspection if any.
     pub due: Vec<(RoomId, Option<NaiveDate>)>,
 }
+
+crate::decode_struct!(Coverage {
+    inspection_type,
+    rooms,
+    due
+});
 
 /// The day each room was last inspected, per inspection type.
 pub type LastVisits = std::collections::HashMap<(RoomId, InspectionType), NaiveDate>;

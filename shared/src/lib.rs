@@ -13,6 +13,7 @@
 pub mod api;
 pub mod campaign;
 pub mod checklist;
+pub mod decode;
 pub mod equipment;
 pub mod error;
 pub mod hazard;

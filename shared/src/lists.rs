@@ -18,6 +18,11 @@ pub enum MeasureKind {
     /// 修订: amend an existing one.
     Amend,
 }
+
+crate::decode_unit_enum!(MeasureKind {
+    Create: "create",
+    Amend: "amend"
+});
 labels!(MeasureKind { Create => ("建立", "Create"), Amend => ("修订", "Amend") });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -29,6 +34,13 @@ pub enum MeasureStatus {
     Done,
     Cancelled,
 }
+
+crate::decode_unit_enum!(MeasureStatus {
+    Planned: "planned",
+    InProgress: "in_progress",
+    Done: "done",
+    Cancelled: "cancelled"
+});
 labels!(MeasureStatus {
     Planned => ("未开始", "Planned"),
     InProgress => ("推进中", "In progress"),
@@ -54,6 +66,21 @@ pub struct Measure {
     pub done_on: Option<NaiveDate>,
     pub version: u64,
 }
+
+crate::decode_struct!(Measure {
+    id,
+    campaign_id,
+    title,
+    kind,
+    description,
+    department_id,
+    owner_id,
+    deadline,
+    status,
+    hazard_ids,
+    done_on,
+    version
+});
 
 impl Measure {
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
@@ -105,6 +132,13 @@ pub enum SortKey {
     DeadlineDesc,
 }
 
+crate::decode_unit_enum!(SortKey {
+    FoundDesc: "found_desc",
+    FoundAsc: "found_asc",
+    DeadlineAsc: "deadline_asc",
+    DeadlineDesc: "deadline_desc"
+});
+
 /// A view over the hazard list: the ledger's filters. Every field narrows; `None` means any.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -131,6 +165,8 @@ pub struct HazardFilter {
     #[serde(default)]
     pub sort: SortKey,
 }
+
+crate::decode_struct!(HazardFilter { status = Default::default(), grade = Default::default(), category = Default::default(), department_id = Default::default(), site_id = Default::default(), found_from = Default::default(), found_to = Default::default(), overdue = Default::default(), text = Default::default(), sort = Default::default() });
 
 impl HazardFilter {
     /// The reference meaning of the filter; the server's SQL must agree with it (tested).

@@ -14,6 +14,11 @@ pub enum SiteKind {
     Headquarters,
     Station,
 }
+
+crate::decode_unit_enum!(SiteKind {
+    Headquarters: "headquarters",
+    Station: "station"
+});
 labels!(SiteKind { Headquarters => ("中心总部", "Headquarters"), Station => ("急救站", "Ambulance station") });
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +30,13 @@ pub struct Site {
     pub address: String,
 }
 
+crate::decode_struct!(Site {
+    id,
+    name,
+    kind,
+    address
+});
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Building {
@@ -33,6 +45,13 @@ pub struct Building {
     pub name: Text,
     pub floors: Vec<String>,
 }
+
+crate::decode_struct!(Building {
+    id,
+    site_id,
+    name,
+    floors
+});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -51,6 +70,21 @@ pub enum RoomKind {
     Corridor,
     Other,
 }
+
+crate::decode_unit_enum!(RoomKind {
+    DispatchHall: "dispatch_hall",
+    ServerRoom: "server_room",
+    Office: "office",
+    Dormitory: "dormitory",
+    Kitchen: "kitchen",
+    Garage: "garage",
+    OxygenStore: "oxygen_store",
+    MedicineStore: "medicine_store",
+    DistributionRoom: "distribution_room",
+    ArchiveRoom: "archive_room",
+    Corridor: "corridor",
+    Other: "other"
+});
 labels!(RoomKind {
     DispatchHall => ("调度大厅", "Dispatch hall"),
     ServerRoom => ("机房", "Server room"),
@@ -111,6 +145,18 @@ pub struct Room {
     pub qr_code: String,
 }
 
+crate::decode_struct!(Room {
+    id,
+    site_id,
+    building_id,
+    floor,
+    name,
+    kind,
+    key_location,
+    department_id,
+    qr_code
+});
+
 impl Room {
     /// Checks a room an administrator saves: a name, a floor, a QR code fit for a label.
     pub fn validate(&self) -> Result<(), crate::DomainError> {
@@ -158,6 +204,8 @@ pub struct Department {
     pub site_id: Option<SiteId>,
 }
 
+crate::decode_struct!(Department { id, name, site_id });
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -169,6 +217,15 @@ pub enum Role {
     Leadership,
     Admin,
 }
+
+crate::decode_unit_enum!(Role {
+    Inspector: "inspector",
+    RectificationOwner: "rectification_owner",
+    Verifier: "verifier",
+    SafetySupervisor: "safety_supervisor",
+    Leadership: "leadership",
+    Admin: "admin"
+});
 labels!(Role {
     Inspector => ("巡查员", "Inspector"),
     RectificationOwner => ("整改责任人", "Rectification owner"),
@@ -248,6 +305,16 @@ pub struct User {
     pub active: bool,
 }
 
+crate::decode_struct!(User {
+    id,
+    username,
+    display_name,
+    role,
+    department_id,
+    site_id,
+    active
+});
+
 impl User {
     /// User names: 3–64 characters of lower-case letters, digits, `.`, `_`, `-`.
     pub fn validate(&self) -> Result<(), crate::DomainError> {
@@ -288,6 +355,13 @@ pub struct Actor {
     pub department_id: Option<DepartmentId>,
     pub site_id: Option<SiteId>,
 }
+
+crate::decode_struct!(Actor {
+    user_id,
+    role,
+    department_id,
+    site_id
+});
 
 impl From<&User> for Actor {
     fn from(u: &User) -> Self {

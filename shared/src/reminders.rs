@@ -43,6 +43,16 @@ pub struct Reminder {
     pub due: Due,
 }
 
+crate::decode_struct!(Reminder {
+    hazard_id,
+    number,
+    description,
+    owner_id,
+    department_id,
+    deadline,
+    due
+});
+
 impl Reminder {
     /// Whom it concerns: the person responsible, and the roles that chase for the whole center.
     pub fn concerns(&self, actor: &Actor) -> bool {
@@ -58,6 +68,8 @@ pub struct ReminderPage {
     pub total: usize,
     pub reminders: Vec<Reminder>,
 }
+
+crate::decode_struct!(ReminderPage { total, reminders });
 
 impl ReminderPage {
     /// Reminders on a page unless the request asks for another number.

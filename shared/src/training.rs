@@ -20,6 +20,16 @@ pub struct StaffMember {
     pub active: bool,
 }
 
+crate::decode_struct!(StaffMember {
+    id,
+    name,
+    department_id,
+    site_id,
+    hired_on,
+    post_changed_on,
+    active
+});
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -29,6 +39,13 @@ pub enum ClassKind {
     Rotation,
     Topic,
 }
+
+crate::decode_unit_enum!(ClassKind {
+    Onboarding: "onboarding",
+    Periodic: "periodic",
+    Rotation: "rotation",
+    Topic: "topic"
+});
 labels!(ClassKind {
     Onboarding => ("入职培训", "Onboarding"),
     Periodic => ("定期培训", "Periodic"),
@@ -46,6 +63,14 @@ pub struct TrainingClass {
     pub attendees: Vec<UserId>,
 }
 
+crate::decode_struct!(TrainingClass {
+    id,
+    kind,
+    topic,
+    held_on,
+    attendees
+});
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -53,6 +78,11 @@ pub enum DrillKind {
     FireFighting,
     Evacuation,
 }
+
+crate::decode_unit_enum!(DrillKind {
+    FireFighting: "fire_fighting",
+    Evacuation: "evacuation"
+});
 labels!(DrillKind { FireFighting => ("灭火演练", "Fire-fighting drill"), Evacuation => ("应急疏散演练", "Evacuation drill") });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -65,6 +95,15 @@ pub struct Drill {
     pub participants: Vec<UserId>,
     pub note: Option<String>,
 }
+
+crate::decode_struct!(Drill {
+    id,
+    kind,
+    site_id,
+    held_on,
+    participants,
+    note
+});
 
 /// Why someone must be trained now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -129,6 +168,8 @@ pub struct Coverage {
     pub trained: usize,
     pub total: usize,
 }
+
+crate::decode_struct!(Coverage { trained, total });
 impl Coverage {
     pub fn rate(&self) -> f64 {
         if self.total == 0 {

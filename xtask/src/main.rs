@@ -219,8 +219,10 @@ fn build_module(root: &Path, dist: &Path, name: &str, features: &[&str]) -> Resu
                     "--enable-reference-types",
                     "--enable-multivalue",
                     "--enable-mutable-globals",
-                    "-o",
                 ])
+                // Keeps function names for `twiggy` (a larger module; for measuring only).
+                .args(std::env::var_os("SAFEROUNDS_WASM_NAMES").map(|_| "-g"))
+                .arg("-o")
                 .arg(&out),
         )?;
         if !ok {

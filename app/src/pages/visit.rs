@@ -12,7 +12,7 @@ use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{HazardId, PhotoHash, Reason, RoomId, RoundId, VisitId};
 use saferounds_shared::inspection::{Answer, AnswerValue, Round, Signatures, Visit};
 use saferounds_shared::sync::OpBody;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::JsCast;
 
 use crate::state::{Page, ctx, now_utc, refresh_view, today};
@@ -30,15 +30,20 @@ struct Draft {
 }
 
 /// The round this device's visits of one inspection type go into today.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize)]
 struct OpenRound {
     id: RoundId,
     itype: saferounds_shared::checklist::InspectionType,
     date: chrono::NaiveDate,
     /// When its latest visit finished: the round is finished then, once another one begins.
-    #[serde(default)]
     last_at: Option<chrono::DateTime<chrono::Utc>>,
 }
+saferounds_shared::decode_struct!(OpenRound {
+    id,
+    itype,
+    date,
+    last_at
+});
 
 #[component]
 pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {

@@ -37,6 +37,15 @@ pub enum Status {
     /// 已作废
     Voided,
 }
+
+crate::decode_unit_enum!(Status {
+    Reported: "reported",
+    Registered: "registered",
+    Rectifying: "rectifying",
+    AwaitingRecheck: "awaiting_recheck",
+    Closed: "closed",
+    Voided: "voided"
+});
 labels!(Status {
     Reported => ("已上报", "Reported"),
     Registered => ("已登记", "Registered"),
@@ -134,6 +143,19 @@ pub enum EventKind {
     ApproveExtension,
     RefuseExtension,
 }
+
+crate::decode_unit_enum!(EventKind {
+    Register: "register",
+    StartRectification: "start_rectification",
+    SubmitRectification: "submit_rectification",
+    RecheckPass: "recheck_pass",
+    RecheckFail: "recheck_fail",
+    Void: "void",
+    Reopen: "reopen",
+    RequestExtension: "request_extension",
+    ApproveExtension: "approve_extension",
+    RefuseExtension: "refuse_extension"
+});
 
 impl EventKind {
     /// Where an event of this kind leads from a state, ignoring who fires it; `None` where it

@@ -29,6 +29,11 @@ pub enum Grade {
     /// center, interim precautions, and closing by a safety supervisor.
     Major,
 }
+
+crate::decode_unit_enum!(Grade {
+    General: "general",
+    Major: "major"
+});
 labels!(Grade { General => ("一般隐患", "General"), Major => ("重大隐患", "Major") });
 
 impl Grade {
@@ -66,12 +71,34 @@ pub struct HazardReport {
     pub fixed_on_spot: Option<FixedOnSpot>,
 }
 
+crate::decode_struct!(HazardReport {
+    id,
+    site_id,
+    room_id,
+    department_id,
+    round_id,
+    visit_id,
+    category,
+    item_code,
+    description,
+    grade,
+    basis,
+    found_on,
+    photos_before,
+    fixed_on_spot
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FixedOnSpot {
     pub what_was_done: Reason,
     pub photos_after: Vec<PhotoHash>,
 }
+
+crate::decode_struct!(FixedOnSpot {
+    what_was_done,
+    photos_after
+});
 
 /// 登记: grade, measures, responsible department and person, deadline, interim precautions, funds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -88,6 +115,17 @@ pub struct Registration {
     pub plan_approved_by: Option<Reason>,
 }
 
+crate::decode_struct!(Registration {
+    grade,
+    measures,
+    department_id,
+    owner_id,
+    deadline,
+    interim_precautions,
+    funds,
+    plan_approved_by
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recheck {
@@ -97,6 +135,13 @@ pub struct Recheck {
     pub note: Option<String>,
 }
 
+crate::decode_struct!(Recheck {
+    by,
+    on,
+    passed,
+    note
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtensionRequest {
@@ -104,6 +149,12 @@ pub struct ExtensionRequest {
     pub reason: Reason,
     pub requested_by: UserId,
 }
+
+crate::decode_struct!(ExtensionRequest {
+    new_deadline,
+    reason,
+    requested_by
+});
 
 /// The scalar fields that two people may edit at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -120,6 +171,18 @@ pub enum Field {
     Funds,
     Remark,
 }
+
+crate::decode_unit_enum!(Field {
+    Description: "description",
+    Grade: "grade",
+    Measures: "measures",
+    Department: "department",
+    Owner: "owner",
+    Deadline: "deadline",
+    InterimPrecautions: "interim_precautions",
+    Funds: "funds",
+    Remark: "remark"
+});
 impl Field {
     pub const ALL: [Field; 9] = [
         Field::Description,
@@ -203,6 +266,8 @@ pub struct FieldMark {
     pub device_id: DeviceId,
 }
 
+crate::decode_struct!(FieldMark { version, device_id });
+
 /// A losing concurrent edit, kept for a supervisor to decide.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -215,6 +280,15 @@ pub struct FieldConflict {
     pub recorded_at: DateTime<Utc>,
 }
 
+crate::decode_struct!(FieldConflict {
+    field,
+    kept,
+    losing,
+    op_id,
+    by,
+    recorded_at
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
@@ -223,6 +297,13 @@ pub struct Comment {
     pub at: DateTime<Utc>,
     pub text: String,
 }
+
+crate::decode_struct!(Comment {
+    op_id,
+    by,
+    at,
+    text
+});
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -266,6 +347,46 @@ pub struct Hazard {
     pub version: u64,
     pub field_marks: BTreeMap<Field, FieldMark>,
 }
+
+crate::decode_struct!(Hazard {
+    id,
+    site_id,
+    room_id,
+    round_id,
+    visit_id,
+    category,
+    item_code,
+    basis,
+    found_on,
+    reported_by,
+    reported_at,
+    status,
+    description,
+    grade,
+    measures,
+    department_id,
+    owner_id,
+    deadline,
+    interim_precautions,
+    funds,
+    plan_approved_by,
+    remark,
+    fixed_on_spot,
+    photos_before,
+    photos_after,
+    rectification,
+    rectified_by,
+    rectified_on,
+    recheck,
+    closed_on,
+    extension,
+    extensions_granted,
+    void_reason,
+    comments,
+    conflicts,
+    version,
+    field_marks
+});
 
 /// Each photo once, in the order first given (a picture chosen twice is one photo).
 fn distinct(mut photos: Vec<PhotoHash>) -> Vec<PhotoHash> {

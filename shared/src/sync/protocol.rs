@@ -174,6 +174,8 @@ pub struct PushRequest {
     pub ops: Vec<Operation>,
 }
 
+crate::decode_struct!(PushRequest { device_id, ops });
+
 /// Decoded by hand (`wire`): the format the derived encoder writes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -198,6 +200,12 @@ pub struct PushResponse {
     /// The last `device_seq` the server has from this device.
     pub last_seq: u64,
 }
+
+crate::decode_struct!(PushResponse {
+    results,
+    resend_from,
+    last_seq
+});
 
 /// One entity as the server has it, for pull. Decoded by hand (`wire`): the same format.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -273,6 +281,8 @@ pub struct Change<E = Entity> {
     pub entity: E,
 }
 
+crate::decode_struct!(Change<E> { change_seq, entity });
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse<E = Entity> {
@@ -281,6 +291,8 @@ pub struct PullResponse<E = Entity> {
     pub cursor: u64,
     pub more: bool,
 }
+
+crate::decode_struct!(PullResponse<E> { changes, cursor, more });
 
 /// One line of a hazard's audit trail: who, when, from which device, what.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -298,6 +310,20 @@ pub struct AuditEntry {
     pub recorded_at: DateTime<Utc>,
     pub applied_on: NaiveDate,
 }
+
+crate::decode_struct!(AuditEntry {
+    entity_id,
+    op_id,
+    user_id,
+    role,
+    device_id,
+    action,
+    from,
+    to,
+    detail,
+    recorded_at,
+    applied_on
+});
 
 /// How the server treats an operation's `device_seq`, given the last it applied from that device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,762 @@
+//! The phone's JSON decoder: one small reader, and per type a plain function of it.
+//!
+//! serde's derived decoders are generic over the input, so each type's decoder is compiled
+//! together with the parts of `serde_json` it calls, and it is the largest part of the phone's
+//! WASM module after the views. Here the JSON reader ([`Reader`]) is compiled once, and a
+//! type's decoder ([`Decode`]) is a loop over its keys calling the decoders of its fields, one
+//! per field type. The wire format stays the one serde's derived encoders write (the server
+//! decodes with serde); the tests decode every wire type's encoding both ways
+//! (`wire::assert_round_trips`).
+//!
+//! Unknown keys are skipped, as serde's derives do; an absent `Option` is `None`; a field marked
+//! `= default` in [`decode_struct!`] (serde's `#[serde(default)]`) takes its default.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Why a text could not be decoded, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    pub message: String,
+    /// Byte offset in the text.
+    pub at: usize,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.message, self.at)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+pub type Result<T> = std::result::Result<T, DecodeError>;
+
+/// Nesting deeper than this is refused (serde_json's limit too).
+const MAX_DEPTH: u32 = 128;
+
+/// A JSON text being read, value by value.
+#[derive(Debug)]
+pub struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+    depth: u32,
+}
+
+/// An object being read: [`Object::next_key`] until it gives `None`.
+#[derive(Debug)]
+pub struct Object {
+    first: bool,
+}
+
+/// An array being read: [`Array::next`] until it gives `false`.
+#[derive(Debug)]
+pub struct Array {
+    first: bool,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Reader {
+            text,
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    /// An error at the current position.
+    #[cold]
+    #[inline(never)]
+    pub fn error(&self, message: impl Into<String>) -> DecodeError {
+        DecodeError {
+            message: message.into(),
+            at: self.pos,
+        }
+    }
+
+    /// The next byte that is not white space, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        let b = self.text.as_bytes();
+        while let Some(&c) = b.get(self.pos) {
+            if matches!(c, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    fn eat(&mut self, c: u8) -> Result<()> {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.error(format!("expected `{}`", c as char)))
+        }
+    }
+
+    fn word(&mut self, w: &str) -> bool {
+        if self.text[self.pos..].starts_with(w) {
+            self.pos += w.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Consumes a `null` if one comes next.
+    pub fn null(&mut self) -> bool {
+        self.peek() == Some(b'n') && self.word("null")
+    }
+
+    pub fn bool(&mut self) -> Result<bool> {
+        self.peek();
+        if self.word("true") {
+            Ok(true)
+        } else if self.word("false") {
+            Ok(false)
+        } else {
+            Err(self.error("expected true or false"))
+        }
+    }
+
+    /// A string, borrowed from the text unless it has escapes.
+    pub fn string(&mut self) -> Result<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let b = self.text.as_bytes();
+        let start = self.pos;
+        loop {
+            match b.get(self.pos) {
+                None => return Err(self.error("unterminated string")),
+                Some(b'"') => {
+                    let s = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                Some(b'\\') => break,
+                Some(&c) if c < 0x20 => return Err(self.error("control character in string")),
+                Some(_) => self.pos += 1,
+            }
+        }
+        let mut out = String::from(&self.text[start..self.pos]);
+        loop {
+            match b.get(self.pos) {
+                None => return Err(self.error("unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let c = match b.get(self.pos) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => {
+                            self.pos += 1;
+                            let hi = self.hex4()?;
+                            let code = if (0xD800..0xDC00).contains(&hi) {
+                                if !self.word("\\u") {
+                                    return Err(self.error("lone surrogate in string"));
+                                }
+                                let lo = self.hex4()?;
+                                if !(0xDC00..0xE000).contains(&lo) {
+                                    return Err(self.error("lone surrogate in string"));
+                                }
+                                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                            } else {
+                                hi
+                            };
+                            out.push(
+                                char::from_u32(code)
+                                    .ok_or_else(|| self.error("lone surrogate in string"))?,
+                            );
+                            continue;
+                        }
+                        _ => return Err(self.error("invalid escape in string")),
+                    };
+                    out.push(c);
+                    self.pos += 1;
+                }
+                Some(&c) if c < 0x20 => return Err(self.error("control character in string")),
+                Some(_) => {
+                    // Copy up to the next quote or escape at once.
+                    let start = self.pos;
+                    while let Some(&c) = b.get(self.pos) {
+                        if c == b'"' || c == b'\\' || c < 0x20 {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    out.push_str(&self.text[start..self.pos]);
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32> {
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.error("invalid \\u escape"))?;
+        let v = u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid \\u escape"))?;
+        self.pos += 4;
+        Ok(v)
+    }
+
+    /// The text of a number.
+    fn number(&mut self) -> Result<&'a str> {
+        self.peek();
+        let b = self.text.as_bytes();
+        let start = self.pos;
+        while let Some(&c) = b.get(self.pos) {
+            if c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+        if start == self.pos {
+            return Err(self.error("expected a number"));
+        }
+        Ok(&self.text[start..self.pos])
+    }
+
+    pub fn i64(&mut self) -> Result<i64> {
+        let n = self.number()?;
+        n.parse()
+            .map_err(|_| self.error(format!("expected an integer, not {n}")))
+    }
+
+    pub fn u64(&mut self) -> Result<u64> {
+        let n = self.number()?;
+        n.parse()
+            .map_err(|_| self.error(format!("expected a non-negative integer, not {n}")))
+    }
+
+    pub fn f64(&mut self) -> Result<f64> {
+        let n = self.number()?;
+        n.parse()
+            .map_err(|_| self.error(format!("expected a number, not {n}")))
+    }
+
+    fn enter(&mut self, open: u8) -> Result<()> {
+        self.eat(open)?;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("nested too deeply"));
+        }
+        Ok(())
+    }
+
+    /// Starts reading an object.
+    pub fn object(&mut self) -> Result<Object> {
+        self.enter(b'{')?;
+        Ok(Object { first: true })
+    }
+
+    /// Starts reading an array.
+    pub fn array(&mut self) -> Result<Array> {
+        self.enter(b'[')?;
+        Ok(Array { first: true })
+    }
+
+    /// Skips one value of any kind.
+    pub fn skip(&mut self) -> Result<()> {
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'{') => {
+                let mut o = self.object()?;
+                while o.next_key(self)?.is_some() {
+                    self.skip()?;
+                }
+                Ok(())
+            }
+            Some(b'[') => {
+                let mut a = self.array()?;
+                while a.next(self)? {
+                    self.skip()?;
+                }
+                Ok(())
+            }
+            Some(b't' | b'f') => self.bool().map(drop),
+            Some(b'n') if self.null() => Ok(()),
+            _ => self.number().map(drop),
+        }
+    }
+
+    /// The text of the next value, skipped.
+    pub fn raw(&mut self) -> Result<&'a str> {
+        self.peek();
+        let start = self.pos;
+        self.skip()?;
+        Ok(&self.text[start..self.pos])
+    }
+
+    /// Checks that nothing but white space is left.
+    pub fn finish(mut self) -> Result<()> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.error("trailing characters")),
+        }
+    }
+}
+
+impl Object {
+    /// The next key (its value is read next), or `None` at the end of the object.
+    pub fn next_key<'a>(&mut self, r: &mut Reader<'a>) -> Result<Option<Cow<'a, str>>> {
+        if r.peek() == Some(b'}') {
+            r.pos += 1;
+            r.depth -= 1;
+            return Ok(None);
+        }
+        if !std::mem::replace(&mut self.first, false) {
+            r.eat(b',')?;
+        }
+        let key = r.string()?;
+        r.eat(b':')?;
+        Ok(Some(key))
+    }
+}
+
+impl Array {
+    /// Whether another element follows (read it next).
+    pub fn next(&mut self, r: &mut Reader<'_>) -> Result<bool> {
+        if r.peek() == Some(b']') {
+            r.pos += 1;
+            r.depth -= 1;
+            return Ok(false);
+        }
+        if !std::mem::replace(&mut self.first, false) {
+            r.eat(b',')?;
+        }
+        Ok(true)
+    }
+}
+
+/// A type read from JSON by [`Reader`].
+pub trait Decode: Sized {
+    fn decode(r: &mut Reader<'_>) -> Result<Self>;
+
+    /// The value of a key the object lacks: an error, but for `Option`s (`None`).
+    fn absent(r: &Reader<'_>, key: &'static str) -> Result<Self> {
+        Err(r.error(format!("missing field `{key}`")))
+    }
+}
+
+/// A type read from an object's key (a map's key).
+pub trait DecodeKey: Sized {
+    fn decode_key(r: &Reader<'_>, key: &str) -> Result<Self>;
+}
+
+/// Decodes a whole text as `T`.
+pub fn from_str<T: Decode>(text: &str) -> Result<T> {
+    let mut r = Reader::new(text);
+    let v = T::decode(&mut r)?;
+    r.finish()?;
+    Ok(v)
+}
+
+impl Decode for bool {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        r.bool()
+    }
+}
+
+impl Decode for String {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        r.string().map(Cow::into_owned)
+    }
+}
+
+impl DecodeKey for String {
+    fn decode_key(_: &Reader<'_>, key: &str) -> Result<Self> {
+        Ok(key.to_owned())
+    }
+}
+
+macro_rules! integers {
+    ($($t:ty: $read:ident),*) => {$(
+        impl Decode for $t {
+            fn decode(r: &mut Reader<'_>) -> Result<Self> {
+                let v = r.$read()?;
+                <$t>::try_from(v).map_err(|_| r.error(format!("{v} is out of range")))
+            }
+        }
+    )*};
+}
+integers!(u8: u64, u16: u64, u32: u64, u64: u64, usize: u64, i32: i64, i64: i64);
+
+impl Decode for f64 {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        r.f64()
+    }
+}
+
+impl<T: Decode> Decode for Option<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        if r.null() {
+            Ok(None)
+        } else {
+            T::decode(r).map(Some)
+        }
+    }
+    fn absent(_: &Reader<'_>, _: &'static str) -> Result<Self> {
+        Ok(None)
+    }
+}
+
+impl<T: Decode> Decode for Vec<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let mut a = r.array()?;
+        let mut out = Vec::new();
+        while a.next(r)? {
+            out.push(T::decode(r)?);
+        }
+        Ok(out)
+    }
+}
+
+/// A pair, written as a two-element array.
+impl<A: Decode, B: Decode> Decode for (A, B) {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let mut arr = r.array()?;
+        let mut next = |r: &mut Reader<'_>| -> Result<()> {
+            if arr.next(r)? {
+                Ok(())
+            } else {
+                Err(r.error("expected an array of two values"))
+            }
+        };
+        next(r)?;
+        let a = A::decode(r)?;
+        next(r)?;
+        let b = B::decode(r)?;
+        if arr.next(r)? {
+            return Err(r.error("expected an array of two values"));
+        }
+        Ok((a, b))
+    }
+}
+
+impl<T: Decode> Decode for Box<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        T::decode(r).map(Box::new)
+    }
+}
+
+impl<K: DecodeKey + Ord, V: Decode> Decode for BTreeMap<K, V> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let mut o = r.object()?;
+        let mut out = BTreeMap::new();
+        while let Some(key) = o.next_key(r)? {
+            let k = K::decode_key(r, &key)?;
+            out.insert(k, V::decode(r)?);
+        }
+        Ok(out)
+    }
+}
+
+impl Decode for chrono::NaiveDate {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let s = r.string()?;
+        s.parse()
+            .map_err(|_| r.error(format!("expected a date (YYYY-MM-DD), not {s}")))
+    }
+}
+
+impl Decode for chrono::DateTime<chrono::Utc> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let s = r.string()?;
+        s.parse()
+            .map_err(|_| r.error(format!("expected a time (RFC 3339), not {s}")))
+    }
+}
+
+impl Decode for uuid::Uuid {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        let s = r.string()?;
+        uuid::Uuid::parse_str(&s).map_err(|_| r.error(format!("expected a UUID, not {s}")))
+    }
+}
+
+/// Any JSON value, not read (an answer whose content does not matter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ignored;
+
+impl Decode for Ignored {
+    fn decode(r: &mut Reader<'_>) -> Result<Self> {
+        r.skip().map(|()| Ignored)
+    }
+}
+
+/// A tagged union's tag and content (`{"type": …, "data": …}`), read as their keys arrive:
+/// the content is decoded at once when the tag came first, else kept as text and decoded once
+/// the tag is known.
+#[derive(Debug)]
+pub struct Adjacent<'a, K, T> {
+    kind: Option<K>,
+    value: Option<T>,
+    early: Option<&'a str>,
+}
+
+impl<'a, K: Decode + Copy, T> Adjacent<'a, K, T> {
+    pub fn new() -> Self {
+        Adjacent {
+            kind: None,
+            value: None,
+            early: None,
+        }
+    }
+
+    /// Reads the tag's value.
+    pub fn tag(&mut self, r: &mut Reader<'a>) -> Result<()> {
+        self.kind = Some(K::decode(r)?);
+        Ok(())
+    }
+
+    /// Reads the content's value.
+    pub fn content(
+        &mut self,
+        r: &mut Reader<'a>,
+        read: fn(K, &mut Reader<'_>) -> Result<T>,
+    ) -> Result<()> {
+        match self.kind {
+            Some(kind) => self.value = Some(read(kind, r)?),
+            None => self.early = Some(r.raw()?),
+        }
+        Ok(())
+    }
+
+    /// The value, once the object has ended; `unit` gives a variant without content.
+    pub fn finish(
+        self,
+        r: &Reader<'_>,
+        tag: &'static str,
+        read: fn(K, &mut Reader<'_>) -> Result<T>,
+        unit: fn(K) -> Option<T>,
+    ) -> Result<T> {
+        let Some(kind) = self.kind else {
+            return Err(r.error(format!("missing field `{tag}`")));
+        };
+        match (self.value, self.early) {
+            (Some(v), _) => Ok(v),
+            (None, Some(text)) => from_reader(text, |r| read(kind, r)),
+            (None, None) => {
+                unit(kind).ok_or_else(|| r.error("missing the content of a tagged value"))
+            }
+        }
+    }
+}
+
+impl<K: Decode + Copy, T> Default for Adjacent<'_, K, T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Reads `{tag: …, content: …}` (serde's adjacently tagged form), the keys in any order.
+pub fn adjacent<K: Decode + Copy, T>(
+    r: &mut Reader<'_>,
+    tag: &'static str,
+    content: &'static str,
+    read: fn(K, &mut Reader<'_>) -> Result<T>,
+    unit: fn(K) -> Option<T>,
+) -> Result<T> {
+    let mut a = Adjacent::new();
+    let mut o = r.object()?;
+    while let Some(key) = o.next_key(r)? {
+        if key == tag {
+            a.tag(r)?;
+        } else if key == content {
+            a.content(r, read)?;
+        } else {
+            r.skip()?;
+        }
+    }
+    a.finish(r, tag, read, unit)
+}
+
+/// Reads an object whose key `tag` names the variant and whose other keys are the variant's
+/// own (serde's internally tagged form): the tag is found first, then `read` reads the whole
+/// object (the tag is a key it does not know, so skips).
+pub fn internal<K: Decode, T>(
+    r: &mut Reader<'_>,
+    tag: &'static str,
+    read: fn(K, &mut Reader<'_>) -> Result<T>,
+) -> Result<T> {
+    let text = r.raw()?;
+    let kind = from_reader(text, |r| {
+        let mut o = r.object()?;
+        while let Some(key) = o.next_key(r)? {
+            if key == tag {
+                return K::decode(r);
+            }
+            r.skip()?;
+        }
+        Err(r.error(format!("missing field `{tag}`")))
+    })?;
+    from_reader(text, |r| read(kind, r))
+}
+
+/// Decodes one value from the start of `text` (a part of a larger text).
+fn from_reader<T>(text: &str, read: impl FnOnce(&mut Reader<'_>) -> Result<T>) -> Result<T> {
+    read(&mut Reader::new(text))
+}
+
+/// Skips a value and gives `v`: a unit variant's content.
+pub fn unit<T>(r: &mut Reader<'_>, v: T) -> Result<T> {
+    r.skip()?;
+    Ok(v)
+}
+
+/// Implements [`Decode`] for a struct written by serde's derive: every field by its name
+/// (`field: "name"` where serde renames it), `field = expr` for one serde fills in when the key
+/// is absent (`#[serde(default)]`). A field left out does not compile.
+#[macro_export]
+macro_rules! decode_struct {
+    ($ty:ident $(<$g:ident>)? { $($field:ident $(: $name:literal)? $(= $default:expr)?),* $(,)? }) => {
+        impl$(<$g: $crate::decode::Decode>)? $crate::decode::Decode for $ty$(<$g>)? {
+            fn decode(r: &mut $crate::decode::Reader<'_>) -> $crate::decode::Result<Self> {
+                $(let mut $field = None;)*
+                let mut o = r.object()?;
+                while let Some(key) = o.next_key(r)? {
+                    match &*key {
+                        $($crate::decode_struct!(@name $field $($name)?) =>
+                            $field = Some($crate::decode::Decode::decode(r)?),)*
+                        _ => r.skip()?,
+                    }
+                }
+                Ok($ty {
+                    $($field: match $field {
+                        Some(v) => v,
+                        None => $crate::decode_struct!(
+                            @absent r, $field, $crate::decode_struct!(@name $field $($name)?) $(, $default)?
+                        ),
+                    },)*
+                })
+            }
+        }
+    };
+    (@name $field:ident) => { stringify!($field) };
+    (@name $field:ident $name:literal) => { $name };
+    (@absent $r:ident, $field:ident, $name:expr) => {
+        $crate::decode::Decode::absent($r, $name)?
+    };
+    (@absent $r:ident, $field:ident, $name:expr, $default:expr) => { $default };
+}
+
+/// Implements [`Decode`] and [`DecodeKey`] for an enum of unit variants, each by the name
+/// serde writes. A variant left out does not compile.
+#[macro_export]
+macro_rules! decode_unit_enum {
+    ($ty:ident { $($variant:ident: $name:literal),* $(,)? }) => {
+        impl $crate::decode::DecodeKey for $ty {
+            fn decode_key(r: &$crate::decode::Reader<'_>, key: &str) -> $crate::decode::Result<Self> {
+                // Exhaustive: a variant added to the enum must be named here.
+                const _: fn($ty) = |v| match v { $($ty::$variant => ()),* };
+                match key {
+                    $($name => Ok($ty::$variant),)*
+                    other => Err(r.error(format!(
+                        concat!("unknown ", stringify!($ty), " `{}`"), other
+                    ))),
+                }
+            }
+        }
+        impl $crate::decode::Decode for $ty {
+            fn decode(r: &mut $crate::decode::Reader<'_>) -> $crate::decode::Result<Self> {
+                let s = r.string()?;
+                <$ty as $crate::decode::DecodeKey>::decode_key(r, &s)
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Sample {
+        a: String,
+        b: Option<u32>,
+        #[serde(rename = "type")]
+        kind: Vec<i64>,
+        #[serde(default)]
+        d: bool,
+        e: f64,
+    }
+    decode_struct!(Sample { a, b, kind: "type", d = false, e });
+
+    #[test]
+    fn reads_what_serde_writes() {
+        for s in [
+            Sample {
+                a: "plain".into(),
+                b: Some(7),
+                kind: vec![-1, 0, i64::MAX],
+                d: true,
+                e: 1.5e-3,
+            },
+            Sample {
+                a: "引号\"、反斜杠\\、换行\n、\u{1}、emoji 🧯 and \u{2028}".into(),
+                b: None,
+                kind: vec![],
+                d: false,
+                e: -0.0,
+            },
+        ] {
+            let text = serde_json::to_string(&s).unwrap();
+            assert_eq!(from_str::<Sample>(&text).unwrap(), s, "{text}");
+            let pretty = serde_json::to_string_pretty(&s).unwrap();
+            assert_eq!(from_str::<Sample>(&pretty).unwrap(), s, "{pretty}");
+        }
+    }
+
+    #[test]
+    fn absent_options_and_defaults_unknown_keys_and_escapes() {
+        let s: Sample = from_str(
+            r#"{"e":2,"x":{"y":[1,{"z":null}],"w":"\ud83e\uddef"},"a":"\u00e9","type":[]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.a, "é");
+        assert_eq!((s.b, s.d, s.e), (None, false, 2.0));
+        assert_eq!(
+            from_str::<String>(r#""\ud83e\uddef\t\/""#).unwrap(),
+            "🧯\t/"
+        );
+    }
+
+    #[test]
+    fn refuses_what_serde_refuses() {
+        for bad in [
+            r#"{"a":"x","type":[]}"#,              // e missing
+            r#"{"a":"x","type":[],"e":1"#,         // unterminated
+            r#"{"a":"x","type":[1,],"e":1}"#,      // trailing comma
+            r#"{"a":"x" "type":[],"e":1}"#,        // missing comma
+            r#"{,"a":"x","type":[],"e":1}"#,       // leading comma
+            r#"{"a":1,"type":[],"e":1}"#,          // wrong type
+            r#"{"a":"x","b":-1,"type":[],"e":1}"#, // out of range
+            r#"{"a":"\ud83e","type":[],"e":1}"#,   // lone surrogate
+            r#"{"a":"x","type":[],"e":1} x"#,      // trailing text
+            "[]",
+            "",
+        ] {
+            assert!(from_str::<Sample>(bad).is_err(), "{bad}");
+            assert!(serde_json::from_str::<Sample>(bad).is_err(), "{bad}");
+        }
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        assert!(from_str::<Ignored>(&deep).is_err());
+        let fine = "[".repeat(100) + &"]".repeat(100);
+        assert_eq!(from_str::<Ignored>(&fine), Ok(Ignored));
+        let mut r = Reader::new(&deep);
+        assert!(r.skip().is_err());
+    }
+}
