@@ -653,27 +653,41 @@ macro_rules! decode_struct {
     (@absent $r:ident, $field:ident, $name:expr, $default:expr) => { $default };
 }
 
+/// An enum of unit variants and the name serde writes for each.
+pub trait Variants: Sized + Copy + 'static {
+    const VARIANTS: &'static [(Self, &'static str)];
+    /// The type's name, for errors.
+    const NAME: &'static str;
+}
+
+/// The variant named `key`.
+pub fn variant<T: Variants>(r: &Reader<'_>, key: &str) -> Result<T> {
+    match T::VARIANTS.iter().find(|(_, name)| *name == key) {
+        Some(&(v, _)) => Ok(v),
+        None => Err(r.error(format!("unknown {} `{key}`", T::NAME))),
+    }
+}
+
 /// Implements [`Decode`] and [`DecodeKey`] for an enum of unit variants, each by the name
-/// serde writes. A variant left out does not compile.
+/// serde writes ([`Variants`]). A variant left out does not compile.
 #[macro_export]
 macro_rules! decode_unit_enum {
     ($ty:ident { $($variant:ident: $name:literal),* $(,)? }) => {
+        impl $crate::decode::Variants for $ty {
+            const VARIANTS: &'static [(Self, &'static str)] = &[$(($ty::$variant, $name)),*];
+            const NAME: &'static str = stringify!($ty);
+        }
+        // Exhaustive: a variant added to the enum must be named above.
+        const _: fn($ty) = |v| match v { $($ty::$variant => ()),* };
         impl $crate::decode::DecodeKey for $ty {
             fn decode_key(r: &$crate::decode::Reader<'_>, key: &str) -> $crate::decode::Result<Self> {
-                // Exhaustive: a variant added to the enum must be named here.
-                const _: fn($ty) = |v| match v { $($ty::$variant => ()),* };
-                match key {
-                    $($name => Ok($ty::$variant),)*
-                    other => Err(r.error(format!(
-                        concat!("unknown ", stringify!($ty), " `{}`"), other
-                    ))),
-                }
+                $crate::decode::variant(r, key)
             }
         }
         impl $crate::decode::Decode for $ty {
             fn decode(r: &mut $crate::decode::Reader<'_>) -> $crate::decode::Result<Self> {
                 let s = r.string()?;
-                <$ty as $crate::decode::DecodeKey>::decode_key(r, &s)
+                $crate::decode::variant(r, &s)
             }
         }
     };
@@ -732,6 +746,42 @@ mod tests {
             from_str::<String>(r#""\ud83e\uddef\t\/""#).unwrap(),
             "🧯\t/"
         );
+    }
+
+    /// Every unit variant's name is the one serde writes.
+    #[test]
+    fn unit_variants_are_named_as_serde_names_them() {
+        fn check<T: Variants + serde::Serialize + Decode + PartialEq + fmt::Debug>() {
+            for &(v, name) in T::VARIANTS {
+                assert_eq!(serde_json::to_string(&v).unwrap(), format!("\"{name}\""));
+                assert_eq!(from_str::<T>(&format!("\"{name}\"")).unwrap(), v);
+            }
+            assert!(from_str::<T>("\"no such variant\"").is_err());
+        }
+        use crate::checklist::{Category, InspectionType};
+        use crate::hazard::{EventKind, Field, Grade, Status};
+        use crate::lists::{MeasureKind, MeasureStatus, SortKey};
+        use crate::org::{Role, RoomKind, SiteKind};
+        use crate::training::{ClassKind, DrillKind};
+        check::<Category>();
+        check::<InspectionType>();
+        check::<crate::equipment::EquipmentKind>();
+        check::<Status>();
+        check::<Grade>();
+        check::<Field>();
+        check::<crate::Lang>();
+        check::<MeasureKind>();
+        check::<MeasureStatus>();
+        check::<SortKey>();
+        check::<SiteKind>();
+        check::<RoomKind>();
+        check::<Role>();
+        check::<ClassKind>();
+        check::<DrillKind>();
+        // EventKind is never written on its own: its names are the events' tags.
+        for &(kind, name) in EventKind::VARIANTS {
+            assert_eq!(from_str::<EventKind>(&format!("\"{name}\"")).unwrap(), kind);
+        }
     }
 
     #[test]
