@@ -9,7 +9,9 @@
 //! (`wire::assert_round_trips`).
 //!
 //! Unknown keys are skipped, as serde's derives do; an absent `Option` is `None`; a field marked
-//! `= default` in [`decode_struct!`] (serde's `#[serde(default)]`) takes its default.
+//! `= default` in [`decode_struct!`] (serde's `#[serde(default)]`) takes its default. A key
+//! given twice counts once, the last time (serde refuses it; checking costs 1% of the phone's
+//! module, and nothing this product writes repeats a key).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -73,6 +75,13 @@ impl<'a> Reader<'a> {
             message: message.into(),
             at: self.pos,
         }
+    }
+
+    /// The error for a missing key.
+    #[cold]
+    #[inline(never)]
+    pub fn missing(&self, key: &str) -> DecodeError {
+        self.error(format!("missing field `{key}`"))
     }
 
     /// The next byte that is not white space, not consumed.
@@ -347,7 +356,7 @@ pub trait Decode: Sized {
 
     /// The value of a key the object lacks: an error, but for `Option`s (`None`).
     fn absent(r: &Reader<'_>, key: &'static str) -> Result<Self> {
-        Err(r.error(format!("missing field `{key}`")))
+        Err(r.missing(key))
     }
 }
 
@@ -371,6 +380,7 @@ impl Decode for bool {
 }
 
 impl Decode for String {
+    #[inline(never)]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         r.string().map(Cow::into_owned)
     }
@@ -401,6 +411,7 @@ impl Decode for f64 {
 }
 
 impl<T: Decode> Decode for Option<T> {
+    #[inline(never)]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         if r.null() {
             Ok(None)
@@ -414,6 +425,7 @@ impl<T: Decode> Decode for Option<T> {
 }
 
 impl<T: Decode> Decode for Vec<T> {
+    #[inline(never)]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let mut a = r.array()?;
         let mut out = Vec::new();
@@ -465,6 +477,7 @@ impl<K: DecodeKey + Ord, V: Decode> Decode for BTreeMap<K, V> {
 }
 
 impl Decode for chrono::NaiveDate {
+    #[inline(never)]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let s = r.string()?;
         s.parse()
@@ -473,6 +486,7 @@ impl Decode for chrono::NaiveDate {
 }
 
 impl Decode for chrono::DateTime<chrono::Utc> {
+    #[inline(never)]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let s = r.string()?;
         s.parse()
@@ -481,6 +495,7 @@ impl Decode for chrono::DateTime<chrono::Utc> {
 }
 
 impl Decode for uuid::Uuid {
+    #[inline(never)]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let s = r.string()?;
         uuid::Uuid::parse_str(&s).map_err(|_| r.error(format!("expected a UUID, not {s}")))
@@ -544,7 +559,7 @@ impl<'a, K: Decode + Copy, T> Adjacent<'a, K, T> {
         unit: fn(K) -> Option<T>,
     ) -> Result<T> {
         let Some(kind) = self.kind else {
-            return Err(r.error(format!("missing field `{tag}`")));
+            return Err(r.missing(tag));
         };
         match (self.value, self.early) {
             (Some(v), _) => Ok(v),
@@ -601,7 +616,7 @@ pub fn internal<K: Decode, T>(
             }
             r.skip()?;
         }
-        Err(r.error(format!("missing field `{tag}`")))
+        Err(r.missing(tag))
     })?;
     from_reader(text, |r| read(kind, r))
 }
@@ -615,6 +630,16 @@ fn from_reader<T>(text: &str, read: impl FnOnce(&mut Reader<'_>) -> Result<T>) -
 pub fn unit<T>(r: &mut Reader<'_>, v: T) -> Result<T> {
     r.skip()?;
     Ok(v)
+}
+
+/// A field's value once absent keys have been filled in.
+#[doc(hidden)]
+#[inline(always)]
+pub fn present<T>(v: Option<T>) -> T {
+    match v {
+        Some(v) => v,
+        None => unreachable!("absent keys are filled in first"),
+    }
 }
 
 /// Implements [`Decode`] for a struct written by serde's derive: every field by its name
@@ -634,14 +659,15 @@ macro_rules! decode_struct {
                         _ => r.skip()?,
                     }
                 }
-                Ok($ty {
-                    $($field: match $field {
-                        Some(v) => v,
-                        None => $crate::decode_struct!(
-                            @absent r, $field, $crate::decode_struct!(@name $field $($name)?) $(, $default)?
-                        ),
-                    },)*
-                })
+                // Absent keys first, while every field is still an `Option`: one way out on an
+                // error, not one per field with the fields before it to drop (which made the
+                // decoder of a large struct several times its size).
+                $(if $field.is_none() {
+                    $field = Some($crate::decode_struct!(
+                        @absent r, $field, $crate::decode_struct!(@name $field $($name)?) $(, $default)?
+                    ));
+                })*
+                Ok($ty { $($field: $crate::decode::present($field),)* })
             }
         }
     };

@@ -900,16 +900,15 @@ impl Decode for Operation {
                 _ => r.skip()?,
             }
         }
-        let missing = |r: &Reader<'_>, name: &str| r.error(format!("missing field `{name}`"));
         Ok(Operation {
-            op_id: op_id.ok_or_else(|| missing(r, "op_id"))?,
-            device_id: device_id.ok_or_else(|| missing(r, "device_id"))?,
-            device_seq: device_seq.ok_or_else(|| missing(r, "device_seq"))?,
-            schema_version: schema_version.ok_or_else(|| missing(r, "schema_version"))?,
-            entity_id: entity_id.ok_or_else(|| missing(r, "entity_id"))?,
-            base_version: base_version.ok_or_else(|| missing(r, "base_version"))?,
+            op_id: op_id.ok_or_else(|| r.missing("op_id"))?,
+            device_id: device_id.ok_or_else(|| r.missing("device_id"))?,
+            device_seq: device_seq.ok_or_else(|| r.missing("device_seq"))?,
+            schema_version: schema_version.ok_or_else(|| r.missing("schema_version"))?,
+            entity_id: entity_id.ok_or_else(|| r.missing("entity_id"))?,
+            base_version: base_version.ok_or_else(|| r.missing("base_version"))?,
             body: body.finish(r, "kind", OpBody::read, |_| None)?,
-            recorded_at: recorded_at.ok_or_else(|| missing(r, "recorded_at"))?,
+            recorded_at: recorded_at.ok_or_else(|| r.missing("recorded_at"))?,
         })
     }
 }
@@ -936,7 +935,7 @@ impl Decode for OpResult {
                 _ => r.skip()?,
             }
         }
-        let absent = |name: &str| r.error(format!("missing field `{name}`"));
+        let absent = |name: &str| r.missing(name);
         let outcome = match kind.ok_or_else(|| absent("outcome"))? {
             OutcomeKind::Applied => Outcome::Applied,
             OutcomeKind::AlreadyApplied => Outcome::AlreadyApplied,
