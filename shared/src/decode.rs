@@ -136,18 +136,16 @@ impl<'a> Reader<'a> {
         self.eat(b'"')?;
         let b = self.text.as_bytes();
         let start = self.pos;
-        loop {
-            match b.get(self.pos) {
-                None => return Err(self.error("unterminated string")),
-                Some(b'"') => {
-                    let s = &self.text[start..self.pos];
-                    self.pos += 1;
-                    return Ok(Cow::Borrowed(s));
-                }
-                Some(b'\\') => break,
-                Some(&c) if c < 0x20 => return Err(self.error("control character in string")),
-                Some(_) => self.pos += 1,
+        self.pos += plain_run(&b[start..]);
+        match b.get(self.pos) {
+            None => return Err(self.error("unterminated string")),
+            Some(b'"') => {
+                let s = &self.text[start..self.pos];
+                self.pos += 1;
+                return Ok(Cow::Borrowed(s));
             }
+            Some(b'\\') => {}
+            Some(_) => return Err(self.error("control character in string")),
         }
         let mut out = String::from(&self.text[start..self.pos]);
         loop {
@@ -198,12 +196,7 @@ impl<'a> Reader<'a> {
                 Some(_) => {
                     // Copy up to the next quote or escape at once.
                     let start = self.pos;
-                    while let Some(&c) = b.get(self.pos) {
-                        if c == b'"' || c == b'\\' || c < 0x20 {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
+                    self.pos += plain_run(&b[start..]);
                     out.push_str(&self.text[start..self.pos]);
                 }
             }
@@ -316,6 +309,31 @@ impl<'a> Reader<'a> {
             Some(_) => Err(self.error("trailing characters")),
         }
     }
+}
+
+/// How many bytes from the start of `b` need no unescaping (up to a quote, a backslash or a
+/// control character).
+fn plain_run(b: &[u8]) -> usize {
+    // Eight bytes at a time: a byte's high bit is set in `hit` where it is a quote, a
+    // backslash or below 0x20 (exact up to the first such byte, which is all that is used).
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let hit = zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .unwrap_or(b.len() - i)
 }
 
 impl Object {
@@ -808,6 +826,19 @@ mod tests {
         for &(kind, name) in EventKind::VARIANTS {
             assert_eq!(from_str::<EventKind>(&format!("\"{name}\"")).unwrap(), kind);
         }
+    }
+
+    #[test]
+    fn plain_runs_end_at_the_first_quote_backslash_or_control_character() {
+        for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for at in 0..20 {
+                let mut text = "中文abcdefghijklmnopqrstuvwxyz".as_bytes()[..].to_vec();
+                text.insert(at, stop);
+                assert_eq!(plain_run(&text), at, "{stop} at {at}");
+            }
+        }
+        assert_eq!(plain_run("无需转义 plain text ~".as_bytes()), "无需转义 plain text ~".len());
+        assert_eq!(plain_run(b""), 0);
     }
 
     #[test]
