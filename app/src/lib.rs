@@ -166,6 +166,12 @@ fn Header() -> impl IntoView {
     }
 }
 
+/// Tenths of a value, as text ("12.3"), without the standard library's float printer.
+fn tenths(v: f64) -> String {
+    let t = (v * 10.0).round().max(0.0) as u64;
+    format!("{}.{}", t / 10, t % 10)
+}
+
 /// Pending count and last-sync age, always visible.
 #[component]
 fn StatusBar() -> impl IntoView {
@@ -200,7 +206,7 @@ fn StatusBar() -> impl IntoView {
             </span>
             <span id="last-sync">{move || ctx.t("last_sync")}" "{age}</span>
             {move || ctx.progress.get().map(|(n, m)| view! { <span id="sync-progress">{format!("{} {n}/{m}", ctx.t("uploading_photos"))}</span> })}
-            {move || ctx.stored.get().map(|b| view! { <span id="stored">{format!("{} {:.1} MB", ctx.t("storage"), b / 1_048_576.0)}</span> })}
+            {move || ctx.stored.get().map(|b| view! { <span id="stored">{format!("{} {} MB", ctx.t("storage"), tenths(b / 1_048_576.0))}</span> })}
             {move || ctx.sync_error.get().map(|e| view! { <span class="overdue">{e.message(ctx.lang.get()).to_owned()}</span> })}
             <button class="secondary" id="sync" on:click=move |_| leptos::task::spawn_local(sync::sync_now(ctx)) disabled=move || ctx.syncing.get()>
                 {move || if ctx.syncing.get() { ctx.t("syncing") } else { ctx.t("sync") }}

@@ -33,6 +33,15 @@ impl Lang {
     }
 }
 
+/// A number as people read it: the shortest text that reads back as the same value, without a
+/// trailing `.0` (1, 0.8, 1.25). Through the float printer `serde_json` already carries
+/// (`zmij`), not the standard library's, which the phone's module would otherwise carry too.
+pub fn number(v: f64) -> String {
+    let mut b = zmij::Buffer::new();
+    let s = b.format(v);
+    s.strip_suffix(".0").unwrap_or(s).to_owned()
+}
+
 /// A label in both languages.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -79,4 +88,19 @@ macro_rules! labels {
             fn en(&self) -> &'static str { match self { $(Self::$variant { .. } => $en),* } }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        let shown: Vec<String> = [1.0, 0.8, 1.25, -3.0, 1e21, 0.1 + 0.2]
+            .into_iter()
+            .map(super::number)
+            .collect();
+        assert_eq!(
+            shown,
+            ["1", "0.8", "1.25", "-3", "1e+21", "0.30000000000000004"]
+        );
+    }
 }

@@ -164,7 +164,12 @@ impl Visit {
                 (AnswerKind::Number { min, max, .. }, AnswerValue::Number(n)) => {
                     if !n.is_finite() || n < min || n > max {
                         return Err(DomainError::Invalid {
-                            detail: format!("{n} 超出范围 / out of range {min}–{max}"),
+                            detail: format!(
+                                "{} 超出范围 / out of range {}–{}",
+                                crate::i18n::number(*n),
+                                crate::i18n::number(*min),
+                                crate::i18n::number(*max)
+                            ),
                         });
                     }
                 }
