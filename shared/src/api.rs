@@ -121,6 +121,75 @@ pub fn center_offset(offset_minutes: i32) -> FixedOffset {
         .expect("UTC+8 is a valid offset")
 }
 
+/// A day as the wire and `<input type=date>` write it, `2026-11-30`; `None` for anything else.
+/// (chrono's own reader is general — format strings read at run time — and the phone needs
+/// only this form.)
+pub fn parse_day(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        digits(&b[0..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )
+}
+
+/// A time as RFC 3339 writes it (`2026-11-30T08:00:00Z`, `2026-11-30T08:00:00.123+08:00`): what
+/// chrono's encoder writes and what `DateTime<Utc>`'s reader accepts; `None` for anything else.
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    use chrono::{Duration, NaiveTime};
+    let b = s.as_bytes();
+    if b.len() < 20 || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let day = parse_day(s.get(..10)?)?;
+    let (h, m, sec) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
+    let mut rest = &b[19..];
+    let mut nanos = 0u32;
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        for (i, &c) in frac[..n].iter().enumerate() {
+            if i < 9 {
+                nanos = nanos * 10 + u32::from(c - b'0');
+            }
+        }
+        nanos *= 10u32.pow(9u32.saturating_sub(n as u32));
+        rest = &frac[n..];
+    }
+    let offset_seconds = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), hh @ .., b':', m1, m2] if hh.len() == 2 => {
+            let v = i64::from(digits(hh)? * 3600 + digits(&[*m1, *m2])? * 60);
+            if *sign == b'-' { -v } else { v }
+        }
+        _ => return None,
+    };
+    // A leap second (60) is kept as chrono keeps it: 59 seconds and a second's nanoseconds more.
+    let time = if sec == 60 {
+        NaiveTime::from_hms_nano_opt(h, m, 59, 1_000_000_000 + nanos)?
+    } else {
+        NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?
+    };
+    let local = day.and_time(time);
+    Some((local - Duration::seconds(offset_seconds)).and_utc())
+}
+
+/// The value of ASCII digits.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |v, &c| {
+        c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0'))
+    })
+}
+
 /// The center's date at `at`: "today", deadlines and overdue are counted in the center's days,
 /// whatever the time zone of the server or of the phone.
 pub fn center_day(at: DateTime<Utc>, offset_minutes: i32) -> NaiveDate {
@@ -379,6 +448,54 @@ crate::decode_struct!(InspectionPage { total, rounds });
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn days_and_times_read_as_chrono_reads_them() {
+        for day in ["2026-11-30", "2024-02-29", "0001-01-01", "9999-12-31"] {
+            assert_eq!(parse_day(day), day.parse::<NaiveDate>().ok(), "{day}");
+        }
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "2026-1-01",
+            "2026/11/30",
+            "20261130",
+            "",
+            "２０２６-11-30",
+        ] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
+        for time in [
+            "2026-11-30T08:00:00Z",
+            "2026-11-30T08:00:00.123Z",
+            "2026-11-30T08:00:00.123456789Z",
+            "2026-11-30T08:00:00.1234567891Z",
+            "2026-11-30t23:59:59z",
+            "2026-11-30 08:00:00Z",
+            "2026-11-30T08:00:00+08:00",
+            "2026-11-30T02:00:00-05:30",
+            "2026-12-31T23:30:00-01:00",
+            "2016-12-31T23:59:60Z",
+        ] {
+            let chrono: Option<DateTime<Utc>> = time.parse().ok();
+            assert!(chrono.is_some(), "{time}");
+            assert_eq!(parse_time(time), chrono, "{time}");
+        }
+        for bad in [
+            "2026-11-30T08:00:00",
+            "2026-11-30T24:00:00Z",
+            "2026-11-30T08:00Z",
+            "2026-11-30T08:00:00.Z",
+            "2026-11-30T08:00:00+8:00",
+            "x",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+        // What the encoder writes reads back.
+        let now: DateTime<Utc> = "2026-11-30T08:01:02.345678Z".parse().unwrap();
+        let written = serde_json::to_string(&now).unwrap();
+        assert_eq!(parse_time(written.trim_matches('"')), Some(now));
+    }
+
     use super::*;
     use crate::campaign::{default_campaign, stats_by};
     use crate::checklist::starter_templates;

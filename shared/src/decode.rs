@@ -498,8 +498,8 @@ impl Decode for chrono::NaiveDate {
     #[inline(never)]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let s = r.string()?;
-        s.parse()
-            .map_err(|_| r.error(format!("expected a date (YYYY-MM-DD), not {s}")))
+        crate::api::parse_day(&s)
+            .ok_or_else(|| r.error(format!("expected a date (YYYY-MM-DD), not {s}")))
     }
 }
 
@@ -507,8 +507,8 @@ impl Decode for chrono::DateTime<chrono::Utc> {
     #[inline(never)]
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         let s = r.string()?;
-        s.parse()
-            .map_err(|_| r.error(format!("expected a time (RFC 3339), not {s}")))
+        crate::api::parse_time(&s)
+            .ok_or_else(|| r.error(format!("expected a time (RFC 3339), not {s}")))
     }
 }
 
@@ -837,7 +837,10 @@ mod tests {
                 assert_eq!(plain_run(&text), at, "{stop} at {at}");
             }
         }
-        assert_eq!(plain_run("无需转义 plain text ~".as_bytes()), "无需转义 plain text ~".len());
+        assert_eq!(
+            plain_run("无需转义 plain text ~".as_bytes()),
+            "无需转义 plain text ~".len()
+        );
         assert_eq!(plain_run(b""), 0);
     }
 

@@ -237,10 +237,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
         let parsed = (|| -> Result<Registration, String> {
             let m = Reason::parse(&measures.get_untracked())
                 .map_err(|e| e.to_api().message(lang).to_owned())?;
-            let dl = deadline
-                .get_untracked()
-                .parse::<chrono::NaiveDate>()
-                .ok()
+            let dl = saferounds_shared::api::parse_day(&deadline.get_untracked())
                 .unwrap_or(h.grade.default_deadline(h.found_on));
             let owner_id = UserId::parse(&owner.get_untracked())
                 .map_err(|e| e.to_api().message(lang).to_owned())?;
@@ -326,7 +323,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                             <label for="ext-reason">{ctx.t("reason")}</label><input id="ext-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
                             <button class="secondary" id="do-extend" on:click=move |_| {
                                 let lang = ctx.lang.get_untracked();
-                                match deadline.get_untracked().parse::<chrono::NaiveDate>() {
+                                match saferounds_shared::api::parse_day(&deadline.get_untracked()).ok_or(()) {
                                     Ok(d) => if let Some(r) = reason() { fire(Event::RequestExtension { new_deadline: d, reason: r }) },
                                     Err(_) => error.set(Some(crate::i18n::tr(lang, "choose_deadline").into())),
                                 }
@@ -443,7 +440,7 @@ fn parse_draft(field: Field, text: &str) -> Result<FieldValue, DomainError> {
         }),
         Field::Deadline => FieldValue::Deadline(match t {
             "" => None,
-            _ => Some(t.parse().map_err(|_| id("date"))?),
+            _ => Some(saferounds_shared::api::parse_day(t).ok_or_else(|| id("date"))?),
         }),
         Field::Funds => FieldValue::Funds(Fen::from_yuan(t)?),
     };

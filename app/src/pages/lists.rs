@@ -97,7 +97,7 @@ pub fn Lists() -> impl IntoView {
                                             {(!edits).then(|| m.deadline.to_string())}
                                             // A supervisor moves the date where the plan changes (时间表 is kept up to date).
                                             <input type="date" class="measure-deadline" hidden=!edits aria-label=ctx.t("due_by") value=m.deadline.to_string() on:change=move |ev| {
-                                                let Ok(d) = event_target_value(&ev).parse() else { return };
+                                                let Some(d) = saferounds_shared::api::parse_day(&event_target_value(&ev)) else { return };
                                                 let mut m = moved.clone();
                                                 m.deadline = d;
                                                 save(m, error, || {});
@@ -182,7 +182,7 @@ fn NewMeasure() -> impl IntoView {
             error.set(Some(ctx.t("choose_department").to_owned()));
             return;
         };
-        let Ok(due) = deadline.get_untracked().parse::<chrono::NaiveDate>() else {
+        let Some(due) = saferounds_shared::api::parse_day(&deadline.get_untracked()) else {
             error.set(Some(ctx.t("choose_due_by").to_owned()));
             return;
         };

@@ -185,7 +185,7 @@ fn save_entry<T: serde::Serialize + saferounds_shared::decode::Decode + 'static>
 }
 
 fn parse_day(s: &str) -> chrono::NaiveDate {
-    s.parse::<chrono::NaiveDate>().unwrap_or_else(|_| today())
+    saferounds_shared::api::parse_day(s).unwrap_or_else(today)
 }
 
 /// Add a person to the roster (花名册).
