@@ -148,6 +148,20 @@ async fn send_json<B: Serialize, T: Decode>(
     decode(status, &text)
 }
 
+/// Ends a session on the server. What it answers does not matter: the phone forgets the
+/// session either way.
+pub async fn logout(token: &str) {
+    let body = JsValue::from_str("{}");
+    let _ = send(
+        "POST",
+        "/api/v1/auth/logout",
+        Some(token),
+        Some(body),
+        "application/json",
+    )
+    .await;
+}
+
 /// Uploads photo bytes to `PUT /api/v1/blobs/{sha256}`.
 pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), ApiError> {
     let arr = js_sys::Uint8Array::from(bytes);

@@ -133,12 +133,7 @@ fn Header() -> impl IntoView {
         }
         leptos::task::spawn_local(async move {
             if let Some(s) = ctx.session.get_untracked() {
-                let _ = api::post::<_, saferounds_shared::decode::Ignored>(
-                    "/api/v1/auth/logout",
-                    Some(&s.token),
-                    &serde_json::json!({}),
-                )
-                .await;
+                api::logout(&s.token).await;
             }
             let _ = store::clear_session().await;
             state::forget_desk();

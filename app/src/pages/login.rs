@@ -74,12 +74,7 @@ async fn login(req: LoginRequest) -> Result<Session, saferounds_shared::ApiError
         };
         if let Err(e) = store::hand_over(&next).await {
             // The session just opened is not used: close it on the server.
-            let _ = api::post::<_, saferounds_shared::decode::Ignored>(
-                "/api/v1/auth/logout",
-                Some(&session.token),
-                &serde_json::json!({}),
-            )
-            .await;
+            api::logout(&session.token).await;
             return Err(e);
         }
     }
