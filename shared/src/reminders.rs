@@ -107,7 +107,7 @@ pub fn due(h: &impl Facts, today: NaiveDate) -> Option<Due> {
 
 /// The order of reminders: the most overdue first, then due today, then due soon; then by
 /// deadline and number.
-fn urgency(due: Due, deadline: NaiveDate, number: String) -> ((u8, i64), NaiveDate, String) {
+fn urgency<N>(due: Due, deadline: NaiveDate, number: N) -> ((u8, i64), NaiveDate, N) {
     let rank = match due {
         Due::Overdue { days } => (0, -days),
         Due::DueToday => (1, 0),
@@ -146,7 +146,12 @@ pub fn reminders(hazards: &[Hazard], today: NaiveDate) -> Vec<Reminder> {
             })
         })
         .collect();
-    v.sort_by_cached_key(|r| urgency(r.due, r.deadline, r.number.clone()));
+    // Numbers are unique, so the order is total and an unstable sort gives the same order
+    // (and the phone carries one sort implementation fewer).
+    v.sort_unstable_by(|a, b| {
+        (urgency(a.due, a.deadline, ()), &a.number)
+            .cmp(&(urgency(b.due, b.deadline, ()), &b.number))
+    });
     v
 }
 
