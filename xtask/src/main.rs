@@ -4,7 +4,8 @@
 //!   wasm-opt known to work (npm `binaryen@132.0.0`), hashes the assets and writes `dist/`.
 //! - `cargo xtask run`    builds, then serves the product on http://127.0.0.1:8080 with demo data.
 //! - `cargo xtask phone-size` builds only the phone module (into `target/phone-size/`) and prints
-//!   its size raw, gzipped and Brotli-compressed: the quick loop for size work.
+//!   its size raw, gzipped and Brotli-compressed: the quick loop for size work. With
+//!   `SAFEROUNDS_WASM_NAMES=1` (either command) wasm-opt keeps function names, for `twiggy`.
 //! - `cargo xtask test`   every check and test that CI runs; ends with `N passed, N failed`.
 #![forbid(unsafe_code)]
 
