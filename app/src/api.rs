@@ -2,8 +2,7 @@
 //! is down, so the interface shows every failure the same way.
 
 use saferounds_shared::ApiError;
-use saferounds_shared::decode::{self as json, Decode, Ignored};
-use serde::Serialize;
+use saferounds_shared::json::{self, Decode, Encode, Ignored};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
@@ -112,7 +111,7 @@ pub async fn get<T: Decode>(path: &str, token: &str) -> Result<T, ApiError> {
     decode(status, &text)
 }
 
-pub async fn post<B: Serialize, T: Decode>(
+pub async fn post<B: Encode + ?Sized, T: Decode>(
     path: &str,
     token: Option<&str>,
     body: &B,
@@ -121,7 +120,7 @@ pub async fn post<B: Serialize, T: Decode>(
 }
 
 /// `PUT` a JSON body (registers are saved whole by id).
-pub async fn put<B: Serialize, T: Decode>(
+pub async fn put<B: Encode + ?Sized, T: Decode>(
     path: &str,
     token: &str,
     body: &B,
@@ -129,14 +128,13 @@ pub async fn put<B: Serialize, T: Decode>(
     send_json("PUT", path, Some(token), body).await
 }
 
-async fn send_json<B: Serialize, T: Decode>(
+async fn send_json<B: Encode + ?Sized, T: Decode>(
     method: &str,
     path: &str,
     token: Option<&str>,
     body: &B,
 ) -> Result<T, ApiError> {
-    let json = serde_json::to_string(body)
-        .map_err(|e| ApiError::new("encode", e.to_string(), e.to_string()))?;
+    let json = json::to_string(body);
     let (status, text) = send(
         method,
         path,

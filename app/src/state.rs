@@ -10,18 +10,17 @@ use saferounds_shared::sync::Entity;
 use saferounds_shared::sync::apply::Ctx as ApplyCtx;
 use saferounds_shared::sync::client::local_view;
 use saferounds_shared::{ApiError, Lang};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::store::{self, RejectedOp};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Session {
     pub token: String,
     pub user: User,
     pub expires_at: i64,
 }
-saferounds_shared::decode_struct!(Session {
+saferounds_shared::json_struct!(Session {
     token,
     user,
     expires_at
@@ -227,19 +226,14 @@ impl AppCtx {
     }
 }
 
-/// The wire name of an enum value (`snake_case`), for `<option value>`. Through the JSON text
-/// encoder and decoder the records already use (not `serde_json::Value`'s, which would compile
-/// every enum's serde code a second time).
-pub fn wire_name<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_string(&v)
-        .ok()
-        .and_then(|s| Some(s.strip_prefix('"')?.strip_suffix('"')?.to_owned()))
-        .unwrap_or_default()
+/// The wire name of an enum value (`snake_case`), for `<option value>`.
+pub fn wire_name<T: saferounds_shared::json::EncodeKey>(v: T) -> String {
+    v.key().to_owned()
 }
 
 /// The enum value of a wire name, from an `<option value>`.
-pub fn from_wire<T: saferounds_shared::decode::Decode>(s: &str) -> Option<T> {
-    saferounds_shared::decode::from_str(&serde_json::to_string(s).ok()?).ok()
+pub fn from_wire<T: saferounds_shared::json::Decode>(s: &str) -> Option<T> {
+    saferounds_shared::json::from_str(&saferounds_shared::json::to_string(s)).ok()
 }
 
 /// A User Timing mark (`performance.mark`); the browser benchmarks read these.

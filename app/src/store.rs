@@ -7,10 +7,9 @@ use std::rc::Rc;
 
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use saferounds_shared::ApiError;
-use saferounds_shared::decode::{self, Decode};
 use saferounds_shared::ids::{DeviceId, OpId, PhotoHash};
+use saferounds_shared::json::{self, Decode, Encode};
 use saferounds_shared::sync::{Entity, OpBody, Operation, SCHEMA_VERSION};
-use serde::Serialize;
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
@@ -82,11 +81,11 @@ pub async fn tx(stores: &[&str], mode: TransactionMode) -> Result<rexie::Transac
 fn js(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
-fn to_json<T: Serialize>(v: &T) -> Result<JsValue, ApiError> {
-    serde_json::to_string(v).map(|s| js(&s)).map_err(err)
+fn to_json<T: Encode + ?Sized>(v: &T) -> Result<JsValue, ApiError> {
+    Ok(js(&json::to_string(v)))
 }
 fn from_json<T: Decode>(v: &JsValue) -> Option<T> {
-    v.as_string().and_then(|s| decode::from_str(&s).ok())
+    v.as_string().and_then(|s| json::from_str(&s).ok())
 }
 fn seq_key(seq: u64) -> JsValue {
     JsValue::from_f64(seq as f64)
@@ -103,7 +102,7 @@ async fn kv_get_value(key: &str) -> Result<Option<JsValue>, ApiError> {
     t.store(KV).map_err(err)?.get(js(key)).await.map_err(err)
 }
 
-pub async fn kv_put<T: Serialize>(key: &str, value: &T) -> Result<(), ApiError> {
+pub async fn kv_put<T: Encode + ?Sized>(key: &str, value: &T) -> Result<(), ApiError> {
     kv_put_value(key, to_json(value)?).await
 }
 
@@ -130,7 +129,7 @@ pub async fn kv_delete(key: &str) -> Result<(), ApiError> {
 }
 
 /// This device: its id, the next sequence number, and whose it is.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct DeviceState {
     pub device_id: DeviceId,
     pub user_id: String,
@@ -139,7 +138,7 @@ pub struct DeviceState {
     /// (absent from what older versions stored).
     pub user_name: String,
 }
-saferounds_shared::decode_struct!(DeviceState {
+saferounds_shared::json_struct!(DeviceState {
     device_id,
     user_id,
     next_seq,
@@ -364,12 +363,12 @@ pub async fn photo_keys() -> Result<Vec<String>, ApiError> {
 
 /// An operation the server refused, or applied across someone else's change, kept to show the
 /// user what happened.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct RejectedOp {
     pub op: Operation,
     pub error: ApiError,
 }
-saferounds_shared::decode_struct!(RejectedOp { op, error });
+saferounds_shared::json_struct!(RejectedOp { op, error });
 
 pub async fn rejected() -> Result<Vec<RejectedOp>, ApiError> {
     let t = tx(&[REJECTED], TransactionMode::ReadOnly).await?;
@@ -573,7 +572,7 @@ mod tests {
     fn a_device_stored_before_names_were_kept_still_reads() {
         let old =
             r#"{"device_id":"0190b4c2-7d3e-7a00-8000-000000000001","user_id":"u1","next_seq":7}"#;
-        let d: DeviceState = decode::from_str(old).unwrap();
+        let d: DeviceState = json::from_str(old).unwrap();
         assert_eq!((d.next_seq, d.user_name.as_str()), (7, ""));
     }
 }

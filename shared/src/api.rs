@@ -17,7 +17,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-crate::decode_struct!(LoginRequest { username, password });
+crate::json_struct!(LoginRequest { username, password });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -28,7 +28,7 @@ pub struct LoginResponse {
     pub user: User,
 }
 
-crate::decode_struct!(LoginResponse {
+crate::json_struct!(LoginResponse {
     token,
     expires_at,
     user
@@ -45,7 +45,7 @@ pub struct Person {
     pub site_id: Option<SiteId>,
 }
 
-crate::decode_struct!(Person {
+crate::json_struct!(Person {
     id,
     display_name,
     role,
@@ -85,7 +85,7 @@ pub struct Bootstrap {
     pub campaigns: Vec<Campaign>,
 }
 
-crate::decode_struct!(Bootstrap { user, center_name, today, utc_offset_minutes = default_utc_offset_minutes(), sites, buildings, departments, rooms, templates, people, campaigns });
+crate::json_struct!(Bootstrap { user, center_name, today, utc_offset_minutes = default_utc_offset_minutes(), sites, buildings, departments, rooms, templates, people, campaigns });
 
 impl Bootstrap {
     /// A person's name as screens show it; empty for someone this device does not know.
@@ -239,7 +239,7 @@ pub struct LedgerPage {
     pub rows: Vec<Hazard>,
 }
 
-crate::decode_struct!(LedgerPage { total, total_at_least = Default::default(), offset, limit, rows });
+crate::json_struct!(LedgerPage { total, total_at_least = Default::default(), offset, limit, rows });
 
 impl LedgerPage {
     /// Whether rows follow this page: the count says so, or it was capped.
@@ -260,7 +260,7 @@ pub struct HazardDetail {
     pub audit: Vec<AuditEntry>,
 }
 
-crate::decode_struct!(HazardDetail { hazard, audit });
+crate::json_struct!(HazardDetail { hazard, audit });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -271,7 +271,7 @@ pub struct StatLine {
     pub row: StatRow,
 }
 
-crate::decode_struct!(StatLine {
+crate::json_struct!(StatLine {
     key,
     label_zh,
     label_en,
@@ -290,7 +290,7 @@ pub struct Stats {
     pub by_phase: Vec<StatLine>,
 }
 
-crate::decode_struct!(Stats {
+crate::json_struct!(Stats {
     today,
     total,
     by_department,
@@ -308,7 +308,7 @@ pub struct Health {
     pub change_seq: i64,
 }
 
-crate::decode_struct!(Health {
+crate::json_struct!(Health {
     status,
     version,
     change_seq
@@ -341,7 +341,7 @@ pub struct Dashboard {
     pub reminders_total: usize,
 }
 
-crate::decode_struct!(Dashboard { stats, by_month, coverage, training, training_due, drills_recent, sites_due_drill, equipment, conflicts, reminders, reminders_total = Default::default() });
+crate::json_struct!(Dashboard { stats, by_month, coverage, training, training_due, drills_recent, sites_due_drill, equipment, conflicts, reminders, reminders_total = Default::default() });
 
 impl Dashboard {
     /// Reminders the front page lists (a neglected ledger has thousands).
@@ -358,7 +358,7 @@ pub struct EquipmentSummary {
     pub service_due: usize,
 }
 
-crate::decode_struct!(EquipmentSummary {
+crate::json_struct!(EquipmentSummary {
     total,
     expired,
     expiring,
@@ -393,7 +393,7 @@ pub struct HazardBrief {
     pub description: String,
 }
 
-crate::decode_struct!(HazardBrief {
+crate::json_struct!(HazardBrief {
     id,
     number,
     description
@@ -408,7 +408,7 @@ pub struct InspectionFilter {
     pub to: Option<NaiveDate>,
 }
 
-crate::decode_struct!(InspectionFilter {
+crate::json_struct!(InspectionFilter {
     site_id,
     inspection_type,
     from,
@@ -434,7 +434,7 @@ pub struct InspectionRound {
     pub visits: Vec<crate::inspection::Visit>,
 }
 
-crate::decode_struct!(InspectionRound { round, visits });
+crate::json_struct!(InspectionRound { round, visits });
 
 /// One page of rounds, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -444,7 +444,7 @@ pub struct InspectionPage {
     pub rounds: Vec<InspectionRound>,
 }
 
-crate::decode_struct!(InspectionPage { total, rounds });
+crate::json_struct!(InspectionPage { total, rounds });
 
 #[cfg(test)]
 mod tests {
@@ -507,11 +507,17 @@ mod tests {
     /// Read back by the server's decoder (serde) and by the phone's (`decode`).
     fn round_trip<T>(v: &T)
     where
-        T: Serialize + DeserializeOwned + crate::decode::Decode + PartialEq + std::fmt::Debug,
+        T: Serialize
+            + DeserializeOwned
+            + crate::json::Decode
+            + crate::json::Encode
+            + PartialEq
+            + std::fmt::Debug,
     {
         let json = serde_json::to_string(v).unwrap();
+        assert_eq!(crate::json::to_string(v), json, "the phone's encoder");
         assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), v, "{json}");
-        let back: T = crate::decode::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+        let back: T = crate::json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
         assert_eq!(&back, v, "the phone's decoder: {json}");
     }
 
@@ -610,7 +616,7 @@ mod tests {
         });
         let b: Bootstrap = serde_json::from_value(json.clone()).unwrap();
         assert_eq!(b.utc_offset_minutes, DEFAULT_UTC_OFFSET_MINUTES);
-        let b: Bootstrap = crate::decode::from_str(&json.to_string()).unwrap();
+        let b: Bootstrap = crate::json::from_str(&json.to_string()).unwrap();
         assert_eq!(b.utc_offset_minutes, DEFAULT_UTC_OFFSET_MINUTES);
     }
 

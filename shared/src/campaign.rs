@@ -19,7 +19,7 @@ pub struct Phase {
     pub ends_on: NaiveDate,
 }
 
-crate::decode_struct!(Phase {
+crate::json_struct!(Phase {
     id,
     name,
     starts_on,
@@ -34,7 +34,7 @@ pub struct Campaign {
     pub phases: Vec<Phase>,
 }
 
-crate::decode_struct!(Campaign { id, name, phases });
+crate::json_struct!(Campaign { id, name, phases });
 
 impl Campaign {
     pub fn starts_on(&self) -> Option<NaiveDate> {
@@ -139,7 +139,7 @@ pub struct StatRow {
     pub median_days_to_close: Option<f64>,
 }
 
-crate::decode_struct!(StatRow {
+crate::json_struct!(StatRow {
     found,
     closed,
     open,

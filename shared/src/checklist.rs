@@ -20,7 +20,7 @@ pub enum Category {
     Management,
 }
 
-crate::decode_unit_enum!(Category {
+crate::json_unit_enum!(Category {
     FireEquipment: "fire_equipment",
     Electrical: "electrical",
     Flammables: "flammables",
@@ -57,7 +57,7 @@ pub enum InspectionType {
     ExtinguisherMonthly,
 }
 
-crate::decode_unit_enum!(InspectionType {
+crate::json_unit_enum!(InspectionType {
     DailyPatrol: "daily_patrol",
     PeriodicCheck: "periodic_check",
     ExtinguisherMonthly: "extinguisher_monthly"
@@ -117,7 +117,7 @@ pub struct ChecklistItem {
     pub types: Vec<InspectionType>,
 }
 
-crate::decode_struct!(ChecklistItem { code, category, text, answer, photo_on_fail, default_grade, source, room_kinds = Default::default(), types });
+crate::json_struct!(ChecklistItem { code, category, text, answer, photo_on_fail, default_grade, source, room_kinds = Default::default(), types });
 
 impl ChecklistItem {
     pub fn applies_to(&self, kind: RoomKind) -> bool {
@@ -136,7 +136,7 @@ pub struct Template {
     pub items: Vec<ChecklistItem>,
 }
 
-crate::decode_struct!(Template {
+crate::json_struct!(Template {
     id,
     code,
     version,

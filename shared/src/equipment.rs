@@ -21,7 +21,7 @@ pub enum EquipmentKind {
     FireBlanket,
 }
 
-crate::decode_unit_enum!(EquipmentKind {
+crate::json_unit_enum!(EquipmentKind {
     DryPowderExtinguisher: "dry_powder_extinguisher",
     Co2Extinguisher: "co2_extinguisher",
     WaterExtinguisher: "water_extinguisher",
@@ -88,7 +88,7 @@ pub struct Equipment {
     pub last_serviced_on: Option<NaiveDate>,
 }
 
-crate::decode_struct!(Equipment {
+crate::json_struct!(Equipment {
     id,
     site_id,
     room_id,

@@ -189,7 +189,7 @@ pub struct ApiError {
     pub message_en: String,
 }
 
-crate::decode_struct!(ApiError {
+crate::json_struct!(ApiError {
     code,
     message_zh,
     message_en

@@ -12,7 +12,7 @@ pub enum Lang {
     En,
 }
 
-crate::decode_unit_enum!(Lang {
+crate::json_unit_enum!(Lang {
     Zh: "zh-CN",
     En: "en"
 });
@@ -50,7 +50,7 @@ pub struct Text {
     pub en: String,
 }
 
-crate::decode_struct!(Text { zh, en });
+crate::json_struct!(Text { zh, en });
 
 impl Text {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {

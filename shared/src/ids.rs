@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
 
-use crate::decode::{self, Decode, Reader};
 use crate::error::DomainError;
+use crate::json::{self, Decode, Reader};
 
 /// A value serde reads through `try_from`: the same conversion, its error's message.
 fn decode_via<T: Decode, U: TryFrom<T, Error = DomainError>>(
     r: &mut Reader<'_>,
-) -> decode::Result<U> {
+) -> json::Result<U> {
     let v = T::decode(r)?;
     U::try_from(v).map_err(|e| r.error(e.to_string()))
 }
@@ -48,7 +48,11 @@ macro_rules! id_type {
         }
 
         impl Decode for $name {
-            fn decode(r: &mut Reader<'_>) -> decode::Result<Self> { Uuid::decode(r).map($name) }
+            fn decode(r: &mut Reader<'_>) -> json::Result<Self> { Uuid::decode(r).map($name) }
+        }
+
+        impl json::Encode for $name {
+            fn encode(&self, w: &mut json::Writer) { self.0.encode(w) }
         }
     )*};
 }
@@ -232,20 +236,38 @@ impl From<Fen> for i64 {
     }
 }
 
+impl json::Encode for PhotoHash {
+    fn encode(&self, w: &mut json::Writer) {
+        w.string(&self.0);
+    }
+}
+
+impl json::Encode for Reason {
+    fn encode(&self, w: &mut json::Writer) {
+        w.string(&self.0);
+    }
+}
+
+impl json::Encode for Fen {
+    fn encode(&self, w: &mut json::Writer) {
+        w.i64(self.0);
+    }
+}
+
 impl Decode for PhotoHash {
-    fn decode(r: &mut Reader<'_>) -> decode::Result<Self> {
+    fn decode(r: &mut Reader<'_>) -> json::Result<Self> {
         decode_via::<String, _>(r)
     }
 }
 
 impl Decode for Reason {
-    fn decode(r: &mut Reader<'_>) -> decode::Result<Self> {
+    fn decode(r: &mut Reader<'_>) -> json::Result<Self> {
         decode_via::<String, _>(r)
     }
 }
 
 impl Decode for Fen {
-    fn decode(r: &mut Reader<'_>) -> decode::Result<Self> {
+    fn decode(r: &mut Reader<'_>) -> json::Result<Self> {
         decode_via::<i64, _>(r)
     }
 }

@@ -23,7 +23,7 @@ pub struct Round {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-crate::decode_struct!(Round {
+crate::json_struct!(Round {
     id,
     inspector_id,
     inspection_type,
@@ -62,7 +62,7 @@ pub struct Answer {
     pub fixed_on_spot: Option<FixedOnSpot>,
 }
 
-crate::decode_struct!(Answer { item_code, value, note = Default::default(), photos = Default::default(), hazard_id = Default::default(), fixed_on_spot = Default::default() });
+crate::json_struct!(Answer { item_code, value, note = Default::default(), photos = Default::default(), hazard_id = Default::default(), fixed_on_spot = Default::default() });
 
 /// Signatures of a periodic check (61号令 §26): drawn on the phone, stored as photos.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,7 +73,7 @@ pub struct Signatures {
     pub department_head_name: String,
 }
 
-crate::decode_struct!(Signatures {
+crate::json_struct!(Signatures {
     inspector,
     department_head,
     department_head_name
@@ -100,7 +100,7 @@ pub struct Visit {
     pub note: Option<String>,
 }
 
-crate::decode_struct!(Visit { id, round_id, room_id, site_id, inspector_id, inspection_type, template_id, via_qr, started_at, finished_at, answers, signatures = Default::default(), note = Default::default() });
+crate::json_struct!(Visit { id, round_id, room_id, site_id, inspector_id, inspection_type, template_id, via_qr, started_at, finished_at, answers, signatures = Default::default(), note = Default::default() });
 
 impl Visit {
     /// Every photo the visit refers to (answers, fixes, signatures).
@@ -253,7 +253,7 @@ pub struct Progress {
     pub remaining: usize,
 }
 
-crate::decode_struct!(Progress { done, remaining });
+crate::json_struct!(Progress { done, remaining });
 
 pub fn progress(rooms: &[RoomId], visited: &[RoomId]) -> Progress {
     let done = rooms.iter().filter(|r| visited.contains(r)).count();
@@ -292,7 +292,7 @@ pub struct Coverage {
     pub due: Vec<(RoomId, Option<NaiveDate>)>,
 }
 
-crate::decode_struct!(Coverage {
+crate::json_struct!(Coverage {
     inspection_type,
     rooms,
     due

@@ -13,13 +13,13 @@
 pub mod api;
 pub mod campaign;
 pub mod checklist;
-pub mod decode;
 pub mod equipment;
 pub mod error;
 pub mod hazard;
 pub mod i18n;
 pub mod ids;
 pub mod inspection;
+pub mod json;
 pub mod lists;
 pub mod org;
 pub mod registers;

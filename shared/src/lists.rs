@@ -19,7 +19,7 @@ pub enum MeasureKind {
     Amend,
 }
 
-crate::decode_unit_enum!(MeasureKind {
+crate::json_unit_enum!(MeasureKind {
     Create: "create",
     Amend: "amend"
 });
@@ -35,7 +35,7 @@ pub enum MeasureStatus {
     Cancelled,
 }
 
-crate::decode_unit_enum!(MeasureStatus {
+crate::json_unit_enum!(MeasureStatus {
     Planned: "planned",
     InProgress: "in_progress",
     Done: "done",
@@ -67,7 +67,7 @@ pub struct Measure {
     pub version: u64,
 }
 
-crate::decode_struct!(Measure {
+crate::json_struct!(Measure {
     id,
     campaign_id,
     title,
@@ -132,7 +132,7 @@ pub enum SortKey {
     DeadlineDesc,
 }
 
-crate::decode_unit_enum!(SortKey {
+crate::json_unit_enum!(SortKey {
     FoundDesc: "found_desc",
     FoundAsc: "found_asc",
     DeadlineAsc: "deadline_asc",
@@ -166,7 +166,7 @@ pub struct HazardFilter {
     pub sort: SortKey,
 }
 
-crate::decode_struct!(HazardFilter { status = Default::default(), grade = Default::default(), category = Default::default(), department_id = Default::default(), site_id = Default::default(), found_from = Default::default(), found_to = Default::default(), overdue = Default::default(), text = Default::default(), sort = Default::default() });
+crate::json_struct!(HazardFilter { status = Default::default(), grade = Default::default(), category = Default::default(), department_id = Default::default(), site_id = Default::default(), found_from = Default::default(), found_to = Default::default(), overdue = Default::default(), text = Default::default(), sort = Default::default() });
 
 impl HazardFilter {
     /// The reference meaning of the filter; the server's SQL must agree with it (tested).

@@ -15,7 +15,7 @@ pub enum SiteKind {
     Station,
 }
 
-crate::decode_unit_enum!(SiteKind {
+crate::json_unit_enum!(SiteKind {
     Headquarters: "headquarters",
     Station: "station"
 });
@@ -30,7 +30,7 @@ pub struct Site {
     pub address: String,
 }
 
-crate::decode_struct!(Site {
+crate::json_struct!(Site {
     id,
     name,
     kind,
@@ -46,7 +46,7 @@ pub struct Building {
     pub floors: Vec<String>,
 }
 
-crate::decode_struct!(Building {
+crate::json_struct!(Building {
     id,
     site_id,
     name,
@@ -71,7 +71,7 @@ pub enum RoomKind {
     Other,
 }
 
-crate::decode_unit_enum!(RoomKind {
+crate::json_unit_enum!(RoomKind {
     DispatchHall: "dispatch_hall",
     ServerRoom: "server_room",
     Office: "office",
@@ -145,7 +145,7 @@ pub struct Room {
     pub qr_code: String,
 }
 
-crate::decode_struct!(Room {
+crate::json_struct!(Room {
     id,
     site_id,
     building_id,
@@ -204,7 +204,7 @@ pub struct Department {
     pub site_id: Option<SiteId>,
 }
 
-crate::decode_struct!(Department { id, name, site_id });
+crate::json_struct!(Department { id, name, site_id });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -218,7 +218,7 @@ pub enum Role {
     Admin,
 }
 
-crate::decode_unit_enum!(Role {
+crate::json_unit_enum!(Role {
     Inspector: "inspector",
     RectificationOwner: "rectification_owner",
     Verifier: "verifier",
@@ -305,7 +305,7 @@ pub struct User {
     pub active: bool,
 }
 
-crate::decode_struct!(User {
+crate::json_struct!(User {
     id,
     username,
     display_name,
@@ -356,7 +356,7 @@ pub struct Actor {
     pub site_id: Option<SiteId>,
 }
 
-crate::decode_struct!(Actor {
+crate::json_struct!(Actor {
     user_id,
     role,
     department_id,

@@ -43,7 +43,7 @@ pub struct Reminder {
     pub due: Due,
 }
 
-crate::decode_struct!(Reminder {
+crate::json_struct!(Reminder {
     hazard_id,
     number,
     description,
@@ -69,7 +69,7 @@ pub struct ReminderPage {
     pub reminders: Vec<Reminder>,
 }
 
-crate::decode_struct!(ReminderPage { total, reminders });
+crate::json_struct!(ReminderPage { total, reminders });
 
 impl ReminderPage {
     /// Reminders on a page unless the request asks for another number.

@@ -20,7 +20,7 @@ pub struct StaffMember {
     pub active: bool,
 }
 
-crate::decode_struct!(StaffMember {
+crate::json_struct!(StaffMember {
     id,
     name,
     department_id,
@@ -40,7 +40,7 @@ pub enum ClassKind {
     Topic,
 }
 
-crate::decode_unit_enum!(ClassKind {
+crate::json_unit_enum!(ClassKind {
     Onboarding: "onboarding",
     Periodic: "periodic",
     Rotation: "rotation",
@@ -63,7 +63,7 @@ pub struct TrainingClass {
     pub attendees: Vec<UserId>,
 }
 
-crate::decode_struct!(TrainingClass {
+crate::json_struct!(TrainingClass {
     id,
     kind,
     topic,
@@ -79,7 +79,7 @@ pub enum DrillKind {
     Evacuation,
 }
 
-crate::decode_unit_enum!(DrillKind {
+crate::json_unit_enum!(DrillKind {
     FireFighting: "fire_fighting",
     Evacuation: "evacuation"
 });
@@ -96,7 +96,7 @@ pub struct Drill {
     pub note: Option<String>,
 }
 
-crate::decode_struct!(Drill {
+crate::json_struct!(Drill {
     id,
     kind,
     site_id,
@@ -169,7 +169,7 @@ pub struct Coverage {
     pub total: usize,
 }
 
-crate::decode_struct!(Coverage { trained, total });
+crate::json_struct!(Coverage { trained, total });
 impl Coverage {
     pub fn rate(&self) -> f64 {
         if self.total == 0 {

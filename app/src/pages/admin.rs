@@ -165,7 +165,7 @@ fn Users() -> impl IntoView {
         let body = serde_json::json!({ "user": user, "password": password.get_untracked() });
         let token = ctx.token_now();
         leptos::task::spawn_local(async move {
-            match api::put::<_, saferounds_shared::decode::Ignored>(
+            match api::put::<_, saferounds_shared::json::Ignored>(
                 &format!("/api/v1/admin/users/{}", user.id),
                 &token,
                 &body,
@@ -200,7 +200,7 @@ fn Users() -> impl IntoView {
                             let body = serde_json::json!({ "user": changed });
                             let token = ctx.token_now();
                             leptos::task::spawn_local(async move {
-                                match api::put::<_, saferounds_shared::decode::Ignored>(&format!("/api/v1/admin/users/{}", changed.id), &token, &body).await {
+                                match api::put::<_, saferounds_shared::json::Ignored>(&format!("/api/v1/admin/users/{}", changed.id), &token, &body).await {
                                     Ok(_) => reload.update(|n| *n += 1),
                                     Err(e) => msg.set(Some((false, e.message(ctx.lang.get_untracked()).to_owned()))),
                                 }
@@ -362,7 +362,7 @@ fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl IntoView {
 
 /// Saves one organisation record by id; on success the organisation data is synced again so
 /// the new record shows in every list.
-fn save_org<T: serde::Serialize + saferounds_shared::decode::Decode + 'static>(
+fn save_org<T: saferounds_shared::json::Encode + saferounds_shared::json::Decode + 'static>(
     path: String,
     record: T,
     what: String,

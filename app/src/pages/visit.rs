@@ -12,7 +12,6 @@ use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{HazardId, PhotoHash, Reason, RoomId, RoundId, VisitId};
 use saferounds_shared::inspection::{Answer, AnswerValue, Round, Signatures, Visit};
 use saferounds_shared::sync::OpBody;
-use serde::Serialize;
 use wasm_bindgen::JsCast;
 
 use crate::state::{Page, ctx, now_utc, refresh_view, today};
@@ -30,7 +29,7 @@ struct Draft {
 }
 
 /// The round this device's visits of one inspection type go into today.
-#[derive(Clone, Serialize)]
+#[derive(Clone)]
 struct OpenRound {
     id: RoundId,
     itype: saferounds_shared::checklist::InspectionType,
@@ -38,7 +37,7 @@ struct OpenRound {
     /// When its latest visit finished: the round is finished then, once another one begins.
     last_at: Option<chrono::DateTime<chrono::Utc>>,
 }
-saferounds_shared::decode_struct!(OpenRound {
+saferounds_shared::json_struct!(OpenRound {
     id,
     itype,
     date,

@@ -38,7 +38,7 @@ pub enum Status {
     Voided,
 }
 
-crate::decode_unit_enum!(Status {
+crate::json_unit_enum!(Status {
     Reported: "reported",
     Registered: "registered",
     Rectifying: "rectifying",
@@ -144,7 +144,7 @@ pub enum EventKind {
     RefuseExtension,
 }
 
-crate::decode_unit_enum!(EventKind {
+crate::json_unit_enum!(EventKind {
     Register: "register",
     StartRectification: "start_rectification",
     SubmitRectification: "submit_rectification",

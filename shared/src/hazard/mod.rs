@@ -30,7 +30,7 @@ pub enum Grade {
     Major,
 }
 
-crate::decode_unit_enum!(Grade {
+crate::json_unit_enum!(Grade {
     General: "general",
     Major: "major"
 });
@@ -71,7 +71,7 @@ pub struct HazardReport {
     pub fixed_on_spot: Option<FixedOnSpot>,
 }
 
-crate::decode_struct!(HazardReport {
+crate::json_struct!(HazardReport {
     id,
     site_id,
     room_id,
@@ -95,7 +95,7 @@ pub struct FixedOnSpot {
     pub photos_after: Vec<PhotoHash>,
 }
 
-crate::decode_struct!(FixedOnSpot {
+crate::json_struct!(FixedOnSpot {
     what_was_done,
     photos_after
 });
@@ -115,7 +115,7 @@ pub struct Registration {
     pub plan_approved_by: Option<Reason>,
 }
 
-crate::decode_struct!(Registration {
+crate::json_struct!(Registration {
     grade,
     measures,
     department_id,
@@ -135,7 +135,7 @@ pub struct Recheck {
     pub note: Option<String>,
 }
 
-crate::decode_struct!(Recheck {
+crate::json_struct!(Recheck {
     by,
     on,
     passed,
@@ -150,7 +150,7 @@ pub struct ExtensionRequest {
     pub requested_by: UserId,
 }
 
-crate::decode_struct!(ExtensionRequest {
+crate::json_struct!(ExtensionRequest {
     new_deadline,
     reason,
     requested_by
@@ -172,7 +172,7 @@ pub enum Field {
     Remark,
 }
 
-crate::decode_unit_enum!(Field {
+crate::json_unit_enum!(Field {
     Description: "description",
     Grade: "grade",
     Measures: "measures",
@@ -266,7 +266,7 @@ pub struct FieldMark {
     pub device_id: DeviceId,
 }
 
-crate::decode_struct!(FieldMark { version, device_id });
+crate::json_struct!(FieldMark { version, device_id });
 
 /// A losing concurrent edit, kept for a supervisor to decide.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -280,7 +280,7 @@ pub struct FieldConflict {
     pub recorded_at: DateTime<Utc>,
 }
 
-crate::decode_struct!(FieldConflict {
+crate::json_struct!(FieldConflict {
     field,
     kept,
     losing,
@@ -298,7 +298,7 @@ pub struct Comment {
     pub text: String,
 }
 
-crate::decode_struct!(Comment {
+crate::json_struct!(Comment {
     op_id,
     by,
     at,
@@ -348,7 +348,7 @@ pub struct Hazard {
     pub field_marks: BTreeMap<Field, FieldMark>,
 }
 
-crate::decode_struct!(Hazard {
+crate::json_struct!(Hazard {
     id,
     site_id,
     room_id,

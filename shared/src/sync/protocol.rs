@@ -174,7 +174,7 @@ pub struct PushRequest {
     pub ops: Vec<Operation>,
 }
 
-crate::decode_struct!(PushRequest { device_id, ops });
+crate::json_struct!(PushRequest { device_id, ops });
 
 /// Decoded by hand (`wire`): the format the derived encoder writes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -201,7 +201,7 @@ pub struct PushResponse {
     pub last_seq: u64,
 }
 
-crate::decode_struct!(PushResponse {
+crate::json_struct!(PushResponse {
     results,
     resend_from,
     last_seq
@@ -281,7 +281,7 @@ pub struct Change<E = Entity> {
     pub entity: E,
 }
 
-crate::decode_struct!(Change<E> { change_seq, entity });
+crate::json_struct!(Change<E> { change_seq, entity });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -292,7 +292,7 @@ pub struct PullResponse<E = Entity> {
     pub more: bool,
 }
 
-crate::decode_struct!(PullResponse<E> { changes, cursor, more });
+crate::json_struct!(PullResponse<E> { changes, cursor, more });
 
 /// One line of a hazard's audit trail: who, when, from which device, what.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -311,7 +311,7 @@ pub struct AuditEntry {
     pub applied_on: NaiveDate,
 }
 
-crate::decode_struct!(AuditEntry {
+crate::json_struct!(AuditEntry {
     entity_id,
     op_id,
     user_id,

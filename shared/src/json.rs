@@ -9,7 +9,7 @@
 //! (`wire::assert_round_trips`).
 //!
 //! Unknown keys are skipped, as serde's derives do; an absent `Option` is `None`; a field marked
-//! `= default` in [`decode_struct!`] (serde's `#[serde(default)]`) takes its default. A key
+//! `= default` in [`json_struct!`] (serde's `#[serde(default)]`) takes its default. A key
 //! given twice counts once, the last time (serde refuses it; checking costs 1% of the phone's
 //! module, and nothing this product writes repeats a key).
 
@@ -650,6 +650,234 @@ pub fn unit<T>(r: &mut Reader<'_>, v: T) -> Result<T> {
     Ok(v)
 }
 
+/// JSON text being written, as `serde_json::to_string` writes it (no spaces, keys in order,
+/// the same escapes, floats by the same printer).
+#[derive(Debug, Default)]
+pub struct Writer {
+    out: String,
+}
+
+impl Writer {
+    /// Text that is already JSON.
+    pub fn raw(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
+    /// A string, quoted and escaped.
+    pub fn string(&mut self, s: &str) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        self.out.push('"');
+        let b = s.as_bytes();
+        let mut start = 0;
+        loop {
+            let run = plain_run(&b[start..]);
+            self.out.push_str(&s[start..start + run]);
+            start += run;
+            let Some(&c) = b.get(start) else { break };
+            match c {
+                b'"' => self.out.push_str("\\\""),
+                b'\\' => self.out.push_str("\\\\"),
+                b'\n' => self.out.push_str("\\n"),
+                b'\r' => self.out.push_str("\\r"),
+                b'\t' => self.out.push_str("\\t"),
+                0x08 => self.out.push_str("\\b"),
+                0x0c => self.out.push_str("\\f"),
+                _ => {
+                    self.out.push_str("\\u00");
+                    self.out.push(char::from(HEX[usize::from(c >> 4)]));
+                    self.out.push(char::from(HEX[usize::from(c & 0xf)]));
+                }
+            }
+            start += 1;
+        }
+        self.out.push('"');
+    }
+
+    /// An object's key, after a comma unless it is the first.
+    pub fn key(&mut self, first: &mut bool, name: &str) {
+        if !std::mem::replace(first, false) {
+            self.out.push(',');
+        }
+        self.string(name);
+        self.out.push(':');
+    }
+
+    pub fn u64(&mut self, v: u64) {
+        self.out.push_str(itoa::Buffer::new().format(v));
+    }
+
+    pub fn i64(&mut self, v: i64) {
+        self.out.push_str(itoa::Buffer::new().format(v));
+    }
+
+    /// A number; `null` for what JSON cannot write (NaN, infinities), as serde_json does.
+    pub fn f64(&mut self, v: f64) {
+        if v.is_finite() {
+            self.out.push_str(zmij::Buffer::new().format_finite(v));
+        } else {
+            self.out.push_str("null");
+        }
+    }
+
+    pub fn into_string(self) -> String {
+        self.out
+    }
+}
+
+/// A type written as JSON by [`Writer`].
+pub trait Encode {
+    fn encode(&self, w: &mut Writer);
+}
+
+/// A struct's fields written into an object already open (an internally tagged variant's
+/// content follows its tag).
+pub trait EncodeFields {
+    fn encode_fields(&self, w: &mut Writer, first: &mut bool);
+}
+
+/// A type written as an object's key (a map's key).
+pub trait EncodeKey {
+    fn key(&self) -> &str;
+}
+
+/// Writes `v` as JSON text.
+pub fn to_string<T: Encode + ?Sized>(v: &T) -> String {
+    let mut w = Writer::default();
+    v.encode(&mut w);
+    w.into_string()
+}
+
+impl Encode for bool {
+    fn encode(&self, w: &mut Writer) {
+        w.raw(if *self { "true" } else { "false" });
+    }
+}
+
+impl Encode for str {
+    fn encode(&self, w: &mut Writer) {
+        w.string(self);
+    }
+}
+
+impl Encode for String {
+    fn encode(&self, w: &mut Writer) {
+        w.string(self);
+    }
+}
+
+impl EncodeKey for String {
+    fn key(&self) -> &str {
+        self
+    }
+}
+
+macro_rules! encode_integers {
+    ($($t:ty: $write:ident as $as:ty),*) => {$(
+        impl Encode for $t {
+            fn encode(&self, w: &mut Writer) {
+                w.$write(*self as $as);
+            }
+        }
+    )*};
+}
+encode_integers!(u8: u64 as u64, u16: u64 as u64, u32: u64 as u64, u64: u64 as u64, usize: u64 as u64, i32: i64 as i64, i64: i64 as i64);
+
+impl Encode for f64 {
+    fn encode(&self, w: &mut Writer) {
+        w.f64(*self);
+    }
+}
+
+impl<T: Encode + ?Sized> Encode for &T {
+    fn encode(&self, w: &mut Writer) {
+        (**self).encode(w);
+    }
+}
+
+impl<T: Encode + ?Sized> Encode for Box<T> {
+    fn encode(&self, w: &mut Writer) {
+        (**self).encode(w);
+    }
+}
+
+impl<T: Encode> Encode for Option<T> {
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            Some(v) => v.encode(w),
+            None => w.raw("null"),
+        }
+    }
+}
+
+impl<T: Encode> Encode for [T] {
+    fn encode(&self, w: &mut Writer) {
+        w.raw("[");
+        for (i, v) in self.iter().enumerate() {
+            if i > 0 {
+                w.raw(",");
+            }
+            v.encode(w);
+        }
+        w.raw("]");
+    }
+}
+
+impl<T: Encode> Encode for Vec<T> {
+    fn encode(&self, w: &mut Writer) {
+        self.as_slice().encode(w);
+    }
+}
+
+impl<A: Encode, B: Encode> Encode for (A, B) {
+    fn encode(&self, w: &mut Writer) {
+        w.raw("[");
+        self.0.encode(w);
+        w.raw(",");
+        self.1.encode(w);
+        w.raw("]");
+    }
+}
+
+impl<K: EncodeKey, V: Encode> Encode for BTreeMap<K, V> {
+    fn encode(&self, w: &mut Writer) {
+        let mut first = true;
+        w.raw("{");
+        for (k, v) in self {
+            w.key(&mut first, k.key());
+            v.encode(w);
+        }
+        w.raw("}");
+    }
+}
+
+impl Encode for chrono::NaiveDate {
+    fn encode(&self, w: &mut Writer) {
+        w.string(&self.to_string());
+    }
+}
+
+impl Encode for chrono::DateTime<chrono::Utc> {
+    fn encode(&self, w: &mut Writer) {
+        w.string(&self.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+    }
+}
+
+impl Encode for uuid::Uuid {
+    fn encode(&self, w: &mut Writer) {
+        w.string(
+            self.hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer()),
+        );
+    }
+}
+
+/// Any JSON value (what the desk's forms send), through serde_json.
+impl Encode for serde_json::Value {
+    fn encode(&self, w: &mut Writer) {
+        w.raw(&self.to_string());
+    }
+}
+
 /// A field's value once absent keys have been filled in.
 #[doc(hidden)]
 #[inline(always)]
@@ -660,20 +888,21 @@ pub fn present<T>(v: Option<T>) -> T {
     }
 }
 
-/// Implements [`Decode`] for a struct written by serde's derive: every field by its name
-/// (`field: "name"` where serde renames it), `field = expr` for one serde fills in when the key
-/// is absent (`#[serde(default)]`). A field left out does not compile.
+/// Implements [`Decode`] and [`Encode`] for a struct as serde's derives read and write it: every
+/// field by its name (`field: "name"` where serde renames it), in the order declared (the
+/// encoder writes them in this order, as serde does), `field = expr` for one serde fills in when
+/// the key is absent (`#[serde(default)]`). A field left out does not compile.
 #[macro_export]
-macro_rules! decode_struct {
+macro_rules! json_struct {
     ($ty:ident $(<$g:ident>)? { $($field:ident $(: $name:literal)? $(= $default:expr)?),* $(,)? }) => {
-        impl$(<$g: $crate::decode::Decode>)? $crate::decode::Decode for $ty$(<$g>)? {
-            fn decode(r: &mut $crate::decode::Reader<'_>) -> $crate::decode::Result<Self> {
+        impl$(<$g: $crate::json::Decode>)? $crate::json::Decode for $ty$(<$g>)? {
+            fn decode(r: &mut $crate::json::Reader<'_>) -> $crate::json::Result<Self> {
                 $(let mut $field = None;)*
                 let mut o = r.object()?;
                 while let Some(key) = o.next_key(r)? {
                     match &*key {
-                        $($crate::decode_struct!(@name $field $($name)?) =>
-                            $field = Some($crate::decode::Decode::decode(r)?),)*
+                        $($crate::json_struct!(@name $field $($name)?) =>
+                            $field = Some($crate::json::Decode::decode(r)?),)*
                         _ => r.skip()?,
                     }
                 }
@@ -681,18 +910,34 @@ macro_rules! decode_struct {
                 // error, not one per field with the fields before it to drop (which made the
                 // decoder of a large struct several times its size).
                 $(if $field.is_none() {
-                    $field = Some($crate::decode_struct!(
-                        @absent r, $field, $crate::decode_struct!(@name $field $($name)?) $(, $default)?
+                    $field = Some($crate::json_struct!(
+                        @absent r, $field, $crate::json_struct!(@name $field $($name)?) $(, $default)?
                     ));
                 })*
-                Ok($ty { $($field: $crate::decode::present($field),)* })
+                Ok($ty { $($field: $crate::json::present($field),)* })
+            }
+        }
+        impl$(<$g: $crate::json::Encode>)? $crate::json::Encode for $ty$(<$g>)? {
+            fn encode(&self, w: &mut $crate::json::Writer) {
+                let mut first = true;
+                w.raw("{");
+                $crate::json::EncodeFields::encode_fields(self, w, &mut first);
+                w.raw("}");
+            }
+        }
+        impl$(<$g: $crate::json::Encode>)? $crate::json::EncodeFields for $ty$(<$g>)? {
+            fn encode_fields(&self, w: &mut $crate::json::Writer, first: &mut bool) {
+                $(
+                    w.key(first, $crate::json_struct!(@name $field $($name)?));
+                    $crate::json::Encode::encode(&self.$field, w);
+                )*
             }
         }
     };
     (@name $field:ident) => { stringify!($field) };
     (@name $field:ident $name:literal) => { $name };
     (@absent $r:ident, $field:ident, $name:expr) => {
-        $crate::decode::Decode::absent($r, $name)?
+        $crate::json::Decode::absent($r, $name)?
     };
     (@absent $r:ident, $field:ident, $name:expr, $default:expr) => { $default };
 }
@@ -712,26 +957,36 @@ pub fn variant<T: Variants>(r: &Reader<'_>, key: &str) -> Result<T> {
     }
 }
 
-/// Implements [`Decode`] and [`DecodeKey`] for an enum of unit variants, each by the name
-/// serde writes ([`Variants`]). A variant left out does not compile.
+/// Implements [`Decode`], [`DecodeKey`], [`Encode`] and [`EncodeKey`] for an enum of unit
+/// variants, each by the name serde writes ([`Variants`]). A variant left out does not compile.
 #[macro_export]
-macro_rules! decode_unit_enum {
+macro_rules! json_unit_enum {
     ($ty:ident { $($variant:ident: $name:literal),* $(,)? }) => {
-        impl $crate::decode::Variants for $ty {
+        impl $crate::json::Variants for $ty {
             const VARIANTS: &'static [(Self, &'static str)] = &[$(($ty::$variant, $name)),*];
             const NAME: &'static str = stringify!($ty);
         }
         // Exhaustive: a variant added to the enum must be named above.
         const _: fn($ty) = |v| match v { $($ty::$variant => ()),* };
-        impl $crate::decode::DecodeKey for $ty {
-            fn decode_key(r: &$crate::decode::Reader<'_>, key: &str) -> $crate::decode::Result<Self> {
-                $crate::decode::variant(r, key)
+        impl $crate::json::DecodeKey for $ty {
+            fn decode_key(r: &$crate::json::Reader<'_>, key: &str) -> $crate::json::Result<Self> {
+                $crate::json::variant(r, key)
             }
         }
-        impl $crate::decode::Decode for $ty {
-            fn decode(r: &mut $crate::decode::Reader<'_>) -> $crate::decode::Result<Self> {
+        impl $crate::json::Decode for $ty {
+            fn decode(r: &mut $crate::json::Reader<'_>) -> $crate::json::Result<Self> {
                 let s = r.string()?;
-                $crate::decode::variant(r, &s)
+                $crate::json::variant(r, &s)
+            }
+        }
+        impl $crate::json::EncodeKey for $ty {
+            fn key(&self) -> &str {
+                match self { $($ty::$variant => $name),* }
+            }
+        }
+        impl $crate::json::Encode for $ty {
+            fn encode(&self, w: &mut $crate::json::Writer) {
+                w.string($crate::json::EncodeKey::key(self));
             }
         }
     };
@@ -751,7 +1006,7 @@ mod tests {
         d: bool,
         e: f64,
     }
-    decode_struct!(Sample { a, b, kind: "type", d = false, e });
+    json_struct!(Sample { a, b, kind: "type", d = false, e });
 
     #[test]
     fn reads_what_serde_writes() {
@@ -772,6 +1027,7 @@ mod tests {
             },
         ] {
             let text = serde_json::to_string(&s).unwrap();
+            assert_eq!(to_string(&s), text);
             assert_eq!(from_str::<Sample>(&text).unwrap(), s, "{text}");
             let pretty = serde_json::to_string_pretty(&s).unwrap();
             assert_eq!(from_str::<Sample>(&pretty).unwrap(), s, "{pretty}");
@@ -842,6 +1098,31 @@ mod tests {
             "无需转义 plain text ~".len()
         );
         assert_eq!(plain_run(b""), 0);
+    }
+
+    #[test]
+    fn writes_what_serde_writes() {
+        let every_control: String = (0u8..0x20).map(char::from).collect();
+        for text in [every_control.as_str(), "\u{7f}\"\\/ 中文 🧯 \u{2028}", ""] {
+            assert_eq!(to_string(text), serde_json::to_string(text).unwrap());
+        }
+        for n in [
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1.5e-7,
+            1e21,
+            f64::MAX,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            assert_eq!(to_string(&n), serde_json::to_string(&n).unwrap(), "{n}");
+        }
+        for n in [0, -1, i64::MIN, i64::MAX] {
+            assert_eq!(to_string(&n), serde_json::to_string(&n).unwrap());
+        }
+        assert_eq!(to_string(&u64::MAX), u64::MAX.to_string());
     }
 
     #[test]
