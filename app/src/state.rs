@@ -260,21 +260,24 @@ pub async fn refresh_view(ctx: AppCtx) -> Result<(), ApiError> {
     let outbox = store::outbox().await?;
     ctx.pending.set(outbox.len() as u32);
     ctx.rejected.set(store::rejected().await?);
-    let view = match (ctx.boot.get_untracked(), ctx.session.get_untracked()) {
-        (Some(boot), Some(session)) => {
-            let actor = saferounds_shared::org::Actor::from(&session.user);
+    let actor = ctx.session.with_untracked(|s| {
+        s.as_ref()
+            .map(|s| saferounds_shared::org::Actor::from(&s.user))
+    });
+    let view = ctx.boot.with_untracked(|boot| match (boot, actor) {
+        (Some(boot), Some(actor)) => {
             let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
                 .unwrap_or_default();
             let apply_ctx = ApplyCtx {
                 actor: &actor,
                 now,
                 today: boot.today.max(center_day(now)),
-                world: &boot,
+                world: boot,
             };
             local_view(&base, &outbox, &apply_ctx)
         }
         _ => base,
-    };
+    });
     ctx.view.set(view);
     if !ctx.loaded.get_untracked() {
         ctx.loaded.set(true);
