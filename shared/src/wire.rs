@@ -1406,8 +1406,20 @@ impl Encode for DueReason {
 /// Checks that the hand-written decoder reads what the derived encoder writes, in the order
 /// it writes the keys, in sorted order (what `serde_json::Value` and databases that sort a
 /// document's keys give back) and in reverse (content before tag everywhere).
+/// Then [`assert_absent_keys_read_alike`].
 #[cfg(test)]
 pub(crate) fn assert_round_trips<T>(v: &T)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Decode + Encode + PartialEq + fmt::Debug,
+{
+    let value = assert_reads_back(v);
+    assert_absent_keys_read_alike::<T>(&value);
+}
+
+/// [`assert_round_trips`] without the absent keys (for every case of a property test); the
+/// value as serde writes it.
+#[cfg(test)]
+pub(crate) fn assert_reads_back<T>(v: &T) -> serde_json::Value
 where
     T: serde::Serialize + serde::de::DeserializeOwned + Decode + Encode + PartialEq + fmt::Debug,
 {
@@ -1438,6 +1450,60 @@ where
         assert_eq!(&back, v, "{text}");
         let back: T = json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
         assert_eq!(&back, v, "the phone's decoder: {text}");
+    }
+    value
+}
+
+/// Each key left out in turn, at every depth (48 spread over the value): both decoders refuse
+/// the text or read the same value — what serde fills in for an absent key (`#[serde(default)]`,
+/// `None`), the phone's decoder fills in too. (Not run on every case of the property tests: it
+/// reads the value 48 more times.)
+#[cfg(test)]
+fn assert_absent_keys_read_alike<T>(value: &serde_json::Value)
+where
+    T: serde::de::DeserializeOwned + Decode + PartialEq + fmt::Debug,
+{
+    fn objects(
+        v: &serde_json::Value,
+        path: &mut Vec<String>,
+        out: &mut Vec<(Vec<String>, String)>,
+    ) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, inner) in m {
+                    out.push((path.clone(), k.clone()));
+                    path.push(k.clone());
+                    objects(inner, path, out);
+                    path.pop();
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, inner) in a.iter().enumerate() {
+                    path.push(i.to_string());
+                    objects(inner, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut keys = Vec::new();
+    objects(value, &mut Vec::new(), &mut keys);
+    let step = keys.len().div_ceil(48).max(1);
+    for (path, key) in keys.into_iter().step_by(step) {
+        let mut doc = value.clone();
+        let mut at = &mut doc;
+        for step in &path {
+            at = match at {
+                serde_json::Value::Array(a) => &mut a[step.parse::<usize>().unwrap()],
+                other => &mut other[step.as_str()],
+            };
+        }
+        at.as_object_mut().unwrap().remove(&key);
+        let text = doc.to_string();
+        let server = serde_json::from_str::<T>(&text).ok();
+        let phone = json::from_str::<T>(&text).ok();
+        assert_eq!(phone, server, "without {path:?}.{key}: {text}");
     }
 }
 

@@ -757,9 +757,9 @@ fn push(d: &mut Device, l: &mut Ledger, mode: u8, rng: &mut u64) {
         ops,
     };
     // Every batch and answer the run produces also goes through the wire decoders, keys in any order.
-    crate::wire::assert_round_trips(&req);
+    crate::wire::assert_reads_back(&req);
     let resp = l.push(&req, &d.actor.clone(), t0(), today());
-    crate::wire::assert_round_trips(&resp);
+    crate::wire::assert_reads_back(&resp);
     if mode < 4 {
         d.handle(&resp);
     }
