@@ -1,12 +1,14 @@
-//! The phone's JSON decoder: one small reader, and per type a plain function of it.
+//! The phone's JSON: one small reader and one small writer, and per type a plain function of
+//! each.
 //!
 //! serde's derived decoders are generic over the input, so each type's decoder is compiled
 //! together with the parts of `serde_json` it calls, and it is the largest part of the phone's
-//! WASM module after the views. Here the JSON reader ([`Reader`]) is compiled once, and a
-//! type's decoder ([`Decode`]) is a loop over its keys calling the decoders of its fields, one
-//! per field type. The wire format stays the one serde's derived encoders write (the server
-//! decodes with serde); the tests decode every wire type's encoding both ways
-//! (`wire::assert_round_trips`).
+//! WASM module after the views. Here the reader ([`Reader`]) and the writer ([`Writer`]) are
+//! compiled once, and a type's decoder ([`Decode`]) is a loop over its keys calling the
+//! decoders of its fields, one per field type; its encoder ([`Encode`]) writes the fields in
+//! the order declared. The wire format stays the one serde's derives define (the server reads
+//! and writes with serde); `wire::assert_round_trips` reads every wire type's encoding both
+//! ways, with each key left out in turn, and checks both write it byte for byte alike.
 //!
 //! Unknown keys are skipped, as serde's derives do; an absent `Option` is `None`; a field marked
 //! `= default` in [`json_struct!`] (serde's `#[serde(default)]`) takes its default. A key
