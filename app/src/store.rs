@@ -266,10 +266,10 @@ fn used_photos(
     photos: Vec<(PhotoHash, Vec<u8>)>,
 ) -> BTreeMap<PhotoHash, Vec<u8>> {
     let used: Vec<PhotoHash> = ops.iter().flat_map(Operation::photo_refs).collect();
-    photos
-        .into_iter()
-        .filter(|(h, _)| used.contains(h))
-        .collect()
+    // Inserted one by one: `collect` into a map compiles a stable sort for the element type.
+    let mut kept = BTreeMap::new();
+    kept.extend(photos.into_iter().filter(|(h, _)| used.contains(h)));
+    kept
 }
 
 pub async fn outbox() -> Result<Vec<Operation>, ApiError> {
@@ -281,7 +281,7 @@ pub async fn outbox() -> Result<Vec<Operation>, ApiError> {
         .await
         .map_err(err)?;
     let mut ops: Vec<Operation> = all.iter().filter_map(from_json).collect();
-    ops.sort_unstable_by_key(|o| o.device_seq);
+    saferounds_shared::order::sort_by_key(&mut ops, |o| o.device_seq);
     Ok(ops)
 }
 
@@ -330,11 +330,12 @@ pub async fn entities() -> Result<BTreeMap<Uuid, Entity>, ApiError> {
         .get_all(None, None)
         .await
         .map_err(err)?;
-    let map: BTreeMap<Uuid, Entity> = all
-        .iter()
-        .filter_map(from_json::<Entity>)
-        .map(|e| (e.id(), e))
-        .collect();
+    let mut map = BTreeMap::new();
+    map.extend(
+        all.iter()
+            .filter_map(from_json::<Entity>)
+            .map(|e| (e.id(), e)),
+    );
     BASE.with(|b| *b.borrow_mut() = Some((rev, map.clone())));
     Ok(map)
 }

@@ -81,17 +81,22 @@ async fn sync_inner(ctx: AppCtx) -> Result<(), ApiError> {
 
     // 1. Photos first: an operation that names a photo the server lacks would be held.
     let outbox = store::outbox().await?;
-    let needed: BTreeSet<String> = outbox
-        .iter()
-        .flat_map(|o| o.photo_refs())
-        .map(|h| h.to_string())
-        .collect();
-    let have: BTreeSet<String> = store::photo_keys().await?.into_iter().collect();
-    let mut uploaded: BTreeSet<String> = store::kv_get::<Vec<String>>("uploaded")
-        .await?
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    // Sets filled by `extend` (one insert each): `collect` would compile a stable sort.
+    let mut needed = BTreeSet::new();
+    needed.extend(
+        outbox
+            .iter()
+            .flat_map(|o| o.photo_refs())
+            .map(|h| h.to_string()),
+    );
+    let mut have = BTreeSet::new();
+    have.extend(store::photo_keys().await?);
+    let mut uploaded = BTreeSet::new();
+    uploaded.extend(
+        store::kv_get::<Vec<String>>("uploaded")
+            .await?
+            .unwrap_or_default(),
+    );
     let todo: Vec<&String> = needed
         .iter()
         .filter(|h| have.contains(*h) && !uploaded.contains(*h))

@@ -116,8 +116,7 @@ impl Visit {
             v.push(s.inspector.clone());
             v.push(s.department_head.clone());
         }
-        v.sort_unstable();
-        v.dedup();
+        crate::order::sort_dedup(&mut v);
         v
     }
 

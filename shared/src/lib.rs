@@ -21,6 +21,7 @@ pub mod ids;
 pub mod inspection;
 pub mod json;
 pub mod lists;
+pub mod order;
 pub mod org;
 pub mod registers;
 pub mod reminders;

@@ -146,9 +146,7 @@ pub fn reminders(hazards: &[Hazard], today: NaiveDate) -> Vec<Reminder> {
             })
         })
         .collect();
-    // Numbers are unique, so the order is total and an unstable sort gives the same order
-    // (and the phone carries one sort implementation fewer).
-    v.sort_unstable_by(|a, b| {
+    crate::order::sort_by(&mut v, |a, b| {
         (urgency(a.due, a.deadline, ()), &a.number)
             .cmp(&(urgency(b.due, b.deadline, ()), &b.number))
     });

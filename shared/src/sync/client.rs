@@ -100,7 +100,7 @@ pub fn resend_batch(
         .filter(|o| o.device_seq >= from)
         .cloned()
         .collect();
-    v.sort_unstable_by_key(|o| o.device_seq);
+    crate::order::sort_by_key(&mut v, |o| o.device_seq);
     v.dedup_by_key(|o| o.device_seq);
     v.truncate(max);
     v

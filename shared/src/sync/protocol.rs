@@ -131,8 +131,7 @@ impl OpBody {
             OpBody::AddPhotos { photos, .. } => photos.clone(),
             _ => Vec::new(),
         };
-        v.sort_unstable();
-        v.dedup();
+        crate::order::sort_dedup(&mut v);
         v
     }
 }
