@@ -112,7 +112,7 @@ fn desk_page(page: Page) -> AnyView {
 fn desk_page(page: Page) -> AnyView {
     let ctx = ctx();
     if state::desk_failed() {
-        return view! { <div class="notice" id="desk-offline">{move || ctx.t("desk_needs_network")}</div> }
+        return view! { <div class="notice" id="desk-offline">{ctx.text("desk_needs_network")}</div> }
             .into_any();
     }
     state::open_desk(ctx, page);
@@ -153,10 +153,10 @@ fn Header() -> impl IntoView {
     };
     view! {
         <header class="bar">
-            <h1>{move || ctx.t("app")}</h1>
+            <h1>{ctx.text("app")}</h1>
             <span class="who">{move || ctx.session.get().map(|s| format!("{} · {}", s.user.display_name, s.user.role.label(ctx.lang.get())))}</span>
             <button id="lang" on:click=switch_lang>{move || if ctx.lang.get() == Lang::Zh { "EN" } else { "中文" }}</button>
-            <button id="logout" on:click=logout>{move || ctx.t("logout")}</button>
+            <button id="logout" on:click=logout>{ctx.text("logout")}</button>
         </header>
     }
 }
@@ -199,7 +199,7 @@ fn StatusBar() -> impl IntoView {
                     (true, n) => format!("{} {n}", ctx.t("pending")),
                 }}
             </span>
-            <span id="last-sync">{move || ctx.t("last_sync")}" "{age}</span>
+            <span id="last-sync">{ctx.text("last_sync")}" "{age}</span>
             {move || ctx.progress.get().map(|(n, m)| view! { <span id="sync-progress">{format!("{} {n}/{m}", ctx.t("uploading_photos"))}</span> })}
             {move || ctx.stored.get().map(|b| view! { <span id="stored">{format!("{} {} MB", ctx.t("storage"), tenths(b / 1_048_576.0))}</span> })}
             {move || ctx.sync_error.get().map(|e| view! { <span class="overdue">{e.message(ctx.lang.get()).to_owned()}</span> })}
@@ -218,7 +218,7 @@ fn Tabs() -> impl IntoView {
         let p2 = page.clone();
         view! {
             <button id=format!("tab-{key}") class=move || if std::mem::discriminant(&ctx.page.get()) == std::mem::discriminant(&p2) { "on" } else { "" }
-                on:click=move |_| ctx.page.set(page.clone())>{move || ctx.t(key)}</button>
+                on:click=move |_| ctx.page.set(page.clone())>{ctx.text(key)}</button>
         }
     };
     view! {
@@ -247,7 +247,7 @@ fn UpdateBanner() -> impl IntoView {
     };
     view! {
         <Show when=move || ctx.update_ready.get()>
-            <div class="notice" id="update">{move || ctx.t("update_ready")}" "<button class="secondary" on:click=apply>{move || ctx.t("reload")}</button></div>
+            <div class="notice" id="update">{ctx.text("update_ready")}" "<button class="secondary" on:click=apply>{ctx.text("reload")}</button></div>
         </Show>
     }
 }
@@ -265,7 +265,7 @@ fn Rejected() -> impl IntoView {
     view! {
         <Show when=move || !ctx.rejected.get().is_empty()>
             <div class="error" id="rejected">
-                <b>{move || ctx.t("rejected")}</b>
+                <b>{ctx.text("rejected")}</b>
                 <ul>
                     {move || ctx.rejected.get().into_iter().map(|r| {
                         // Which record it was about, where the phone has it.
@@ -277,7 +277,7 @@ fn Rejected() -> impl IntoView {
                         view! { <li>{what}{r.error.message(ctx.lang.get()).to_owned()}</li> }
                     }).collect_view()}
                 </ul>
-                <button class="secondary" on:click=dismiss>{move || ctx.t("dismiss")}</button>
+                <button class="secondary" on:click=dismiss>{ctx.text("dismiss")}</button>
             </div>
         </Show>
     }

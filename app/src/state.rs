@@ -197,6 +197,16 @@ impl AppCtx {
         crate::i18n::tr(self.lang.get(), key)
     }
 
+    /// The interface string for `key` as a view that follows the language switch. Every such
+    /// string is this one closure type, so the renderer's code for it is compiled once rather
+    /// than once per call site.
+    pub fn text(
+        self,
+        key: &'static str,
+    ) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.t(key)
+    }
+
     /// A person's name from the organisation data (empty if unknown), tracked.
     pub fn person_name(&self, id: saferounds_shared::ids::UserId) -> String {
         self.boot
@@ -224,6 +234,12 @@ impl AppCtx {
             .map(|s| s.token)
             .unwrap_or_default()
     }
+}
+
+/// An input's handler that keeps its text in `s` (for `on:input` and `on:change`): one closure
+/// type for every such input, so its event code is compiled once.
+pub fn bind(s: RwSignal<String>) -> impl Fn(leptos::ev::Event) + Copy + 'static {
+    move |ev| s.set(event_target_value(&ev))
 }
 
 /// The wire name of an enum value (`snake_case`), for `<option value>`.

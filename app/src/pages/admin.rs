@@ -11,7 +11,7 @@ use saferounds_shared::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
 use saferounds_shared::org::{Building, Department, Role, Room, RoomKind, Site, SiteKind, User};
 
 use crate::api;
-use crate::state::{ctx, from_wire, wire_name};
+use crate::state::{bind, ctx, from_wire, wire_name};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -21,18 +21,18 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <section class="card" id="admin-org">
-            <h2>{move || ctx.t("organisation")}</h2>
+            <h2>{ctx.text("organisation")}</h2>
             <NewSite/>
             <NewBuilding/>
             <NewDepartment/>
         </section>
         <section class="card" id="admin-rooms">
-            <h2>{move || ctx.t("rooms")}</h2>
-            <button class="secondary" id="print-labels" on:click=labels>{move || ctx.t("qr_labels")}</button>
+            <h2>{ctx.text("rooms")}</h2>
+            <button class="secondary" id="print-labels" on:click=labels>{ctx.text("qr_labels")}</button>
             <NewRoom/>
         </section>
-        <section class="card" id="admin-users"><h2>{move || ctx.t("users")}</h2><Users/></section>
-        <section class="card" id="admin-templates"><h2>{move || ctx.t("templates")}</h2><Templates/></section>
+        <section class="card" id="admin-users"><h2>{ctx.text("users")}</h2><Users/></section>
+        <section class="card" id="admin-templates"><h2>{ctx.text("templates")}</h2><Templates/></section>
     }
 }
 
@@ -100,26 +100,26 @@ fn NewRoom() -> impl IntoView {
     };
     view! {
         <fieldset class="form">
-            <legend>{move || ctx.t("new_room")}</legend>
-            <select id="room-building" aria-label=move || ctx.t("building") on:change=move |ev| building.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("building")}</option>
+            <legend>{ctx.text("new_room")}</legend>
+            <select id="room-building" aria-label=ctx.text("building") on:change=bind(building)>
+                <option value="">{ctx.text("building")}</option>
                 {move || ctx.boot.get().map(|b| b.buildings.iter().map(|x| {
                     let lang = ctx.lang.get(); let site = b.sites.iter().find(|s| s.id == x.site_id).map(|s| s.name.get(lang).to_owned()).unwrap_or_default();
                     view! { <option value=x.id.to_string()>{format!("{site} · {}", x.name.get(lang))}</option> }
                 }).collect_view())}
             </select>
-            <input type="text" id="room-floor" aria-label=move || ctx.t("floor") placeholder=move || ctx.t("floor") on:input=move |ev| floor.set(event_target_value(&ev))/>
-            <input type="text" id="room-name" aria-label=move || ctx.t("room_name") placeholder=move || ctx.t("room_name") on:input=move |ev| name.set(event_target_value(&ev))/>
-            <select id="room-kind" aria-label=move || ctx.t("kind") on:change=move |ev| { if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); } }>
+            <input type="text" id="room-floor" aria-label=ctx.text("floor") placeholder=ctx.text("floor") on:input=bind(floor)/>
+            <input type="text" id="room-name" aria-label=ctx.text("room_name") placeholder=ctx.text("room_name") on:input=bind(name)/>
+            <select id="room-kind" aria-label=ctx.text("kind") on:change=move |ev| { if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); } }>
                 {RoomKind::ALL.into_iter().map(|k| view! { <option value=wire_name(k) selected=k == RoomKind::Office>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
-            <select id="room-department" aria-label=move || ctx.t("department") on:change=move |ev| department.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("department")}</option>
+            <select id="room-department" aria-label=ctx.text("department") on:change=bind(department)>
+                <option value="">{ctx.text("department")}</option>
                 {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
-            <label><input type="checkbox" id="room-key" on:change=move |ev| key.set(event_target_checked(&ev))/>{move || ctx.t("key_location")}</label>
+            <label><input type="checkbox" id="room-key" on:change=move |ev| key.set(event_target_checked(&ev))/>{ctx.text("key_location")}</label>
             {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" } id="room-msg">{m}</div> })}
-            <button class="primary" id="save-room" on:click=save>{move || ctx.t("save")}</button>
+            <button class="primary" id="save-room" on:click=save>{ctx.text("save")}</button>
         </fieldset>
     }
 }
@@ -215,23 +215,23 @@ fn Users() -> impl IntoView {
             })}
         </Transition>
         <fieldset class="form">
-            <legend>{move || ctx.t("new_user")}</legend>
-            <input type="text" id="user-username" autocomplete="off" aria-label=move || ctx.t("username") placeholder=move || ctx.t("username") on:input=move |ev| username.set(event_target_value(&ev))/>
-            <input type="text" id="user-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| display.set(event_target_value(&ev))/>
-            <select id="user-role" aria-label=move || ctx.t("role") on:change=move |ev| { if let Some(r) = from_wire(&event_target_value(&ev)) { role.set(r); } }>
+            <legend>{ctx.text("new_user")}</legend>
+            <input type="text" id="user-username" autocomplete="off" aria-label=ctx.text("username") placeholder=ctx.text("username") on:input=bind(username)/>
+            <input type="text" id="user-name" aria-label=ctx.text("name") placeholder=ctx.text("name") on:input=bind(display)/>
+            <select id="user-role" aria-label=ctx.text("role") on:change=move |ev| { if let Some(r) = from_wire(&event_target_value(&ev)) { role.set(r); } }>
                 {Role::ALL.into_iter().map(|r| view! { <option value=wire_name(r)>{move || r.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
-            <select id="user-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("site")}</option>
+            <select id="user-site" aria-label=ctx.text("site") on:change=bind(site)>
+                <option value="">{ctx.text("site")}</option>
                 {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
-            <select id="user-department" aria-label=move || ctx.t("department") on:change=move |ev| department.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("department")}</option>
+            <select id="user-department" aria-label=ctx.text("department") on:change=bind(department)>
+                <option value="">{ctx.text("department")}</option>
                 {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
-            <input type="password" id="user-password" autocomplete="new-password" aria-label=move || ctx.t("first_password") placeholder=move || ctx.t("first_password") on:input=move |ev| password.set(event_target_value(&ev))/>
+            <input type="password" id="user-password" autocomplete="new-password" aria-label=ctx.text("first_password") placeholder=ctx.text("first_password") on:input=bind(password)/>
             {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" } id="user-msg">{m}</div> })}
-            <button class="primary" id="save-user" on:click=save>{move || ctx.t("save")}</button>
+            <button class="primary" id="save-user" on:click=save>{ctx.text("save")}</button>
         </fieldset>
     }
 }
@@ -347,15 +347,15 @@ fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl IntoView {
                 </li> }
             }).collect_view()}</ul>
             <div class="add-item">
-                <input type="text" class="new-item-code" aria-label=move || ctx.t("item_code") placeholder=move || ctx.t("item_code") on:input=move |ev| new_code.set(event_target_value(&ev))/>
-                <input type="text" class="new-item-text" aria-label=move || ctx.t("item_text") placeholder=move || ctx.t("item_text") on:input=move |ev| new_text.set(event_target_value(&ev))/>
-                <select class="new-item-category" aria-label=move || ctx.t("category") on:change=move |ev| { if let Some(c) = from_wire(&event_target_value(&ev)) { new_category.set(c); } }>
+                <input type="text" class="new-item-code" aria-label=ctx.text("item_code") placeholder=ctx.text("item_code") on:input=bind(new_code)/>
+                <input type="text" class="new-item-text" aria-label=ctx.text("item_text") placeholder=ctx.text("item_text") on:input=bind(new_text)/>
+                <select class="new-item-category" aria-label=ctx.text("category") on:change=move |ev| { if let Some(c) = from_wire(&event_target_value(&ev)) { new_category.set(c); } }>
                     {Category::ALL.into_iter().map(|c| view! { <option value=wire_name(c) selected=c == Category::Management>{move || c.label(ctx.lang.get())}</option> }).collect_view()}
                 </select>
-                <button class="secondary add-item-button" on:click=add>{move || ctx.t("add_item")}</button>
+                <button class="secondary add-item-button" on:click=add>{ctx.text("add_item")}</button>
             </div>
             {move || msg.get().map(|(ok, m)| view! { <div class=if ok { "notice" } else { "error" }>{m}</div> })}
-            <button class="primary save-template" on:click=save>{move || ctx.t("save_new_version")}</button>
+            <button class="primary save-template" on:click=save>{ctx.text("save_new_version")}</button>
         </details>
     }
 }
@@ -415,14 +415,14 @@ fn NewSite() -> impl IntoView {
     };
     view! {
         <fieldset class="form">
-            <legend>{move || ctx.t("new_site")}</legend>
-            <input type="text" id="site-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
-            <select id="site-kind" aria-label=move || ctx.t("kind") on:change=move |ev| { if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); } }>
+            <legend>{ctx.text("new_site")}</legend>
+            <input type="text" id="site-name" aria-label=ctx.text("name") placeholder=ctx.text("name") on:input=bind(name)/>
+            <select id="site-kind" aria-label=ctx.text("kind") on:change=move |ev| { if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); } }>
                 {[SiteKind::Station, SiteKind::Headquarters].into_iter().map(|k| view! { <option value=wire_name(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
-            <input type="text" id="site-address" aria-label=move || ctx.t("address") placeholder=move || ctx.t("address") on:input=move |ev| address.set(event_target_value(&ev))/>
+            <input type="text" id="site-address" aria-label=ctx.text("address") placeholder=ctx.text("address") on:input=bind(address)/>
             <Msg msg=msg id="site-msg"/>
-            <button class="primary" id="save-site" on:click=save>{move || ctx.t("save")}</button>
+            <button class="primary" id="save-site" on:click=save>{ctx.text("save")}</button>
         </fieldset>
     }
 }
@@ -465,15 +465,15 @@ fn NewBuilding() -> impl IntoView {
     };
     view! {
         <fieldset class="form">
-            <legend>{move || ctx.t("new_building")}</legend>
-            <select id="building-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("site")}</option>
+            <legend>{ctx.text("new_building")}</legend>
+            <select id="building-site" aria-label=ctx.text("site") on:change=bind(site)>
+                <option value="">{ctx.text("site")}</option>
                 {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
-            <input type="text" id="building-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
-            <input type="text" id="building-floors" aria-label=move || ctx.t("floors") placeholder=move || ctx.t("floors") on:input=move |ev| floors.set(event_target_value(&ev))/>
+            <input type="text" id="building-name" aria-label=ctx.text("name") placeholder=ctx.text("name") on:input=bind(name)/>
+            <input type="text" id="building-floors" aria-label=ctx.text("floors") placeholder=ctx.text("floors") on:input=bind(floors)/>
             <Msg msg=msg id="building-msg"/>
-            <button class="primary" id="save-building" on:click=save>{move || ctx.t("save")}</button>
+            <button class="primary" id="save-building" on:click=save>{ctx.text("save")}</button>
         </fieldset>
     }
 }
@@ -504,14 +504,14 @@ fn NewDepartment() -> impl IntoView {
     };
     view! {
         <fieldset class="form">
-            <legend>{move || ctx.t("new_department")}</legend>
-            <input type="text" id="department-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
-            <select id="department-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("site")}</option>
+            <legend>{ctx.text("new_department")}</legend>
+            <input type="text" id="department-name" aria-label=ctx.text("name") placeholder=ctx.text("name") on:input=bind(name)/>
+            <select id="department-site" aria-label=ctx.text("site") on:change=bind(site)>
+                <option value="">{ctx.text("site")}</option>
                 {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             <Msg msg=msg id="department-msg"/>
-            <button class="primary" id="save-department" on:click=save>{move || ctx.t("save")}</button>
+            <button class="primary" id="save-department" on:click=save>{ctx.text("save")}</button>
         </fieldset>
     }
 }

@@ -21,8 +21,8 @@ pub fn DashboardPage() -> impl IntoView {
     let open = move |path: &'static str| move |_| api::open_in_background(path.into(), None, error);
     view! {
         <div class="seg">
-            <button class="secondary" id="print-bulletin" on:click=open("/api/v1/reports/bulletin")>{move || ctx.t("bulletin")}</button>
-            <button class="secondary" id="print-summary" on:click=open("/api/v1/reports/summary")>{move || ctx.t("summary_report")}</button>
+            <button class="secondary" id="print-bulletin" on:click=open("/api/v1/reports/bulletin")>{ctx.text("bulletin")}</button>
+            <button class="secondary" id="print-summary" on:click=open("/api/v1/reports/summary")>{ctx.text("summary_report")}</button>
         </div>
         {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>

@@ -14,7 +14,7 @@ use saferounds_shared::reminders::reminders;
 use saferounds_shared::sync::{Entity, OpBody};
 use wasm_bindgen::JsCast;
 
-use crate::state::{Page, ctx, today};
+use crate::state::{Page, bind, ctx, today};
 use crate::{photo, sync};
 
 /// Rows the hazard list shows at first, and adds per "show more".
@@ -44,7 +44,7 @@ pub fn Hazards() -> impl IntoView {
                 .collect()
         });
         // Ties by id: the order the list had before, whatever the sort.
-        v.sort_unstable_by(|a, b| {
+        saferounds_shared::order::sort_by(&mut v, |a, b| {
             (a.status.rank(), b.found_on, a.id).cmp(&(b.status.rank(), a.found_on, b.id))
         });
         v
@@ -90,7 +90,7 @@ pub fn Hazards() -> impl IntoView {
             })
         }}
         <div class="card">
-            <h2>{move || ctx.t("hazards")}" "<span id="hazard-count">{move || list().len()}</span></h2>
+            <h2>{ctx.text("hazards")}" "<span id="hazard-count">{move || list().len()}</span></h2>
             <ul class="rooms" id="hazard-list">
                 {move || {
                     let items = list();
@@ -272,7 +272,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
     };
     view! {
         <div class="card">
-            <button class="secondary" on:click=move |_| ctx.page.set(Page::Hazards)>{move || ctx.t("back")}</button>
+            <button class="secondary" on:click=move |_| ctx.page.set(Page::Hazards)>{ctx.text("back")}</button>
             {move || hazard().map(|h| {
                 let lang = ctx.lang.get();
                 view! {
@@ -297,18 +297,23 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                 // Only what the lifecycle would accept from this person is offered.
                 let can = |kind: EventKind| offered(&h, kind, &actor);
                 let mut parts: Vec<AnyView> = Vec::new();
+                // A reason box and the button of a step that takes a reason (one view for all).
+                let with_reason = move |input: &'static str, button: &'static str, key: &'static str, step: fn(Reason) -> Event| view! {
+                    <label for=input>{ctx.t("reason")}</label><input id=input type="text" on:input=bind(text)/>
+                    <button class="secondary" id=button on:click=move |_| if let Some(r) = reason() { fire(step(r)) }>{ctx.t(key)}</button>
+                };
                 if can(EventKind::Register) {
                     let people = ctx.boot.get().map(|b| b.people).unwrap_or_default();
                     parts.push(view! {
-                        <label for="reg-measures">{ctx.t("measures")}</label><input id="reg-measures" type="text" on:input=move |ev| measures.set(event_target_value(&ev))/>
+                        <label for="reg-measures">{ctx.t("measures")}</label><input id="reg-measures" type="text" on:input=bind(measures)/>
                         <label for="reg-owner">{ctx.t("owner")}</label>
-                        <select id="reg-owner" on:change=move |ev| owner.set(event_target_value(&ev))>
+                        <select id="reg-owner" on:change=bind(owner)>
                             <option value="">"—"</option>
                             {people.into_iter().filter(|p| p.role == Role::RectificationOwner).map(|p| view! { <option value=p.id.to_string()>{p.display_name}</option> }).collect_view()}
                         </select>
-                        <label for="reg-deadline">{ctx.t("deadline")}</label><input id="reg-deadline" type="date" on:input=move |ev| deadline.set(event_target_value(&ev))/>
-                        <label for="reg-funds">{ctx.t("funds")}</label><input id="reg-funds" inputmode="decimal" on:input=move |ev| funds.set(event_target_value(&ev))/>
-                        <label for="reg-interim">{ctx.t("interim")}</label><input id="reg-interim" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <label for="reg-deadline">{ctx.t("deadline")}</label><input id="reg-deadline" type="date" on:input=bind(deadline)/>
+                        <label for="reg-funds">{ctx.t("funds")}</label><input id="reg-funds" inputmode="decimal" on:input=bind(funds)/>
+                        <label for="reg-interim">{ctx.t("interim")}</label><input id="reg-interim" type="text" on:input=bind(text)/>
                         <button class="primary" id="do-register" on:click=register>{ctx.t("register")}</button>
                     }.into_any());
                 }
@@ -319,8 +324,8 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     parts.push(view! {
                         <details class="extension">
                             <summary>{ctx.t("request_extension")}</summary>
-                            <label for="ext-date">{ctx.t("deadline")}</label><input id="ext-date" type="date" on:input=move |ev| deadline.set(event_target_value(&ev))/>
-                            <label for="ext-reason">{ctx.t("reason")}</label><input id="ext-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                            <label for="ext-date">{ctx.t("deadline")}</label><input id="ext-date" type="date" on:input=bind(deadline)/>
+                            <label for="ext-reason">{ctx.t("reason")}</label><input id="ext-reason" type="text" on:input=bind(text)/>
                             <button class="secondary" id="do-extend" on:click=move |_| {
                                 let lang = ctx.lang.get_untracked();
                                 match saferounds_shared::api::parse_day(&deadline.get_untracked()).ok_or(()) {
@@ -335,8 +340,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     parts.push(view! {
                         <div class="notice" id="extension-pending">{format!("{}: {} · {}", ctx.t("request_extension"), x.new_deadline, x.reason)}
                             <button class="secondary" id="do-approve" on:click=move |_| fire(Event::ApproveExtension)>{ctx.t("approve")}</button>
-                            <label for="refuse-reason">{ctx.t("reason")}</label><input id="refuse-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
-                            <button class="secondary" id="do-refuse" on:click=move |_| if let Some(r) = reason() { fire(Event::RefuseExtension { reason: r }) }>{ctx.t("refuse")}</button>
+                            {with_reason("refuse-reason", "do-refuse", "refuse", |reason| Event::RefuseExtension { reason })}
                         </div>
                     }.into_any());
                 }
@@ -344,14 +348,13 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     parts.push(view! {
                         <details class="void">
                             <summary>{ctx.t("void")}</summary>
-                            <label for="void-reason">{ctx.t("reason")}</label><input id="void-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
-                            <button class="secondary" id="do-void" on:click=move |_| if let Some(r) = reason() { fire(Event::Void { reason: r }) }>{ctx.t("void")}</button>
+                            {with_reason("void-reason", "do-void", "void", |reason| Event::Void { reason })}
                         </details>
                     }.into_any());
                 }
                 if can(EventKind::SubmitRectification) {
                     parts.push(view! {
-                        <label for="done-text">{ctx.t("what_was_done")}</label><input id="done-text" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
+                        <label for="done-text">{ctx.t("what_was_done")}</label><input id="done-text" type="text" on:input=bind(text)/>
                         <label for="after-photo">{ctx.t("after_photo")}</label><input id="after-photo" type="file" accept="image/*" capture="environment" on:change=on_after/>
                         <div>{move || format!("📷 {}", after_count.get())}</div>
                         <button class="primary" id="do-submit" on:click=move |_| {
@@ -368,16 +371,10 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     }.into_any());
                 }
                 if can(EventKind::RecheckFail) {
-                    parts.push(view! {
-                        <label for="fail-reason">{ctx.t("reason")}</label><input id="fail-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
-                        <button class="secondary" id="do-fail" on:click=move |_| if let Some(r) = reason() { fire(Event::RecheckFail { reason: r }) }>{ctx.t("recheck_fail")}</button>
-                    }.into_any());
+                    parts.push(with_reason("fail-reason", "do-fail", "recheck_fail", |reason| Event::RecheckFail { reason }).into_any());
                 }
                 if can(EventKind::Reopen) {
-                    parts.push(view! {
-                        <label for="reopen-reason">{ctx.t("reason")}</label><input id="reopen-reason" type="text" on:input=move |ev| text.set(event_target_value(&ev))/>
-                        <button class="secondary" id="do-reopen" on:click=move |_| if let Some(r) = reason() { fire(Event::Reopen { reason: r }) }>{ctx.t("reopen")}</button>
-                    }.into_any());
+                    parts.push(with_reason("reopen-reason", "do-reopen", "reopen", |reason| Event::Reopen { reason }).into_any());
                 }
                 if role.supervises() && h.has_conflict() {
                     let fields: Vec<_> = h.conflicts.iter().map(|c| c.field).collect();
@@ -563,7 +560,7 @@ fn EditBox(id: HazardId) -> impl IntoView {
                     {h.comments.iter().map(|c| view! { <li>{c.text.clone()}<div class="room-meta">{format!("{} · {}", ctx.person_name(c.by), crate::state::center_time(c.at))}</div></li> }).collect_view()}
                 </ul>
                 <label for="note-text">{ctx.t("add_note")}</label>
-                <input type="text" id="note-text" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                <input type="text" id="note-text" prop:value=move || note.get() on:input=bind(note)/>
                 <button class="secondary" id="add-note" on:click=add_note>{ctx.t("add_note")}</button>
                 {can_edit.then(|| view! {
                     <details id="edit-fields">
@@ -584,15 +581,19 @@ fn EditBox(id: HazardId) -> impl IntoView {
 #[component]
 pub fn Timeline(id: HazardId) -> impl IntoView {
     let ctx = ctx();
-    let detail = LocalResource::new(move || {
+    // Fetched into a signal (None while it loads) rather than through a resource and
+    // `<Transition>`: the page needs no more, and the phone's module no async-resource machinery.
+    let detail = RwSignal::new(None);
+    Effect::new(move |_| {
         let token = ctx.token();
-        async move {
-            crate::api::get::<saferounds_shared::api::HazardDetail>(
+        leptos::task::spawn_local(async move {
+            let d = crate::api::get::<saferounds_shared::api::HazardDetail>(
                 &format!("/api/v1/hazards/{id}"),
                 &token,
             )
-            .await
-        }
+            .await;
+            detail.set(Some(d));
+        });
     });
     let photos = RwSignal::new(Vec::<(bool, String)>::new());
     Effect::new(move |_| {
@@ -620,12 +621,13 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
     });
     view! {
         <div class="card" id="timeline">
-            <h2>{move || ctx.t("timeline")}</h2>
+            <h2>{ctx.text("timeline")}</h2>
             <div class="thumbs">
                 {move || photos.get().into_iter().map(|(after, url)| view! { <img src=url alt=move || ctx.t(if after { "after_photo" } else { "before_photo" }) class=if after { "after" } else { "before" }/> }).collect_view()}
             </div>
-            <Transition fallback=|| view! { <div class="loading">"…"</div> }>
-                {move || detail.get().map(|r| match r {
+            {move || match detail.get() {
+                None => view! { <div class="loading">"…"</div> }.into_any(),
+                Some(r) => match r {
                     Err(_) => view! { <div class="room-meta">{ctx.t("need_online")}</div> }.into_any(),
                     Ok(d) => {
                         let lang = ctx.lang.get();
@@ -645,8 +647,8 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
                             </ol>
                         }.into_any()
                     }
-                })}
-            </Transition>
+                },
+            }}
         </div>
     }
 }

@@ -72,40 +72,40 @@ pub fn Ledger() -> impl IntoView {
     view! {
         <div class="card">
             <div class="filters">
-                <select aria-label=move || ctx.t("status") on:change=move |ev| { status.set(event_target_value(&ev)); reset(); }>
+                <select aria-label=ctx.text("status") on:change=move |ev| { status.set(event_target_value(&ev)); reset(); }>
                     <option value="">{move || format!("{}: {}", ctx.t("status"), ctx.t("any"))}</option>
                     {Status::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{move || s.label(ctx.lang.get())}</option> }).collect_view()}
                 </select>
-                <select aria-label=move || ctx.t("grade") on:change=move |ev| { grade.set(event_target_value(&ev)); reset(); }>
+                <select aria-label=ctx.text("grade") on:change=move |ev| { grade.set(event_target_value(&ev)); reset(); }>
                     <option value="">{move || format!("{}: {}", ctx.t("grade"), ctx.t("any"))}</option>
                     <option value="general">{move || Grade::General.label(ctx.lang.get())}</option>
                     <option value="major">{move || Grade::Major.label(ctx.lang.get())}</option>
                 </select>
-                <select aria-label=move || ctx.t("category") on:change=move |ev| { category.set(event_target_value(&ev)); reset(); }>
+                <select aria-label=ctx.text("category") on:change=move |ev| { category.set(event_target_value(&ev)); reset(); }>
                     <option value="">{move || format!("{}: {}", ctx.t("category"), ctx.t("any"))}</option>
                     {Category::ALL.into_iter().map(|c| view! { <option value=wire_name(c)>{move || c.label(ctx.lang.get())}</option> }).collect_view()}
                 </select>
-                <select id="f-department" aria-label=move || ctx.t("department") on:change=move |ev| { department.set(event_target_value(&ev)); reset(); }>
+                <select id="f-department" aria-label=ctx.text("department") on:change=move |ev| { department.set(event_target_value(&ev)); reset(); }>
                     <option value="">{move || format!("{}: {}", ctx.t("department"), ctx.t("any"))}</option>
                     {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
                 </select>
-                <select id="f-site" aria-label=move || ctx.t("site") on:change=move |ev| { site.set(event_target_value(&ev)); reset(); }>
+                <select id="f-site" aria-label=ctx.text("site") on:change=move |ev| { site.set(event_target_value(&ev)); reset(); }>
                     <option value="">{move || format!("{}: {}", ctx.t("site"), ctx.t("any"))}</option>
                     {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
                 </select>
-                <select id="f-phase" aria-label=move || ctx.t("phase") on:change=move |ev| { phase.set(event_target_value(&ev)); reset(); }>
+                <select id="f-phase" aria-label=ctx.text("phase") on:change=move |ev| { phase.set(event_target_value(&ev)); reset(); }>
                     <option value="">{move || format!("{}: {}", ctx.t("phase"), ctx.t("any"))}</option>
                     {move || ctx.boot.get().map(|b| b.campaigns.iter().flat_map(|c| c.phases.clone()).map(|p| view! { <option value=p.id.to_string()>{p.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
                 </select>
-                <select id="f-sort" aria-label=move || ctx.t("sort") on:change=move |ev| { sort.set(event_target_value(&ev)); reset(); }>
-                    <option value="">{move || ctx.t("sort_found_desc")}</option>
-                    <option value="found_asc">{move || ctx.t("sort_found_asc")}</option>
-                    <option value="deadline_asc">{move || ctx.t("sort_deadline_asc")}</option>
-                    <option value="deadline_desc">{move || ctx.t("sort_deadline_desc")}</option>
+                <select id="f-sort" aria-label=ctx.text("sort") on:change=move |ev| { sort.set(event_target_value(&ev)); reset(); }>
+                    <option value="">{ctx.text("sort_found_desc")}</option>
+                    <option value="found_asc">{ctx.text("sort_found_asc")}</option>
+                    <option value="deadline_asc">{ctx.text("sort_deadline_asc")}</option>
+                    <option value="deadline_desc">{ctx.text("sort_deadline_desc")}</option>
                 </select>
-                <label><input type="checkbox" on:change=move |ev| { overdue.set(event_target_checked(&ev)); reset(); }/>{move || ctx.t("overdue")}</label>
-                <input type="text" aria-label=move || ctx.t("search") placeholder=move || ctx.t("search") on:change=move |ev| { text.set(event_target_value(&ev)); reset(); }/>
-                <button class="secondary" id="export-xlsx" on:click=export>{move || ctx.t("export")}</button>
+                <label><input type="checkbox" on:change=move |ev| { overdue.set(event_target_checked(&ev)); reset(); }/>{ctx.text("overdue")}</label>
+                <input type="text" aria-label=ctx.text("search") placeholder=ctx.text("search") on:change=move |ev| { text.set(event_target_value(&ev)); reset(); }/>
+                <button class="secondary" id="export-xlsx" on:click=export>{ctx.text("export")}</button>
             </div>
             {move || export_error.get().map(|e| view! { <div class="error">{e}</div> })}
         </div>

@@ -11,7 +11,7 @@ use saferounds_shared::sync::{Entity, OpBody};
 
 use wasm_bindgen::JsCast;
 
-use crate::state::{ctx, from_wire, today, wire_name};
+use crate::state::{bind, ctx, from_wire, today, wire_name};
 use crate::{api, sync};
 
 const STATUSES: [MeasureStatus; 4] = [
@@ -65,8 +65,8 @@ pub fn Lists() -> impl IntoView {
     };
     view! {
         <div class="card">
-            <h2>{move || ctx.t("measures_list")}</h2>
-            <button class="secondary" id="export-measures" on:click=export>{move || ctx.t("export")}</button>
+            <h2>{ctx.text("measures_list")}</h2>
+            <button class="secondary" id="export-measures" on:click=export>{ctx.text("export")}</button>
         </div>
         {move || error.get().map(|e| view! { <div class="error" id="measure-error">{e}</div> })}
         {move || {
@@ -221,30 +221,30 @@ fn NewMeasure() -> impl IntoView {
     };
     view! {
         <form class="card form" id="new-measure" node_ref=form on:submit=add>
-            <h2>{move || ctx.t("new_measure")}</h2>
-            <input type="text" id="measure-title" aria-label=move || ctx.t("measure_title") placeholder=move || ctx.t("measure_title") on:input=move |ev| title.set(event_target_value(&ev))/>
-            <select id="measure-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
+            <h2>{ctx.text("new_measure")}</h2>
+            <input type="text" id="measure-title" aria-label=ctx.text("measure_title") placeholder=ctx.text("measure_title") on:input=bind(title)/>
+            <select id="measure-kind" aria-label=ctx.text("kind") on:change=move |ev| {
                 if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); }
             }>
                 {[MeasureKind::Create, MeasureKind::Amend].into_iter().map(|k| view! { <option value=wire_name(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
-            <input type="text" id="measure-content" aria-label=move || ctx.t("measure_content") placeholder=move || ctx.t("measure_content") on:input=move |ev| content.set(event_target_value(&ev))/>
-            <select id="measure-department" aria-label=move || ctx.t("department") on:change=move |ev| department.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("department")}</option>
+            <input type="text" id="measure-content" aria-label=ctx.text("measure_content") placeholder=ctx.text("measure_content") on:input=bind(content)/>
+            <select id="measure-department" aria-label=ctx.text("department") on:change=bind(department)>
+                <option value="">{ctx.text("department")}</option>
                 {move || ctx.boot.get().map(|b| b.departments.iter().map(|d| view! { <option value=d.id.to_string()>{d.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
-            <select id="measure-owner" aria-label=move || ctx.t("owner") on:change=move |ev| owner.set(event_target_value(&ev))>
+            <select id="measure-owner" aria-label=ctx.text("owner") on:change=bind(owner)>
                 <option value="">{move || format!("{}: {}", ctx.t("owner"), ctx.t("none"))}</option>
                 {move || ctx.boot.get().map(|b| b.people.iter().map(|p| view! { <option value=p.id.to_string()>{p.display_name.clone()}</option> }).collect_view())}
             </select>
-            <label for="measure-hazards">{move || ctx.t("revealed_by")}</label>
+            <label for="measure-hazards">{ctx.text("revealed_by")}</label>
             <select id="measure-hazards" multiple size="5" on:change=chosen>
                 {move || open_hazards().into_iter().map(|(id, text)| view! { <option value=id.to_string()>{text}</option> }).collect_view()}
             </select>
-            <label for="measure-deadline">{move || ctx.t("due_by")}</label>
-            <input type="date" id="measure-deadline" on:input=move |ev| deadline.set(event_target_value(&ev))/>
+            <label for="measure-deadline">{ctx.text("due_by")}</label>
+            <input type="date" id="measure-deadline" on:input=bind(deadline)/>
             {move || error.get().map(|e| view! { <div class="error" id="new-measure-error">{e}</div> })}
-            <button class="primary" id="save-measure" type="submit">{move || ctx.t("save")}</button>
+            <button class="primary" id="save-measure" type="submit">{ctx.text("save")}</button>
         </form>
     }
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use saferounds_shared::api::{Bootstrap, LoginRequest, LoginResponse};
 use saferounds_shared::ids::DeviceId;
 
-use crate::state::{Page, Session, ctx, refresh_view};
+use crate::state::{Page, Session, bind, ctx, refresh_view};
 use crate::store::{self, DeviceState};
 use crate::{api, sync};
 
@@ -41,14 +41,14 @@ pub fn Login() -> impl IntoView {
         <div class="login card">
             <h2>"安巡 SafeRounds"</h2>
             <form on:submit=submit>
-                <label for="username">{move || ctx.t("username")}</label>
-                <input id="username" type="text" autocomplete="username" prop:value=move || username.get() on:input=move |ev| username.set(event_target_value(&ev))/>
-                <label for="password">{move || ctx.t("password")}</label>
-                <input id="password" type="password" autocomplete="current-password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                <button class="primary" id="login" type="submit" disabled=move || busy.get()>{move || ctx.t("login")}</button>
+                <label for="username">{ctx.text("username")}</label>
+                <input id="username" type="text" autocomplete="username" prop:value=move || username.get() on:input=bind(username)/>
+                <label for="password">{ctx.text("password")}</label>
+                <input id="password" type="password" autocomplete="current-password" prop:value=move || password.get() on:input=bind(password)/>
+                <button class="primary" id="login" type="submit" disabled=move || busy.get()>{ctx.text("login")}</button>
             </form>
             {move || error.get().map(|e| view! { <div class="error" id="login-error">{e.message(ctx.lang.get()).to_owned()}</div> })}
-            <p class="room-meta">{move || ctx.t("login_hint")}</p>
+            <p class="room-meta">{ctx.text("login_hint")}</p>
         </div>
     }
 }

@@ -10,7 +10,7 @@ use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, UserId};
 use saferounds_shared::training::{self, ClassKind, Drill, DrillKind, StaffMember, TrainingClass};
 
 use crate::api;
-use crate::state::{ctx, from_wire, today, wire_name};
+use crate::state::{bind, ctx, from_wire, today, wire_name};
 
 #[derive(Clone)]
 struct Registers {
@@ -143,8 +143,8 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
     view! {
         <fieldset class="new-class">
             <legend>{ctx.t("record_class")}</legend>
-            <input type="text" id="class-topic" aria-label=move || ctx.t("topic") placeholder=move || ctx.t("topic") on:input=move |ev| topic.set(event_target_value(&ev))/>
-            <select id="class-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
+            <input type="text" id="class-topic" aria-label=ctx.text("topic") placeholder=ctx.text("topic") on:input=bind(topic)/>
+            <select id="class-kind" aria-label=ctx.text("kind") on:change=move |ev| {
                 if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); }
             }>
                 {[ClassKind::Periodic, ClassKind::Onboarding, ClassKind::Rotation, ClassKind::Topic].into_iter().map(|k| view! {
@@ -159,7 +159,7 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
                 }/>{s.name.clone()}</label> }
             }).collect_view()}</div>
             {move || error.get().map(|e| view! { <div class="error" id="class-error">{e}</div> })}
-            <button class="primary" id="save-class" on:click=save>{move || ctx.t("save")}</button>
+            <button class="primary" id="save-class" on:click=save>{ctx.text("save")}</button>
         </fieldset>
     }
 }
@@ -221,16 +221,16 @@ fn NewPerson(reload: RwSignal<u32>) -> impl IntoView {
     };
     view! {
         <fieldset class="form">
-            <legend>{move || ctx.t("new_person")}</legend>
-            <input type="text" id="person-name" aria-label=move || ctx.t("name") placeholder=move || ctx.t("name") on:input=move |ev| name.set(event_target_value(&ev))/>
-            <label for="person-hired">{move || ctx.t("hired_on")}</label>
-            <input type="date" id="person-hired" on:input=move |ev| hired.set(event_target_value(&ev))/>
-            <select id="person-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("site")}</option>
+            <legend>{ctx.text("new_person")}</legend>
+            <input type="text" id="person-name" aria-label=ctx.text("name") placeholder=ctx.text("name") on:input=bind(name)/>
+            <label for="person-hired">{ctx.text("hired_on")}</label>
+            <input type="date" id="person-hired" on:input=bind(hired)/>
+            <select id="person-site" aria-label=ctx.text("site") on:change=bind(site)>
+                <option value="">{ctx.text("site")}</option>
                 {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             {move || error.get().map(|e| view! { <div class="error">{e}</div> })}
-            <button class="primary" id="save-person" on:click=save>{move || ctx.t("save")}</button>
+            <button class="primary" id="save-person" on:click=save>{ctx.text("save")}</button>
         </fieldset>
     }
 }
@@ -265,14 +265,14 @@ fn NewDrill(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
     };
     view! {
         <fieldset class="form">
-            <legend>{move || ctx.t("record_drill")}</legend>
-            <select id="drill-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
+            <legend>{ctx.text("record_drill")}</legend>
+            <select id="drill-kind" aria-label=ctx.text("kind") on:change=move |ev| {
                 if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); }
             }>
                 {[DrillKind::Evacuation, DrillKind::FireFighting].into_iter().map(|k| view! { <option value=wire_name(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
-            <select id="drill-site" aria-label=move || ctx.t("site") on:change=move |ev| site.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("site")}</option>
+            <select id="drill-site" aria-label=ctx.text("site") on:change=bind(site)>
+                <option value="">{ctx.text("site")}</option>
                 {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}
             </select>
             <div class="attendance">{staff.into_iter().map(|s| {
@@ -283,7 +283,7 @@ fn NewDrill(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
                 }/>{s.name.clone()}</label> }
             }).collect_view()}</div>
             {move || error.get().map(|e| view! { <div class="error">{e}</div> })}
-            <button class="primary" id="save-drill" on:click=save>{move || ctx.t("save")}</button>
+            <button class="primary" id="save-drill" on:click=save>{ctx.text("save")}</button>
         </fieldset>
     }
 }
@@ -322,21 +322,21 @@ fn NewEquipment(reload: RwSignal<u32>) -> impl IntoView {
     };
     view! {
         <fieldset class="form">
-            <legend>{move || ctx.t("new_equipment")}</legend>
-            <select id="eq-room" aria-label=move || ctx.t("room") on:change=move |ev| room.set(event_target_value(&ev))>
-                <option value="">{move || ctx.t("room")}</option>
+            <legend>{ctx.text("new_equipment")}</legend>
+            <select id="eq-room" aria-label=ctx.text("room") on:change=bind(room)>
+                <option value="">{ctx.text("room")}</option>
                 {move || ctx.boot.get().map(|b| b.rooms.iter().map(|r| view! { <option value=r.id.to_string()>{format!("{} {}", r.floor, r.name.get(ctx.lang.get()))}</option> }).collect_view())}
             </select>
-            <select id="eq-kind" aria-label=move || ctx.t("kind") on:change=move |ev| {
+            <select id="eq-kind" aria-label=ctx.text("kind") on:change=move |ev| {
                 if let Some(k) = from_wire(&event_target_value(&ev)) { kind.set(k); }
             }>
                 {EquipmentKind::ALL.into_iter().map(|k| view! { <option value=wire_name(k)>{move || k.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
-            <input type="text" id="eq-serial" aria-label=move || ctx.t("serial") placeholder=move || ctx.t("serial") on:input=move |ev| serial.set(event_target_value(&ev))/>
-            <label for="eq-produced">{move || ctx.t("produced_on")}</label>
-            <input type="date" id="eq-produced" on:input=move |ev| produced.set(event_target_value(&ev))/>
+            <input type="text" id="eq-serial" aria-label=ctx.text("serial") placeholder=ctx.text("serial") on:input=bind(serial)/>
+            <label for="eq-produced">{ctx.text("produced_on")}</label>
+            <input type="date" id="eq-produced" on:input=bind(produced)/>
             {move || error.get().map(|e| view! { <div class="error">{e}</div> })}
-            <button class="primary" id="save-equipment" on:click=save>{move || ctx.t("save")}</button>
+            <button class="primary" id="save-equipment" on:click=save>{ctx.text("save")}</button>
         </fieldset>
     }
 }

@@ -31,7 +31,7 @@ pub fn Rooms() -> impl IntoView {
                     .collect()
             })
             .unwrap_or_default();
-        v.sort_unstable_by(|a, b| {
+        saferounds_shared::order::sort_by(&mut v, |a, b| {
             (a.site_id, &a.floor, &a.name.zh, a.id).cmp(&(b.site_id, &b.floor, &b.name.zh, b.id))
         });
         v
@@ -96,15 +96,15 @@ pub fn Rooms() -> impl IntoView {
     });
     view! {
         <div class="card">
-            <div class="seg" role="group" aria-label=move || ctx.t("inspection_type")>
+            <div class="seg" role="group" aria-label=ctx.text("inspection_type")>
                 {InspectionType::ALL.into_iter().map(|t| view! {
                     <button class=move || if ctx.itype.get() == t { "on" } else { "" } aria-pressed=move || (ctx.itype.get() == t).to_string() on:click=move |_| ctx.itype.set(t)>{move || t.label(ctx.lang.get())}</button>
                 }).collect_view()}
             </div>
-            <div>{move || ctx.t("progress")}" "{move || { let p = prog(); format!("{} / {}", p.done, p.done + p.remaining) }}</div>
+            <div>{ctx.text("progress")}" "{move || { let p = prog(); format!("{} / {}", p.done, p.done + p.remaining) }}</div>
             <div class="progress"><div style=move || { let p = prog(); let total = (p.done + p.remaining).max(1); format!("width: {}%", p.done * 100 / total) }></div></div>
             <Show when=photo::has_barcode_detector>
-                <label class="secondary" for="scan">{move || ctx.t("scan")}</label>
+                <label class="secondary" for="scan">{ctx.text("scan")}</label>
                 <input id="scan" type="file" accept="image/*" capture="environment" on:change=on_scan/>
             </Show>
             {move || scan_msg.get().map(|m| view! { <div class="notice">{m}</div> })}
@@ -112,7 +112,7 @@ pub fn Rooms() -> impl IntoView {
             {move || (!ctx.loaded.get()).then(|| view! { <div class="loading" id="reading-records">{ctx.t("reading_records")}</div> })}
         </div>
         <div class="card">
-            <h2>{move || ctx.t("rooms")}</h2>
+            <h2>{ctx.text("rooms")}</h2>
             <ul class="rooms" id="room-list">
                 {move || {
                     let done = done_ids.get();

@@ -14,7 +14,7 @@ use saferounds_shared::inspection::{Answer, AnswerValue, Round, Signatures, Visi
 use saferounds_shared::sync::OpBody;
 use wasm_bindgen::JsCast;
 
-use crate::state::{Page, ctx, now_utc, refresh_view, today};
+use crate::state::{Page, bind, ctx, now_utc, refresh_view, today};
 use crate::{photo, store, sync};
 
 #[derive(Clone, Default)]
@@ -119,7 +119,7 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
     let lang = ctx.lang.get_untracked();
     view! {
         <div class="card">
-            <button class="secondary" on:click=move |_| ctx.page.set(Page::Rooms)>{move || ctx.t("back")}</button>
+            <button class="secondary" on:click=move |_| ctx.page.set(Page::Rooms)>{ctx.text("back")}</button>
             <h2 id="visit-room">{room.name.get(lang).to_owned()}</h2>
             <div class="room-meta">{format!("{} · {} · {} v{}", room.floor, room.kind.label(lang), template.name.get(lang), template.version)}</div>
             <div>{move || format!("{} / {}", answered(), total)}</div>
@@ -132,18 +132,18 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
         }).collect_view()}
         {needs_signatures.then(|| view! {
             <div class="card">
-                <h2>{move || ctx.t("signatures")}</h2>
-                <label>{move || ctx.t("sign_inspector")}</label>
+                <h2>{ctx.text("signatures")}</h2>
+                <label>{ctx.text("sign_inspector")}</label>
                 <SignaturePad node=sig_inspector signed=signed_inspector id="sig-inspector"/>
-                <label for="head-name">{move || ctx.t("head_name")}</label>
-                <input id="head-name" type="text" prop:value=move || head_name.get() on:input=move |ev| head_name.set(event_target_value(&ev))/>
-                <label>{move || ctx.t("sign_head")}</label>
+                <label for="head-name">{ctx.text("head_name")}</label>
+                <input id="head-name" type="text" prop:value=move || head_name.get() on:input=bind(head_name)/>
+                <label>{ctx.text("sign_head")}</label>
                 <SignaturePad node=sig_head signed=signed_head id="sig-head"/>
             </div>
         })}
         <div class="sticky-save">
             {move || error.get().map(|e| view! { <div class="error" id="visit-error">{e}</div> })}
-            <button class="primary" id="save-visit" on:click=save>{move || ctx.t("save_visit")}</button>
+            <button class="primary" id="save-visit" on:click=save>{ctx.text("save_visit")}</button>
         </div>
     }
     .into_any()
@@ -210,9 +210,9 @@ fn ItemRow(
     let answers = match item.answer {
         AnswerKind::PassFailNa => view! {
             <div class="answers">
-                <button class=move || if is(AnswerValue::Pass) { "pass on" } else { "pass" } data-answer="pass" on:click=move |_| choose(AnswerValue::Pass)>{move || ctx.t("pass")}</button>
-                <button class=move || if is(AnswerValue::Fail) { "fail on" } else { "fail" } data-answer="fail" on:click=move |_| choose(AnswerValue::Fail)>{move || ctx.t("fail")}</button>
-                <button class=move || if is(AnswerValue::NotApplicable) { "na on" } else { "na" } data-answer="na" on:click=move |_| choose(AnswerValue::NotApplicable)>{move || ctx.t("na")}</button>
+                <button class=move || if is(AnswerValue::Pass) { "pass on" } else { "pass" } data-answer="pass" on:click=move |_| choose(AnswerValue::Pass)>{ctx.text("pass")}</button>
+                <button class=move || if is(AnswerValue::Fail) { "fail on" } else { "fail" } data-answer="fail" on:click=move |_| choose(AnswerValue::Fail)>{ctx.text("fail")}</button>
+                <button class=move || if is(AnswerValue::NotApplicable) { "na on" } else { "na" } data-answer="na" on:click=move |_| choose(AnswerValue::NotApplicable)>{ctx.text("na")}</button>
             </div>
         }
         .into_any(),
@@ -224,7 +224,7 @@ fn ItemRow(
         }
         .into_any(),
         AnswerKind::Text => view! {
-            <textarea aria-label=move || ctx.t("note") on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.value = (!v.trim().is_empty()).then(|| AnswerValue::Text(v.clone()))); }></textarea>
+            <textarea aria-label=ctx.text("note") on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.value = (!v.trim().is_empty()).then(|| AnswerValue::Text(v.clone()))); }></textarea>
         }
         .into_any(),
     };
@@ -234,18 +234,18 @@ fn ItemRow(
             {answers}
             <Show when=move || is(AnswerValue::Fail)>
                 <div class="failbox">
-                    <label>{move || ctx.t("note")}</label>
-                    <textarea class="fail-note" aria-label=move || ctx.t("note") prop:value=move || get().note on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.note = v.clone()); }></textarea>
-                    <label>{move || ctx.t("photo")}</label>
-                    <input class="fail-photo" aria-label=move || ctx.t("photo") type="file" accept="image/*" capture="environment" multiple on:change=move |ev| add_photo(ev, false)/>
+                    <label>{ctx.text("note")}</label>
+                    <textarea class="fail-note" aria-label=ctx.text("note") prop:value=move || get().note on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.note = v.clone()); }></textarea>
+                    <label>{ctx.text("photo")}</label>
+                    <input class="fail-photo" aria-label=ctx.text("photo") type="file" accept="image/*" capture="environment" multiple on:change=move |ev| add_photo(ev, false)/>
                     <div class="thumbs">{move || get().photos.into_iter().map(|(_, url)| view! { <img src=url alt=""/> }).collect_view()}</div>
-                    <Show when=move || photo_error.get()><div class="error photo-error" role="alert">{move || ctx.t("photo_unreadable")}</div></Show>
-                    <label><input class="fixed" type="checkbox" prop:checked=move || get().fixed on:change=move |ev| { let on = event_target_checked(&ev); set(&|d: &mut Draft| d.fixed = on); }/>{move || ctx.t("fixed_on_spot")}</label>
+                    <Show when=move || photo_error.get()><div class="error photo-error" role="alert">{ctx.text("photo_unreadable")}</div></Show>
+                    <label><input class="fixed" type="checkbox" prop:checked=move || get().fixed on:change=move |ev| { let on = event_target_checked(&ev); set(&|d: &mut Draft| d.fixed = on); }/>{ctx.text("fixed_on_spot")}</label>
                     <Show when=move || get().fixed>
-                        <label>{move || ctx.t("what_was_done")}</label>
-                        <input type="text" class="fixed-text" aria-label=move || ctx.t("what_was_done") on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.fixed_text = v.clone()); }/>
-                        <label>{move || ctx.t("after_photo")}</label>
-                        <input class="after-photo" aria-label=move || ctx.t("after_photo") type="file" accept="image/*" capture="environment" on:change=move |ev| add_photo(ev, true)/>
+                        <label>{ctx.text("what_was_done")}</label>
+                        <input type="text" class="fixed-text" aria-label=ctx.text("what_was_done") on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.fixed_text = v.clone()); }/>
+                        <label>{ctx.text("after_photo")}</label>
+                        <input class="after-photo" aria-label=ctx.text("after_photo") type="file" accept="image/*" capture="environment" on:change=move |ev| add_photo(ev, true)/>
                         <div class="thumbs">{move || get().after.into_iter().map(|(_, url)| view! { <img src=url alt=""/> }).collect_view()}</div>
                     </Show>
                 </div>
@@ -288,7 +288,7 @@ fn SignaturePad(node: NodeRef<Canvas>, signed: RwSignal<bool>, id: &'static str)
             on:pointerup=move |_| drawing.set_value(false)
             on:pointerleave=move |_| drawing.set_value(false)
         ></canvas>
-        <button class="secondary clear-signature" type="button" on:click=clear>{move || ctx.t("clear")}</button>
+        <button class="secondary clear-signature" type="button" on:click=clear>{ctx.text("clear")}</button>
     }
 }
 
