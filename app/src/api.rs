@@ -7,15 +7,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
-pub fn offline_error() -> ApiError {
-    ApiError::new(
+pub fn offline_error() -> crate::Failure {
+    Box::new(ApiError::new(
         "offline",
         "无法连接服务器。数据已保存在本机，联网后会自动上传。",
         "Cannot reach the server. Your data is saved on this device and will upload when online.",
-    )
+    ))
 }
 
-fn js_err(_: JsValue) -> ApiError {
+fn js_err(_: JsValue) -> crate::Failure {
     offline_error()
 }
 
@@ -26,7 +26,7 @@ async fn fetch_response(
     token: Option<&str>,
     body: Option<JsValue>,
     content_type: Option<&str>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, crate::Failure> {
     let opts = RequestInit::new();
     opts.set_method(method);
     let headers = Headers::new().map_err(js_err)?;
@@ -51,7 +51,7 @@ async fn fetch_response(
         .map_err(js_err)
 }
 
-async fn text_of(resp: &Response) -> Result<String, ApiError> {
+async fn text_of(resp: &Response) -> Result<String, crate::Failure> {
     Ok(JsFuture::from(resp.text().map_err(js_err)?)
         .await
         .map_err(js_err)?
@@ -59,7 +59,7 @@ async fn text_of(resp: &Response) -> Result<String, ApiError> {
         .unwrap_or_default())
 }
 
-async fn blob_of(path: &str, token: &str) -> Result<web_sys::Blob, ApiError> {
+async fn blob_of(path: &str, token: &str) -> Result<web_sys::Blob, crate::Failure> {
     let resp = fetch_response("GET", path, Some(token), None, None).await?;
     if !resp.ok() {
         let text = text_of(&resp).await?;
@@ -80,13 +80,13 @@ async fn send(
     token: Option<&str>,
     body: Option<JsValue>,
     content_type: &str,
-) -> Result<(u16, String), ApiError> {
+) -> Result<(u16, String), crate::Failure> {
     let resp = fetch_response(method, path, token, body, Some(content_type)).await?;
     let text = text_of(&resp).await?;
     Ok((resp.status(), text))
 }
 
-fn decode<T: Decode>(status: u16, text: &str) -> Result<T, ApiError> {
+fn decode<T: Decode>(status: u16, text: &str) -> Result<T, crate::Failure> {
     if (200..300).contains(&status) {
         json::from_str(text).map_err(|e| {
             ApiError::new(
@@ -94,19 +94,22 @@ fn decode<T: Decode>(status: u16, text: &str) -> Result<T, ApiError> {
                 format!("服务器返回的数据无法识别：{e}"),
                 format!("Unreadable server answer: {e}"),
             )
+            .into()
         })
     } else {
-        Err(json::from_str::<ApiError>(text).unwrap_or_else(|_| {
-            ApiError::new(
-                "http",
-                format!("服务器错误（{status}），请稍后重试。"),
-                format!("Server error ({status}); try again later."),
-            )
-        }))
+        Err(json::from_str::<ApiError>(text)
+            .unwrap_or_else(|_| {
+                ApiError::new(
+                    "http",
+                    format!("服务器错误（{status}），请稍后重试。"),
+                    format!("Server error ({status}); try again later."),
+                )
+            })
+            .into())
     }
 }
 
-pub async fn get<T: Decode>(path: &str, token: &str) -> Result<T, ApiError> {
+pub async fn get<T: Decode>(path: &str, token: &str) -> Result<T, crate::Failure> {
     let (status, text) = send("GET", path, Some(token), None, "application/json").await?;
     decode(status, &text)
 }
@@ -115,7 +118,7 @@ pub async fn post<B: Encode + ?Sized, T: Decode>(
     path: &str,
     token: Option<&str>,
     body: &B,
-) -> Result<T, ApiError> {
+) -> Result<T, crate::Failure> {
     send_json("POST", path, token, body).await
 }
 
@@ -124,7 +127,7 @@ pub async fn put<B: Encode + ?Sized, T: Decode>(
     path: &str,
     token: &str,
     body: &B,
-) -> Result<T, ApiError> {
+) -> Result<T, crate::Failure> {
     send_json("PUT", path, Some(token), body).await
 }
 
@@ -133,7 +136,7 @@ async fn send_json<B: Encode + ?Sized, T: Decode>(
     path: &str,
     token: Option<&str>,
     body: &B,
-) -> Result<T, ApiError> {
+) -> Result<T, crate::Failure> {
     let json = json::to_string(body);
     let (status, text) = send(
         method,
@@ -161,7 +164,7 @@ pub async fn logout(token: &str) {
 }
 
 /// Uploads photo bytes to `PUT /api/v1/blobs/{sha256}`.
-pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), ApiError> {
+pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), crate::Failure> {
     let arr = js_sys::Uint8Array::from(bytes);
     let (status, text) = send(
         "PUT",
@@ -198,7 +201,7 @@ pub async fn open_document(
     path: &str,
     token: &str,
     filename: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), crate::Failure> {
     let blob = blob_of(path, token).await?;
     let window = web_sys::window().ok_or_else(offline_error)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_err)?;
@@ -222,7 +225,7 @@ pub async fn open_document(
 }
 
 /// Fetches an authenticated image into an object URL for `<img src>`.
-pub async fn object_url(path: &str, token: &str) -> Result<String, ApiError> {
+pub async fn object_url(path: &str, token: &str) -> Result<String, crate::Failure> {
     let blob = blob_of(path, token).await?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(js_err)
 }

@@ -15,6 +15,10 @@ pub mod state;
 pub mod store;
 pub mod sync;
 
+/// What the app's fallible steps fail with: the server's error, or a local one in the same
+/// shape. Boxed: it passes up through every `?` as one word rather than three strings.
+pub type Failure = Box<saferounds_shared::ApiError>;
+
 use state::{AppCtx, Page, Session, ctx, refresh_view};
 
 #[wasm_bindgen(start)]

@@ -271,7 +271,7 @@ pub fn ctx() -> AppCtx {
 }
 
 /// Recomputes the local view: the server state on the device with pending operations replayed.
-pub async fn refresh_view(ctx: AppCtx) -> Result<(), ApiError> {
+pub async fn refresh_view(ctx: AppCtx) -> Result<(), crate::Failure> {
     let base = store::entities().await?;
     let outbox = store::outbox().await?;
     ctx.pending.set(outbox.len() as u32);

@@ -27,7 +27,7 @@ thread_local! {
     static HANDLE: RefCell<Option<Rc<Rexie>>> = const { RefCell::new(None) };
 }
 
-pub fn err(e: impl std::fmt::Display) -> ApiError {
+pub fn err(e: impl std::fmt::Display) -> crate::Failure {
     let e = e.to_string();
     // A full device (photos pile up in a basement with no signal) says so, with what helps:
     // reloading does not.
@@ -36,16 +36,18 @@ pub fn err(e: impl std::fmt::Display) -> ApiError {
             "storage_full",
             "手机存储空间已满，这一条没有保存（之前保存的都还在）。请联网同步（已上传的照片会从本机删除），或清理手机存储空间，然后再保存。",
             "The phone's storage is full: this was not saved (everything saved before is still there). Sync when online (uploaded photos are then removed from the phone) or free space on the phone, then save again.",
-        );
+        )
+        .into();
     }
     ApiError::new(
         "storage",
         format!("本机存储出错：{e}。请刷新页面；已保存的数据不会丢失。"),
         format!("Device storage failed: {e}. Reload the page; saved data is not lost."),
     )
+    .into()
 }
 
-async fn open() -> Result<Rc<Rexie>, ApiError> {
+async fn open() -> Result<Rc<Rexie>, crate::Failure> {
     if let Some(db) = HANDLE.with(|h| h.borrow().clone()) {
         return Ok(db);
     }
@@ -67,7 +69,10 @@ async fn open() -> Result<Rc<Rexie>, ApiError> {
 
 /// A transaction, reopening the database once if the browser closed it (it may, under memory
 /// pressure).
-pub async fn tx(stores: &[&str], mode: TransactionMode) -> Result<rexie::Transaction, ApiError> {
+pub async fn tx(
+    stores: &[&str],
+    mode: TransactionMode,
+) -> Result<rexie::Transaction, crate::Failure> {
     let db = open().await?;
     match db.transaction(stores, mode) {
         Ok(t) => Ok(t),
@@ -81,7 +86,7 @@ pub async fn tx(stores: &[&str], mode: TransactionMode) -> Result<rexie::Transac
 fn js(s: &str) -> JsValue {
     JsValue::from_str(s)
 }
-fn to_json<T: Encode + ?Sized>(v: &T) -> Result<JsValue, ApiError> {
+fn to_json<T: Encode + ?Sized>(v: &T) -> Result<JsValue, crate::Failure> {
     Ok(js(&json::to_string(v)))
 }
 fn from_json<T: Decode>(v: &JsValue) -> Option<T> {
@@ -93,20 +98,20 @@ fn seq_key(seq: u64) -> JsValue {
 
 // The generic functions only encode and decode; the IndexedDB work is compiled once (an async
 // function's whole state machine is copied for every type it is generic over).
-pub async fn kv_get<T: Decode>(key: &str) -> Result<Option<T>, ApiError> {
+pub async fn kv_get<T: Decode>(key: &str) -> Result<Option<T>, crate::Failure> {
     Ok(kv_get_value(key).await?.and_then(|v| from_json(&v)))
 }
 
-async fn kv_get_value(key: &str) -> Result<Option<JsValue>, ApiError> {
+async fn kv_get_value(key: &str) -> Result<Option<JsValue>, crate::Failure> {
     let t = tx(&[KV], TransactionMode::ReadOnly).await?;
     t.store(KV).map_err(err)?.get(js(key)).await.map_err(err)
 }
 
-pub async fn kv_put<T: Encode + ?Sized>(key: &str, value: &T) -> Result<(), ApiError> {
+pub async fn kv_put<T: Encode + ?Sized>(key: &str, value: &T) -> Result<(), crate::Failure> {
     kv_put_value(key, to_json(value)?).await
 }
 
-async fn kv_put_value(key: &str, value: JsValue) -> Result<(), ApiError> {
+async fn kv_put_value(key: &str, value: JsValue) -> Result<(), crate::Failure> {
     let t = tx(&[KV], TransactionMode::ReadWrite).await?;
     t.store(KV)
         .map_err(err)?
@@ -117,7 +122,7 @@ async fn kv_put_value(key: &str, value: JsValue) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub async fn kv_delete(key: &str) -> Result<(), ApiError> {
+pub async fn kv_delete(key: &str) -> Result<(), crate::Failure> {
     let t = tx(&[KV], TransactionMode::ReadWrite).await?;
     t.store(KV)
         .map_err(err)?
@@ -149,7 +154,7 @@ saferounds_shared::json_struct!(DeviceState {
 /// operations unsent. Only their author can send them (the server refuses a device that is
 /// another user's, and a record must stay its author's), so they block the hand-over; nothing
 /// is ever dropped to make room.
-pub fn may_hand_over(previous: Option<&DeviceState>, pending: u32) -> Result<(), ApiError> {
+pub fn may_hand_over(previous: Option<&DeviceState>, pending: u32) -> Result<(), crate::Failure> {
     if pending == 0 {
         return Ok(());
     }
@@ -165,14 +170,15 @@ pub fn may_hand_over(previous: Option<&DeviceState>, pending: u32) -> Result<(),
         format!(
             "This phone still holds {pending} records of {en} that are not uploaded. {en} must log in and sync first; then someone else can log in. Nothing is lost."
         ),
-    ))
+    )
+    .into())
 }
 
 /// Gives the phone to another user (a shared phone, the next shift): a new device id, and
 /// nothing of the previous user's kept — their records, sent journal, rejections, photos and pull
 /// cursor — so the new user sees only what the server sends them. Refused, changing nothing,
 /// while the previous user has operations unsent (checked in the same transaction).
-pub async fn hand_over(next: &DeviceState) -> Result<(), ApiError> {
+pub async fn hand_over(next: &DeviceState) -> Result<(), crate::Failure> {
     let t = tx(
         &[KV, ENTITIES, OUTBOX, SENT, PHOTOS, REJECTED],
         TransactionMode::ReadWrite,
@@ -211,7 +217,7 @@ pub async fn hand_over(next: &DeviceState) -> Result<(), ApiError> {
 pub async fn record(
     changes: Vec<(Uuid, u64, OpBody)>,
     photos: Vec<(PhotoHash, Vec<u8>)>,
-) -> Result<Vec<Operation>, ApiError> {
+) -> Result<Vec<Operation>, crate::Failure> {
     let t = tx(&[KV, OUTBOX, PHOTOS], TransactionMode::ReadWrite).await?;
     let kv = t.store(KV).map_err(err)?;
     let mut dev: DeviceState = kv
@@ -272,7 +278,7 @@ fn used_photos(
     kept
 }
 
-pub async fn outbox() -> Result<Vec<Operation>, ApiError> {
+pub async fn outbox() -> Result<Vec<Operation>, crate::Failure> {
     let t = tx(&[OUTBOX], TransactionMode::ReadOnly).await?;
     let all = t
         .store(OUTBOX)
@@ -285,7 +291,7 @@ pub async fn outbox() -> Result<Vec<Operation>, ApiError> {
     Ok(ops)
 }
 
-pub async fn sent() -> Result<Vec<Operation>, ApiError> {
+pub async fn sent() -> Result<Vec<Operation>, crate::Failure> {
     let t = tx(&[SENT], TransactionMode::ReadOnly).await?;
     let all = t
         .store(SENT)
@@ -304,7 +310,7 @@ thread_local! {
 }
 
 /// Marks the entity store changed, for this tab and every other (after the write committed).
-async fn bump_entities_rev() -> Result<(), ApiError> {
+async fn bump_entities_rev() -> Result<(), crate::Failure> {
     BASE.with(|b| b.borrow_mut().take());
     kv_put(
         "entities_rev",
@@ -313,7 +319,7 @@ async fn bump_entities_rev() -> Result<(), ApiError> {
     .await
 }
 
-pub async fn entities() -> Result<BTreeMap<Uuid, Entity>, ApiError> {
+pub async fn entities() -> Result<BTreeMap<Uuid, Entity>, crate::Failure> {
     let rev: f64 = kv_get("entities_rev").await?.unwrap_or(0.0);
     if let Some(hit) = BASE.with(|b| {
         b.borrow()
@@ -340,7 +346,7 @@ pub async fn entities() -> Result<BTreeMap<Uuid, Entity>, ApiError> {
     Ok(map)
 }
 
-pub async fn photo(hash: &str) -> Result<Option<Vec<u8>>, ApiError> {
+pub async fn photo(hash: &str) -> Result<Option<Vec<u8>>, crate::Failure> {
     let t = tx(&[PHOTOS], TransactionMode::ReadOnly).await?;
     let v = t
         .store(PHOTOS)
@@ -351,7 +357,7 @@ pub async fn photo(hash: &str) -> Result<Option<Vec<u8>>, ApiError> {
     Ok(v.map(|v| js_sys::Uint8Array::new(&v).to_vec()))
 }
 
-pub async fn photo_keys() -> Result<Vec<String>, ApiError> {
+pub async fn photo_keys() -> Result<Vec<String>, crate::Failure> {
     let t = tx(&[PHOTOS], TransactionMode::ReadOnly).await?;
     let keys = t
         .store(PHOTOS)
@@ -371,7 +377,7 @@ pub struct RejectedOp {
 }
 saferounds_shared::json_struct!(RejectedOp { op, error });
 
-pub async fn rejected() -> Result<Vec<RejectedOp>, ApiError> {
+pub async fn rejected() -> Result<Vec<RejectedOp>, crate::Failure> {
     let t = tx(&[REJECTED], TransactionMode::ReadOnly).await?;
     let all = t
         .store(REJECTED)
@@ -382,7 +388,7 @@ pub async fn rejected() -> Result<Vec<RejectedOp>, ApiError> {
     Ok(all.iter().filter_map(from_json).collect())
 }
 
-pub async fn dismiss_rejected() -> Result<(), ApiError> {
+pub async fn dismiss_rejected() -> Result<(), crate::Failure> {
     let t = tx(&[REJECTED], TransactionMode::ReadWrite).await?;
     t.store(REJECTED).map_err(err)?.clear().await.map_err(err)?;
     t.done().await.map_err(err)?;
@@ -395,7 +401,7 @@ pub async fn dismiss_rejected() -> Result<(), ApiError> {
 pub async fn apply_ack(
     ack: &saferounds_shared::sync::client::Ack,
     ops: &[Operation],
-) -> Result<(), ApiError> {
+) -> Result<(), crate::Failure> {
     let t = tx(
         &[OUTBOX, SENT, REJECTED, ENTITIES, PHOTOS],
         TransactionMode::ReadWrite,
@@ -452,7 +458,7 @@ pub async fn apply_ack(
 }
 
 /// Saves one pulled page and its cursor together.
-pub async fn save_pull(page: &saferounds_shared::sync::PullResponse) -> Result<(), ApiError> {
+pub async fn save_pull(page: &saferounds_shared::sync::PullResponse) -> Result<(), crate::Failure> {
     let t = tx(&[ENTITIES, KV], TransactionMode::ReadWrite).await?;
     let entities = t.store(ENTITIES).map_err(err)?;
     for c in &page.changes {
@@ -471,7 +477,10 @@ pub async fn save_pull(page: &saferounds_shared::sync::PullResponse) -> Result<(
 }
 
 /// Frees photos that are uploaded and used by no operation still in the outbox.
-pub async fn free_photos(uploaded: &[String], still_needed: &[String]) -> Result<(), ApiError> {
+pub async fn free_photos(
+    uploaded: &[String],
+    still_needed: &[String],
+) -> Result<(), crate::Failure> {
     let t = tx(&[PHOTOS], TransactionMode::ReadWrite).await?;
     let store = t.store(PHOTOS).map_err(err)?;
     for h in uploaded.iter().filter(|h| !still_needed.contains(h)) {
@@ -482,7 +491,7 @@ pub async fn free_photos(uploaded: &[String], still_needed: &[String]) -> Result
 }
 
 /// Forgets the session (the outbox and photos stay).
-pub async fn clear_session() -> Result<(), ApiError> {
+pub async fn clear_session() -> Result<(), crate::Failure> {
     kv_delete("session").await
 }
 

@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use saferounds_shared::ApiError;
 use saferounds_shared::sync::client::{acknowledge, resend_batch};
 use saferounds_shared::sync::{PullResponse, PushRequest, PushResponse};
 use wasm_bindgen::JsCast;
@@ -62,7 +61,7 @@ pub async fn sync_now(ctx: AppCtx) {
                 let _ = store::clear_session().await;
                 ctx.session.set(None);
             }
-            ctx.sync_error.set(Some(e));
+            ctx.sync_error.set(Some(*e));
         }
     }
     ctx.progress.set(None);
@@ -70,7 +69,7 @@ pub async fn sync_now(ctx: AppCtx) {
     ctx.syncing.set(false);
 }
 
-async fn sync_inner(ctx: AppCtx) -> Result<(), ApiError> {
+async fn sync_inner(ctx: AppCtx) -> Result<(), crate::Failure> {
     let Some(session) = ctx.session.get_untracked() else {
         return Ok(());
     };

@@ -32,7 +32,7 @@ pub fn Login() -> impl IntoView {
                     let _ = refresh_view(ctx).await;
                     sync::sync_now(ctx).await;
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => error.set(Some(*e)),
             }
             busy.set(false);
         });
@@ -53,7 +53,7 @@ pub fn Login() -> impl IntoView {
     }
 }
 
-async fn login(req: LoginRequest) -> Result<Session, saferounds_shared::ApiError> {
+async fn login(req: LoginRequest) -> Result<Session, crate::Failure> {
     let resp: LoginResponse = api::post("/api/v1/auth/login", None, &req).await?;
     let boot: Bootstrap = api::get("/api/v1/bootstrap", &resp.token).await?;
     let session = Session {

@@ -21,7 +21,7 @@ struct Registers {
     equipment: Vec<Equipment>,
 }
 
-async fn load(token: String) -> Result<Registers, saferounds_shared::ApiError> {
+async fn load(token: String) -> Result<Registers, crate::Failure> {
     Ok(Registers {
         stats: api::get("/api/v1/stats", &token).await?,
         staff: api::get("/api/v1/staff", &token).await?,
