@@ -882,17 +882,18 @@ impl Encode for serde_json::Value {
     }
 }
 
-/// A field's value once absent keys have been filled in.
-#[doc(hidden)]
 /// Reads a field's value into its slot (a key given twice: the last value counts). Out of
 /// line, one per field type: the struct's decoder is then a call per key, not the value's
 /// decoding and the dropping of an earlier value inlined per field.
+#[doc(hidden)]
 #[inline(never)]
 pub fn set<T: Decode>(slot: &mut Option<T>, r: &mut Reader<'_>) -> Result<()> {
     *slot = Some(T::decode(r)?);
     Ok(())
 }
 
+/// A field's value once absent keys have been filled in.
+#[doc(hidden)]
 #[inline(always)]
 pub fn present<T>(v: Option<T>) -> T {
     match v {

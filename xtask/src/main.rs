@@ -438,9 +438,6 @@ fn sent_len(path: &Path, suffix: &str) -> Result<usize> {
         .len() as usize)
 }
 
-/// The app shell a first visit downloads (everything the service worker precaches: the static
-/// files, its own script and the phone module), and apart from it the desk module — raw, and
-/// as sent to a browser that accepts gzip, or Brotli.
 /// Builds the phone module alone and prints what it weighs (the first-load budget's largest part).
 fn phone_size(root: &Path) -> Result<()> {
     ensure_wasm_target()?;
@@ -493,6 +490,9 @@ fn shell_gzip(dist: &Path) -> Result<usize> {
     shell.iter().map(|f| sent_len(f, ".gz")).sum()
 }
 
+/// Prints the app shell a first visit downloads (everything the service worker precaches: the
+/// static files, its own script and the phone module), and apart from it the desk module — raw,
+/// and as sent to a browser that accepts gzip, or Brotli.
 fn dist_size(dist: &Path) -> Result<()> {
     let (shell, desk) = dist_files(dist)?;
     let total = |label: &str, files: &[PathBuf]| -> Result<()> {
