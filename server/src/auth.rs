@@ -83,16 +83,6 @@ impl Hashing {
     }
 }
 
-/// Password rule for new passwords.
-pub fn check_new_password(password: &str) -> AppResult<()> {
-    if password.chars().count() < 8 {
-        return Err(AppError::BadRequest(
-            "密码至少 8 位 / the password needs at least 8 characters".into(),
-        ));
-    }
-    Ok(())
-}
-
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -125,6 +115,16 @@ pub async fn revoke_token(db: &Db, token: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Ends every session of the user but this one (after they changed their password).
+pub async fn revoke_others(db: &Db, user: UserId, keep: &str) -> AppResult<()> {
+    sqlx::query("UPDATE tokens SET revoked = 1 WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user.to_string())
+        .bind(token_hash(keep))
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
 pub async fn revoke_all(db: &Db, user: UserId) -> AppResult<()> {
     sqlx::query("UPDATE tokens SET revoked = 1 WHERE user_id = $1")
         .bind(user.to_string())
@@ -133,33 +133,156 @@ pub async fn revoke_all(db: &Db, user: UserId) -> AppResult<()> {
     Ok(())
 }
 
-const WINDOW_MS: i64 = 15 * 60 * 1000;
-
-pub async fn too_many_failures(db: &Db, username: &str, limit: i64) -> AppResult<bool> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) FROM login_attempts WHERE username = $1 AND at > $2 AND ok = 0",
-    )
-    .bind(username)
-    .bind(now_ms() - WINDOW_MS)
-    .fetch_one(&db.read)
-    .await?;
-    Ok(row.try_get::<i64, _>(0)? >= limit)
+/// Login throttling, kept in the database (several instances share it). Every attempt first
+/// reserves a failure on three counters — this user name from this address, this address, this
+/// user name — in one atomic statement each, *before* the password is checked, so concurrent
+/// guesses cannot all slip through between a read and a write. A counter lets its first
+/// `free` attempts through; after that each attempt must wait a pause that doubles from 1 s to
+/// 15 minutes. A success clears the name's counters; a counter untouched for an hour is
+/// forgotten. Because the pair counter is the tightest, guessing a known name from one address
+/// does not lock its owner out elsewhere.
+#[derive(Clone, Copy, Debug)]
+pub struct Throttle {
+    /// Failures of one name from one address before pauses begin (`--login-limit`).
+    pub per_pair: i64,
+    /// Failures from one address over all names.
+    pub per_address: i64,
+    /// Failures of one name over all addresses.
+    pub per_name: i64,
 }
 
-pub async fn record_attempt(db: &Db, username: &str, ok: bool) -> AppResult<()> {
-    sqlx::query("INSERT INTO login_attempts (username, at, ok) VALUES ($1, $2, $3)")
-        .bind(username)
-        .bind(now_ms())
-        .bind(i64::from(ok))
-        .execute(&db.write)
-        .await?;
-    if ok {
-        sqlx::query("DELETE FROM login_attempts WHERE username = $1")
-            .bind(username)
+const FIRST_PAUSE_MS: i64 = 1_000;
+const MAX_PAUSE_MS: i64 = 15 * 60 * 1000;
+const FORGET_AFTER_MS: i64 = 60 * 60 * 1000;
+
+impl Throttle {
+    pub fn new(login_limit: i64) -> Throttle {
+        let l = login_limit.max(1);
+        Throttle {
+            per_pair: l,
+            per_address: l.saturating_mul(4),
+            per_name: l.saturating_mul(10),
+        }
+    }
+
+    fn keys(&self, username: &str, address: &str) -> [(String, i64); 3] {
+        [
+            (format!("pair:{address}:{username}"), self.per_pair),
+            (format!("addr:{address}"), self.per_address),
+            (format!("name:{username}"), self.per_name),
+        ]
+    }
+
+    /// Reserves one attempt for this name from this address; `Err(RateLimited)` with the
+    /// seconds to wait when any counter is pausing.
+    pub async fn reserve(&self, db: &Db, username: &str, address: &str) -> AppResult<()> {
+        let now = now_ms();
+        for (key, free) in self.keys(username, address) {
+            sqlx::query("DELETE FROM login_throttle WHERE key = $1 AND last_at < $2")
+                .bind(&key)
+                .bind(now - FORGET_AFTER_MS)
+                .execute(&db.write)
+                .await?;
+            // The pause after the `failures + 1`-th attempt: none while free, then doubling.
+            let pause = "CASE WHEN login_throttle.failures + 1 < $3 THEN 0 \
+                 WHEN login_throttle.pause_ms = 0 THEN $4 \
+                 WHEN login_throttle.pause_ms * 2 > $5 THEN $5 \
+                 ELSE login_throttle.pause_ms * 2 END";
+            let sql = format!(
+                "INSERT INTO login_throttle (key, failures, last_at, pause_ms, next_at) \
+                 VALUES ($1, 1, $2, CASE WHEN 1 < $3 THEN 0 ELSE $4 END, $2 + CASE WHEN 1 < $3 THEN 0 ELSE $4 END) \
+                 ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, last_at = $2, \
+                 pause_ms = {pause}, next_at = $2 + {pause} \
+                 WHERE login_throttle.next_at <= $2 \
+                 RETURNING failures"
+            );
+            let reserved = sqlx::query(&sql)
+                .bind(&key)
+                .bind(now)
+                .bind(free)
+                .bind(FIRST_PAUSE_MS)
+                .bind(MAX_PAUSE_MS)
+                .fetch_optional(&db.write)
+                .await?;
+            if reserved.is_none() {
+                let next: i64 = sqlx::query("SELECT next_at FROM login_throttle WHERE key = $1")
+                    .bind(&key)
+                    .fetch_optional(&db.write)
+                    .await?
+                    .map(|r| r.try_get(0))
+                    .transpose()?
+                    .unwrap_or(now);
+                return Err(AppError::RateLimited {
+                    retry_after_secs: ((next - now).max(0) + 999) / 1000,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// After a successful login: the name's counters start again; the address's only takes
+    /// back this attempt's reservation (clearing it would let a guesser reset their run by
+    /// logging into an account of their own).
+    pub async fn succeeded(&self, db: &Db, username: &str, address: &str) -> AppResult<()> {
+        let [(pair, _), (addr, free), (name, _)] = self.keys(username, address);
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1 OR key = $2")
+            .bind(pair)
+            .bind(name)
             .execute(&db.write)
             .await?;
+        sqlx::query(
+            "UPDATE login_throttle SET failures = failures - 1, \
+             pause_ms = CASE WHEN failures - 1 < $2 THEN 0 ELSE pause_ms END, \
+             next_at = CASE WHEN failures - 1 < $2 THEN 0 ELSE next_at END \
+             WHERE key = $1 AND failures > 0",
+        )
+        .bind(addr)
+        .bind(free)
+        .execute(&db.write)
+        .await?;
+        Ok(())
     }
-    Ok(())
+}
+
+/// The client's address: the peer, or behind a proxy that sets it (`--trust-forwarded-for`),
+/// the last `X-Forwarded-For` entry (the one the proxy added).
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_addr(
+            &parts.headers,
+            &parts.extensions,
+            state.settings.trust_forwarded_for,
+        )))
+    }
+}
+
+pub fn client_addr(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    trust_forwarded_for: bool,
+) -> String {
+    if trust_forwarded_for
+        && let Some(last) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty())
+    {
+        return last.to_owned();
+    }
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }
 
 /// The authenticated user of a request.
@@ -203,6 +326,8 @@ impl FromRequestParts<AppState> for Session {
         .await?
         .ok_or(AppError::Unauthorized)?;
         let user: User = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
+        // The request's span names its user from here on (refusals are logged in it).
+        tracing::Span::current().record("user", tracing::field::display(&user.username));
         let actor = Actor::from(&user);
         Ok(Session {
             user,
@@ -230,7 +355,6 @@ mod tests {
         let t = new_token();
         assert_eq!(t.len(), 64);
         assert_ne!(token_hash(&t), t);
-        assert!(check_new_password("short").is_err());
     }
 
     /// Hashing runs off the async worker: on a one-thread runtime the worker keeps running other

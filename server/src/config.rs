@@ -27,21 +27,20 @@ pub struct Cli {
 pub enum Command {
     /// Serve the app and the API (the default).
     Serve,
-    /// Create an administrator account (the first one, on a real deployment).
+    /// Create an administrator account (the first one, on a real deployment). The password is
+    /// read from `SAFEROUNDS_PASSWORD` or, when that is not set, from the first line of standard
+    /// input — never from an argument, which any user of the machine could read in `ps`.
     CreateAdmin {
         #[arg(long)]
         username: String,
-        #[arg(long, env = "SAFEROUNDS_ADMIN_PASSWORD")]
-        password: String,
         #[arg(long, default_value = "系统管理员")]
         display_name: String,
     },
-    /// Set a new password for a user and revoke their sessions.
+    /// Set a new password for a user (from `SAFEROUNDS_PASSWORD` or standard input, as for
+    /// `create-admin`) and revoke their sessions.
     ResetPassword {
         #[arg(long)]
         username: String,
-        #[arg(long, env = "SAFEROUNDS_NEW_PASSWORD")]
-        password: String,
     },
     /// Make a consistent copy of the SQLite database and the photos into a new folder.
     Backup {
@@ -61,7 +60,8 @@ pub struct Settings {
     #[arg(
         long,
         env = "SAFEROUNDS_DATABASE_URL",
-        default_value = "sqlite://data/saferounds.sqlite?mode=rwc"
+        default_value = "sqlite://data/saferounds.sqlite?mode=rwc",
+        hide_env_values = true
     )]
     pub database_url: String,
     #[arg(long, env = "SAFEROUNDS_BIND", default_value = "127.0.0.1:8080")]
@@ -99,11 +99,31 @@ pub struct Settings {
         allow_hyphen_values = true
     )]
     pub utc_offset_hours: i32,
-    /// Failed logins allowed per user name per 15 minutes.
+    /// Failed logins for one user name from one address before each further attempt must wait
+    /// (1 s, doubling up to 15 minutes). One address may fail 4× as often over all names, and
+    /// one name 10× as often over all addresses (README, *Security*).
     #[arg(long, env = "SAFEROUNDS_LOGIN_LIMIT", default_value_t = 5)]
     pub login_limit: i64,
+    /// Take the client's address from the last `X-Forwarded-For` entry (only behind a proxy
+    /// that sets it; otherwise every client could claim any address).
+    #[arg(long, env = "SAFEROUNDS_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// Seconds a client may take to send a request's headers; also how long an idle
+    /// keep-alive connection stays open.
+    #[arg(long, env = "SAFEROUNDS_HEADER_TIMEOUT_SECS", default_value_t = 20)]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may pause between two pieces.
+    #[arg(long, env = "SAFEROUNDS_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+    /// Seconds a whole request may take, body and answer included (a 10 MB photo over a slow
+    /// mobile link fits).
+    #[arg(long, env = "SAFEROUNDS_REQUEST_TIMEOUT_SECS", default_value_t = 300)]
+    pub request_timeout_secs: u64,
+    /// Connections served at once; further ones are closed at once until one ends.
+    #[arg(long, env = "SAFEROUNDS_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
     /// A WeCom or DingTalk group robot's webhook address: reminders are posted there daily.
-    #[arg(long, env = "SAFEROUNDS_ROBOT_WEBHOOK")]
+    #[arg(long, env = "SAFEROUNDS_ROBOT_WEBHOOK", hide_env_values = true)]
     pub robot_webhook: Option<String>,
     #[arg(
         long,
@@ -113,12 +133,16 @@ pub struct Settings {
     )]
     pub robot_kind: RobotKind,
     /// A DingTalk robot's signing secret (加签, `SEC…`): each post is then signed with it.
-    #[arg(long, env = "SAFEROUNDS_ROBOT_SECRET")]
+    #[arg(long, env = "SAFEROUNDS_ROBOT_SECRET", hide_env_values = true)]
     pub robot_secret: Option<String>,
     /// The hour (center time) after which the day's reminders are posted; 24 turns the daily
     /// post off (sending from the desk still works).
     #[arg(long, env = "SAFEROUNDS_REMIND_HOUR", default_value_t = 8)]
     pub remind_hour: u32,
+    /// The address people reach this server at (`https://anxun.example.cn`): photo links in
+    /// exported workbooks point there. Without it, workbooks count photos without links.
+    #[arg(long, env = "SAFEROUNDS_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// The center's name on reports.
     #[arg(long, env = "SAFEROUNDS_CENTER_NAME", default_value = "市紧急救援中心")]
     pub center_name: String,
@@ -145,6 +169,12 @@ impl Settings {
             token_days: 30,
             utc_offset_hours: 8,
             login_limit: 5,
+            trust_forwarded_for: false,
+            header_timeout_secs: 20,
+            body_timeout_secs: 30,
+            request_timeout_secs: 300,
+            max_connections: 4096,
+            public_url: None,
             center_name: "市紧急救援中心".into(),
         }
     }

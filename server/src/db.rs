@@ -50,7 +50,8 @@ impl Db {
                     && let Some(dir) = std::path::Path::new(&path).parent()
                     && !dir.as_os_str().is_empty()
                 {
-                    std::fs::create_dir_all(dir)
+                    // The database holds password hashes: its folder is its owner's alone.
+                    crate::routes::ops::private_dir(dir)
                         .with_context(|| format!("creating {}", dir.display()))?;
                 }
                 // The one writer keeps a larger page cache (32 MB instead of 2 MB): the ledger

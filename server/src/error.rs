@@ -23,7 +23,9 @@ pub enum AppError {
     #[error("unsupported media type")]
     UnsupportedMedia,
     #[error("too many attempts")]
-    RateLimited,
+    RateLimited { retry_after_secs: i64 },
+    #[error("request timed out")]
+    Timeout,
     #[error("wrong credentials")]
     BadCredentials,
     #[error("conflict: {0}")]
@@ -108,12 +110,26 @@ impl AppError {
                     "Only JPEG or PNG photos are accepted. Take the photo again.",
                 ),
             ),
-            RateLimited => (
+            RateLimited { retry_after_secs } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 ApiError::new(
                     "rate_limited",
-                    "登录失败次数过多，请 15 分钟后再试，或联系管理员重置密码。",
-                    "Too many failed logins. Wait 15 minutes or ask an administrator to reset your password.",
+                    format!(
+                        "登录失败次数过多，请 {} 后再试，或联系管理员重置密码。",
+                        wait_zh(*retry_after_secs)
+                    ),
+                    format!(
+                        "Too many failed logins. Try again in {}, or ask an administrator to reset your password.",
+                        wait_en(*retry_after_secs)
+                    ),
+                ),
+            ),
+            Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                ApiError::new(
+                    "timeout",
+                    "请求超时（网络太慢或中断）。未上传的数据仍在本机，请稍后重试。",
+                    "The request timed out (the connection is slow or broke off). Unsent data stays on this device; try again later.",
                 ),
             ),
             BadCredentials => (
@@ -147,10 +163,41 @@ impl AppError {
     }
 }
 
+fn wait_zh(secs: i64) -> String {
+    if secs < 60 {
+        format!("{} 秒", secs.max(1))
+    } else {
+        format!("{} 分钟", (secs + 59) / 60)
+    }
+}
+
+fn wait_en(secs: i64) -> String {
+    if secs < 60 {
+        format!("{} s", secs.max(1))
+    } else {
+        format!("{} min", (secs + 59) / 60)
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, body) = self.body();
-        (status, Json(body)).into_response()
+        // Refusals are logged inside the request's span, which names the client's address and,
+        // once the token was read, the user; never a password or a token.
+        match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS => {
+                tracing::warn!(status = status.as_u16(), code = %body.code, "refused");
+            }
+            _ => {}
+        }
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs.max(1)),
+            );
+        }
+        response
     }
 }
 

@@ -64,11 +64,29 @@ impl Names for Directory {
     }
 }
 
-/// The ledger workbook. Photos become links to `{base_url}/api/v1/blobs/{sha256}`.
+/// The most characters an Excel cell holds.
+pub const XLSX_CELL_CHARS: usize = 32_767;
+
+/// A text cut to what an Excel cell holds, marked where cut: an export never fails on a long
+/// value.
+pub fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    const MARK: &str = "…（已截断 / cut）";
+    if s.chars().count() <= XLSX_CELL_CHARS {
+        return s.into();
+    }
+    let keep = XLSX_CELL_CHARS - MARK.chars().count();
+    let mut t: String = s.chars().take(keep).collect();
+    t.push_str(MARK);
+    t.into()
+}
+
+/// The ledger workbook. With the server's public address (`--public-url`), photos become links
+/// to `{public_url}/api/v1/blobs/{sha256}`; without it they are counted only (an address taken
+/// from the request's `Host` header could point anywhere).
 pub fn ledger_xlsx(
     rows: &[Hazard],
     names: &Directory,
-    base_url: &str,
+    public_url: Option<&str>,
     title: &str,
 ) -> anyhow::Result<Vec<u8>> {
     let mut wb = Workbook::new();
@@ -97,11 +115,11 @@ pub fn ledger_xlsx(
             let c = c as u16;
             match cell {
                 Cell::Text(t) => {
-                    ws.write_string_with_format(r, c, &t, &wrap)?;
+                    ws.write_string_with_format(r, c, fit_cell(&t), &wrap)?;
                 }
-                Cell::Photos(ps) => {
-                    if let Some(first) = ps.first() {
-                        let url = format!("{base_url}/api/v1/blobs/{first}");
+                Cell::Photos(ps) => match (ps.first(), public_url) {
+                    (Some(first), Some(base)) => {
+                        let url = format!("{}/api/v1/blobs/{first}", base.trim_end_matches('/'));
                         ws.write_url_with_text(
                             r,
                             c,
@@ -109,7 +127,11 @@ pub fn ledger_xlsx(
                             format!("照片 {} 张", ps.len()),
                         )?;
                     }
-                }
+                    (Some(_), None) => {
+                        ws.write_string(r, c, format!("照片 {} 张", ps.len()))?;
+                    }
+                    (None, _) => {}
+                },
             }
         }
     }
@@ -271,7 +293,7 @@ pub fn measures_xlsx(
             linked.join("、"),
         ];
         for (c, v) in cells.iter().enumerate() {
-            ws.write_string(r, c as u16, v)?;
+            ws.write_string(r, c as u16, fit_cell(v))?;
         }
     }
     Ok(wb.save_to_buffer()?)

@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{FixedOffset, NaiveDate, Utc};
 use tokio::net::TcpListener;
@@ -109,7 +110,8 @@ pub async fn launch(settings: Settings, listener: TcpListener) -> anyhow::Result
     let addr = listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = routes::router(state.clone());
-    let join = tokio::spawn(serve(listener, app, async move {
+    let limits = ConnectionLimits::from(&*state.settings);
+    let join = tokio::spawn(serve(listener, app, limits, async move {
         let _ = rx.await;
     }));
     tracing::info!(%addr, "SafeRounds listening");
@@ -123,15 +125,88 @@ pub async fn launch(settings: Settings, listener: TcpListener) -> anyhow::Result
     })
 }
 
+/// What one connection may take: how long to send a request's headers (and to sit idle between
+/// requests), and how many connections are served at once.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    pub header_timeout: Duration,
+    pub max_connections: usize,
+}
+
+impl From<&Settings> for ConnectionLimits {
+    fn from(s: &Settings) -> Self {
+        ConnectionLimits {
+            header_timeout: Duration::from_secs(s.header_timeout_secs.max(1)),
+            max_connections: s.max_connections.max(1),
+        }
+    }
+}
+
+/// Accepts connections until `shutdown`, then lets the ones in flight finish. Each connection
+/// is served by hyper (HTTP/1.1 or HTTP/2) with a timer, so a client that sends its headers
+/// too slowly, or keeps an idle connection open, is cut off after `header_timeout`; a
+/// connection over `max_connections` is closed at once. (axum's own `serve` sets no timer, so
+/// hyper's header timeout never fired and slow clients held connections for ever.)
 async fn serve(
     listener: TcpListener,
     app: axum::Router,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(limits.header_timeout)
+        .keep_alive_timeout(limits.header_timeout);
+    let builder = Arc::new(builder);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, limit = limits.max_connections, "connection refused: too many open");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(move |mut req: axum::extract::Request<_>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                req
+            });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }

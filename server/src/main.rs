@@ -41,22 +41,21 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::CreateAdmin {
             username,
-            password,
             display_name,
         } => {
+            let password = new_password()?;
+            check_new_password(&password, &[&username, &display_name])?;
             let state = prepare(settings).await?;
-            auth::check_new_password(&password)
-                .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
             let user = demo::admin_user(&username, &display_name);
             store::put_user(&state.db, &user, &auth::hash_password(&password)?)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
             println!("created administrator {username}");
         }
-        Command::ResetPassword { username, password } => {
+        Command::ResetPassword { username } => {
+            let password = new_password()?;
+            check_new_password(&password, &[&username])?;
             let state = prepare(settings).await?;
-            auth::check_new_password(&password)
-                .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
             let user = store::set_password(&state.db, &username, &auth::hash_password(&password)?)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?
@@ -77,6 +76,24 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn check_new_password(password: &str, personal: &[&str]) -> anyhow::Result<()> {
+    saferounds_shared::limits::check_new_password(password, personal)
+        .map_err(|e| anyhow::anyhow!("{}", e.to_api().message_en))
+}
+
+/// A new password from `SAFEROUNDS_PASSWORD`, else the first line of standard input.
+fn new_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("SAFEROUNDS_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("password (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 async fn shutdown_signal() {

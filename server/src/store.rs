@@ -327,7 +327,26 @@ pub async fn put_blob(
     .bind(now_ms())
     .execute(&db.write)
     .await?;
+    hold_blob(db, sha, by).await
+}
+
+/// `user` has proved they hold the photo's bytes (they uploaded them): they may name it.
+pub async fn hold_blob(db: &Db, sha: &str, user: &str) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO blob_holders (sha256, user_id) VALUES ($1, $2) ON CONFLICT (sha256, user_id) DO NOTHING",
+    )
+    .bind(sha)
+    .bind(user)
+    .execute(&db.write)
+    .await?;
     Ok(())
+}
+
+/// Does a photo reference stored with this scope make the photo visible to `actor`?
+fn ref_visible(actor: &Actor, site: Option<&str>, dept: Option<&str>) -> bool {
+    let site_ok = site.is_some() && site == opt_str(actor.site_id).as_deref();
+    let dept_ok = dept.is_some() && dept == opt_str(actor.department_id).as_deref();
+    site_ok || dept_ok
 }
 /// May this user fetch this photo? Center-wide roles: yes; others when it belongs to something
 /// they can see, or they uploaded it.
@@ -350,9 +369,7 @@ pub async fn blob_visible(db: &Db, sha: &str, actor: &Actor) -> AppResult<Option
     for r in refs {
         let site: Option<String> = r.try_get(0)?;
         let dept: Option<String> = r.try_get(1)?;
-        let site_ok = site.is_some() && site == opt_str(actor.site_id);
-        let dept_ok = dept.is_some() && dept == opt_str(actor.department_id);
-        if site_ok || dept_ok {
+        if ref_visible(actor, site.as_deref(), dept.as_deref()) {
             return Ok(Some(ct));
         }
     }
@@ -366,7 +383,18 @@ pub async fn blob_visible(db: &Db, sha: &str, actor: &Actor) -> AppResult<Option
 struct Preloaded {
     rooms: HashMap<RoomId, Room>,
     templates: HashMap<TemplateId, Template>,
-    photos: HashSet<PhotoHash>,
+    /// Stored photos the group names, each with who uploaded it and the scopes of the records
+    /// that already use it.
+    photos: HashMap<PhotoHash, PhotoAccess>,
+    /// Whose batch is being applied: a photo counts as present for them only if they uploaded
+    /// it or may already see it, so naming another site's photo by its hash opens nothing.
+    actor: Option<Actor>,
+}
+
+#[derive(Default)]
+struct PhotoAccess {
+    holders: HashSet<String>,
+    scopes: Vec<(Option<String>, Option<String>)>,
 }
 impl World for Preloaded {
     fn room(&self, id: RoomId) -> Option<Room> {
@@ -376,7 +404,15 @@ impl World for Preloaded {
         self.templates.get(&id).cloned()
     }
     fn has_photo(&self, hash: &PhotoHash) -> bool {
-        self.photos.contains(hash)
+        let (Some(actor), Some(access)) = (&self.actor, self.photos.get(hash)) else {
+            return false;
+        };
+        actor.role.center_wide()
+            || access.holders.contains(&actor.user_id.to_string())
+            || access
+                .scopes
+                .iter()
+                .any(|(s, d)| ref_visible(actor, s.as_deref(), d.as_deref()))
     }
 }
 
@@ -653,6 +689,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
         stored_seq.entry(device.clone()).or_insert(fetched);
         let first_seq = *device_seq.entry(device.clone()).or_insert(fetched);
         g.user = job.actor.user_id.to_string();
+        g.world.actor = Some(job.actor.clone());
         let resp = apply_batch(&mut g, &job.req, &job.actor, job.now, job.today, first_seq);
         if let Some(e) = g.error.take() {
             return Err(e.into());
@@ -730,14 +767,27 @@ async fn preload<'a>(
         let t: Template = parse(&r, 0)?;
         world.templates.insert(t.id, t);
     }
-    let mut stored = HashSet::new();
+    let mut stored: HashMap<String, PhotoAccess> = HashMap::new();
     for r in fetch(tx, "SELECT sha256 FROM blobs WHERE sha256", &photos).await? {
-        stored.insert(r.try_get::<String, _>(0)?);
+        stored.insert(r.try_get::<String, _>(0)?, PhotoAccess::default());
     }
-    world.photos = ops
-        .flat_map(|op| op.photo_refs())
-        .filter(|p| stored.contains(p.as_str()))
-        .collect();
+    let head = "SELECT sha256, user_id FROM blob_holders WHERE sha256";
+    for r in fetch(tx, head, &photos).await? {
+        if let Some(a) = stored.get_mut(&r.try_get::<String, _>(0)?) {
+            a.holders.insert(r.try_get(1)?);
+        }
+    }
+    let head = "SELECT sha256, site_id, department_id FROM blob_refs WHERE sha256";
+    for r in fetch(tx, head, &photos).await? {
+        if let Some(a) = stored.get_mut(&r.try_get::<String, _>(0)?) {
+            a.scopes.push((r.try_get(1)?, r.try_get(2)?));
+        }
+    }
+    for p in ops.flat_map(|op| op.photo_refs()) {
+        if let Some(a) = stored.remove(p.as_str()) {
+            world.photos.insert(p, a);
+        }
+    }
     Ok(world)
 }
 

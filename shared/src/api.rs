@@ -19,6 +19,20 @@ pub struct LoginRequest {
 
 crate::json_struct!(LoginRequest { username, password });
 
+/// A user's own password change: the current password, and the new one
+/// (`limits::check_new_password`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+crate::json_struct!(ChangePassword {
+    current_password,
+    new_password
+});
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {

@@ -51,6 +51,10 @@ impl Campaign {
     }
     /// Phases must not overlap and each must end on or after it starts.
     pub fn validate(&self) -> Result<(), crate::DomainError> {
+        crate::limits::name("name / 名称", &self.name)?;
+        for p in &self.phases {
+            crate::limits::name("phases[].name / 阶段名称", &p.name)?;
+        }
         let mut ps: Vec<&Phase> = self.phases.iter().collect();
         ps.sort_by_key(|p| p.starts_on);
         for p in &ps {

@@ -16,6 +16,10 @@ pub enum DomainError {
     EmptyText,
     #[error("text longer than {max} characters")]
     TextTooLong { max: usize },
+    #[error("{field} longer than {max} characters")]
+    FieldTooLong { field: &'static str, max: usize },
+    #[error("password too weak")]
+    WeakPassword,
     #[error("invalid amount")]
     InvalidAmount,
     #[error("event {event:?} does not apply in state {from:?}")]
@@ -66,7 +70,8 @@ impl DomainError {
             InvalidId { .. } => "invalid_id",
             InvalidPhotoHash => "invalid_photo_hash",
             EmptyText => "empty_text",
-            TextTooLong { .. } => "text_too_long",
+            TextTooLong { .. } | FieldTooLong { .. } => "text_too_long",
+            WeakPassword => "weak_password",
             InvalidAmount => "invalid_amount",
             TransitionNotAllowed { .. } => "transition_not_allowed",
             StaleTransition { .. } => "stale_transition",
@@ -98,6 +103,13 @@ impl DomainError {
             InvalidPhotoHash => "照片标识不正确。请重新拍摄或选择照片。".into(),
             EmptyText => "内容不能为空。请填写后再提交。".into(),
             TextTooLong { max } => format!("内容过长（最多 {max} 字）。请精简后再提交。"),
+            FieldTooLong { field, max } => {
+                format!("“{field}”过长（最多 {max} 字）。请精简后再提交。")
+            }
+            WeakPassword => format!(
+                "密码太弱：至少 {} 个字符（不计空格），不能是常见密码、键盘或数字序列、重复的几个字符，也不能包含用户名或姓名。请换一个。",
+                crate::limits::PASSWORD_MIN
+            ),
             InvalidAmount => "金额不正确。请填写 0 或正数（单位：元）。".into(),
             TransitionNotAllowed { from, event } => format!(
                 "隐患当前为“{}”，不能执行“{}”。请刷新后按当前状态操作。",
@@ -140,6 +152,8 @@ impl DomainError {
             InvalidPhotoHash => "The photo reference is invalid. Take or choose the photo again.".into(),
             EmptyText => "This must not be empty. Fill it in and submit again.".into(),
             TextTooLong { max } => format!("Too long (at most {max} characters). Shorten it and submit again."),
+            FieldTooLong { field, max } => format!("“{field}” is too long (at most {max} characters). Shorten it and submit again."),
+            WeakPassword => format!("Password too weak: at least {} characters besides spaces, not a common password, a keyboard or number run, a few characters repeated, nor containing the user name or name. Choose another.", crate::limits::PASSWORD_MIN),
             InvalidAmount => "Invalid amount. Enter zero or a positive number of yuan.".into(),
             TransitionNotAllowed { from, event } => format!(
                 "The hazard is “{}”; “{}” does not apply now. Refresh and act on its current state.",

@@ -135,7 +135,18 @@ impl Visit {
                 detail: "结束时间早于开始时间 / finished before it started".into(),
             });
         }
+        use crate::limits;
+        limits::text(
+            "note / 备注",
+            self.note.as_deref().unwrap_or(""),
+            limits::LONG,
+        )?;
         for a in &self.answers {
+            limits::text(
+                "answers[].note / 检查项备注",
+                a.note.as_deref().unwrap_or(""),
+                limits::LONG,
+            )?;
             let item = template
                 .item(&a.item_code)
                 .filter(|i| i.applies_to(room.kind))
@@ -173,7 +184,9 @@ impl Visit {
                     }
                 }
                 (AnswerKind::Number { .. }, AnswerValue::NotApplicable) => {}
-                (AnswerKind::Text, AnswerValue::Text(t)) if t.chars().count() <= 2000 => {}
+                (AnswerKind::Text, AnswerValue::Text(t)) => {
+                    limits::text("answers[].value / 检查结果", t, limits::LONG)?
+                }
                 (AnswerKind::Text, AnswerValue::NotApplicable) => {}
                 _ => {
                     return Err(DomainError::Invalid {
@@ -191,11 +204,11 @@ impl Visit {
             });
         }
         if let Some(s) = &self.signatures {
-            if s.department_head_name.trim().is_empty() {
-                return Err(DomainError::MissingField {
-                    field: "department_head_name / 部门负责人姓名",
-                });
-            }
+            limits::required(
+                "department_head_name / 部门负责人姓名",
+                &s.department_head_name,
+                limits::NAME,
+            )?;
             // Two blank pads, or one signature used twice, make one image.
             if s.inspector == s.department_head {
                 return Err(DomainError::Invalid {

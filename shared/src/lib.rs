@@ -20,6 +20,7 @@ pub mod i18n;
 pub mod ids;
 pub mod inspection;
 pub mod json;
+pub mod limits;
 pub mod lists;
 pub mod order;
 pub mod org;

@@ -90,11 +90,9 @@ impl Measure {
         ) && today > self.deadline
     }
     pub fn validate(&self) -> Result<(), crate::DomainError> {
-        if self.title.trim().is_empty() {
-            return Err(crate::DomainError::MissingField {
-                field: "title / 名称",
-            });
-        }
+        use crate::limits;
+        limits::required("title / 名称", &self.title, limits::MEDIUM)?;
+        limits::text("description / 说明", &self.description, limits::LONG)?;
         if self.status == MeasureStatus::Done && self.done_on.is_none() {
             return Err(crate::DomainError::MissingField {
                 field: "done_on / 完成日期",

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Text;
 use crate::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
 use crate::labels;
+use crate::limits;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -37,6 +38,14 @@ crate::json_struct!(Site {
     address
 });
 
+impl Site {
+    /// Checks a site an administrator saves: a name, an address of sensible length.
+    pub fn validate(&self) -> Result<(), crate::DomainError> {
+        limits::name("name / 名称", &self.name)?;
+        limits::text("address / 地址", &self.address, limits::MEDIUM)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Building {
@@ -52,6 +61,22 @@ crate::json_struct!(Building {
     name,
     floors
 });
+
+impl Building {
+    /// Checks a building an administrator saves: a name, floors with names.
+    pub fn validate(&self) -> Result<(), crate::DomainError> {
+        limits::name("name / 名称", &self.name)?;
+        if self.floors.len() > 200 {
+            return Err(crate::DomainError::Invalid {
+                detail: "楼层不能超过 200 个 / at most 200 floors".into(),
+            });
+        }
+        for f in &self.floors {
+            limits::required("floors[] / 楼层", f, limits::NAME)?;
+        }
+        Ok(())
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -160,16 +185,8 @@ crate::json_struct!(Room {
 impl Room {
     /// Checks a room an administrator saves: a name, a floor, a QR code fit for a label.
     pub fn validate(&self) -> Result<(), crate::DomainError> {
-        if self.name.zh.trim().is_empty() {
-            return Err(crate::DomainError::MissingField {
-                field: "name.zh / 房间名称",
-            });
-        }
-        if self.floor.trim().is_empty() {
-            return Err(crate::DomainError::MissingField {
-                field: "floor / 楼层",
-            });
-        }
+        limits::name("name / 房间名称", &self.name)?;
+        limits::required("floor / 楼层", &self.floor, limits::NAME)?;
         let ok = (4..=32).contains(&self.qr_code.len())
             && self
                 .qr_code
@@ -205,6 +222,13 @@ pub struct Department {
 }
 
 crate::json_struct!(Department { id, name, site_id });
+
+impl Department {
+    /// Checks a department an administrator saves: a name.
+    pub fn validate(&self) -> Result<(), crate::DomainError> {
+        limits::name("name / 名称", &self.name)
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -326,11 +350,7 @@ impl User {
         if !ok {
             return Err(crate::DomainError::Invalid { detail: "用户名须为 3–64 位小写字母、数字或 . _ - / user names are 3–64 lower-case letters, digits, . _ -".into() });
         }
-        if self.display_name.trim().is_empty() {
-            return Err(crate::DomainError::MissingField {
-                field: "display_name / 姓名",
-            });
-        }
+        limits::required("display_name / 姓名", &self.display_name, limits::NAME)?;
         // Field roles work at a site; center-wide roles do not need one.
         if !self.role.center_wide() && self.site_id.is_none() {
             return Err(crate::DomainError::MissingField {
@@ -379,13 +399,13 @@ impl Actor {
     /// Center-wide roles see everything; a field user sees their own site, and a rectification
     /// owner also sees anything their department answers for.
     pub fn can_see(&self, site: SiteId, department: Option<DepartmentId>) -> bool {
-        if self.role.center_wide() {
-            return true;
-        }
-        if self.site_id == Some(site) {
-            return true;
-        }
-        department.is_some() && department == self.department_id
+        self.works_at(site) || (department.is_some() && department == self.department_id)
+    }
+
+    /// Does this actor work at this site: a center-wide role anywhere, a field user at their own
+    /// site? Findings are reported only where one works; a department elsewhere does not count.
+    pub fn works_at(&self, site: SiteId) -> bool {
+        self.role.center_wide() || self.site_id == Some(site)
     }
 }
 

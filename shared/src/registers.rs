@@ -15,7 +15,7 @@ use crate::org::Actor;
 use crate::training::{Drill, StaffMember, TrainingClass};
 
 /// Longest free text in a register entry.
-pub const MAX_TEXT: usize = 2000;
+pub const MAX_TEXT: usize = crate::limits::LONG;
 
 /// A register entry, saved whole by id.
 pub trait Register: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
@@ -63,10 +63,7 @@ fn text(s: &str, field: &'static str, required: bool) -> Result<(), DomainError>
     if required && s.trim().is_empty() {
         return Err(DomainError::MissingField { field });
     }
-    if s.chars().count() > MAX_TEXT {
-        return Err(DomainError::TextTooLong { max: MAX_TEXT });
-    }
-    Ok(())
+    crate::limits::text(field, s, MAX_TEXT)
 }
 
 impl Register for StaffMember {

@@ -43,12 +43,7 @@ pub async fn put_site(
 ) -> AppResult<Json<Site>> {
     admin(&session)?;
     same_id(&id, site.id)?;
-    if site.name.zh.trim().is_empty() {
-        return Err(DomainError::MissingField {
-            field: "name.zh / 名称",
-        }
-        .into());
-    }
+    site.validate()?;
     store::put_site(&state.db, &site).await?;
     Ok(Json(site))
 }
@@ -61,12 +56,7 @@ pub async fn put_department(
 ) -> AppResult<Json<Department>> {
     admin(&session)?;
     same_id(&id, d.id)?;
-    if d.name.zh.trim().is_empty() {
-        return Err(DomainError::MissingField {
-            field: "name.zh / 名称",
-        }
-        .into());
-    }
+    d.validate()?;
     if let Some(site) = d.site_id
         && !store::sites(&state.db).await?.iter().any(|s| s.id == site)
     {
@@ -84,6 +74,7 @@ pub async fn put_building(
 ) -> AppResult<Json<Building>> {
     admin(&session)?;
     same_id(&id, b.id)?;
+    b.validate()?;
     if !store::sites(&state.db)
         .await?
         .iter()
@@ -154,7 +145,7 @@ pub async fn put_user(
     let existing = store::users(db).await?.into_iter().find(|x| x.id == u.id);
     let hash = match (&req.password, &existing) {
         (Some(p), _) => {
-            auth::check_new_password(p)?;
+            saferounds_shared::limits::check_new_password(p, &[&u.username, &u.display_name])?;
             Some(state.hashing.hash(p).await?)
         }
         (None, Some(_)) => None,

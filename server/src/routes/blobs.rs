@@ -56,16 +56,13 @@ pub async fn put(
     let existed =
         store::has_blob(&state.db, hash.as_str()).await? && state.photos.exists(&hash).await?;
     let size = bytes.len();
-    if !existed {
+    let user = session.actor.user_id.to_string();
+    if existed {
+        // Whoever sends the bytes holds them, and may name them in an operation.
+        store::hold_blob(&state.db, hash.as_str(), &user).await?;
+    } else {
         state.photos.put(&hash, bytes).await?;
-        store::put_blob(
-            &state.db,
-            hash.as_str(),
-            size as i64,
-            content_type,
-            &session.actor.user_id.to_string(),
-        )
-        .await?;
+        store::put_blob(&state.db, hash.as_str(), size as i64, content_type, &user).await?;
     }
     let status = if existed {
         StatusCode::OK
@@ -92,10 +89,9 @@ pub async fn get(
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable".to_owned(),
-            ),
+            // Phones are shared between shifts: a photo is kept in the app's own store for the
+            // user whose records use it, never in the browser's HTTP cache for the next user.
+            (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         Body::from(bytes),
     )

@@ -41,7 +41,6 @@ pub async fn directory(state: &AppState) -> AppResult<Directory> {
 pub async fn ledger(
     State(state): State<AppState>,
     session: Session,
-    headers: axum::http::HeaderMap,
     ApiQuery(q): ApiQuery<LedgerQuery>,
 ) -> AppResult<Response> {
     session.require(session.actor.role.reads_reports() || session.actor.role.supervises())?;
@@ -63,18 +62,12 @@ pub async fn ledger(
         state.today(),
         page.total
     );
-    // Photo links point back at this server, as the user reached it.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
-        });
-    let base = host
-        .map(|h| format!("http://{h}"))
-        .unwrap_or_else(|| format!("http://{}", state.settings.bind));
-    let bytes = ledger_xlsx(&page.rows, &names, &base, &title)?;
+    let bytes = ledger_xlsx(
+        &page.rows,
+        &names,
+        state.settings.public_url.as_deref(),
+        &title,
+    )?;
     Ok((
         [
             (

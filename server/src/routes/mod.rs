@@ -1,15 +1,20 @@
 //! HTTP: the API under `/api`, the app and its static files everywhere else.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use saferounds_shared::equipment::Equipment;
@@ -44,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/login", post(account::login))
         .route("/v1/auth/logout", post(account::logout))
         .route("/v1/me", get(account::me))
+        .route("/v1/me/password", post(account::change_password))
         .route("/v1/bootstrap", get(org::bootstrap))
         .route("/v1/sync/push", post(sync::push))
         .route("/v1/sync/pull", get(sync::pull))
@@ -94,7 +100,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/equipment/{id}", put(registers::put::<Equipment>))
         .route("/v1/reports/summary", get(exports::summary))
         .fallback(|| async { AppError::NotFound })
-        .layer(DefaultBodyLimit::max(8 * 1024 * 1024));
+        .layer(DefaultBodyLimit::max(8 * 1024 * 1024))
+        // What the API answers is one user's data: no cache keeps it (photos and documents
+        // included) for the next person on a shared phone or computer.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    let settings = state.settings.clone();
+    let trust_forwarded_for = settings.trust_forwarded_for;
     Router::new()
         .nest("/api", api)
         .fallback(static_files::serve)
@@ -120,8 +134,39 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .layer(TraceLayer::new_for_http())
+        // A request waits at most this long for its body's next piece, and takes at most this
+        // long in all (the connection's own limits are in `crate::serve`).
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            settings.body_timeout_secs,
+        )))
+        .layer(middleware::from_fn_with_state(
+            Duration::from_secs(settings.request_timeout_secs),
+            deadline,
+        ))
+        // Each request's span names the client's address and, once its token is read, its
+        // user (`auth::Session`), so every refusal logged inside it says who and from where.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(move |req: &Request| {
+                let client =
+                    crate::auth::client_addr(req.headers(), req.extensions(), trust_forwarded_for);
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    %client,
+                    user = tracing::field::Empty,
+                )
+            }),
+        )
         .with_state(state)
+}
+
+/// The whole request within `limit`, or a JSON 408.
+async fn deadline(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => AppError::Timeout.into_response(),
+    }
 }
 
 /// `Json` whose rejections are our JSON errors (400, or 413 when too large).

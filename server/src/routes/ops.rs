@@ -21,6 +21,33 @@ pub async fn health(State(state): State<AppState>) -> AppResult<Json<Health>> {
     }))
 }
 
+/// Creates a folder (and its parents) only its owner may open (0700): a backup holds every
+/// password hash and photo, whatever the umask.
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(path)
+}
+
+/// Folders 0700 and files 0600 below `path`, and `path` itself.
+fn restrict(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path)?;
+        let mode = if meta.is_dir() { 0o700 } else { 0o600 };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(path)? {
+                restrict(&entry?.path())?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<u64> {
     let mut n = 0;
     std::fs::create_dir_all(to)?;
@@ -50,7 +77,7 @@ pub async fn backup(state: &AppState, to: &Path) -> anyhow::Result<()> {
         "{} exists already; choose a new folder",
         to.display()
     );
-    std::fs::create_dir_all(to)?;
+    private_dir(to)?;
     state
         .db
         .backup_sqlite(&to.join("saferounds.sqlite"))
@@ -63,6 +90,7 @@ pub async fn backup(state: &AppState, to: &Path) -> anyhow::Result<()> {
             0
         }
     };
+    restrict(to)?;
     tracing::info!(photos = n, dest = %to.display(), "backup written");
     Ok(())
 }

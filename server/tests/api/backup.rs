@@ -46,6 +46,17 @@ async fn backup_while_running_then_restore_and_recover_from_phones() {
     let dir = tempfile::tempdir().unwrap();
     let bk = dir.path().join("backup-1");
     command(&app, &["backup", "--to"], &bk);
+    // Whatever the umask, a backup (every password hash, every photo) is its owner's alone.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&bk), 0o700, "backup folder");
+        assert_eq!(
+            mode(&bk.join("saferounds.sqlite")),
+            0o600,
+            "backup database"
+        );
+    }
     assert!(bk.join("saferounds.sqlite").exists());
     // A second backup into the same folder is refused rather than overwriting it.
     let again = Command::new(env!("CARGO_BIN_EXE_saferounds"))

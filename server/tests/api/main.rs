@@ -11,6 +11,7 @@ mod matrix;
 mod registers;
 mod robot;
 mod scale;
+mod security;
 mod shutdown;
 mod stories;
 
@@ -23,6 +24,7 @@ use registers::{
     inspections_are_listed_by_scope_type_and_day, registers_templates_campaigns,
 };
 use scale::two_instances_one_database;
+use security::*;
 use stories::*;
 
 stories!(
@@ -53,6 +55,12 @@ stories!(
     dashboard_shows_what_the_data_implies,
     dashboard_lists_the_most_urgent_reminders,
     group_commit_keeps_batches_apart,
+    concurrent_guesses_are_reserved_before_checking,
+    one_address_many_names_is_throttled,
+    passwords_follow_the_rule_and_users_change_their_own,
+    long_text_is_refused_where_it_enters,
+    a_photo_hash_alone_opens_nothing,
+    scope_before_anything_else,
 );
 
 #[tokio::test]

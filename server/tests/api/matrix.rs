@@ -91,6 +91,8 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("put", "/api/v1/drills/{id}", KEEPERS),
     ("get", "/api/v1/equipment", ALL),
     ("put", "/api/v1/equipment/{id}", KEEPERS),
+    // Last: it changes the caller's password, after which "demo1234" no longer logs them in.
+    ("post", "/api/v1/me/password", ALL),
 ];
 
 enum Body {
@@ -124,6 +126,12 @@ impl Fixtures {
             ("post", "/api/v1/sync/push") => (
                 String::new(),
                 Body::Json(json!({"device_id": uuid::Uuid::now_v7(), "ops": []})),
+            ),
+            ("post", "/api/v1/me/password") => (
+                String::new(),
+                Body::Json(
+                    json!({"current_password": "demo1234", "new_password": format!("Tb7#kq9!Lm2x-{n}")}),
+                ),
             ),
             ("put", "/api/v1/blobs/{sha256}") => {
                 let bytes = jpeg(50_000 + n);
@@ -344,7 +352,8 @@ pub async fn role_endpoint_matrix(app: &TestApp) {
 
     // Without a token every endpoint but the public ones is 401.
     for (j, (method, path, allowed)) in MATRIX.iter().enumerate() {
-        let (url, body) = fx.request(method, path, "inspector", 900 + j as u32);
+        // Every role above changed its password last; a user outside the matrix logs in here.
+        let (url, body) = fx.request(method, path, "inspector_hq", 900 + j as u32);
         let status = send(app, None, method, &url, body).await.status();
         if allowed.is_empty() {
             assert_ne!(

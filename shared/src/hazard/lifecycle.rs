@@ -305,15 +305,16 @@ fn gate(
     name: &'static str,
     actor: &Actor,
 ) -> Result<Status, DomainError> {
+    // Scope first: someone who may not see the hazard learns nothing of its state.
+    if !actor.can_see(hazard.site_id, hazard.department_id) {
+        return Err(DomainError::OutOfScope);
+    }
     let from = hazard.status;
     let to = kind
         .target(from)
         .ok_or(DomainError::TransitionNotAllowed { from, event: name })?;
     if !kind.roles().contains(&actor.role) {
         return Err(DomainError::Forbidden { action: name });
-    }
-    if !actor.can_see(hazard.site_id, hazard.department_id) {
-        return Err(DomainError::OutOfScope);
     }
     // A rectification owner acts only for their own department's hazards.
     if actor.role == Role::RectificationOwner && !hazard.answers_for(actor) {

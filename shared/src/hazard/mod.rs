@@ -88,6 +88,29 @@ crate::json_struct!(HazardReport {
     fixed_on_spot
 });
 
+impl HazardReport {
+    /// A report fit to keep: a description, and no text longer than its limit.
+    pub fn validate(&self) -> Result<(), crate::DomainError> {
+        use crate::limits;
+        limits::required("description / 隐患描述", &self.description, limits::LONG)?;
+        limits::text("basis / 依据", &self.basis, limits::MEDIUM)?;
+        limits::text(
+            "item_code / 检查项编号",
+            self.item_code.as_deref().unwrap_or(""),
+            limits::CODE,
+        )?;
+        if self.photos_before.len() > MAX_PHOTOS {
+            return Err(crate::DomainError::Invalid {
+                detail: format!("照片最多 {MAX_PHOTOS} 张 / at most {MAX_PHOTOS} photos"),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Photos one report or one step may carry.
+pub const MAX_PHOTOS: usize = 20;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FixedOnSpot {

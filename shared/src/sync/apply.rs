@@ -208,14 +208,12 @@ fn apply_inner(
                     action: "report_hazard",
                 });
             }
-            if !actor.can_see(report.site_id, report.department_id) {
+            // Reported where the reporter works: naming their own department does not open
+            // another site.
+            if !actor.works_at(report.site_id) {
                 return Err(DomainError::OutOfScope);
             }
-            if report.description.trim().is_empty() {
-                return Err(DomainError::MissingField {
-                    field: "description / 隐患描述",
-                });
-            }
+            report.validate()?;
             if let Some(room_id) = report.room_id {
                 let room = ctx.world.room(room_id).ok_or(DomainError::NotFound)?;
                 if room.site_id != report.site_id {
@@ -239,6 +237,10 @@ fn apply_inner(
         }
         OpBody::Transition { from, event } => {
             let h = hazard_of(current)?;
+            // Scope before staleness: the stale error names the hazard's current state.
+            if !actor.can_see(h.site_id, h.department_id) {
+                return Err(DomainError::OutOfScope);
+            }
             if h.status != *from {
                 if event.changes_status() && event.target(*from) == Some(h.status) {
                     return Ok(Effect::noop(Outcome::AlreadyApplied));

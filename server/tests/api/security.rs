@@ -1,0 +1,482 @@
+//! What an attacker tries: guessing passwords fast and in parallel, megabytes in a text field,
+//! another site's photo named by its hash, reporting at another site, connections held open
+//! with nothing sent, secrets in logs. Each on SQLite and, when reachable, PostgreSQL.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use saferounds_shared::ApiError;
+use saferounds_shared::api::Bootstrap;
+use saferounds_shared::hazard::HazardReport;
+use saferounds_shared::org::Site;
+use saferounds_shared::sync::{OpBody, Outcome};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::*;
+
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+async fn try_login(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// 100 wrong passwords at once: each attempt is reserved before its check, so no more than the
+/// limit are ever checked; the right password then waits too — but only from that address.
+pub async fn concurrent_guesses_are_reserved_before_checking(app: &TestApp) {
+    let limit = app.settings.login_limit as usize;
+    let attacker = client_from("127.0.0.1");
+    let guesses = (0..100).map(|i| {
+        let attacker = attacker.clone();
+        async move {
+            try_login(app, &attacker, "admin", &format!("guess-{i}"))
+                .await
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked + refused, 100, "{statuses:?}");
+    assert!(
+        (1..=limit).contains(&checked),
+        "{checked} guesses were checked; at most {limit} may be"
+    );
+    let r = try_login(app, &attacker, "admin", "demo1234").await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the right one waits too"
+    );
+    let wait: i64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait >= 1, "Retry-After {wait}");
+    let e: ApiError = r.json().await.unwrap();
+    assert_eq!(e.code, "rate_limited");
+    assert!(
+        e.message_zh.contains("秒") && e.message_en.contains(" s"),
+        "{e:?}"
+    );
+    // The administrator, at their own desk, is not locked out by someone guessing elsewhere.
+    let desk = client_from("127.0.0.2");
+    let r = try_login(app, &desk, "admin", "demo1234").await;
+    assert_eq!(r.status(), StatusCode::OK, "admin from another address");
+}
+
+/// One address trying many names is throttled too, after four times the per-name limit.
+pub async fn one_address_many_names_is_throttled(app: &TestApp) {
+    let per_address = 4 * app.settings.login_limit as usize;
+    let c = client_from("127.0.0.3");
+    let mut checked = 0;
+    let mut refused = 0;
+    for i in 0..per_address + 10 {
+        match try_login(app, &c, &format!("nobody{i}"), "wrong password")
+            .await
+            .status()
+        {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            s => panic!("{s}"),
+        }
+    }
+    assert_eq!(checked, per_address);
+    assert_eq!(refused, 10);
+    // Successful logins from an address do not use up its allowance.
+    let c = client_from("127.0.0.4");
+    for _ in 0..per_address + 5 {
+        assert_eq!(
+            try_login(app, &c, "inspector", "demo1234").await.status(),
+            StatusCode::OK
+        );
+    }
+}
+
+/// Passwords: weak ones refused with the rule in both languages; users change their own.
+pub async fn passwords_follow_the_rule_and_users_change_their_own(app: &TestApp) {
+    let admin = app.login("admin").await;
+    let users: Vec<saferounds_shared::org::User> =
+        app.get_json(&admin, "/api/v1/admin/users").await;
+    let mut u = users.into_iter().find(|u| u.username == "owner").unwrap();
+    for weak in ["        ", "password", "password1234", "owner-owner-owner"] {
+        let r = app
+            .put(
+                &admin,
+                &format!("/api/v1/admin/users/{}", u.id),
+                &serde_json::json!({"user": u, "password": weak}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{weak:?}");
+        let e: ApiError = r.json().await.unwrap();
+        assert_eq!(e.code, "weak_password");
+        assert!(e.message_zh.contains("12") && e.message_en.contains("12"));
+    }
+    u.display_name = "王 整改".into();
+    let owner = app.login("owner").await;
+    let other = app.login("owner").await;
+    let change = |current: &str, new: &str| serde_json::json!({"current_password": current, "new_password": new});
+    let r = app
+        .post(
+            &owner,
+            "/api/v1/me/password",
+            &change("wrong one", "Fire-lane 7 stays clear"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .post(
+            &owner,
+            "/api/v1/me/password",
+            &change("demo1234", "12345678901234"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &owner,
+            "/api/v1/me/password",
+            &change("demo1234", "Fire-lane 7 stays clear"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&owner, "/api/v1/me").await.status(),
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        app.get(&other, "/api/v1/me").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "other sessions end"
+    );
+    let c = reqwest::Client::new();
+    assert_eq!(
+        try_login(app, &c, "owner", "Fire-lane 7 stays clear")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+fn rejected_code(outcome: &Outcome) -> &str {
+    match outcome {
+        Outcome::Rejected { error } => &error.code,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// Text limits from `shared`, through push and REST; the exports still open.
+pub async fn long_text_is_refused_where_it_enters(app: &TestApp) {
+    let s = app.login("inspector").await;
+    let b: Bootstrap = app.get_json(&s, "/api/v1/bootstrap").await;
+    let room = &b.rooms[0];
+    let huge = "隐".repeat(7 * 1024 * 1024 / 3);
+    let cases: Vec<HazardReport> = vec![
+        report_in(room, b.today, huge),
+        report_in(room, b.today, "x".repeat(2001)),
+        HazardReport {
+            basis: "GB".repeat(300),
+            ..report_in(room, b.today, "灭火器压力不足".into())
+        },
+        HazardReport {
+            item_code: Some("C".repeat(33)),
+            ..report_in(room, b.today, "灭火器压力不足".into())
+        },
+    ];
+    for report in cases {
+        let op = s.op(report.id.0, 0, OpBody::ReportHazard(report));
+        let r = app.push(&s, vec![op]).await;
+        assert_eq!(rejected_code(&r.results[0].outcome), "text_too_long");
+        let Outcome::Rejected { error } = &r.results[0].outcome else {
+            unreachable!()
+        };
+        assert!(error.message_zh.contains("最多") && error.message_en.contains("at most"));
+    }
+    // At the limit it is kept, and the center-wide workbook still opens.
+    let at_limit = report_in(room, b.today, "满".repeat(2000));
+    let op = s.op(at_limit.id.0, 0, OpBody::ReportHazard(at_limit));
+    let r = app.push(&s, vec![op]).await;
+    assert_eq!(r.results[0].outcome, Outcome::Applied);
+    let sup = app.login("supervisor").await;
+    let x = app.get(&sup, "/api/v1/export/ledger.xlsx").await;
+    assert_eq!(x.status(), StatusCode::OK);
+    // REST bodies: the same rule, the same error.
+    let admin = app.login("admin").await;
+    let boot: Bootstrap = app.get_json(&admin, "/api/v1/bootstrap").await;
+    let mut site: Site = boot.sites[0].clone();
+    site.name.zh = "站".repeat(101);
+    let r = app
+        .put(&admin, &format!("/api/v1/admin/sites/{}", site.id), &site)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json::<ApiError>().await.unwrap().code, "text_too_long");
+}
+
+/// A photo's hash alone opens nothing: a reference is accepted only from someone who uploaded
+/// the bytes or may already see the photo.
+pub async fn a_photo_hash_alone_opens_nothing(app: &TestApp) {
+    let east = app.login("inspector").await;
+    let hq = app.login("inspector_hq").await;
+    let (st, photo) = app.upload(&east, &jpeg(4242)).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let hq_boot: Bootstrap = app.get_json(&hq, "/api/v1/bootstrap").await;
+    let hq_room = &hq_boot.rooms[0];
+    let report = HazardReport {
+        photos_before: vec![photo.clone()],
+        ..report_in(hq_room, hq_boot.today, "借用他站照片".into())
+    };
+    let op = hq.op(report.id.0, 0, OpBody::ReportHazard(report));
+    let r = app.push(&hq, vec![op.clone()]).await;
+    assert!(
+        matches!(&r.results[0].outcome, Outcome::Pending { missing } if missing == &vec![photo.clone()]),
+        "{:?}",
+        r.results[0].outcome
+    );
+    let got = app
+        .get(&hq, &format!("/api/v1/blobs/{photo}"))
+        .await
+        .status();
+    assert!(
+        got == StatusCode::FORBIDDEN || got == StatusCode::NOT_FOUND,
+        "{got}"
+    );
+    // Sending the bytes proves holding them: then the reference is taken.
+    let (st, _) = app.upload(&hq, &jpeg(4242)).await;
+    assert_eq!(st, StatusCode::OK, "already stored");
+    let r = app.push(&hq, vec![op]).await;
+    assert_eq!(r.results[0].outcome, Outcome::Applied);
+    assert_eq!(
+        app.get(&hq, &format!("/api/v1/blobs/{photo}"))
+            .await
+            .headers()["cache-control"],
+        "no-store",
+        "photos are not kept in a shared phone's HTTP cache"
+    );
+}
+
+/// A field user reports only at their own site, whatever department they name; a transition on
+/// a hazard they may not see says nothing of its state.
+pub async fn scope_before_anything_else(app: &TestApp) {
+    let east = app.login("inspector").await;
+    let admin = app.login("admin").await;
+    let boot: Bootstrap = app.get_json(&admin, "/api/v1/bootstrap").await;
+    let east_boot: Bootstrap = app.get_json(&east, "/api/v1/bootstrap").await;
+    let other_site = boot
+        .sites
+        .iter()
+        .find(|s| !east_boot.rooms.iter().any(|r| r.site_id == s.id))
+        .expect("a site the east inspector does not work at");
+    let mut report = report_in(&east_boot.rooms[0], east_boot.today, "越站上报".into());
+    report.site_id = other_site.id;
+    report.room_id = None;
+    report.department_id = east
+        .user
+        .department_id
+        .or(Some(east_boot.rooms[0].department_id));
+    let op = east.op(report.id.0, 0, OpBody::ReportHazard(report));
+    let r = app.push(&east, vec![op]).await;
+    assert_eq!(rejected_code(&r.results[0].outcome), "out_of_scope");
+
+    // A hazard at headquarters, registered; the east inspector sends a stale transition on it.
+    let hq = app.login("inspector_hq").await;
+    let hq_boot: Bootstrap = app.get_json(&hq, "/api/v1/bootstrap").await;
+    let h = report_in(&hq_boot.rooms[0], hq_boot.today, "总部隐患".into());
+    let id = h.id;
+    let op = hq.op(id.0, 0, OpBody::ReportHazard(h));
+    assert_eq!(
+        app.push(&hq, vec![op]).await.results[0].outcome,
+        Outcome::Applied
+    );
+    let op = east.op(
+        id.0,
+        1,
+        OpBody::Transition {
+            from: saferounds_shared::hazard::Status::Rectifying,
+            event: saferounds_shared::hazard::Event::StartRectification,
+        },
+    );
+    let r = app.push(&east, vec![op]).await;
+    assert_eq!(rejected_code(&r.results[0].outcome), "out_of_scope");
+    let Outcome::Rejected { error } = &r.results[0].outcome else {
+        unreachable!()
+    };
+    assert!(
+        !error.message_zh.contains("已上报")
+            && !error.message_en.to_lowercase().contains("reported")
+    );
+}
+
+/// The tracing output of this test binary, for the tests that check what is logged.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = buf.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("saferounds_server=info")
+            .with_ansi(false)
+            .with_writer(move || Capture(writer.clone()))
+            .try_init();
+        buf
+    })
+    .clone()
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+impl std::io::Write for Capture {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Failed logins, throttling and 403s are logged with the user and the address; passwords
+/// and tokens never are.
+#[tokio::test]
+async fn refusals_are_logged_without_secrets() {
+    let logs = captured_logs();
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let c = client_from("127.0.0.5");
+    let secret = "not-the-password-4711";
+    for _ in 0..6 {
+        try_login(&app, &c, "verifier", secret).await;
+    }
+    let s = app.login("inspector").await;
+    assert_eq!(
+        app.get(&s, "/api/v1/admin/users").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    let line = |needle: &[&str]| text.lines().any(|l| needle.iter().all(|n| l.contains(n)));
+    assert!(
+        line(&["login failed", "username=verifier", "client=127.0.0.5"]),
+        "{text}"
+    );
+    assert!(
+        line(&["refused", "status=429", "client=127.0.0.5"]),
+        "{text}"
+    );
+    assert!(
+        line(&[
+            "refused",
+            "status=403",
+            "user=inspector",
+            "/api/v1/admin/users"
+        ]),
+        "{text}"
+    );
+    assert!(
+        !text.contains(secret) && !text.contains(&s.token),
+        "a secret was logged"
+    );
+    app.stop().await;
+}
+
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: Duration) -> (bool, String) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        match tokio::time::timeout(limit, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (true, String::from_utf8_lossy(&got).into_owned()),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => break,
+        }
+    }
+    (false, String::from_utf8_lossy(&got).into_owned())
+}
+
+/// Slow or idle clients are cut off, and connections past the cap are closed at once.
+#[tokio::test]
+async fn slow_and_idle_connections_are_cut_off() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.header_timeout_secs = 1;
+        s.body_timeout_secs = 1;
+        s.request_timeout_secs = 3;
+        s.max_connections = 4;
+    })
+    .await
+    .unwrap();
+    let addr = app.running.as_ref().unwrap().addr;
+    let connect = || tokio::net::TcpStream::connect(addr);
+
+    // Headers that never end.
+    let mut c = connect().await.unwrap();
+    c.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let (closed, _) = closed_within(&mut c, Duration::from_secs(5)).await;
+    assert!(closed, "partial headers were still open after 5 s");
+
+    // A body that stops halfway: answered and closed.
+    let mut c = connect().await.unwrap();
+    c.write_all(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user",
+    )
+    .await
+    .unwrap();
+    let (closed, answer) = closed_within(&mut c, Duration::from_secs(6)).await;
+    assert!(closed, "a stalled body was still open after 6 s: {answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 4"),
+        "a stalled body gets a 4xx: {answer}"
+    );
+
+    // An idle keep-alive connection after a request.
+    let mut c = connect().await.unwrap();
+    c.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let (closed, answer) = closed_within(&mut c, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        closed,
+        "an idle keep-alive connection was still open after 5 s"
+    );
+
+    // The cap: four silent connections hold every slot; a fifth is closed at once.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(connect().await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut fifth = connect().await.unwrap();
+    let _ = fifth
+        .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let (closed, answer) = closed_within(&mut fifth, Duration::from_millis(800)).await;
+    assert!(closed && answer.is_empty(), "over the cap: {answer:?}");
+    // Once the silent ones are cut off (1 s), the server serves again.
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = app.client.get(app.url("/api/health")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    app.stop().await;
+}
