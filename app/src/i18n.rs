@@ -193,7 +193,10 @@ fn desk(key: &str) -> Option<(&'static str, &'static str)> {
         "name" => ("姓名", "Name"),
         "role" => ("角色", "Role"),
         "active" => ("启用", "Active"),
-        "first_password" => ("初始密码（至少 8 位）", "First password (8+ characters)"),
+        "first_password" => (
+            "初始密码（至少 12 位，勿用常见密码）",
+            "First password (12+ characters, not a common one)",
+        ),
         "items" => ("项", "items"),
         "save_new_version" => ("保存为新版本", "Save as a new version"),
         "new_person" => ("登记人员", "Add a person to the roster"),

@@ -453,3 +453,25 @@ pub fn summary_html(i: &SummaryInput<'_>) -> String {
         today = i.today
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_cells_are_cut_to_what_excel_holds() {
+        let short = "灭火器压力不足";
+        assert_eq!(fit_cell(short), short);
+        let exact = "满".repeat(XLSX_CELL_CHARS);
+        assert_eq!(fit_cell(&exact).chars().count(), XLSX_CELL_CHARS);
+        let long = "长".repeat(XLSX_CELL_CHARS * 3);
+        let cut = fit_cell(&long);
+        assert_eq!(cut.chars().count(), XLSX_CELL_CHARS);
+        assert!(cut.ends_with("（已截断 / cut）"));
+        // rust_xlsxwriter refuses a longer string: the cut one is written.
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        assert!(ws.write_string(0, 0, long.as_str()).is_err());
+        assert!(ws.write_string(0, 0, cut.as_ref()).is_ok());
+    }
+}

@@ -17,8 +17,17 @@ use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
+use saferounds_shared::api::InspectionFilter;
+use saferounds_shared::limits;
+use saferounds_shared::lists::SortKey;
+use utoipa::IntoParams;
+
 use crate::routes::admin::SaveUser;
+use crate::routes::exports::{MonthQuery, SummaryQuery};
+use crate::routes::hazards::LedgerQuery;
 use crate::routes::registers::NewVersion;
+use crate::routes::reminders::PageQuery;
+use crate::routes::sync::PullQuery;
 
 /// (method, path, tag, summary in Chinese, summary in English, who may call it)
 pub const ENDPOINTS: &[(&str, &str, &str, &str, &str, &str)] = &[
@@ -360,6 +369,84 @@ pub const ENDPOINTS: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// How long each text may be, from `shared::limits` (what `validate` and `apply` enforce):
+/// (schema, property, fewest characters, most characters). A name that is not in the document
+/// fails the document's test.
+const TEXT_LIMITS: &[(&str, &str, usize, usize)] = &[
+    ("HazardReport", "description", 1, limits::LONG),
+    ("HazardReport", "basis", 0, limits::MEDIUM),
+    ("HazardReport", "item_code", 0, limits::CODE),
+    ("Visit", "note", 0, limits::LONG),
+    ("Answer", "note", 0, limits::LONG),
+    ("Signatures", "department_head_name", 1, limits::NAME),
+    ("Measure", "title", 1, limits::MEDIUM),
+    ("Measure", "description", 0, limits::LONG),
+    ("Text", "zh", 1, limits::LONG),
+    ("Text", "en", 0, limits::LONG),
+    ("Reason", "", 1, limits::LONG),
+    ("Site", "address", 0, limits::MEDIUM),
+    ("Room", "floor", 1, limits::NAME),
+    ("User", "display_name", 1, limits::NAME),
+    ("StaffMember", "name", 1, limits::LONG),
+    ("TrainingClass", "topic", 1, limits::LONG),
+    ("Drill", "note", 0, limits::LONG),
+    ("Equipment", "serial", 1, limits::LONG),
+    ("ChecklistItem", "code", 1, limits::CODE),
+    ("ChecklistItem", "source", 0, limits::LONG),
+    ("LoginRequest", "username", 0, 64),
+    ("LoginRequest", "password", 0, limits::PASSWORD_MAX),
+    (
+        "ChangePassword",
+        "current_password",
+        0,
+        limits::PASSWORD_MAX,
+    ),
+    (
+        "ChangePassword",
+        "new_password",
+        limits::PASSWORD_MIN,
+        limits::PASSWORD_MAX,
+    ),
+];
+
+/// Patterns of the texts that have a fixed form.
+const TEXT_PATTERNS: &[(&str, &str, &str)] = &[
+    ("PhotoHash", "", "^[0-9a-f]{64}$"),
+    ("User", "username", "^[a-z0-9._-]{3,64}$"),
+    ("Room", "qr_code", "^[A-Za-z0-9_-]{4,32}$"),
+];
+
+/// Writes [`TEXT_LIMITS`] and [`TEXT_PATTERNS`] into the schemas.
+fn constrain(schemas: &mut Map<String, Value>) {
+    fn target<'a>(
+        schemas: &'a mut Map<String, Value>,
+        schema: &str,
+        property: &str,
+    ) -> &'a mut Map<String, Value> {
+        let s = schemas
+            .get_mut(schema)
+            .unwrap_or_else(|| panic!("no schema {schema}"));
+        let s = if property.is_empty() {
+            s
+        } else {
+            s.get_mut("properties")
+                .and_then(|p| p.get_mut(property))
+                .unwrap_or_else(|| panic!("no property {schema}.{property}"))
+        };
+        s.as_object_mut().expect("a schema object")
+    }
+    for (schema, property, min, max) in TEXT_LIMITS {
+        let s = target(schemas, schema, property);
+        if *min > 0 {
+            s.insert("minLength".into(), json!(min));
+        }
+        s.insert("maxLength".into(), json!(max));
+    }
+    for (schema, property, pattern) in TEXT_PATTERNS {
+        target(schemas, schema, property).insert("pattern".into(), json!(pattern));
+    }
+}
+
 fn error_schema() -> Value {
     json!({
         "type": "object",
@@ -380,56 +467,36 @@ fn params(path: &str, method: &str) -> Vec<Value> {
             let schema = match name {
                 "id" => json!({"type": "string", "format": "uuid"}),
                 "sha256" => json!({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
-                _ => json!({"type": "string"}),
+                _ => json!({"type": "string", "minLength": 1, "maxLength": limits::CODE}),
             };
             json!({"name": name, "in": "path", "required": true, "schema": schema})
         })
         .collect();
-    let q = |name: &str, ty: &str| json!({"name": name, "in": "query", "required": false, "schema": {"type": ty}});
-    if path == "/api/v1/sync/pull" {
-        v.extend([q("cursor", "integer"), q("limit", "integer")]);
-    }
-    if (path == "/api/v1/hazards" || path == "/api/v1/export/ledger.xlsx") && method == "get" {
-        for (n, t) in [
-            ("status", "string"),
-            ("grade", "string"),
-            ("category", "string"),
-            ("department_id", "string"),
-            ("site_id", "string"),
-            ("phase_id", "string"),
-            ("found_from", "string"),
-            ("found_to", "string"),
-            ("overdue", "boolean"),
-            ("text", "string"),
-            ("sort", "string"),
-            ("offset", "integer"),
-            ("limit", "integer"),
-        ] {
-            v.push(q(n, t));
+    // Query parameters come from the very types the handlers read them into.
+    let query = match (method, path) {
+        ("get", "/api/v1/sync/pull") => query::<PullQuery>(),
+        ("get", "/api/v1/hazards" | "/api/v1/export/ledger.xlsx") => query::<LedgerQuery>(),
+        ("get", "/api/v1/reminders") => query::<PageQuery>(),
+        ("get", "/api/v1/reports/bulletin") => query::<MonthQuery>(),
+        ("get", "/api/v1/inspections") => {
+            let mut q = query::<InspectionFilter>();
+            q.extend(query::<PageQuery>());
+            q
         }
-    }
-    if path == "/api/v1/reminders" && method == "get" {
-        v.extend([q("offset", "integer"), q("limit", "integer")]);
-    }
-    if path == "/api/v1/reports/bulletin" {
-        v.push(q("month", "string"));
-    }
-    if path == "/api/v1/inspections" {
-        for (n, t) in [
-            ("site_id", "string"),
-            ("inspection_type", "string"),
-            ("from", "string"),
-            ("to", "string"),
-            ("offset", "integer"),
-            ("limit", "integer"),
-        ] {
-            v.push(q(n, t));
-        }
-    }
-    if path == "/api/v1/reports/summary" {
-        v.push(q("campaign", "string"));
-    }
+        ("get", "/api/v1/reports/summary") => query::<SummaryQuery>(),
+        _ => vec![],
+    };
+    v.extend(query);
     v
+}
+
+/// The query parameters of `T`. The shared types they refer to (ids, enums) are among the
+/// schemas of the bodies, and `SortKey` is added by [`document`]; a test checks every `$ref`.
+fn query<T: IntoParams>() -> Vec<Value> {
+    T::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
+        .into_iter()
+        .map(|p| serde_json::to_value(p).unwrap_or(Value::Null))
+        .collect()
 }
 
 /// Adds `T` and every schema it refers to; returns a `$ref` to it.
@@ -437,8 +504,14 @@ fn schema<T: ToSchema>(all: &mut Map<String, Value>) -> Value {
     let mut found = vec![(T::name().into_owned(), T::schema())];
     T::schemas(&mut found);
     for (name, s) in found {
-        all.entry(name)
-            .or_insert_with(|| serde_json::to_value(s).unwrap_or(Value::Null));
+        let s = serde_json::to_value(s).unwrap_or(Value::Null);
+        // Two shared types of one name would share one schema: name one of them apart
+        // (`#[schema(as = …)]`).
+        debug_assert!(
+            all.get(&name).is_none_or(|known| *known == s),
+            "two different schemas are named {name}"
+        );
+        all.entry(name).or_insert(s);
     }
     json!({"$ref": format!("#/components/schemas/{}", T::name())})
 }
@@ -545,6 +618,7 @@ pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
     let mut schemas = Map::new();
     schemas.insert("Error".into(), error_schema());
+    schema::<SortKey>(&mut schemas);
     for (method, path, tag, zh, en, who) in ENDPOINTS {
         let public = *who == "anyone";
         let (request, response) = bodies(method, path, &mut schemas);
@@ -579,11 +653,23 @@ pub fn document() -> Value {
             ("401", "Not logged in"),
             ("403", "Not allowed"),
             ("404", "Not found"),
+            (
+                "408",
+                "The request took too long (a slow or broken connection)",
+            ),
+            (
+                "409",
+                "Conflicts with what is stored (an id of another kind of record)",
+            ),
             ("413", "Too large"),
-            ("422", "Invalid value"),
+            (
+                "422",
+                "Well-formed but breaks a rule (the message says which)",
+            ),
             ("429", "Too many attempts"),
         ] {
-            if public && (code == "401" || code == "403") {
+            // Public endpoints need no login; logging in itself answers 401 to a wrong password.
+            if public && code == "403" || public && code == "401" && *path != "/api/v1/auth/login" {
                 continue;
             }
             responses.insert(code.into(), json!({"description": what, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
@@ -615,6 +701,8 @@ pub fn document() -> Value {
             .expect("object")
             .insert(method.to_string(), op);
     }
+    constrain(&mut schemas);
+    let schemas = nullable_as_one_of(Value::Object(schemas));
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -628,6 +716,53 @@ pub fn document() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
         }
     })
+}
+
+/// `{"type": ["string", "null"], "format": "date"}` (how utoipa writes an `Option<NaiveDate>`)
+/// as `{"oneOf": [{"type": "string", "format": "date"}, {"type": "null"}]}`: the same meaning,
+/// but test generators then keep the format on the string (with the type list, some send an
+/// empty string as a date).
+fn nullable_as_one_of(mut v: Value) -> Value {
+    match &mut v {
+        Value::Object(map) => {
+            let nullable_typed = map
+                .get("type")
+                .and_then(Value::as_array)
+                .is_some_and(|t| t.len() == 2 && t.iter().any(|x| x == "null"))
+                && ["format", "pattern", "minLength", "maxLength"]
+                    .iter()
+                    .any(|k| map.contains_key(*k));
+            if nullable_typed {
+                let ty = map["type"]
+                    .as_array()
+                    .and_then(|t| t.iter().find(|x| *x != "null"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                let mut inner = Map::new();
+                inner.insert("type".into(), ty);
+                for key in ["format", "pattern", "minLength", "maxLength"] {
+                    if let Some(x) = map.remove(key) {
+                        inner.insert(key.into(), x);
+                    }
+                }
+                map.remove("type");
+                map.insert(
+                    "oneOf".into(),
+                    json!([Value::Object(inner), {"type": "null"}]),
+                );
+            }
+            for (_, x) in map.iter_mut() {
+                *x = nullable_as_one_of(x.take());
+            }
+        }
+        Value::Array(items) => {
+            for x in items.iter_mut() {
+                *x = nullable_as_one_of(x.take());
+            }
+        }
+        _ => {}
+    }
+    v
 }
 
 pub async fn serve() -> axum::Json<Value> {

@@ -415,6 +415,11 @@ crate::json_struct!(HazardBrief {
 
 /// Which inspection rounds to list: by site, type and the center's dates of their start.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
 pub struct InspectionFilter {
     pub site_id: Option<SiteId>,
     pub inspection_type: Option<crate::checklist::InspectionType>,

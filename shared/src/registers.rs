@@ -189,11 +189,7 @@ pub fn validate_items(items: &[ChecklistItem]) -> Result<(), DomainError> {
     }
     let mut codes: Vec<&str> = Vec::with_capacity(items.len());
     for i in items {
-        if i.code.trim().is_empty() {
-            return Err(DomainError::MissingField {
-                field: "items[].code / 检查项编号",
-            });
-        }
+        crate::limits::required("items[].code / 检查项编号", &i.code, crate::limits::CODE)?;
         if codes.contains(&i.code.as_str()) {
             return Err(invalid(format!(
                 "检查项编号“{}”重复 / item code {} is used twice",

@@ -163,7 +163,7 @@ pub fn due(person: &StaffMember, classes: &[TrainingClass], today: NaiveDate) ->
 
 /// Coverage (受训率): share of active staff not due, in [0, 1]; 1 when there is nobody.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TrainingCoverage))]
 pub struct Coverage {
     pub trained: usize,
     pub total: usize,

@@ -50,7 +50,10 @@ pub async fn put(
     }
     let actual = hex::encode(Sha256::digest(&bytes));
     if actual != hash.as_str() {
-        return Err(AppError::BadRequest("照片内容与其哈希不符，可能传输不完整；请重新上传 / the photo does not match its hash (incomplete upload?); upload it again".into()));
+        return Err(saferounds_shared::DomainError::Invalid {
+            detail: "照片内容与其哈希不符，可能传输不完整；请重新上传 / the photo does not match its hash (incomplete upload?); upload it again".into(),
+        }
+        .into());
     }
     let content_type = sniff(&bytes).ok_or(AppError::UnsupportedMedia)?;
     let existed =

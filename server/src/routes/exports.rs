@@ -84,8 +84,11 @@ pub async fn ledger(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MonthQuery {
+    /// The month, `YYYY-MM` (this month when absent).
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     month: Option<String>,
 }
 
@@ -128,9 +131,11 @@ pub async fn bulletin(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    campaign: Option<String>,
+    /// The campaign (the first one when absent).
+    campaign: Option<saferounds_shared::ids::CampaignId>,
 }
 
 /// `GET /api/v1/reports/summary?campaign=`: the campaign summary report (总结报告).
@@ -143,12 +148,9 @@ pub async fn summary(
     session.require(session.actor.role.reads_reports())?;
     let db = &state.db;
     let campaigns = store::campaigns(db).await?;
-    let campaign = match q.campaign.filter(|c| !c.trim().is_empty()) {
+    let campaign = match q.campaign {
         None => campaigns.first(),
-        Some(id) => {
-            let id = saferounds_shared::ids::CampaignId::parse(&id)?;
-            campaigns.iter().find(|c| c.id == id)
-        }
+        Some(id) => campaigns.iter().find(|c| c.id == id),
     }
     .ok_or(AppError::NotFound)?;
     let today = state.today();

@@ -19,7 +19,10 @@ use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::{AppState, store};
 
-#[derive(Debug, Default, Deserialize)]
+/// The ledger's query: the filters of `shared::lists::HazardFilter`, a sort and a page. Its
+/// OpenAPI parameters are derived from it.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
     status: Option<Status>,
     grade: Option<Grade>,
@@ -30,12 +33,16 @@ pub struct LedgerQuery {
     found_from: Option<NaiveDate>,
     found_to: Option<NaiveDate>,
     overdue: Option<bool>,
+    /// Words the description, measures or remark contain (at most 200 characters are used).
     text: Option<String>,
     #[serde(default)]
     sort: SortKey,
     #[serde(default)]
-    offset: i64,
-    limit: Option<i64>,
+    #[param(value_type = u64, minimum = 0, maximum = 4294967295_u64)]
+    offset: u32,
+    /// Rows per page (at most 500 are given; 50 when absent).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 4294967295_u64)]
+    limit: Option<u32>,
 }
 
 impl LedgerQuery {
@@ -73,8 +80,8 @@ pub async fn list(
     ApiQuery(q): ApiQuery<LedgerQuery>,
 ) -> AppResult<Json<LedgerPage>> {
     let f = q.filter(&state).await?;
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let offset = q.offset.max(0);
+    let limit = i64::from(q.limit.unwrap_or(50)).clamp(1, 500);
+    let offset = i64::from(q.offset);
     let page = store::ledger(
         &state.db,
         &session.actor,

@@ -18,9 +18,9 @@ pub struct InspectionQuery {
     #[serde(flatten)]
     filter: InspectionFilter,
     #[serde(default)]
-    offset: usize,
+    offset: u32,
     #[serde(default)]
-    limit: Option<usize>,
+    limit: Option<u32>,
 }
 
 pub async fn list(
@@ -43,8 +43,12 @@ pub async fn list(
         .collect();
     rounds.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
     let total = rounds.len();
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let page: Vec<Round> = rounds.into_iter().skip(q.offset).take(limit).collect();
+    let limit = q.limit.unwrap_or(50).clamp(1, 500) as usize;
+    let page: Vec<Round> = rounds
+        .into_iter()
+        .skip(q.offset as usize)
+        .take(limit)
+        .collect();
     let ids: Vec<String> = page.iter().map(|r| r.id.to_string()).collect();
     let mut visits: Vec<Visit> = store::visits_of_rounds(&state.db, &ids)
         .await?

@@ -182,11 +182,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// JSON that is not JSON is 400; JSON whose values do not fit the type (a float where a whole
+/// number goes, an empty string as a date) is 422, as axum's own `Json` answers: well-formed,
+/// not acceptable.
 fn json_rejection(e: JsonRejection) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::TooLarge
-    } else {
-        AppError::BadRequest(e.body_text().chars().take(300).collect())
+    let detail: String = e.body_text().chars().take(300).collect();
+    match e {
+        _ if e.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+        JsonRejection::JsonDataError(_) => {
+            saferounds_shared::DomainError::Invalid { detail }.into()
+        }
+        _ => AppError::BadRequest(detail),
     }
 }
 

@@ -13,12 +13,15 @@ use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::{AppState, notify, store};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     #[serde(default)]
-    offset: usize,
+    #[param(value_type = u64, minimum = 0, maximum = 4294967295_u64)]
+    pub offset: u32,
     #[serde(default)]
-    limit: Option<usize>,
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 4294967295_u64)]
+    pub limit: Option<u32>,
 }
 
 pub async fn list(
@@ -27,13 +30,14 @@ pub async fn list(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> AppResult<Json<ReminderPage>> {
     let (db, actor, today) = (&state.db, &session.actor, state.today());
-    let limit = ReminderPage::limit(q.limit);
+    let limit = ReminderPage::limit(q.limit.map(|l| l as usize));
+    let offset = q.offset as usize;
     if actor.role.center_wide() {
         // Every reminder in scope concerns the center's roles: pick the page from the ledger's
         // columns and read whole documents for it alone (a neglected ledger has ~10^5).
         let facts = store::hazard_facts_visible(db, actor).await?;
-        let (ids, total) = most_urgent(&facts, today, q.offset.saturating_add(limit));
-        let ids: Vec<String> = ids.iter().skip(q.offset).map(ToString::to_string).collect();
+        let (ids, total) = most_urgent(&facts, today, offset.saturating_add(limit));
+        let ids: Vec<String> = ids.iter().skip(offset).map(ToString::to_string).collect();
         let page = reminders(&store::hazards_by_id(db, actor, &ids).await?, today);
         return Ok(Json(ReminderPage {
             total,
@@ -46,7 +50,7 @@ pub async fn list(
         .collect();
     Ok(Json(ReminderPage {
         total: mine.len(),
-        reminders: mine.into_iter().skip(q.offset).take(limit).collect(),
+        reminders: mine.into_iter().skip(offset).take(limit).collect(),
     }))
 }
 

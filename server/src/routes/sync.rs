@@ -35,11 +35,16 @@ pub async fn push(
     Ok(Json(resp))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullQuery {
+    /// The change number the device has pulled up to (0 at first).
     #[serde(default)]
+    #[param(minimum = 0, maximum = 9223372036854775807_u64)]
     cursor: u64,
+    /// Changes per page (at most 500 are given).
     #[serde(default = "default_limit")]
+    #[param(value_type = u64, minimum = 0, maximum = 4294967295_u64)]
     limit: u32,
 }
 fn default_limit() -> u32 {
@@ -53,6 +58,11 @@ pub async fn pull(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> AppResult<Response> {
+    if i64::try_from(q.cursor).is_err() {
+        return Err(AppError::BadRequest(
+            "cursor 超出范围 / cursor out of range".into(),
+        ));
+    }
     // A page is read, checked, assembled and compressed under a permit, so that a burst of
     // phones holds a bounded number of pages and compressors (~300 KB each) in memory at once;
     // what waits for the network is only the compressed bytes.

@@ -325,7 +325,7 @@ async fn push(app: &mut TestApp, phone: &mut Phone, rng: &mut Rng, fault: u64) {
                     .unwrap();
                 assert_eq!(
                     r.status(),
-                    reqwest::StatusCode::BAD_REQUEST,
+                    reqwest::StatusCode::UNPROCESSABLE_ENTITY,
                     "a corrupt photo is refused"
                 );
             }

@@ -61,6 +61,7 @@ stories!(
     long_text_is_refused_where_it_enters,
     a_photo_hash_alone_opens_nothing,
     scope_before_anything_else,
+    workbook_links_ignore_the_host_header,
 );
 
 #[tokio::test]

@@ -480,3 +480,168 @@ async fn slow_and_idle_connections_are_cut_off() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     app.stop().await;
 }
+
+/// The robot's webhook address carries its key: a failed post says so without the address.
+#[tokio::test]
+async fn the_webhook_key_never_reaches_an_answer() {
+    // Nothing listens on port 9 of the loopback: the post fails at once.
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.robot_webhook = Some("http://127.0.0.1:9/cgi-bin/webhook/send?key=SECRET-KEY-123".into());
+        s.remind_hour = 24;
+    })
+    .await
+    .unwrap();
+    let logs = captured_logs();
+    let inspector = app.login("inspector").await;
+    let (ops, _, b) = crate::stories::walk_through(&app, &inspector, 1).await;
+    app.push(&inspector, ops).await;
+    let sup = app.login("supervisor").await;
+    let owner = app.login("owner").await;
+    // A hazard due today: there is something to post.
+    let page: saferounds_shared::api::LedgerPage =
+        app.get_json(&sup, "/api/v1/hazards?limit=1").await;
+    let h = &page.rows[0];
+    let reg = saferounds_shared::hazard::Registration {
+        grade: saferounds_shared::hazard::Grade::General,
+        measures: saferounds_shared::ids::Reason::parse("更换插线板").unwrap(),
+        department_id: owner.user.department_id.unwrap(),
+        owner_id: owner.user.id,
+        deadline: b.today,
+        interim_precautions: None,
+        funds: saferounds_shared::ids::Fen::parse(0).unwrap(),
+        plan_approved_by: None,
+    };
+    let op = sup.op(
+        h.id.0,
+        h.version,
+        OpBody::Transition {
+            from: saferounds_shared::hazard::Status::Reported,
+            event: saferounds_shared::hazard::Event::Register(reg),
+        },
+    );
+    assert_eq!(
+        app.push(&sup, vec![op]).await.results[0].outcome,
+        Outcome::Applied
+    );
+    let r = app
+        .post(&sup, "/api/v1/reminders/send", &serde_json::json!({}))
+        .await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let body = r.text().await.unwrap();
+    assert!(body.contains("group robot"), "{body}");
+    assert!(!body.contains("SECRET-KEY-123"), "{body}");
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(!text.contains("SECRET-KEY-123"), "the key was logged");
+    app.stop().await;
+}
+
+/// Workbook photo links point at `--public-url`, never at what a request's `Host` header says.
+pub async fn workbook_links_ignore_the_host_header(app: &TestApp) {
+    let s = app.login("inspector").await;
+    let b: Bootstrap = app.get_json(&s, "/api/v1/bootstrap").await;
+    let (_, photo) = app.upload(&s, &jpeg(5151)).await;
+    let report = HazardReport {
+        photos_before: vec![photo],
+        ..report_in(&b.rooms[0], b.today, "插座过载".into())
+    };
+    let op = s.op(report.id.0, 0, OpBody::ReportHazard(report));
+    assert_eq!(
+        app.push(&s, vec![op]).await.results[0].outcome,
+        Outcome::Applied
+    );
+    let sup = app.login("supervisor").await;
+    let bytes = app
+        .client
+        .get(app.url("/api/v1/export/ledger.xlsx"))
+        .bearer_auth(&sup.token)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut all = String::new();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    for i in 0..zip.len() {
+        use std::io::Read;
+        let _ = zip.by_index(i).unwrap().read_to_string(&mut all);
+    }
+    assert!(all.contains("照片 1 张"), "the photo is counted");
+    assert!(
+        !all.contains("evil.example"),
+        "a link followed the Host header"
+    );
+}
+
+/// `--help` shows no secret taken from the environment, and passwords are read from the
+/// environment or standard input, never from an argument (`ps` shows arguments).
+#[test]
+fn secrets_stay_out_of_help_and_arguments() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let bin = env!("CARGO_BIN_EXE_saferounds");
+    let help = Command::new(bin)
+        .arg("--help")
+        .env("SAFEROUNDS_ROBOT_SECRET", "SECabcdef123")
+        .env(
+            "SAFEROUNDS_ROBOT_WEBHOOK",
+            "https://robot.example/send?key=K-998877",
+        )
+        .env("AWS_SECRET_ACCESS_KEY", "aws-secret-4455")
+        .env("SAFEROUNDS_DATABASE_URL", "postgres://u:dbpass-3322@h/db")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    for secret in ["SECabcdef123", "K-998877", "aws-secret-4455", "dbpass-3322"] {
+        assert!(!text.contains(secret), "--help shows {secret}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("db.sqlite").display()
+    );
+    let refused = Command::new(bin)
+        .args(["--database-url", &url, "create-admin", "--username", "boss"])
+        .args(["--password", "Tb7#kq9!Lm2x-chief"])
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "a password argument is not accepted"
+    );
+    let mut child = Command::new(bin)
+        .args(["--database-url", &url, "create-admin", "--username", "boss"])
+        .env_remove("SAFEROUNDS_PASSWORD")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Tb7#kq9!Lm2x-chief\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let weak = Command::new(bin)
+        .args([
+            "--database-url",
+            &url,
+            "create-admin",
+            "--username",
+            "boss2",
+        ])
+        .env("SAFEROUNDS_PASSWORD", "password1234")
+        .output()
+        .unwrap();
+    assert!(!weak.status.success(), "a weak password is refused");
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("too weak"));
+}

@@ -660,8 +660,10 @@ pub async fn photos_upload_rules(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(r.json::<ApiError>().await.unwrap().code, "bad_request");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e = r.json::<ApiError>().await.unwrap();
+    assert_eq!(e.code, "invalid");
+    assert!(e.message_en.contains("does not match its hash"), "{e:?}");
     // Not an image.
     let text = b"hello".to_vec();
     let r = app
@@ -959,7 +961,7 @@ pub async fn malformed_input_is_4xx(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
-fn xlsx_strings(bytes: &[u8]) -> String {
+pub fn xlsx_strings(bytes: &[u8]) -> String {
     use std::io::Read;
     let mut zip =
         zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a valid workbook");
@@ -1245,17 +1247,23 @@ pub async fn admin_configures_a_new_station(app: &TestApp) {
         serde_json::json!({"user": user, "password": "short"}),
     )
     .await;
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "password too short");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "password too short"
+    );
     let r = put(
         format!("/api/v1/admin/users/{}", user.id),
-        serde_json::json!({"user": user, "password": "north-1234"}),
+        serde_json::json!({"user": user, "password": "north-station-safe-7"}),
     )
     .await;
     assert_eq!(r.status(), StatusCode::OK);
     let login = app
         .client
         .post(app.url("/api/v1/auth/login"))
-        .json(&serde_json::json!({"username": "north.inspector", "password": "north-1234"}))
+        .json(
+            &serde_json::json!({"username": "north.inspector", "password": "north-station-safe-7"}),
+        )
         .send()
         .await
         .unwrap();
