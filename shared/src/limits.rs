@@ -169,7 +169,7 @@ mod tests {
         }
         for fine in [
             "correct horse battery",
-            "消防巡查每天都要做好",
+            "消防巡查每天都要认真做好",
             "Tb7#kq9!Lm2x",
         ] {
             assert_eq!(
