@@ -101,6 +101,7 @@ fn report(dev: &mut Dev, boot: &Bootstrap, i: usize, fresh: bool) -> Operation {
             },
             basis: "公安部令第61号 §31".into(),
             found_on: boot.today - chrono::Duration::days(if fresh { 0 } else { (i % 900) as i64 }),
+            deadline: None,
             photos_before: vec![],
             fixed_on_spot: None,
         }),

@@ -78,8 +78,9 @@ impl InspectionType {
     pub fn needs_signatures(self) -> bool {
         matches!(self, InspectionType::PeriodicCheck)
     }
-    /// How often a room must get this inspection, in days (key units patrol daily: GB 25201;
-    /// periodic checks at least monthly for key units: 61号令 §26; extinguishers monthly: GB 50444).
+    /// How often a room must get this inspection, in days: key units patrol daily (61号令 §25);
+    /// 61号令 §26 asks 机关、团体、事业单位 for a fire check at least quarterly, and the center's
+    /// own rule is monthly; extinguishers are checked monthly (GB 50444-2008 §5.2.1).
     pub fn interval_days(self) -> i64 {
         match self {
             InspectionType::DailyPatrol => 1,
@@ -108,7 +109,17 @@ pub struct ChecklistItem {
     pub text: Text,
     pub answer: AnswerKind,
     pub photo_on_fail: bool,
+    /// Always 一般 in the starter list: 重大隐患 is a safety supervisor's judgement (GB 35181),
+    /// never a checklist's default.
     pub default_grade: Grade,
+    /// Days to put a failure right: 0 当场改正 (an exit unblocked, a cylinder stood upright),
+    /// 1–3 for a part to replace, 15 for work to plan.
+    #[serde(default = "default_fix_days")]
+    pub fix_days: u32,
+    /// What a failure of this item is, in words (the hazard's description when the inspector
+    /// writes none): "安全出口或疏散通道堵塞、上锁" where the item says what should hold.
+    #[serde(default)]
+    pub defect: Option<Text>,
     /// The rule the item comes from.
     pub source: String,
     /// Room kinds the item applies to; empty means all.
@@ -117,9 +128,32 @@ pub struct ChecklistItem {
     pub types: Vec<InspectionType>,
 }
 
-crate::json_struct!(ChecklistItem { code, category, text, answer, photo_on_fail, default_grade, source, room_kinds = Default::default(), types });
+crate::json_struct!(ChecklistItem { code, category, text, answer, photo_on_fail, default_grade, fix_days = default_fix_days(), defect = Default::default(), source, room_kinds = Default::default(), types });
+
+/// Days to put right a failure of an item that names none: a general hazard's 15.
+pub const DEFAULT_FIX_DAYS: u32 = 15;
+
+fn default_fix_days() -> u32 {
+    DEFAULT_FIX_DAYS
+}
 
 impl ChecklistItem {
+    /// The deadline of a failure found on `found_on`.
+    pub fn deadline(&self, found_on: chrono::NaiveDate) -> chrono::NaiveDate {
+        found_on
+            .checked_add_days(chrono::Days::new(u64::from(self.fix_days)))
+            .unwrap_or(found_on)
+    }
+
+    /// What a failure of this item is: its defect wording, or "未符合：" and its requirement
+    /// where it has none (an item an administrator added without one).
+    pub fn defect_zh(&self) -> String {
+        match &self.defect {
+            Some(d) if !d.zh.trim().is_empty() => d.zh.clone(),
+            _ => format!("未符合：{}", self.text.zh),
+        }
+    }
+
     pub fn applies_to(&self, kind: RoomKind) -> bool {
         self.room_kinds.is_empty() || self.room_kinds.contains(&kind)
     }
@@ -246,6 +280,36 @@ mod tests {
             );
             assert!(!i.types.is_empty(), "{} is in no inspection type", i.code);
             assert!(codes.insert(i.code.clone()), "duplicate code {}", i.code);
+            assert!(
+                i.defect
+                    .as_ref()
+                    .is_some_and(|d| !d.zh.is_empty() && !d.en.is_empty()),
+                "{} has no defect wording",
+                i.code
+            );
+            assert_eq!(
+                i.default_grade,
+                Grade::General,
+                "{}: 重大 is a supervisor's judgement",
+                i.code
+            );
+            assert!(
+                [0, 1, 3, 15].contains(&i.fix_days),
+                "{}: {} days",
+                i.code,
+                i.fix_days
+            );
+            // 61号令 §31 is not where patrol and check contents are; §39 has no evacuation plans.
+            assert!(
+                !i.source.contains("§31") && !i.source.contains("§39"),
+                "{}: {}",
+                i.code,
+                i.source
+            );
+        }
+        // Blocked exits and oxygen near flame are put right on the spot.
+        for code in ["EV-01", "FL-03"] {
+            assert_eq!(items.iter().find(|i| i.code == code).unwrap().fix_days, 0);
         }
         for c in Category::ALL {
             assert!(items.iter().any(|i| i.category == c), "no item in {c:?}");

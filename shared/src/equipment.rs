@@ -1,7 +1,7 @@
 //! Fire equipment per room, with the plan's early warnings (智慧消防 预警): expiry, checks due,
 //! service due.
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EquipmentId, RoomId, SiteId};
@@ -63,6 +63,17 @@ impl EquipmentKind {
             _ => 10,
         }
     }
+    /// When an extinguisher is serviced (维修, GB 50444-2008 §5.3.2): (years after production
+    /// for the first service, years between services after that). Water-based (foam included):
+    /// 3, then every year; dry powder and CO₂: 5, then every 2 years. Other equipment: none.
+    pub fn service_years(self) -> Option<(u32, u32)> {
+        match self {
+            EquipmentKind::WaterExtinguisher | EquipmentKind::FoamExtinguisher => Some((3, 1)),
+            EquipmentKind::DryPowderExtinguisher | EquipmentKind::Co2Extinguisher => Some((5, 2)),
+            _ => None,
+        }
+    }
+
     pub fn is_extinguisher(self) -> bool {
         matches!(
             self,
@@ -110,7 +121,7 @@ pub enum Warning {
     ExpiringSoon { on: NaiveDate },
     /// Monthly check overdue (GB 50444 §5.2.1), or never checked.
     CheckDue { last: Option<NaiveDate> },
-    /// Yearly service overdue.
+    /// Service (维修) overdue: GB 50444-2008 §5.3.2 ([`EquipmentKind::service_years`]).
     ServiceDue { last: Option<NaiveDate> },
 }
 labels!(Warning {
@@ -142,15 +153,27 @@ impl Equipment {
                 last: self.last_checked_on,
             });
         }
-        if self.kind.is_extinguisher() {
-            let year_ago = today.with_year(today.year() - 1).unwrap_or(today);
-            if self.last_serviced_on.is_none_or(|d| d < year_ago) && self.produced_on < year_ago {
-                w.push(Warning::ServiceDue {
-                    last: self.last_serviced_on,
-                });
-            }
+        if self.next_service().is_some_and(|due| today >= due) {
+            w.push(Warning::ServiceDue {
+                last: self.last_serviced_on,
+            });
         }
         w
+    }
+
+    /// When this extinguisher is next due for service: the first service some years after
+    /// production, then at a fixed interval after the last one (GB 50444-2008 §5.3.2). `None`
+    /// for equipment that is not serviced this way.
+    pub fn next_service(&self) -> Option<NaiveDate> {
+        let (first, then) = self.kind.service_years()?;
+        let add = |d: NaiveDate, years: u32| {
+            d.checked_add_months(Months::new(years * 12))
+                .unwrap_or(NaiveDate::MAX)
+        };
+        Some(match self.last_serviced_on {
+            Some(last) if last >= self.produced_on => add(last, then),
+            _ => add(self.produced_on, first),
+        })
     }
 }
 
@@ -197,6 +220,7 @@ mod tests {
             ext(d(2017, 1, 1), Some(d(2026, 11, 20)), Some(d(2026, 6, 1))).warnings(today),
             vec![Warning::ExpiringSoon { on: d(2027, 1, 1) }]
         );
+        // Dry powder made in 2020, never serviced: the first service was due in 2025.
         let w = ext(d(2020, 1, 1), Some(d(2026, 10, 1)), None).warnings(today);
         assert_eq!(
             w,
@@ -207,5 +231,53 @@ mod tests {
                 Warning::ServiceDue { last: None }
             ]
         );
+    }
+
+    /// GB 50444-2008 §5.3.2: a one-year-old extinguisher is not "overdue for service".
+    #[test]
+    fn service_follows_gb_50444() {
+        let today = d(2026, 11, 29);
+        let serviced = |kind: EquipmentKind, produced, last| Equipment {
+            kind,
+            ..ext(produced, Some(d(2026, 11, 20)), last)
+        };
+        let due = |e: &Equipment| {
+            e.warnings(today).contains(&Warning::ServiceDue {
+                last: e.last_serviced_on,
+            })
+        };
+        use EquipmentKind::*;
+        // Dry powder and CO₂: first at 5 years, then every 2.
+        for kind in [DryPowderExtinguisher, Co2Extinguisher] {
+            assert!(
+                !due(&serviced(kind, d(2025, 6, 1), None)),
+                "{kind:?} a year old"
+            );
+            assert!(
+                !due(&serviced(kind, d(2021, 12, 1), None)),
+                "{kind:?} not yet 5"
+            );
+            assert!(
+                due(&serviced(kind, d(2021, 11, 29), None)),
+                "{kind:?} 5 years old"
+            );
+            assert!(!due(&serviced(kind, d(2019, 1, 1), Some(d(2025, 1, 1)))));
+            assert!(due(&serviced(kind, d(2019, 1, 1), Some(d(2024, 11, 1)))));
+        }
+        // Water-based (foam too): first at 3 years, then every year.
+        for kind in [WaterExtinguisher, FoamExtinguisher] {
+            assert!(
+                !due(&serviced(kind, d(2024, 1, 1), None)),
+                "{kind:?} 2 years old"
+            );
+            assert!(
+                due(&serviced(kind, d(2023, 11, 1), None)),
+                "{kind:?} 3 years old"
+            );
+            assert!(!due(&serviced(kind, d(2022, 1, 1), Some(d(2026, 1, 1)))));
+            assert!(due(&serviced(kind, d(2022, 1, 1), Some(d(2025, 11, 1)))));
+        }
+        // A hydrant has no such service.
+        assert_eq!(serviced(Hydrant, d(2000, 1, 1), None).next_service(), None);
     }
 }

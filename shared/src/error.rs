@@ -34,6 +34,8 @@ pub enum DomainError {
     VerifierIsRectifier,
     #[error("a major hazard is closed only by a safety supervisor")]
     MajorNeedsSupervisor,
+    #[error("only a safety supervisor judges a hazard major")]
+    MajorIsSupervisorsCall,
     #[error("after-photos are required")]
     AfterPhotosRequired,
     #[error("a photo is required for a failed item")]
@@ -79,6 +81,7 @@ impl DomainError {
             OutOfScope => "out_of_scope",
             VerifierIsRectifier => "verifier_is_rectifier",
             MajorNeedsSupervisor => "major_needs_supervisor",
+            MajorIsSupervisorsCall => "major_is_supervisors_call",
             AfterPhotosRequired => "after_photos_required",
             PhotoRequired => "photo_required",
             MissingField { .. } => "missing_field",
@@ -125,6 +128,7 @@ impl DomainError {
             OutOfScope => "该记录不属于您负责的科室或站点。如有疑问，请联系安全管理员。".into(),
             VerifierIsRectifier => "复查人不能是整改人本人。请由其他人员复查。".into(),
             MajorNeedsSupervisor => "重大隐患只能由安全管理员销号。请提交安全管理员复查。".into(),
+            MajorIsSupervisorsCall => "是否属于重大隐患由安全管理部门认定（GB 35181）。请按一般隐患上报并在描述中说明，安全管理员登记时会认定等级。".into(),
             AfterPhotosRequired => "请先上传整改后照片，再提交。".into(),
             PhotoRequired => "不合格项需要拍照。请拍摄照片后再保存。".into(),
             MissingField { field } => format!("缺少必填项：{field}。请补充后再提交。"),
@@ -169,6 +173,7 @@ impl DomainError {
             OutOfScope => "This record belongs to a department or site you do not cover. Ask a safety supervisor.".into(),
             VerifierIsRectifier => "The re-checker cannot be the person who rectified. Ask someone else to re-check.".into(),
             MajorNeedsSupervisor => "Only a safety supervisor closes a major hazard. Send it to a supervisor for re-check.".into(),
+            MajorIsSupervisorsCall => "Whether a hazard is major is the safety office's judgement (GB 35181). Report it as general and say why in the description; the supervisor raises it when registering.".into(),
             AfterPhotosRequired => "Add photos of the fixed state before submitting.".into(),
             PhotoRequired => "A failed item needs a photo. Take one, then save.".into(),
             MissingField { field } => format!("Missing required field: {field}. Fill it in and submit again."),

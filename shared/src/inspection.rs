@@ -232,10 +232,17 @@ impl Visit {
             .filter_map(|a| {
                 let item = template.item(&a.item_code)?;
                 let id = a.hazard_id?;
-                let mut description = item.text.zh.clone();
-                if let Some(n) = a.note.as_deref().filter(|n| !n.trim().is_empty()) {
-                    description = format!("{description}：{}", n.trim());
-                }
+                // The hazard says what is wrong — the inspector's words, else the item's defect
+                // wording —; the item's requirement and its rule are the basis.
+                let description = match a.note.as_deref().map(str::trim) {
+                    Some(n) if !n.is_empty() => n.to_owned(),
+                    _ => item.defect_zh(),
+                };
+                let basis = if item.source.trim().is_empty() {
+                    item.text.zh.clone()
+                } else {
+                    format!("{}（{}）", item.text.zh, item.source)
+                };
                 Some(HazardReport {
                     id,
                     site_id: room.site_id,
@@ -247,7 +254,8 @@ impl Visit {
                     item_code: Some(item.code.clone()),
                     description,
                     grade: item.default_grade,
-                    basis: item.source.clone(),
+                    basis,
+                    deadline: Some(item.deadline(found_on)),
                     found_on,
                     photos_before: a.photos.clone(),
                     fixed_on_spot: a.fixed_on_spot.clone(),
@@ -434,14 +442,26 @@ mod tests {
             ],
         );
         v.validate(&t, &room()).unwrap();
-        let found = v.findings(&t, &room(), NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+        let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let found = v.findings(&t, &room(), day);
         assert_eq!(found.len(), 2);
         assert_eq!(
             found[0].grade,
-            crate::hazard::Grade::Major,
-            "oxygen cylinder not secured is major by default"
+            crate::hazard::Grade::General,
+            "重大 is the supervisor's judgement, not a checklist default"
         );
-        assert!(found[0].description.contains("两只未固定"));
+        // The hazard says what is wrong (the inspector's words); the item and its rule are
+        // the basis.
+        assert_eq!(found[0].description, "两只未固定");
+        assert!(
+            found[0].basis.contains("氧气瓶直立放置") && found[0].basis.contains("WS 308"),
+            "{}",
+            found[0].basis
+        );
+        // Without a note: the item's defect wording, not its requirement.
+        assert_eq!(found[1].description, "插线板串接，或放在地上、靠近水源");
+        // An oxygen cylinder is stood upright on the spot: due the day it is found.
+        assert_eq!(found[0].deadline, Some(day));
         assert_eq!(found[0].department_id, Some(room().department_id));
         let by = v.inspector_id;
         let hz: Vec<Hazard> = found

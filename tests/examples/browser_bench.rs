@@ -67,6 +67,7 @@ async fn seed(server: &Server, n: usize) -> Result<()> {
                         grade: Grade::General,
                         basis: "GB 2099.7-2024".into(),
                         found_on: boot.today,
+                        deadline: None,
                         photos_before: vec![],
                         fixed_on_spot: None,
                     }),

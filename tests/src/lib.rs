@@ -478,6 +478,7 @@ pub mod api {
                 grade: Grade::General,
                 basis: "GB 2099.7-2024".into(),
                 found_on: today,
+                deadline: None,
                 photos_before: vec![photo.clone()],
                 fixed_on_spot: None,
             };

@@ -294,6 +294,8 @@ fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl IntoView {
                 answer: AnswerKind::PassFailNa,
                 photo_on_fail: true,
                 default_grade: Grade::General,
+                fix_days: saferounds_shared::checklist::DEFAULT_FIX_DAYS,
+                defect: None,
                 source: ctx.t("own_rule").to_owned(),
                 room_kinds: vec![],
                 types: vec![itype],

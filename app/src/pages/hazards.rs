@@ -237,7 +237,9 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
         let parsed = (|| -> Result<Registration, String> {
             let m = Reason::parse(&measures.get_untracked())
                 .map_err(|e| e.to_api().message(lang).to_owned())?;
+            // Left empty: the item's time limit the hazard was reported with.
             let dl = saferounds_shared::api::parse_day(&deadline.get_untracked())
+                .or(h.deadline)
                 .unwrap_or(h.grade.default_deadline(h.found_on));
             let owner_id = UserId::parse(&owner.get_untracked())
                 .map_err(|e| e.to_api().message(lang).to_owned())?;

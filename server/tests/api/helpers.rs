@@ -309,6 +309,7 @@ pub fn report_in(room: &Room, found_on: chrono::NaiveDate, description: String) 
         grade: Grade::General,
         basis: "GB 50016".into(),
         found_on,
+        deadline: None,
         photos_before: vec![],
         fixed_on_spot: None,
     }

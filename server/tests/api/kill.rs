@@ -132,6 +132,7 @@ async fn story(url: String) {
                     grade: Grade::General,
                     basis: "GB 50444".into(),
                     found_on: boot.today,
+                    deadline: None,
                     photos_before: vec![],
                     fixed_on_spot: None,
                 }),

@@ -63,9 +63,13 @@ pub struct HazardReport {
     pub item_code: Option<String>,
     pub description: String,
     pub grade: Grade,
-    /// 依据: the rule the failed item comes from.
+    /// 依据: the failed item's requirement and the rule it comes from.
     pub basis: String,
     pub found_on: NaiveDate,
+    /// The time limit the checklist item gives (当场 is the finding day); absent, the grade's
+    /// default.
+    #[serde(default)]
+    pub deadline: Option<NaiveDate>,
     pub photos_before: Vec<PhotoHash>,
     /// 立查立改: fixed during the visit; goes straight to re-check.
     pub fixed_on_spot: Option<FixedOnSpot>,
@@ -84,6 +88,7 @@ crate::json_struct!(HazardReport {
     grade,
     basis,
     found_on,
+    deadline = Default::default(),
     photos_before,
     fixed_on_spot
 });
@@ -561,7 +566,11 @@ impl Hazard {
             deadline: if fixed {
                 None
             } else {
-                Some(r.grade.default_deadline(r.found_on))
+                Some(
+                    r.deadline
+                        .filter(|d| *d >= r.found_on)
+                        .unwrap_or(r.grade.default_deadline(r.found_on)),
+                )
             },
             interim_precautions: None,
             funds: Fen::zero(),
@@ -710,6 +719,7 @@ pub(crate) mod tests_support {
             grade: Grade::General,
             basis: "61号令 §31".into(),
             found_on,
+            deadline: None,
             photos_before: vec![],
             fixed_on_spot: None,
         };

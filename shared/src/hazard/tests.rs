@@ -51,6 +51,7 @@ pub(crate) fn hazard_in(status: Status) -> Hazard {
         grade: Grade::General,
         basis: "GB 2099.7-2024".into(),
         found_on: day(1),
+        deadline: None,
         photos_before: vec![photo(1)],
         fixed_on_spot: None,
     };
@@ -268,6 +269,7 @@ fn hazard_report_fixture() -> HazardReport {
         grade: Grade::General,
         basis: "61号令".into(),
         found_on: day(1),
+        deadline: None,
         photos_before: vec![photo(1)],
         fixed_on_spot: None,
     }
@@ -569,6 +571,7 @@ fn a_report_lists_each_photo_once() {
         grade: h.grade,
         basis: h.basis.clone(),
         found_on: day(1),
+        deadline: None,
         photos_before: vec![photo(3), photo(1), photo(3), photo(2), photo(1)],
         fixed_on_spot: Some(FixedOnSpot {
             what_was_done: reason("已拔除串接插线板"),

@@ -214,6 +214,9 @@ fn apply_inner(
                 return Err(DomainError::OutOfScope);
             }
             report.validate()?;
+            if report.grade == hazard::Grade::Major && !actor.role.supervises() {
+                return Err(DomainError::MajorIsSupervisorsCall);
+            }
             if let Some(room_id) = report.room_id {
                 let room = ctx.world.room(room_id).ok_or(DomainError::NotFound)?;
                 if room.site_id != report.site_id {

@@ -78,6 +78,7 @@ fn report(id: HazardId, photos: Vec<PhotoHash>, grade: Grade) -> HazardReport {
         grade,
         basis: "GB 2099.7-2024".into(),
         found_on: today(),
+        deadline: None,
         photos_before: photos,
         fixed_on_spot: None,
     }
@@ -271,6 +272,43 @@ fn repeated_push_applies_once_and_gap_asks_for_resend() {
     );
     assert_eq!(l.audit.len(), 3);
     assert_eq!(l.change_seq, 3);
+}
+
+/// 重大 is the safety office's call: a field report cannot make a hazard major, a supervisor's
+/// can (GB 35181).
+#[test]
+fn only_a_supervisor_reports_a_major_hazard() {
+    let mut l = ledger();
+    for (n, (role, ok)) in [
+        (Role::Inspector, false),
+        (Role::Verifier, false),
+        (Role::SafetySupervisor, true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a = actor(role, &format!("{role:?}"));
+        let mut d = Device::new(a.clone(), n as u64 + 1, 0);
+        let hid = HazardId::from_uuid(stable_uuid("h", &format!("major-{role:?}")));
+        d.record(
+            hid.0,
+            OpBody::ReportHazard(report(hid, vec![], Grade::Major)),
+            &l,
+        );
+        let req = PushRequest {
+            device_id: d.id,
+            ops: d.outbox.clone(),
+        };
+        let r = l.push(&req, &a, t0(), today());
+        match (&r.results[0].outcome, ok) {
+            (Outcome::Applied, true) => {}
+            (Outcome::Rejected { error }, false) => {
+                assert_eq!(error.code, "major_is_supervisors_call");
+                assert!(error.message_zh.contains("GB 35181"));
+            }
+            (other, _) => panic!("{role:?}: {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -612,12 +650,11 @@ fn act(d: &mut Device, l: &Ledger, choice: u8, pick: usize, photo_counter: &mut 
             let id =
                 HazardId::from_uuid(stable_uuid("hazard", &format!("{}-{}", d.id, d.next_seq)));
             let p = new_photo(d);
-            let grade = if choice.is_multiple_of(7) {
-                Grade::Major
-            } else {
-                Grade::General
-            };
-            d.record(id.0, OpBody::ReportHazard(report(id, vec![p], grade)), l);
+            d.record(
+                id.0,
+                OpBody::ReportHazard(report(id, vec![p], Grade::General)),
+                l,
+            );
         }
         (_, None) => {}
         (Role::Inspector, Some(h)) => {
@@ -641,7 +678,12 @@ fn act(d: &mut Device, l: &Ledger, choice: u8, pick: usize, photo_counter: &mut 
                 (Status::Reported, _) => OpBody::Transition {
                     from: h.status,
                     event: Event::Register(Registration {
-                        grade: h.grade,
+                        // The supervisor judges some hazards major when registering them.
+                        grade: if choice.is_multiple_of(7) {
+                            Grade::Major
+                        } else {
+                            h.grade
+                        },
                         measures: reason("整改"),
                         department_id: dept(),
                         owner_id: actor(Role::RectificationOwner, "owner").user_id,
