@@ -162,12 +162,8 @@ fn act(phone: &mut Phone, rng: &mut Rng, owner: &Session) {
             phone.photos.push(photo);
             let report = HazardReport {
                 item_code: Some("EL-01".into()),
-                grade: if roll == 0 {
-                    Grade::Major
-                } else {
-                    Grade::General
-                },
-                basis: "61号令 §31".into(),
+                grade: Grade::General,
+                basis: "公安部令第61号 §25、§26".into(),
                 photos_before: vec![hash],
                 ..report_in(
                     room,
