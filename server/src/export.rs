@@ -2,6 +2,7 @@
 //! photos as links), the monthly overdue bulletin (通报) and room QR label sheets as print-ready
 //! HTML. The columns and rows come from `saferounds_shared::lists`.
 
+use saferounds_shared::i18n::percent;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -315,12 +316,12 @@ pub struct SummaryInput<'a> {
 
 fn stat_cells(r: &saferounds_shared::campaign::StatRow) -> String {
     format!(
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{}</td>",
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
         r.found,
         r.closed,
         r.open,
         r.overdue,
-        r.closure_rate() * 100.0,
+        percent(r.closure_rate(), 1),
         r.funds.yuan()
     )
 }
@@ -341,13 +342,13 @@ pub fn summary_html(i: &SummaryInput<'_>) -> String {
     };
     let t = &i.stats.total;
     let mut body = format!(
-        "<h2>一、总体情况</h2><p>专项整治期间共排查发现隐患 {} 项，其中重大隐患 {} 项、当场整改 {} 项；已整改销号 {} 项，\
-         整改率 {:.1}%；尚未销号 {} 项，其中逾期 {} 项。累计投入整改资金 {} 元{}。</p>",
+        "<h2>一、总体情况</h2><p>专项整治期间（{period}）共排查发现隐患 {} 项，其中重大隐患 {} 项、当场整改 {} 项；已整改销号 {} 项，\
+         整改率 {}；尚未销号 {} 项，其中逾期 {} 项。累计投入整改资金 {} 元{}。</p>",
         t.found,
         t.major,
         t.fixed_on_spot,
         t.closed,
-        t.closure_rate() * 100.0,
+        percent(t.closure_rate(), 1),
         t.open,
         t.overdue,
         t.funds.yuan(),
@@ -423,7 +424,7 @@ pub fn summary_html(i: &SummaryInput<'_>) -> String {
         .count();
     body.push_str(&format!(
         "<h2>六、制度措施清单</h2><p>建立制度措施 {} 项，已完成 {} 项，逾期未完成 {} 项。</p>\
-         <h2>七、培训与演练</h2><p>在职人员 {} 人，培训覆盖 {} 人，覆盖率 {:.1}%{}；期间组织灭火和应急疏散演练 {} 次。</p>\
+         <h2>七、培训与演练</h2><p>在职人员 {} 人，培训覆盖 {} 人，覆盖率 {}{}；期间组织灭火和应急疏散演练 {} 次。</p>\
          <h2>八、消防设施器材</h2><p>登记器材 {} 件，超过使用年限 {} 件，月检逾期 {} 件。</p>\
          <h2>九、存在问题和下一步打算</h2><div class=\"lines\"></div>",
         i.measures.len(),
@@ -431,11 +432,11 @@ pub fn summary_html(i: &SummaryInput<'_>) -> String {
         late,
         i.coverage.total,
         i.coverage.trained,
-        i.coverage.rate() * 100.0,
-        if i.coverage.meets_target() {
-            "，达到 100% 目标"
-        } else {
-            "，未达到 100% 目标"
+        percent(i.coverage.rate(), 1),
+        match (i.coverage.total, i.coverage.meets_target()) {
+            (0, _) => "（花名册尚无在职人员）",
+            (_, true) => "，达到 100% 目标",
+            (_, false) => "，未达到 100% 目标",
         },
         drills,
         i.equipment.len(),

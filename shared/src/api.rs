@@ -102,6 +102,25 @@ pub struct Bootstrap {
 crate::json_struct!(Bootstrap { user, center_name, today, utc_offset_minutes = default_utc_offset_minutes(), sites, buildings, departments, rooms, templates, people, campaigns });
 
 impl Bootstrap {
+    /// Who may be made to answer for a hazard of `department` when it is registered: the
+    /// rectification owners of that department, or, where it has none (or the hazard names no
+    /// department), every rectification owner — never an administrator or an inspector.
+    pub fn owners_for(&self, department: Option<DepartmentId>) -> Vec<&Person> {
+        let owners = || {
+            self.people
+                .iter()
+                .filter(|p| p.role == crate::org::Role::RectificationOwner)
+        };
+        let own: Vec<&Person> = owners()
+            .filter(|p| department.is_some() && p.department_id == department)
+            .collect();
+        if own.is_empty() {
+            owners().collect()
+        } else {
+            own
+        }
+    }
+
     /// A person's name as screens show it; empty for someone this device does not know.
     pub fn person_name(&self, id: UserId) -> &str {
         self.people
@@ -467,6 +486,59 @@ crate::json_struct!(InspectionPage { total, rounds });
 
 #[cfg(test)]
 mod tests {
+    /// Registering offers the department's rectification owners, else every owner: never an
+    /// administrator, an inspector or a supervisor.
+    #[test]
+    fn owners_for_a_department() {
+        use super::{Bootstrap, Person};
+        use crate::ids::{DepartmentId, UserId, stable_uuid};
+        use crate::org::Role;
+        let d = |n: &str| DepartmentId::from_uuid(stable_uuid("dept", n));
+        let p = |n: &str, role, dept: Option<DepartmentId>| Person {
+            id: UserId::from_uuid(stable_uuid("user", n)),
+            display_name: n.into(),
+            role,
+            department_id: dept,
+            site_id: None,
+        };
+        let boot = Bootstrap {
+            people: vec![
+                p("admin", Role::Admin, None),
+                p("east-owner", Role::RectificationOwner, Some(d("east"))),
+                p("east-inspector", Role::Inspector, Some(d("east"))),
+                p("hq-owner", Role::RectificationOwner, Some(d("hq"))),
+                p("supervisor", Role::SafetySupervisor, Some(d("security"))),
+            ],
+            user: crate::org::User {
+                id: UserId::from_uuid(stable_uuid("user", "supervisor")),
+                username: "supervisor".into(),
+                display_name: "supervisor".into(),
+                role: Role::SafetySupervisor,
+                department_id: Some(d("security")),
+                site_id: None,
+                active: true,
+            },
+            center_name: "中心".into(),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
+            utc_offset_minutes: 480,
+            sites: vec![],
+            buildings: vec![],
+            departments: vec![],
+            rooms: vec![],
+            templates: vec![],
+            campaigns: vec![],
+        };
+        let names = |dept| {
+            boot.owners_for(dept)
+                .into_iter()
+                .map(|p| p.display_name.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(Some(d("east"))), ["east-owner"]);
+        assert_eq!(names(Some(d("security"))), ["east-owner", "hq-owner"]);
+        assert_eq!(names(None), ["east-owner", "hq-owner"]);
+    }
+
     #[test]
     fn days_and_times_read_as_chrono_reads_them() {
         for day in ["2026-11-30", "2024-02-29", "0001-01-01", "9999-12-31"] {

@@ -37,6 +37,11 @@ pub struct Campaign {
 crate::json_struct!(Campaign { id, name, phases });
 
 impl Campaign {
+    /// Does `day` fall within the campaign (its first phase's start to its last phase's end)?
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        self.starts_on().is_some_and(|s| day >= s) && self.ends_on().is_some_and(|e| day <= e)
+    }
+
     pub fn starts_on(&self) -> Option<NaiveDate> {
         self.phases.iter().map(|p| p.starts_on).min()
     }
@@ -155,13 +160,10 @@ crate::json_struct!(StatRow {
 });
 
 impl StatRow {
-    /// 整改率: closed over found (voided hazards are not counted as found).
-    pub fn closure_rate(&self) -> f64 {
-        if self.found == 0 {
-            1.0
-        } else {
-            f64::from(self.closed) / f64::from(self.found)
-        }
+    /// 整改率: closed over found (voided hazards are not counted as found); none when nothing
+    /// was found (shown "—": 0 of 0 is no 100%).
+    pub fn closure_rate(&self) -> Option<f64> {
+        (self.found > 0).then(|| f64::from(self.closed) / f64::from(self.found))
     }
 }
 
@@ -267,7 +269,8 @@ mod tests {
         });
         let inv = &rows[&date(2020, 9, 1)];
         assert_eq!((inv.found, inv.closed, inv.overdue), (2, 1, 1));
-        assert_eq!(inv.closure_rate(), 0.5);
+        assert_eq!(inv.closure_rate(), Some(0.5));
+        assert_eq!(StatRow::default().closure_rate(), None, "0 of 0 is no rate");
         assert_eq!(inv.median_days_to_close, Some(10.0));
         assert_eq!(inv.funds.yuan(), "120.00");
         assert_eq!(rows[&date(2021, 1, 1)].median_days_to_close, Some(30.0));

@@ -33,6 +33,15 @@ impl Lang {
     }
 }
 
+/// A rate as people read it: `87.5%` with `decimals` places, or `—` where there is none
+/// (nothing to count).
+pub fn percent(rate: Option<f64>, decimals: usize) -> String {
+    match rate {
+        Some(r) => format!("{:.*}%", decimals, r * 100.0),
+        None => "—".into(),
+    }
+}
+
 /// A number as people read it: the shortest text that reads back as the same value, without a
 /// trailing `.0` (1, 0.8, 1.25). Through the float printer `serde_json` already carries
 /// (`zmij`), not the standard library's, which the phone's module would otherwise carry too.

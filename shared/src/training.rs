@@ -171,15 +171,13 @@ pub struct Coverage {
 
 crate::json_struct!(Coverage { trained, total });
 impl Coverage {
-    pub fn rate(&self) -> f64 {
-        if self.total == 0 {
-            1.0
-        } else {
-            self.trained as f64 / self.total as f64
-        }
+    /// Trained over active staff; none when nobody is on the roster (0 of 0 is no 100%).
+    pub fn rate(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.trained as f64 / self.total as f64)
     }
+    /// Everyone on a roster that has someone on it is trained (the plan's 100%).
     pub fn meets_target(&self) -> bool {
-        self.trained == self.total
+        self.total > 0 && self.trained == self.total
     }
 }
 
@@ -275,8 +273,16 @@ mod tests {
         );
         let cov = coverage(&[a, b, c, e], &classes, today);
         assert_eq!((cov.trained, cov.total), (1, 4));
-        assert!((cov.rate() - 0.25).abs() < 1e-9);
+        assert!((cov.rate().unwrap() - 0.25).abs() < 1e-9);
         assert!(!cov.meets_target());
+        let nobody = Coverage {
+            trained: 0,
+            total: 0,
+        };
+        assert_eq!(nobody.rate(), None);
+        assert!(!nobody.meets_target(), "an empty roster meets no target");
+        assert_eq!(crate::i18n::percent(nobody.rate(), 0), "—");
+        assert_eq!(crate::i18n::percent(cov.rate(), 1), "25.0%");
     }
 
     #[test]

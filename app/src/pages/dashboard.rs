@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use saferounds_shared::Lang;
 use saferounds_shared::api::{Dashboard, StatLine};
-use saferounds_shared::i18n::Label;
+use saferounds_shared::i18n::{Label, percent};
 
 use crate::api;
 use crate::state::{Page, ctx, wire_name};
@@ -64,7 +64,7 @@ fn body(d: Dashboard) -> impl IntoView {
             <div class="kpi"><span>{ctx.t("closed")}</span><b id="kpi-closed">{s.total.closed}</b></div>
             <div class="kpi"><span>{ctx.t("open")}</span><b id="kpi-open">{s.total.open}</b></div>
             <div class="kpi"><span>{ctx.t("overdue")}</span><b id="kpi-overdue" class={if s.total.overdue > 0 { "overdue" } else { "" }}>{s.total.overdue}</b></div>
-            <div class="kpi"><span>{ctx.t("closure_rate")}</span><b id="kpi-rate">{format!("{:.0}%", s.total.closure_rate() * 100.0)}</b></div>
+            <div class="kpi"><span>{ctx.t("closure_rate")}</span><b id="kpi-rate">{percent(s.total.closure_rate(), 0)}</b></div>
             <div class="kpi"><span>{ctx.t("funds")}</span><b>{s.total.funds.yuan()}</b></div>
         </div>
         <div class="grid2">
@@ -97,7 +97,7 @@ fn body(d: Dashboard) -> impl IntoView {
                 }).collect_view()}
             </section>
             <section class="card" id="training"><h2>{ctx.t("training")}</h2>
-                <p><b id="training-rate">{format!("{:.0}%", d.training.rate() * 100.0)}</b>" ("{d.training.trained}"/"{d.training.total}")"</p>
+                <p><b id="training-rate">{percent(d.training.rate(), 0)}</b>" ("{d.training.trained}"/"{d.training.total}")"</p>
                 <ul class="plain small">{d.training_due.iter().take(10).map(|(name, why)| view! { <li>{name.clone()}" — "{why.label(lang)}</li> }).collect_view()}</ul>
                 <p>{ctx.t("drills_recent")}": "<b id="drills-recent">{d.drills_recent}</b></p>
                 <p class="small">{ctx.t("sites_due_drill")}": "{d.sites_due_drill.iter().map(|s| site_name(*s)).collect::<Vec<_>>().join("、")}</p>
@@ -131,7 +131,7 @@ fn Trend(lines: Vec<StatLine>) -> impl IntoView {
             format!(
                 "{:.1},{:.1}",
                 left + step * (i as f64 + 0.5),
-                bottom - 130.0 * l.row.closure_rate()
+                bottom - 130.0 * l.row.closure_rate().unwrap_or(0.0)
             )
         })
         .collect();

@@ -9,7 +9,7 @@ use saferounds_shared::hazard::{
 };
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{DepartmentId, Fen, HazardId, PhotoHash, Reason, UserId};
-use saferounds_shared::org::{Actor, Role};
+use saferounds_shared::org::Actor;
 use saferounds_shared::reminders::reminders;
 use saferounds_shared::sync::{Entity, OpBody};
 use wasm_bindgen::JsCast;
@@ -305,13 +305,20 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                     <button class="secondary" id=button on:click=move |_| if let Some(r) = reason() { fire(step(r)) }>{ctx.t(key)}</button>
                 };
                 if can(EventKind::Register) {
-                    let people = ctx.boot.get().map(|b| b.people).unwrap_or_default();
+                    let owners: Vec<(String, String)> = ctx.boot.with(|b| {
+                        b.as_ref().map_or(vec![], |b| {
+                            b.owners_for(h.department_id)
+                                .into_iter()
+                                .map(|p| (p.id.to_string(), p.display_name.clone()))
+                                .collect()
+                        })
+                    });
                     parts.push(view! {
                         <label for="reg-measures">{ctx.t("measures")}</label><input id="reg-measures" type="text" on:input=bind(measures)/>
                         <label for="reg-owner">{ctx.t("owner")}</label>
                         <select id="reg-owner" on:change=bind(owner)>
                             <option value="">"—"</option>
-                            {people.into_iter().filter(|p| p.role == Role::RectificationOwner).map(|p| view! { <option value=p.id.to_string()>{p.display_name}</option> }).collect_view()}
+                            {owners.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
                         </select>
                         <label for="reg-deadline">{ctx.t("deadline")}</label><input id="reg-deadline" type="date" on:input=bind(deadline)/>
                         <label for="reg-funds">{ctx.t("funds")}</label><input id="reg-funds" inputmode="decimal" on:input=bind(funds)/>

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use saferounds_shared::api::Stats;
 use saferounds_shared::equipment::{Equipment, EquipmentKind};
-use saferounds_shared::i18n::Label;
+use saferounds_shared::i18n::{Label, percent};
 use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, UserId};
 use saferounds_shared::training::{self, ClassKind, Drill, DrillKind, StaffMember, TrainingClass};
 
@@ -71,14 +71,14 @@ pub fn RegistersPage() -> impl IntoView {
                                 <tbody>{c.phases.iter().map(|p| {
                                     let row = d.stats.by_phase.iter().find(|l| l.key == p.id.to_string()).map(|l| l.row.clone()).unwrap_or_default();
                                     let current = p.starts_on <= day && day <= p.ends_on;
-                                    view! { <tr class=if current { "current" } else { "" }><td>{p.name.get(lang).to_owned()}</td><td>{format!("{} – {}", p.starts_on, p.ends_on)}</td><td>{row.found}</td><td>{row.closed}</td><td>{row.overdue}</td><td>{format!("{:.0}%", row.closure_rate() * 100.0)}</td></tr> }
+                                    view! { <tr class=if current { "current" } else { "" }><td>{p.name.get(lang).to_owned()}</td><td>{format!("{} – {}", p.starts_on, p.ends_on)}</td><td>{row.found}</td><td>{row.closed}</td><td>{row.overdue}</td><td>{percent(row.closure_rate(), 0)}</td></tr> }
                                 }).collect_view()}</tbody></table>
                             }).collect_view()}
                             <button class="secondary" id="campaign-summary" on:click=summary>{ctx.t("summary_report")}</button>
                         </section>
                         <section class="card" id="training-register">
                             <h2>{ctx.t("training")}</h2>
-                            <p>{ctx.t("coverage_rate")}" "<b id="training-coverage">{format!("{:.0}%", coverage.rate() * 100.0)}</b>{format!(" ({}/{})", coverage.trained, coverage.total)}</p>
+                            <p>{ctx.t("coverage_rate")}" "<b id="training-coverage">{percent(coverage.rate(), 0)}</b>{format!(" ({}/{})", coverage.trained, coverage.total)}</p>
                             <ul class="plain small" id="training-due">{due.into_iter().map(|(n, why)| view! { <li>{n}" — "{why.label(lang)}</li> }).collect_view()}</ul>
                             <h3>{ctx.t("classes")}</h3>
                             <ul class="plain small" id="classes">{d.classes.iter().map(|c| view! {

@@ -154,8 +154,10 @@ pub async fn summary(
     }
     .ok_or(AppError::NotFound)?;
     let today = state.today();
-    // Statistics only: the ledger's columns, not the documents.
-    let hazards = store::hazard_facts_visible(db, &session.actor).await?;
+    // Statistics only: the ledger's columns, not the documents — of the hazards found during
+    // the campaign ("专项整治期间共排查…" counts nothing found before or after it).
+    let mut hazards = store::hazard_facts_visible(db, &session.actor).await?;
+    hazards.retain(|h| campaign.covers(h.found_on));
     let staff = store::records::<StaffMember>(db).await?;
     let classes = store::records::<TrainingClass>(db).await?;
     let drills = store::records::<Drill>(db).await?;

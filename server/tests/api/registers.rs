@@ -212,6 +212,20 @@ pub async fn registers_templates_campaigns(app: &TestApp) {
     let campaigns: Vec<Campaign> = app.get_json(&leader, "/api/v1/campaigns").await;
     assert_eq!(campaigns[0].name.zh, c.name.zh);
 
+    // Hazards found after the campaign ended are not the campaign's: its report counts none,
+    // and a rate of nothing is "—", not 100%.
+    let (ops, _, _) = walk_through(app, &inspector, 2).await;
+    app.push(&inspector, ops).await;
+    let html = app
+        .get(&leader, "/api/v1/reports/summary")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(campaigns[0].ends_on().unwrap() < chrono::Utc::now().date_naive());
+    assert!(html.contains("共排查发现隐患 0 项"), "{html}");
+    assert!(html.contains("整改率 —"), "{html}");
+
     // The summary report carries the figures the data implies. The last phase runs on to next
     // year, so today's hazards fall in it.
     let mut c = campaigns[0].clone();
