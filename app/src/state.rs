@@ -214,6 +214,14 @@ impl AppCtx {
             .unwrap_or_default()
     }
 
+    /// Where a room is (站点 · 楼 · 层 · 房间) in the current language, tracked.
+    pub fn place(&self, room: saferounds_shared::ids::RoomId) -> String {
+        let lang = self.lang.get();
+        self.boot
+            .with(|b| b.as_ref().map(|b| b.place(room, lang)))
+            .unwrap_or_default()
+    }
+
     /// A department's name in the current language (empty if unknown), tracked.
     pub fn department_name(&self, id: saferounds_shared::ids::DepartmentId) -> String {
         let lang = self.lang.get();

@@ -9,17 +9,22 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, Url, Workbook};
 use saferounds_shared::Lang;
 use saferounds_shared::api::Person;
+use saferounds_shared::checklist::InspectionType;
 use saferounds_shared::hazard::Hazard;
 use saferounds_shared::i18n::Label;
-use saferounds_shared::ids::{DepartmentId, RoomId, UserId};
+use saferounds_shared::ids::{DepartmentId, PhotoHash, RoomId, RoundId, UserId};
 use saferounds_shared::lists::{Cell, LEDGER_COLUMNS, Names, ledger_row};
 use saferounds_shared::org::{Building, Department, Room, Site};
 
 /// Names for ids, from the organisation tables.
+#[derive(Default)]
 pub struct Directory {
     pub people: BTreeMap<UserId, String>,
     pub departments: BTreeMap<DepartmentId, String>,
-    pub rooms: BTreeMap<RoomId, String>,
+    /// Each room's place (站点 · 楼 · 层 · 房间) and department.
+    pub rooms: BTreeMap<RoomId, (String, DepartmentId)>,
+    /// What kind of round each round was (隐患来源); filled where a document shows it.
+    pub round_types: BTreeMap<RoundId, InspectionType>,
 }
 
 impl Directory {
@@ -28,15 +33,21 @@ impl Directory {
         departments: &[Department],
         rooms: &[Room],
         buildings: &[Building],
+        sites: &[Site],
     ) -> Directory {
-        let building = |r: &Room| {
-            buildings
+        let place = |r: &Room| {
+            let building = buildings
                 .iter()
                 .find(|b| b.id == r.building_id)
-                .map(|b| b.name.zh.clone())
-                .unwrap_or_default()
+                .map_or("", |b| b.name.zh.as_str());
+            let site = sites
+                .iter()
+                .find(|s| s.id == r.site_id)
+                .map_or("", |s| s.name.zh.as_str());
+            r.place(site, building, Lang::Zh)
         };
         Directory {
+            round_types: BTreeMap::new(),
             people: people
                 .iter()
                 .map(|p| (p.id, p.display_name.clone()))
@@ -47,7 +58,7 @@ impl Directory {
                 .collect(),
             rooms: rooms
                 .iter()
-                .map(|r| (r.id, r.location(&building(r))))
+                .map(|r| (r.id, (place(r), r.department_id)))
                 .collect(),
         }
     }
@@ -61,7 +72,13 @@ impl Names for Directory {
         self.departments.get(&id).cloned().unwrap_or_default()
     }
     fn location(&self, id: RoomId) -> String {
-        self.rooms.get(&id).cloned().unwrap_or_default()
+        self.rooms.get(&id).map(|r| r.0.clone()).unwrap_or_default()
+    }
+    fn room_department(&self, id: RoomId) -> Option<DepartmentId> {
+        self.rooms.get(&id).map(|r| r.1)
+    }
+    fn round_type(&self, id: RoundId) -> Option<InspectionType> {
+        self.round_types.get(&id).copied()
     }
 }
 
@@ -81,14 +98,30 @@ pub fn fit_cell(s: &str) -> std::borrow::Cow<'_, str> {
     t.into()
 }
 
-/// The ledger workbook. With the server's public address (`--public-url`), photos become links
-/// to `{public_url}/api/v1/blobs/{sha256}`; without it they are counted only (an address taken
-/// from the request's `Host` header could point anywhere).
+/// The longer side of a photo's thumbnail in a workbook, in pixels.
+pub const THUMBNAIL_PX: u32 = 120;
+
+/// A small JPEG of a photo for a workbook cell; `None` for bytes that are no picture.
+pub fn thumbnail(bytes: &[u8]) -> Option<Vec<u8>> {
+    let picture = image::load_from_memory(bytes).ok()?;
+    let small = picture.thumbnail(THUMBNAIL_PX, THUMBNAIL_PX).to_rgb8();
+    let mut out = std::io::Cursor::new(Vec::new());
+    small.write_to(&mut out, image::ImageFormat::Jpeg).ok()?;
+    Some(out.into_inner())
+}
+
+/// The ledger workbook, one row a hazard with its 序号. A hazard's first photo (before, and
+/// after) is shown in its cell as a thumbnail (`thumbnails`, by photo), with the number of
+/// photos; with the server's public address (`--public-url`) the cell also links to the photo
+/// (an address taken from the request's `Host` header could point anywhere). Numbers — funds,
+/// days overdue, extensions — are numbers, so a sheet can add them up.
 pub fn ledger_xlsx(
     rows: &[Hazard],
     names: &Directory,
+    thumbnails: &BTreeMap<PhotoHash, Vec<u8>>,
     public_url: Option<&str>,
     title: &str,
+    today: NaiveDate,
 ) -> anyhow::Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
@@ -101,38 +134,59 @@ pub fn ledger_xlsx(
         .set_text_wrap()
         .set_align(rust_xlsxwriter::FormatAlign::Top);
     ws.write_string_with_format(0, 0, title, &Format::new().set_bold().set_font_size(14))?;
+    let money = Format::new()
+        .set_num_format("0.00")
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
     for (c, (zh, _)) in LEDGER_COLUMNS.iter().enumerate() {
         ws.write_string_with_format(1, c as u16, *zh, &head)?;
-        let width = match c {
-            6 | 11 | 14 | 16 => 30.0,
-            4 => 24.0,
+        let width = match *zh {
+            "隐患描述" | "依据" | "整改措施" | "期间防范措施" | "整改完成情况" | "备注" => {
+                30.0
+            }
+            "部位（站点·楼·层·房间）" => 26.0,
+            "照片" | "整改后照片" => 18.0,
+            "序号" | "延期次数" | "逾期天数" => 6.0,
             _ => 12.0,
         };
         ws.set_column_width(c as u16, width)?;
     }
     for (i, h) in rows.iter().enumerate() {
         let r = (i + 2) as u32;
-        for (c, cell) in ledger_row(h, names, Lang::Zh).into_iter().enumerate() {
+        for (c, cell) in ledger_row(h, i + 1, names, Lang::Zh, today)
+            .into_iter()
+            .enumerate()
+        {
             let c = c as u16;
             match cell {
                 Cell::Text(t) => {
                     ws.write_string_with_format(r, c, fit_cell(&t), &wrap)?;
                 }
-                Cell::Photos(ps) => match (ps.first(), public_url) {
-                    (Some(first), Some(base)) => {
-                        let url = format!("{}/api/v1/blobs/{first}", base.trim_end_matches('/'));
-                        ws.write_url_with_text(
-                            r,
-                            c,
-                            Url::new(url),
-                            format!("照片 {} 张", ps.len()),
-                        )?;
+                Cell::Number(n) => {
+                    ws.write_number_with_format(r, c, n, &money)?;
+                }
+                Cell::Photos(ps) => {
+                    let Some(first) = ps.first() else { continue };
+                    let url = public_url
+                        .map(|base| format!("{}/api/v1/blobs/{first}", base.trim_end_matches('/')));
+                    let count = format!("照片 {} 张", ps.len());
+                    match (thumbnails.get(first), &url) {
+                        (Some(thumb), _) => {
+                            let mut picture = rust_xlsxwriter::Image::new_from_buffer(thumb)?
+                                .set_alt_text(&count);
+                            if let Some(u) = &url {
+                                picture = picture.set_url(u.as_str())?;
+                            }
+                            ws.set_row_height(r, 70)?;
+                            ws.insert_image_fit_to_cell(r, c, &picture, true)?;
+                        }
+                        (None, Some(u)) => {
+                            ws.write_url_with_text(r, c, Url::new(u.as_str()), count)?;
+                        }
+                        (None, None) => {
+                            ws.write_string(r, c, count)?;
+                        }
                     }
-                    (Some(_), None) => {
-                        ws.write_string(r, c, format!("照片 {} 张", ps.len()))?;
-                    }
-                    (None, _) => {}
-                },
+                }
             }
         }
     }

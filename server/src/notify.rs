@@ -231,7 +231,7 @@ mod tests {
 
     #[test]
     fn wecom_and_dingtalk_shapes() {
-        let mut names = Directory::new(&[], &[], &[], &[]);
+        let mut names = Directory::default();
         names
             .people
             .insert(UserId::from_uuid(uuid::Uuid::from_u128(7)), "陈静".into());

@@ -791,6 +791,24 @@ async fn preload<'a>(
     Ok(world)
 }
 
+/// The inspection type of every round that has a visit (where a hazard came from).
+pub async fn round_types(
+    db: &Db,
+) -> AppResult<std::collections::BTreeMap<saferounds_shared::ids::RoundId, InspectionType>> {
+    let rows = sqlx::query("SELECT DISTINCT round_id, inspection_type FROM visits")
+        .fetch_all(&db.read)
+        .await?;
+    let mut out = std::collections::BTreeMap::new();
+    for r in rows {
+        let round = saferounds_shared::ids::RoundId::parse(&r.try_get::<String, _>(0)?)?;
+        let kind: InspectionType =
+            serde_json::from_value(serde_json::Value::String(r.try_get::<String, _>(1)?))
+                .map_err(anyhow::Error::from)?;
+        out.insert(round, kind);
+    }
+    Ok(out)
+}
+
 /// When each room was last inspected, per inspection type (coverage's input), from the visits'
 /// columns; `offset` is the center's time zone.
 pub async fn last_visits(db: &Db, offset: FixedOffset) -> AppResult<LastVisits> {

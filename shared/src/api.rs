@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::campaign::{Campaign, StatRow};
 use crate::checklist::Template;
 use crate::hazard::Hazard;
-use crate::ids::{DepartmentId, SiteId, UserId};
+use crate::ids::{DepartmentId, RoomId, SiteId, UserId};
 use crate::org::{Building, Department, Role, Room, Site, User};
 use crate::sync::AuditEntry;
 
@@ -119,6 +119,24 @@ impl Bootstrap {
         } else {
             own
         }
+    }
+
+    /// Where a room is: 站点 · 楼 · 层 · 房间 (empty for a room this device does not know).
+    pub fn place(&self, room: RoomId, lang: crate::Lang) -> String {
+        let Some(r) = self.rooms.iter().find(|r| r.id == room) else {
+            return String::new();
+        };
+        let building = self
+            .buildings
+            .iter()
+            .find(|b| b.id == r.building_id)
+            .map_or("", |b| b.name.get(lang));
+        let site = self
+            .sites
+            .iter()
+            .find(|s| s.id == r.site_id)
+            .map_or("", |s| s.name.get(lang));
+        r.place(site, building, lang)
     }
 
     /// A person's name as screens show it; empty for someone this device does not know.

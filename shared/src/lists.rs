@@ -279,24 +279,36 @@ mod tests {
 }
 
 /// The ledger's columns (台账), in the order the center's forms use, with their English names.
-pub const LEDGER_COLUMNS: [(&str, &str); 24] = [
+pub const LEDGER_COLUMNS: [(&str, &str); 33] = [
+    ("序号", "#"),
     ("编号", "No."),
+    ("隐患来源", "Source"),
     ("排查日期", "Found on"),
     ("排查人", "Found by"),
-    ("科室/站点", "Department / station"),
-    ("部位（楼-层-房间）", "Location (building-floor-room)"),
+    ("所在科室", "Department where found"),
+    (
+        "部位（站点·楼·层·房间）",
+        "Place (site · building · floor · room)",
+    ),
     ("类别", "Category"),
     ("隐患描述", "Description"),
     ("照片", "Photos"),
     ("等级", "Grade"),
     ("依据", "Basis"),
     ("当场整改", "Fixed on the spot"),
+    ("整改责任科室", "Responsible department"),
+    ("整改责任人", "Responsible person"),
     ("整改措施", "Measures"),
-    ("责任人", "Responsible person"),
-    ("整改时限", "Deadline"),
     ("期间防范措施", "Interim precautions"),
+    ("整改方案审批人", "Plan approved by"),
+    ("原定时限", "Original deadline"),
+    ("延期次数", "Extensions"),
+    ("整改时限", "Deadline"),
+    ("逾期天数", "Days overdue"),
     ("整改资金（元）", "Funds (yuan)"),
     ("整改完成情况", "Rectification"),
+    ("整改人", "Rectified by"),
+    ("整改完成时间", "Rectified on"),
     ("整改后照片", "After photos"),
     ("复查人", "Re-checked by"),
     ("复查日期", "Re-check date"),
@@ -306,34 +318,73 @@ pub const LEDGER_COLUMNS: [(&str, &str); 24] = [
     ("备注", "Remark"),
 ];
 
-/// Names the ledger shows for ids.
+/// Names the ledger shows for ids, and what it looks up about a hazard's room and round.
 pub trait Names {
     fn person(&self, id: crate::ids::UserId) -> String;
     fn department(&self, id: DepartmentId) -> String;
+    /// 站点·楼·层·房间.
     fn location(&self, id: crate::ids::RoomId) -> String;
+    /// The department a room belongs to (where a hazard was found).
+    fn room_department(&self, id: crate::ids::RoomId) -> Option<DepartmentId>;
+    /// The inspection type of a round (what found a hazard).
+    fn round_type(&self, id: crate::ids::RoundId) -> Option<crate::checklist::InspectionType>;
 }
 
-/// One ledger cell: text, or photos (an export links them).
+/// One ledger cell: text, a number (a spreadsheet can add it up), or photos.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Text(String),
+    Number(f64),
     Photos(Vec<crate::ids::PhotoHash>),
 }
 
-/// A hazard as one ledger row, in [`LEDGER_COLUMNS`] order.
-pub fn ledger_row(h: &Hazard, names: &dyn Names, lang: crate::Lang) -> Vec<Cell> {
+/// Where a hazard came from (隐患来源): the kind of round that found it, or 随手拍 — a report
+/// made outside any round.
+pub fn source_label(
+    round_type: Option<crate::checklist::InspectionType>,
+    lang: crate::Lang,
+) -> &'static str {
+    use crate::checklist::InspectionType::*;
+    let (zh, en) = match round_type {
+        Some(DailyPatrol) => ("日常巡查", "Daily patrol"),
+        Some(PeriodicCheck) => ("防火检查", "Fire check"),
+        Some(ExtinguisherMonthly) => ("灭火器月检", "Extinguisher check"),
+        None => ("随手拍", "Ad-hoc report"),
+    };
+    match lang {
+        crate::Lang::Zh => zh,
+        crate::Lang::En => en,
+    }
+}
+
+/// A hazard as one ledger row, in [`LEDGER_COLUMNS`] order; `index` is its 序号 (from 1) and
+/// `today` the center's day (days overdue).
+pub fn ledger_row(
+    h: &Hazard,
+    index: usize,
+    names: &dyn Names,
+    lang: crate::Lang,
+    today: NaiveDate,
+) -> Vec<Cell> {
     use crate::i18n::Label;
     let t = |s: String| Cell::Text(s);
     let yes_no = |b: bool| t(if b { "是" } else { "否" }.to_string());
     let opt = |s: &Option<String>| t(s.clone().unwrap_or_default());
     let date = |d: Option<NaiveDate>| t(d.map(|d| d.to_string()).unwrap_or_default());
+    let person = |u: Option<crate::ids::UserId>| t(u.map(|u| names.person(u)).unwrap_or_default());
+    let department =
+        |d: Option<DepartmentId>| t(d.map(|d| names.department(d)).unwrap_or_default());
+    let overdue_days = h
+        .deadline
+        .filter(|_| h.is_overdue(today))
+        .map_or(0, |d| (today - d).num_days());
     vec![
+        Cell::Number(index as f64),
         t(h.number()),
+        t(source_label(h.round_id.and_then(|r| names.round_type(r)), lang).to_owned()),
         t(h.found_on.to_string()),
-        t(names.person(h.reported_by)),
-        t(h.department_id
-            .map(|d| names.department(d))
-            .unwrap_or_default()),
+        person(Some(h.reported_by)),
+        department(h.room_id.and_then(|r| names.room_department(r))),
         t(h.room_id.map(|r| names.location(r)).unwrap_or_default()),
         t(h.category.label(lang).to_owned()),
         t(h.description.clone()),
@@ -341,17 +392,21 @@ pub fn ledger_row(h: &Hazard, names: &dyn Names, lang: crate::Lang) -> Vec<Cell>
         t(h.grade.label(lang).to_owned()),
         t(h.basis.clone()),
         yes_no(h.fixed_on_spot),
+        department(h.department_id),
+        person(h.owner_id),
         opt(&h.measures),
-        t(h.owner_id.map(|u| names.person(u)).unwrap_or_default()),
-        date(h.deadline),
         opt(&h.interim_precautions),
-        t(h.funds.yuan()),
+        opt(&h.plan_approved_by),
+        date(h.original_deadline),
+        Cell::Number(f64::from(h.extensions_granted)),
+        date(h.deadline),
+        Cell::Number(overdue_days as f64),
+        Cell::Number(h.funds.get() as f64 / 100.0),
         opt(&h.rectification),
+        person(h.rectified_by),
+        date(h.rectified_on),
         Cell::Photos(h.photos_after.clone()),
-        t(h.recheck
-            .as_ref()
-            .map(|r| names.person(r.by))
-            .unwrap_or_default()),
+        person(h.recheck.as_ref().map(|r| r.by)),
         date(h.recheck.as_ref().map(|r| r.on)),
         t(h.recheck
             .as_ref()
@@ -384,19 +439,51 @@ mod ledger_tests {
             "城东急救站".into()
         }
         fn location(&self, _: crate::ids::RoomId) -> String {
-            "站房-1F-车库".into()
+            "城东急救站 · 站房 · 1F · 车库".into()
+        }
+        fn room_department(&self, _: crate::ids::RoomId) -> Option<DepartmentId> {
+            Some(DepartmentId::nil())
+        }
+        fn round_type(&self, _: crate::ids::RoundId) -> Option<crate::checklist::InspectionType> {
+            Some(crate::checklist::InspectionType::DailyPatrol)
         }
     }
 
     #[test]
     fn a_row_fills_every_column() {
-        let mut h = sample(NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+        let found = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let mut h = sample(found);
         h.measures = Some("更换".into());
-        let row = ledger_row(&h, &N, crate::Lang::Zh);
+        h.funds = crate::ids::Fen::parse(123_456).unwrap();
+        h.deadline = Some(found);
+        h.original_deadline = Some(found - chrono::Days::new(10));
+        h.extensions_granted = 1;
+        h.room_id = Some(crate::ids::RoomId::nil());
+        let today = found + chrono::Days::new(3);
+        let row = ledger_row(&h, 7, &N, crate::Lang::Zh, today);
         assert_eq!(row.len(), LEDGER_COLUMNS.len());
-        assert_eq!(row[6], Cell::Text("电线老化".into()));
-        assert_eq!(row[11], Cell::Text("更换".into()));
-        assert_eq!(row[22], Cell::Text("已上报".into()));
-        assert!(matches!(&row[0], Cell::Text(n) if n.starts_with("YH20261102-")));
+        let col = |name: &str| {
+            let i = LEDGER_COLUMNS.iter().position(|c| c.0 == name).unwrap();
+            row[i].clone()
+        };
+        assert_eq!(col("序号"), Cell::Number(7.0));
+        assert_eq!(col("隐患描述"), Cell::Text("电线老化".into()));
+        assert_eq!(col("整改措施"), Cell::Text("更换".into()));
+        assert_eq!(col("状态"), Cell::Text("已上报".into()));
+        assert_eq!(
+            col("整改资金（元）"),
+            Cell::Number(1234.56),
+            "a number Excel can add up"
+        );
+        assert_eq!(col("逾期天数"), Cell::Number(3.0));
+        assert_eq!(col("延期次数"), Cell::Number(1.0));
+        assert_eq!(col("原定时限"), Cell::Text("2026-10-23".into()));
+        assert_eq!(col("所在科室"), Cell::Text("城东急救站".into()));
+        assert_eq!(
+            col("部位（站点·楼·层·房间）"),
+            Cell::Text("城东急救站 · 站房 · 1F · 车库".into())
+        );
+        assert!(matches!(col("编号"), Cell::Text(n) if n.starts_with("YH20261102-")));
+        assert_eq!(source_label(None, crate::Lang::Zh), "随手拍");
     }
 }

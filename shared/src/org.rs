@@ -206,9 +206,13 @@ impl Room {
     pub fn code_from_scan(scan: &str) -> Option<&str> {
         scan.trim().strip_prefix("SR1:").filter(|c| !c.is_empty())
     }
-    /// 楼-层-房间, as the ledger writes a location.
-    pub fn location(&self, building: &str) -> String {
-        format!("{building}-{}-{}", self.floor, self.name.zh)
+    /// 站点 · 楼 · 层 · 房间: where the room is, as the ledger and a hazard's page write it.
+    pub fn place(&self, site: &str, building: &str, lang: crate::Lang) -> String {
+        [site, building, self.floor.as_str(), self.name.get(lang)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 }
 

@@ -280,6 +280,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                 view! {
                     <h2 id="hazard-title">{h.description.clone()}</h2>
                     <div id="hazard-status" data-status=h.status.as_str()>{h.status.label(lang)}" · "{h.grade.label(lang)}" · "{h.category.label(lang)}</div>
+                    {h.room_id.map(|r| view! { <div id="hazard-place">{ctx.place(r)}</div> })}
                     <div class="room-meta">{format!("{} {} · {}", ctx.t("found_on"), h.found_on, h.basis)}</div>
                     {h.measures.clone().map(|m| view! { <div>{ctx.t("measures")}": "{m}</div> })}
                     {h.deadline.map(|d| view! { <div>{ctx.t("deadline")}": "{d.to_string()}</div> })}

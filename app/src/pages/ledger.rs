@@ -123,7 +123,7 @@ pub fn Ledger() -> impl IntoView {
                         <div style="overflow-x:auto">
                         <table class="ledger" id="ledger">
                             <thead><tr>
-                                <th>{ctx.t("found_on")}</th><th>{ctx.t("description")}</th><th>{ctx.t("category")}</th><th>{ctx.t("grade")}</th>
+                                <th>{ctx.t("found_on")}</th><th>{ctx.t("description")}</th><th>{ctx.t("location")}</th><th>{ctx.t("category")}</th><th>{ctx.t("grade")}</th>
                                 <th>{ctx.t("status")}</th><th>{ctx.t("department")}</th><th>{ctx.t("measures")}</th><th>{ctx.t("owner")}</th><th>{ctx.t("deadline")}</th>
                             </tr></thead>
                             <tbody>
@@ -134,6 +134,7 @@ pub fn Ledger() -> impl IntoView {
                                         <tr data-hazard=h.id.to_string()>
                                             <td>{h.found_on.to_string()}</td>
                                             <td><a href="#" on:click=move |ev| { ev.prevent_default(); ctx.page.set(Page::Hazard(id)); }>{h.description.clone()}</a></td>
+                                            <td class="place">{h.room_id.map(|r| ctx.place(r))}</td>
                                             <td>{h.category.label(lang)}</td>
                                             <td>{h.grade.label(lang)}</td>
                                             <td class=format!("st-{}", h.status.as_str())>{h.status.label(lang)}</td>

@@ -62,6 +62,7 @@ stories!(
     a_photo_hash_alone_opens_nothing,
     scope_before_anything_else,
     workbook_links_ignore_the_host_header,
+    ledger_workbook_has_the_offices_columns,
 );
 
 #[tokio::test]

@@ -645,3 +645,109 @@ fn secrets_stay_out_of_help_and_arguments() {
     assert!(!weak.status.success(), "a weak password is refused");
     assert!(String::from_utf8_lossy(&weak.stderr).contains("too weak"));
 }
+
+/// A real photo (a small JPEG), as a phone uploads it.
+fn real_jpeg(shade: u8) -> Vec<u8> {
+    let picture = image::RgbImage::from_pixel(640, 480, image::Rgb([shade, 90, 40]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
+    out.into_inner()
+}
+
+/// The ledger workbook as a safety office keeps it: 序号, where it came from, the department
+/// where it was found beside the one answering for it, the place, funds as a number that adds
+/// up, and the photo itself as a thumbnail.
+pub async fn ledger_workbook_has_the_offices_columns(app: &TestApp) {
+    let s = app.login("inspector").await;
+    let (ops, hazards, b) = crate::stories::walk_through(app, &s, 1).await;
+    app.push(&s, ops).await;
+    let (st, photo) = app.upload(&s, &real_jpeg(200)).await;
+    assert_eq!(st, StatusCode::CREATED);
+    let spot = HazardReport {
+        photos_before: vec![photo],
+        ..report_in(&b.rooms[0], b.today, "随手拍：配电箱前堆放纸箱".into())
+    };
+    let op = s.op(spot.id.0, 0, OpBody::ReportHazard(spot));
+    assert_eq!(
+        app.push(&s, vec![op]).await.results[0].outcome,
+        Outcome::Applied
+    );
+    let sup = app.login("supervisor").await;
+    let owner = app.login("owner").await;
+    let mut reg = crate::stories::registration(&b, &owner);
+    reg.funds = saferounds_shared::ids::Fen::parse(123_456).unwrap();
+    let op = sup.op(
+        hazards[0].0,
+        1,
+        OpBody::Transition {
+            from: saferounds_shared::hazard::Status::Reported,
+            event: saferounds_shared::hazard::Event::Register(reg),
+        },
+    );
+    assert_eq!(
+        app.push(&sup, vec![op]).await.results[0].outcome,
+        Outcome::Applied
+    );
+
+    let bytes = app
+        .get(&sup, "/api/v1/export/ledger.xlsx")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let strings = crate::stories::xlsx_strings(&bytes);
+    for column in [
+        "序号",
+        "隐患来源",
+        "所在科室",
+        "部位（站点·楼·层·房间）",
+        "整改责任科室",
+        "整改方案审批人",
+        "原定时限",
+        "延期次数",
+        "逾期天数",
+        "整改人",
+        "整改完成时间",
+    ] {
+        assert!(strings.contains(column), "no column {column}");
+    }
+    assert!(
+        strings.contains("日常巡查") && strings.contains("随手拍"),
+        "sources"
+    );
+    assert!(
+        strings.contains(" · "),
+        "places are site · building · floor · room"
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut sheet = String::new();
+    {
+        use std::io::Read;
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut sheet)
+            .unwrap();
+    }
+    // Funds are a number cell (no t="s"), so SUM adds them up.
+    assert!(sheet.contains("<v>1234.56</v>"), "funds as a number");
+    let media: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.starts_with("xl/media/"))
+        .map(|n| n.into_owned())
+        .collect();
+    assert_eq!(media.len(), 1, "the real photo's thumbnail: {media:?}");
+    let thumb = {
+        use std::io::Read;
+        let mut v = Vec::new();
+        zip.by_name(&media[0]).unwrap().read_to_end(&mut v).unwrap();
+        v
+    };
+    let t = image::load_from_memory(&thumb).unwrap();
+    assert!(
+        t.width() <= 120 && t.height() <= 120,
+        "a thumbnail, not the photo"
+    );
+}

@@ -318,7 +318,7 @@ pub async fn missing_photo_holds_operation(app: &TestApp) {
     assert_eq!(d.hazard.photos_before.len(), 2);
 }
 
-fn registration(b: &Bootstrap, owner: &Session) -> Registration {
+pub fn registration(b: &Bootstrap, owner: &Session) -> Registration {
     Registration {
         grade: Grade::General,
         measures: Reason::parse("更换为带过载保护的插线板").unwrap(),

@@ -469,6 +469,9 @@ pub fn fire(
         }
         Event::ApproveExtension => {
             if let Some(x) = hazard.extension.take() {
+                if hazard.original_deadline.is_none() {
+                    hazard.original_deadline = hazard.deadline;
+                }
                 hazard.deadline = Some(x.new_deadline);
                 hazard.extensions_granted += 1;
             }

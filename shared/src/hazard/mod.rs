@@ -368,6 +368,9 @@ pub struct Hazard {
     pub closed_on: Option<NaiveDate>,
     pub extension: Option<ExtensionRequest>,
     pub extensions_granted: u32,
+    /// The deadline before the first extension was granted (原定时限); none while none was.
+    #[serde(default)]
+    pub original_deadline: Option<NaiveDate>,
     pub void_reason: Option<String>,
     pub comments: Vec<Comment>,
     pub conflicts: Vec<FieldConflict>,
@@ -409,6 +412,7 @@ crate::json_struct!(Hazard {
     closed_on,
     extension,
     extensions_granted,
+    original_deadline = Default::default(),
     void_reason,
     comments,
     conflicts,
@@ -586,6 +590,7 @@ impl Hazard {
             closed_on: None,
             extension: None,
             extensions_granted: 0,
+            original_deadline: None,
             void_reason: None,
             comments: Vec::new(),
             conflicts: Vec::new(),
