@@ -422,6 +422,8 @@ pub struct PushJob {
     pub req: PushRequest,
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
+    /// The center's time zone (a visit's day).
+    pub offset: FixedOffset,
 }
 
 /// Applies the batches of several devices in one transaction (group commit: the writer takes
@@ -496,6 +498,8 @@ struct Group {
     seen: HashMap<OpId, (u64, Outcome)>,
     /// The user whose batch is being applied.
     user: String,
+    /// The center's time zone.
+    offset: Option<FixedOffset>,
     /// Entities changed, in first-change order, each with its final state and the index (into
     /// the changing operations) of the last operation that changed it.
     entities: Vec<(Entity, usize)>,
@@ -689,6 +693,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
         stored_seq.entry(device.clone()).or_insert(fetched);
         let first_seq = *device_seq.entry(device.clone()).or_insert(fetched);
         g.user = job.actor.user_id.to_string();
+        g.offset = Some(job.offset);
         g.world.actor = Some(job.actor.clone());
         let resp = apply_batch(&mut g, &job.req, &job.actor, job.now, job.today, first_seq);
         if let Some(e) = g.error.take() {
@@ -789,6 +794,57 @@ async fn preload<'a>(
         }
     }
     Ok(world)
+}
+
+/// A monthly extinguisher check checks the extinguishers of the rooms it visits: their register
+/// entries take the visit's day as their last check (`Equipment::checked_by`), in the push's
+/// transaction.
+async fn mark_extinguishers_checked(
+    tx: &mut Transaction<'_, Any>,
+    pg: bool,
+    visits: &[&Visit],
+    offset: FixedOffset,
+) -> AppResult<()> {
+    let monthly: Vec<&Visit> = visits
+        .iter()
+        .copied()
+        .filter(|v| v.inspection_type == InspectionType::ExtinguisherMonthly)
+        .collect();
+    if monthly.is_empty() {
+        return Ok(());
+    }
+    let sites: BTreeSet<String> = monthly.iter().map(|v| v.site_id.to_string()).collect();
+    let sites: Vec<String> = sites.into_iter().collect();
+    let sql = format!(
+        "SELECT data FROM records WHERE kind = 'equipment' AND site_id IN {}",
+        placeholders(pg, 1, sites.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for s in &sites {
+        q = q.bind(s);
+    }
+    let rows = q.fetch_all(&mut **tx).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    for r in rows {
+        let mut e: saferounds_shared::equipment::Equipment = parse(&r, 0)?;
+        let mut changed = false;
+        for v in &monthly {
+            let day = v.finished_at.with_timezone(&offset).date_naive();
+            if let Some(next) = e.checked_by(v, day) {
+                e = next;
+                changed = true;
+            }
+        }
+        if changed {
+            sqlx::query("UPDATE records SET data = $1, updated_at = $2 WHERE id = $3")
+                .bind(json(&e)?)
+                .bind(now)
+                .bind(e.id.to_string())
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// The inspection type of every round that has a visit (where a hazard came from).
@@ -898,6 +954,10 @@ async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -
         }
         q.execute(&mut **tx).await?;
     }
+    let offset = w
+        .offset
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"));
+    mark_extinguishers_checked(tx, pg, &visits, offset).await?;
     for chunk in w.blob_refs.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO blob_refs (sha256, entity_id, site_id, department_id) VALUES {} \

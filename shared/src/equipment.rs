@@ -161,6 +161,26 @@ impl Equipment {
         w
     }
 
+    /// This register entry after a monthly extinguisher check (灭火器月检, GB 50444-2008 §5.2.1)
+    /// of its room on `day`: an extinguisher's last check moves to that day, never back; `None`
+    /// when the visit changes nothing (another room, another kind of round or equipment, or an
+    /// earlier day than the register has).
+    pub fn checked_by(
+        &self,
+        visit: &crate::inspection::Visit,
+        day: NaiveDate,
+    ) -> Option<Equipment> {
+        let applies = visit.inspection_type
+            == crate::checklist::InspectionType::ExtinguisherMonthly
+            && visit.room_id == self.room_id
+            && self.kind.is_extinguisher()
+            && self.last_checked_on.is_none_or(|last| last < day);
+        applies.then(|| Equipment {
+            last_checked_on: Some(day),
+            ..self.clone()
+        })
+    }
+
     /// When this extinguisher is next due for service: the first service some years after
     /// production, then at a fixed interval after the last one (GB 50444-2008 §5.3.2). `None`
     /// for equipment that is not serviced this way.
@@ -279,5 +299,65 @@ mod tests {
         }
         // A hydrant has no such service.
         assert_eq!(serviced(Hydrant, d(2000, 1, 1), None).next_service(), None);
+    }
+
+    /// A monthly check round checks the extinguishers of the rooms it visits: the register's
+    /// "月检逾期" clears without anyone typing the date in again.
+    #[test]
+    fn a_monthly_round_checks_the_rooms_extinguishers() {
+        use crate::checklist::InspectionType;
+        use crate::ids::{RoundId, TemplateId, UserId, VisitId};
+        let today = d(2026, 11, 29);
+        let e = ext(d(2024, 1, 1), Some(d(2026, 9, 1)), None);
+        assert!(e.warnings(today).contains(&Warning::CheckDue {
+            last: Some(d(2026, 9, 1))
+        }));
+        let at = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let visit = |kind, room| crate::inspection::Visit {
+            id: VisitId::nil(),
+            round_id: RoundId::nil(),
+            room_id: room,
+            site_id: SiteId::nil(),
+            inspector_id: UserId::nil(),
+            inspection_type: kind,
+            template_id: TemplateId::nil(),
+            via_qr: true,
+            started_at: at,
+            finished_at: at,
+            answers: vec![],
+            signatures: None,
+            note: None,
+        };
+        let checked = e
+            .checked_by(
+                &visit(InspectionType::ExtinguisherMonthly, RoomId::nil()),
+                today,
+            )
+            .expect("the room's extinguisher is checked");
+        assert_eq!(checked.last_checked_on, Some(today));
+        assert!(
+            !checked
+                .warnings(today)
+                .iter()
+                .any(|w| matches!(w, Warning::CheckDue { .. }))
+        );
+        // Not by a daily patrol, not in another room, never backwards.
+        assert_eq!(
+            e.checked_by(&visit(InspectionType::DailyPatrol, RoomId::nil()), today),
+            None
+        );
+        let other = RoomId::from_uuid(stable_uuid("room", "other"));
+        assert_eq!(
+            e.checked_by(&visit(InspectionType::ExtinguisherMonthly, other), today),
+            None
+        );
+        let monthly = visit(InspectionType::ExtinguisherMonthly, RoomId::nil());
+        assert_eq!(checked.checked_by(&monthly, d(2026, 10, 1)), None);
+        // A hydrant is not an extinguisher.
+        let hydrant = Equipment {
+            kind: EquipmentKind::Hydrant,
+            ..e.clone()
+        };
+        assert_eq!(hydrant.checked_by(&monthly, today), None);
     }
 }

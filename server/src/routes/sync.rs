@@ -29,6 +29,7 @@ pub async fn push(
         actor: session.actor.clone(),
         now: chrono::Utc::now(),
         today: state.today(),
+        offset: state.offset(),
         req,
     };
     let resp = state.pusher.push(job).await?;

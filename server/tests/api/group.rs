@@ -57,6 +57,7 @@ pub async fn group_commit_keeps_batches_apart(app: &TestApp) {
         },
         now: chrono::Utc::now(),
         today: boot.today,
+        offset: chrono::FixedOffset::east_opt(8 * 3600).unwrap(),
     };
     // One group: the inspector's first batch, the supervisor claiming the inspector's device,
     // the inspector's second batch, and the first batch again (a retry racing the original).

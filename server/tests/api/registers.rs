@@ -418,3 +418,112 @@ pub async fn dashboard_lists_the_most_urgent_reminders(app: &TestApp) {
             .contains(&format!("逾期隐患 {}", n - 1))
     );
 }
+
+/// A monthly extinguisher round (灭火器月检) keeps the equipment register: the extinguishers of
+/// the rooms it visits take its day as their last check.
+pub async fn a_monthly_round_checks_the_registers_extinguishers(app: &TestApp) {
+    use saferounds_shared::checklist::{InspectionType, Template};
+    use saferounds_shared::ids::{EquipmentId, RoundId, VisitId};
+    use saferounds_shared::inspection::{Answer, AnswerValue, Round, Visit};
+    use saferounds_shared::sync::OpBody;
+
+    let sup = app.login("supervisor").await;
+    let inspector = app.login("inspector").await;
+    let b: Bootstrap = app.get_json(&inspector, "/api/v1/bootstrap").await;
+    let room = &b.rooms[0];
+    let other = &b.rooms[1];
+    let ext = |room: &saferounds_shared::org::Room, serial: &str| Equipment {
+        id: EquipmentId::from_uuid(uuid::Uuid::now_v7()),
+        site_id: room.site_id,
+        room_id: room.id,
+        kind: EquipmentKind::DryPowderExtinguisher,
+        serial: serial.into(),
+        produced_on: b.today - chrono::Days::new(400),
+        service_life_years: 10,
+        last_checked_on: Some(b.today - chrono::Days::new(45)),
+        last_serviced_on: None,
+    };
+    let (here, elsewhere) = (ext(room, "MFZ-月检-1"), ext(other, "MFZ-月检-2"));
+    for e in [&here, &elsewhere] {
+        let r = app
+            .put(&sup, &format!("/api/v1/equipment/{}", e.id), e)
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let t: &Template = b
+        .templates
+        .iter()
+        .find(|t| t.inspection_type == InspectionType::ExtinguisherMonthly)
+        .unwrap();
+    let now = chrono::Utc::now();
+    let round = Round {
+        id: RoundId::from_uuid(uuid::Uuid::now_v7()),
+        inspector_id: inspector.user.id,
+        inspection_type: InspectionType::ExtinguisherMonthly,
+        site_id: room.site_id,
+        template_id: t.id,
+        template_version: t.version,
+        started_at: now,
+        finished_at: None,
+    };
+    let answers = t
+        .items_for(room.kind)
+        .into_iter()
+        .flat_map(|(_, v)| v)
+        .map(|i| Answer {
+            item_code: i.code.clone(),
+            value: match i.answer {
+                saferounds_shared::checklist::AnswerKind::PassFailNa => AnswerValue::Pass,
+                _ => AnswerValue::NotApplicable,
+            },
+            note: None,
+            photos: vec![],
+            hazard_id: None,
+            fixed_on_spot: None,
+        })
+        .collect();
+    let visit = Visit {
+        id: VisitId::from_uuid(uuid::Uuid::now_v7()),
+        round_id: round.id,
+        room_id: room.id,
+        site_id: room.site_id,
+        inspector_id: inspector.user.id,
+        inspection_type: InspectionType::ExtinguisherMonthly,
+        template_id: t.id,
+        via_qr: true,
+        started_at: now,
+        finished_at: now,
+        answers,
+        signatures: None,
+        note: None,
+    };
+    let r = app
+        .push(
+            &inspector,
+            vec![
+                inspector.op(round.id.0, 0, OpBody::StartRound(round.clone())),
+                inspector.op(visit.id.0, 0, OpBody::RecordVisit(visit)),
+            ],
+        )
+        .await;
+    assert!(
+        r.results
+            .iter()
+            .all(|x| x.outcome == saferounds_shared::sync::Outcome::Applied),
+        "{r:?}"
+    );
+    let register: Vec<Equipment> = app.get_json(&sup, "/api/v1/equipment").await;
+    let got = |id| {
+        register
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .last_checked_on
+    };
+    assert_eq!(got(here.id), Some(b.today), "checked by the round");
+    assert_eq!(
+        got(elsewhere.id),
+        elsewhere.last_checked_on,
+        "another room's is not"
+    );
+}
