@@ -118,7 +118,8 @@ pub type DemoOrg = (
     Vec<User>,
 );
 
-/// The demo center: a headquarters and two stations, their departments, 38 rooms, one user per role.
+/// The demo center: a headquarters and two stations, their departments, their rooms and
+/// ambulances, one user per role.
 pub fn demo_org() -> DemoOrg {
     let sites = vec![
         Site {
@@ -201,8 +202,8 @@ pub fn demo_org() -> DemoOrg {
         "hq",
         "1F",
         "消防控制室",
-        "Fire-control room",
-        DispatchHall,
+        "Fire control room",
+        FireControlRoom,
         "security",
     );
     room("hq", "2F", "中心机房", "Server room", ServerRoom, "it");
@@ -222,13 +223,30 @@ pub fn demo_org() -> DemoOrg {
         DistributionRoom,
         "logistics",
     );
+    // Oxygen is kept above ground, with its own ventilation: never in a basement.
     room(
         "hq",
-        "B1",
+        "1F",
         "氧气瓶存放间",
         "Oxygen cylinder store",
         OxygenStore,
         "pharmacy",
+    );
+    room(
+        "hq",
+        "B1",
+        "UPS 蓄电池室",
+        "UPS battery room",
+        UpsRoom,
+        "it",
+    );
+    room(
+        "hq",
+        "B1",
+        "柴油发电机房",
+        "Diesel generator room",
+        GeneratorRoom,
+        "logistics",
     );
     room(
         "hq",
@@ -251,7 +269,7 @@ pub fn demo_org() -> DemoOrg {
         "1F",
         "洗消间",
         "Decontamination room",
-        Other,
+        DeconRoom,
         "vehicles",
     );
     room("hq", "3F", "档案室", "Archive room", ArchiveRoom, "office");
@@ -328,6 +346,20 @@ pub fn demo_org() -> DemoOrg {
             dept,
         );
         room(site, "1F", "厨房", "Kitchen", Kitchen, dept);
+        // Each station's ambulance is an inspection unit of its own (its QR label inside).
+        let plate = if site == "east" {
+            "沪A·12001"
+        } else {
+            "沪A·12002"
+        };
+        room(
+            site,
+            "车库",
+            &format!("救护车 {plate}"),
+            &format!("Ambulance {plate}"),
+            Vehicle,
+            dept,
+        );
         room(
             site,
             "2F",
@@ -402,8 +434,14 @@ mod tests {
         for r in &rooms {
             assert!(departments.iter().any(|d| d.id == r.department_id));
         }
-        let codes: HashSet<_> = rooms.iter().map(|r| &r.qr_code).collect();
-        assert_eq!(codes.len(), rooms.len(), "QR codes are unique");
+        let mut codes: HashSet<&String> = HashSet::new();
+        for r in &rooms {
+            assert!(
+                codes.insert(&r.qr_code),
+                "QR codes are unique: {} again",
+                r.name.zh
+            );
+        }
         for role in Role::ALL {
             assert!(users.iter().any(|u| u.role == role), "no demo {role:?}");
         }

@@ -292,11 +292,11 @@ pub fn room_due(kind: InspectionType, last: Option<NaiveDate>, today: NaiveDate)
 }
 
 impl InspectionType {
-    /// The rooms this inspection must cover: daily patrols go to key locations (重点部位),
-    /// periodic and extinguisher checks to every room.
+    /// The rooms this inspection must cover: daily patrols go to key locations (重点部位) and
+    /// duty dormitories, periodic and extinguisher checks to every room.
     pub fn covers(self, room: &Room) -> bool {
         match self {
-            InspectionType::DailyPatrol => room.key_location,
+            InspectionType::DailyPatrol => room.key_location || room.kind.patrolled_daily(),
             InspectionType::PeriodicCheck | InspectionType::ExtinguisherMonthly => true,
         }
     }
@@ -557,6 +557,21 @@ mod tests {
             last[&(early.room_id, InspectionType::PeriodicCheck)],
             day(&early)
         );
+    }
+
+    /// People sleep in duty dormitories: the daily patrol goes there (61号令 §25), key location
+    /// or not; an ordinary office it leaves to the periodic check.
+    #[test]
+    fn daily_patrols_cover_dormitories() {
+        let mut dorm = room();
+        dorm.kind = RoomKind::Dormitory;
+        dorm.key_location = false;
+        assert!(InspectionType::DailyPatrol.covers(&dorm));
+        let mut office = room();
+        office.kind = RoomKind::Office;
+        office.key_location = false;
+        assert!(!InspectionType::DailyPatrol.covers(&office));
+        assert!(InspectionType::PeriodicCheck.covers(&office));
     }
 
     #[test]

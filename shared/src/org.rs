@@ -93,6 +93,16 @@ pub enum RoomKind {
     DistributionRoom,
     ArchiveRoom,
     Corridor,
+    /// 消防控制室
+    FireControlRoom,
+    /// UPS/蓄电池室
+    UpsRoom,
+    /// 发电机房（储油间）
+    GeneratorRoom,
+    /// 洗消间: where ambulances and equipment are disinfected.
+    DeconRoom,
+    /// An ambulance, inspected like a room (its QR label is inside it).
+    Vehicle,
     Other,
 }
 
@@ -108,6 +118,11 @@ crate::json_unit_enum!(RoomKind {
     DistributionRoom: "distribution_room",
     ArchiveRoom: "archive_room",
     Corridor: "corridor",
+    FireControlRoom: "fire_control_room",
+    UpsRoom: "ups_room",
+    GeneratorRoom: "generator_room",
+    DeconRoom: "decon_room",
+    Vehicle: "vehicle",
     Other: "other"
 });
 labels!(RoomKind {
@@ -122,11 +137,16 @@ labels!(RoomKind {
     DistributionRoom => ("配电室", "Distribution room"),
     ArchiveRoom => ("档案室", "Archive room"),
     Corridor => ("走廊/楼梯间", "Corridor / stairwell"),
+    FireControlRoom => ("消防控制室", "Fire control room"),
+    UpsRoom => ("UPS/蓄电池室", "UPS / battery room"),
+    GeneratorRoom => ("发电机房", "Generator room"),
+    DeconRoom => ("洗消间", "Decontamination room"),
+    Vehicle => ("救护车", "Ambulance"),
     Other => ("其他", "Other"),
 });
 
 impl RoomKind {
-    pub const ALL: [RoomKind; 12] = [
+    pub const ALL: [RoomKind; 17] = [
         RoomKind::DispatchHall,
         RoomKind::ServerRoom,
         RoomKind::Office,
@@ -138,6 +158,11 @@ impl RoomKind {
         RoomKind::DistributionRoom,
         RoomKind::ArchiveRoom,
         RoomKind::Corridor,
+        RoomKind::FireControlRoom,
+        RoomKind::UpsRoom,
+        RoomKind::GeneratorRoom,
+        RoomKind::DeconRoom,
+        RoomKind::Vehicle,
         RoomKind::Other,
     ];
     /// Kinds that are key locations (重点部位) unless an admin says otherwise.
@@ -150,7 +175,17 @@ impl RoomKind {
                 | RoomKind::DistributionRoom
                 | RoomKind::Garage
                 | RoomKind::MedicineStore
+                | RoomKind::FireControlRoom
+                | RoomKind::UpsRoom
+                | RoomKind::GeneratorRoom
+                | RoomKind::Vehicle
         )
+    }
+
+    /// Kinds the daily patrol covers whether or not they are key locations: where people sleep
+    /// (61号令 §25 asks for night patrols there).
+    pub fn patrolled_daily(self) -> bool {
+        self == RoomKind::Dormitory
     }
 }
 

@@ -333,9 +333,14 @@ pub async fn dashboard_shows_what_the_data_implies(app: &TestApp) {
     assert_eq!(d.by_month.len(), 1);
     assert_eq!(d.by_month[0].key, boot.today.format("%Y-%m").to_string());
     assert_eq!(d.by_month[0].row.found as usize, hazards.len());
-    // Coverage, computed here from the rooms: patrols cover key locations, checks every room.
+    // Coverage, computed here from the rooms: patrols cover key locations and duty dormitories,
+    // checks every room.
     let visited: Vec<_> = boot.rooms.iter().take(3).map(|r| r.id).collect();
-    let key_rooms: Vec<_> = all.rooms.iter().filter(|r| r.key_location).collect();
+    let key_rooms: Vec<_> = all
+        .rooms
+        .iter()
+        .filter(|r| r.key_location || r.kind == saferounds_shared::org::RoomKind::Dormitory)
+        .collect();
     let patrol = d
         .coverage
         .iter()
