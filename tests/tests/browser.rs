@@ -1513,7 +1513,17 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
         phone.login(&base, "inspector").await?;
         phone.find("#room-list li.room").await?;
         phone.until_synced(30).await?;
-        assert_eq!(phone.client.execute_async(&stored_entity(&east), vec![]).await?, true, "the station's hazard was pulled");
+        // "All sent" speaks of the outbox (empty from the start); the first pull may still be
+        // under way: wait for the record itself.
+        let mut pulled = false;
+        for _ in 0..100 {
+            pulled = phone.client.execute_async(&stored_entity(&east), vec![]).await? == true;
+            if pulled {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(pulled, "the station's hazard was pulled");
 
         // Offline, the inspector records a visit, then logs out with it unsent.
         server.stop().await?;
