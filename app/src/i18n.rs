@@ -55,6 +55,12 @@ fn phone(key: &str) -> Option<(&'static str, &'static str)> {
         "room" => ("房间", "Room"),
         "open_hazard" => ("查看隐患", "Open hazard"),
         "registers" => ("专项整治与培训", "Campaign and registers"),
+        "rounds" => ("巡查记录", "Rounds"),
+        "open_here" => ("本房间未销号隐患", "Open hazards in this room"),
+        "found_again" => (
+            "此项已有未销号隐患：保存后记为再次发现，不新增隐患",
+            "This item already has an open hazard: saved as found again, not as a new one",
+        ),
         "inspection_type" => ("检查类型", "Inspection type"),
         "done_today" => ("今日已查", "Done today"),
         "key_location" => ("重点部位", "Key location"),
@@ -143,6 +149,10 @@ fn phone(key: &str) -> Option<(&'static str, &'static str)> {
 fn desk(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
         "more_in_ledger" => ("另有 {n} 条，见台账", "{n} more in the ledger"),
+        "started" => ("开始时间", "Started"),
+        "inspector" => ("巡查人", "Inspector"),
+        "failed_items" => ("不合格项", "Failed items"),
+        "print_record" => ("打印记录", "Print record"),
         "summary_report" => ("总结报告", "Summary report"),
         "trend" => ("整改趋势（按发现月份）", "Trend by month found"),
         "coverage" => ("巡查覆盖", "Inspection coverage"),

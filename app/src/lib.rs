@@ -106,6 +106,7 @@ fn desk_page(page: Page) -> AnyView {
         Page::Lists => view! { <pages::lists::Lists/> }.into_any(),
         Page::Dashboard => view! { <pages::dashboard::DashboardPage/> }.into_any(),
         Page::Registers => view! { <pages::registers::RegistersPage/> }.into_any(),
+        Page::Rounds => view! { <pages::rounds::RoundsPage/> }.into_any(),
         Page::Admin => view! { <pages::admin::AdminPage/> }.into_any(),
         _ => ().into_any(),
     }
@@ -232,6 +233,7 @@ fn Tabs() -> impl IntoView {
             {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Dashboard, "dashboard"))}
             {tab(Page::Ledger, "desk")}
             {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Lists, "measures_list"))}
+            {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Rounds, "rounds"))}
             {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Registers, "registers"))}
             {move || role().is_some_and(|r| r.administers()).then(|| tab(Page::Admin, "admin"))}
         </nav>

@@ -41,6 +41,8 @@ pub enum Page {
     Lists,
     Dashboard,
     Registers,
+    /// Inspection rounds with their printable records.
+    Rounds,
     Admin,
 }
 
@@ -64,6 +66,7 @@ impl Page {
             Page::Lists => "lists",
             Page::Dashboard => "dashboard",
             Page::Registers => "registers",
+            Page::Rounds => "rounds",
             Page::Admin => "admin",
             _ => return None,
         })
@@ -75,6 +78,7 @@ impl Page {
             Page::Lists,
             Page::Dashboard,
             Page::Registers,
+            Page::Rounds,
             Page::Admin,
         ]
         .into_iter()

@@ -254,6 +254,146 @@ pub fn bulletin_html(
     )
 }
 
+/// What a round's record draws on.
+pub struct RoundRecord<'a> {
+    pub center: &'a str,
+    pub site: &'a str,
+    pub round: &'a saferounds_shared::inspection::Round,
+    /// In the order walked.
+    pub visits: &'a [saferounds_shared::inspection::Visit],
+    pub template: Option<&'a saferounds_shared::checklist::Template>,
+    pub names: &'a Directory,
+    pub offset: chrono::FixedOffset,
+    /// Signature pictures by photo, as `data:` URLs (the record opens from a blob address, so
+    /// it cannot fetch them with the user's token).
+    pub signatures: &'a BTreeMap<PhotoHash, String>,
+}
+
+/// The round's record (防火巡查记录 / 防火检查记录), A4 and ready to print: when and by whom, every
+/// room in the order walked with each answer, what failed and what was put right on the spot,
+/// and the signatures — drawn on the phone for a periodic check, lines for the patroller and
+/// the person in charge for a patrol (61号令 §25: both sign the patrol record; §26: the check
+/// record is signed by the inspector and the inspected department's head).
+pub fn round_record_html(r: &RoundRecord<'_>) -> String {
+    use saferounds_shared::checklist::InspectionType;
+    use saferounds_shared::inspection::AnswerValue;
+    let kind = r.round.inspection_type;
+    let title = match kind {
+        InspectionType::DailyPatrol => "防火巡查记录",
+        InspectionType::PeriodicCheck => "防火检查记录",
+        InspectionType::ExtinguisherMonthly => "灭火器月检记录",
+    };
+    let time = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&r.offset)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let finished = r
+        .round
+        .finished_at
+        .or(r.visits.iter().map(|v| v.finished_at).max())
+        .map(time)
+        .unwrap_or_else(|| "（未结束）".into());
+    let inspector = r.names.person(r.round.inspector_id);
+    let mut body = format!(
+        "<table class=\"head\"><tr><th>单位</th><td>{}</td><th>检查类型</th><td>{}</td></tr>\
+         <tr><th>开始时间</th><td>{}</td><th>结束时间</th><td>{}</td></tr>\
+         <tr><th>巡查（检查）人</th><td>{}</td><th>房间数</th><td>{}</td></tr></table>",
+        esc(r.site),
+        kind.zh(),
+        time(r.round.started_at),
+        finished,
+        esc(&inspector),
+        r.visits.len()
+    );
+    let mut defects = 0;
+    let mut fixed = 0;
+    for (n, v) in r.visits.iter().enumerate() {
+        body.push_str(&format!(
+            "<h2>{}、{}（{}{}）</h2><table><tr><th>检查项</th><th>结果</th><th>情况说明</th></tr>",
+            n + 1,
+            esc(&r.names.location(v.room_id)),
+            v.finished_at.with_timezone(&r.offset).format("%H:%M"),
+            if v.via_qr { "，扫码" } else { "" }
+        ));
+        for a in &v.answers {
+            let item = r.template.and_then(|t| t.item(&a.item_code));
+            let text = item.map_or(a.item_code.clone(), |i| format!("{} {}", i.code, i.text.zh));
+            let result = match &a.value {
+                AnswerValue::Pass => "合格".to_owned(),
+                AnswerValue::Fail => {
+                    defects += 1;
+                    "<b>不合格</b>".to_owned()
+                }
+                AnswerValue::NotApplicable => "不适用".to_owned(),
+                AnswerValue::Number(x) => saferounds_shared::i18n::number(*x),
+                AnswerValue::Text(t) => esc(t),
+            };
+            let mut said = Vec::new();
+            if a.value == AnswerValue::Fail {
+                let defect = a
+                    .note
+                    .clone()
+                    .filter(|n| !n.trim().is_empty())
+                    .or_else(|| item.map(|i| i.defect_zh()))
+                    .unwrap_or_default();
+                said.push(esc(&defect));
+                if !a.photos.is_empty() {
+                    said.push(format!("照片 {} 张", a.photos.len()));
+                }
+            } else if let Some(n) = a.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                said.push(esc(n));
+            }
+            if let Some(f) = &a.fixed_on_spot {
+                fixed += 1;
+                said.push(format!("当场整改：{}", esc(f.what_was_done.as_str())));
+            }
+            body.push_str(&format!(
+                "<tr><td>{}</td><td>{result}</td><td>{}</td></tr>",
+                esc(&text),
+                said.join("；")
+            ));
+        }
+        body.push_str("</table>");
+        if let Some(note) = v.note.as_deref().filter(|n| !n.trim().is_empty()) {
+            body.push_str(&format!("<p>备注：{}</p>", esc(note)));
+        }
+        if let Some(s) = &v.signatures {
+            let img = |h: &PhotoHash| {
+                r.signatures
+                    .get(h)
+                    .map(|src| format!("<img class=\"signature\" alt=\"签名\" src=\"{src}\">"))
+                    .unwrap_or_else(|| "（签名照片未上传）".into())
+            };
+            body.push_str(&format!(
+                "<div class=\"sign\"><span>检查人：{} {}</span><span>被检查部门负责人：{} {}</span></div>",
+                esc(&inspector),
+                img(&s.inspector),
+                esc(&s.department_head_name),
+                img(&s.department_head)
+            ));
+        }
+    }
+    body.push_str(&format!(
+        "<h2>小结</h2><p>本次{}共 {} 个房间，发现不合格 {defects} 项，其中当场整改 {fixed} 项；其余已录入隐患台账，按期整改、复查、销号。</p>",
+        kind.zh(),
+        r.visits.len()
+    ));
+    let (who, head) = match kind {
+        InspectionType::PeriodicCheck => ("检查人", "被检查部门负责人"),
+        _ => ("巡查人", "消防安全管理人"),
+    };
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title} {day}</title>\
+         <style>{PRINT_CSS}img.signature{{height:14mm;vertical-align:middle}}.head th{{width:18%}}</style></head><body>\
+         <h1>{c}<br>{title}</h1><div class=\"meta\">{day}</div>{body}\
+         <div class=\"sign\" id=\"record-signatures\"><span>{who}（签名）：__________</span><span>{head}（签名）：__________</span><span>日期：__________</span></div>\
+         </body></html>",
+        c = esc(r.center),
+        day = r.round.started_at.with_timezone(&r.offset).date_naive(),
+    )
+}
+
 /// Printable QR labels, one per room: scanning proves the inspector was there.
 pub fn qr_labels_html(center: &str, sites: &[Site], rooms: &[Room]) -> anyhow::Result<String> {
     let mut body = String::new();

@@ -145,6 +145,14 @@ pub const ENDPOINTS: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
     (
         "get",
+        "/api/v1/inspections/{id}/record",
+        "inspections",
+        "一次巡查或检查的记录（可打印，含签名）",
+        "A round's record, print-ready HTML with its signatures",
+        "users who may see it",
+    ),
+    (
+        "get",
         "/api/v1/hazards",
         "ledger",
         "隐患台账（筛选、排序、分页）",
@@ -607,7 +615,10 @@ fn bodies(
 fn media(path: &str) -> Option<&'static str> {
     if path.ends_with(".xlsx") {
         Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    } else if path.starts_with("/api/v1/reports/") || path == "/api/v1/rooms/labels" {
+    } else if path.starts_with("/api/v1/reports/")
+        || path == "/api/v1/rooms/labels"
+        || path.ends_with("/record")
+    {
         Some("text/html")
     } else {
         None

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::checklist::{AnswerKind, InspectionType, Template};
 use crate::error::DomainError;
 use crate::hazard::{FixedOnSpot, HazardReport};
+use crate::i18n::Label;
 use crate::ids::{HazardId, PhotoHash, RoomId, RoundId, SiteId, TemplateId, UserId, VisitId};
 use crate::org::Room;
 
@@ -219,6 +220,59 @@ impl Visit {
         Ok(())
     }
 
+    /// What each failed item becomes, and the operations that record it: a new hazard, or —
+    /// where the answer names a hazard already open in this room ([`open_hazard_for`]) — a new
+    /// finding on that hazard (a note saying when it was found again, and its photos), so that
+    /// daily patrols do not fill the ledger with one hazard many times over or distort 整改率.
+    pub fn outcomes(
+        &self,
+        template: &Template,
+        room: &Room,
+        found_on: NaiveDate,
+        open: &[&crate::hazard::Hazard],
+    ) -> Vec<(uuid::Uuid, crate::sync::OpBody)> {
+        use crate::sync::OpBody;
+        let again: Vec<HazardId> = open.iter().map(|h| h.id).collect();
+        let mut ops = Vec::new();
+        for a in self.answers.iter().filter(|a| a.value == AnswerValue::Fail) {
+            let Some(id) = a.hazard_id.filter(|id| again.contains(id)) else {
+                continue;
+            };
+            let defect = match a.note.as_deref().map(str::trim) {
+                Some(n) if !n.is_empty() => n.to_owned(),
+                _ => template
+                    .item(&a.item_code)
+                    .map(|i| i.defect_zh())
+                    .unwrap_or_default(),
+            };
+            let mut text = format!("{found_on} {}再次发现：{defect}", self.inspection_type.zh());
+            if let Some(f) = &a.fixed_on_spot {
+                text.push_str(&format!("；当场整改：{}", f.what_was_done));
+            }
+            ops.push((id.0, OpBody::Comment { text }));
+            for (after, photos) in [
+                (false, a.photos.clone()),
+                (
+                    true,
+                    a.fixed_on_spot
+                        .as_ref()
+                        .map(|f| f.photos_after.clone())
+                        .unwrap_or_default(),
+                ),
+            ] {
+                if !photos.is_empty() {
+                    ops.push((id.0, OpBody::AddPhotos { after, photos }));
+                }
+            }
+        }
+        for report in self.findings(template, room, found_on) {
+            if !again.contains(&report.id) {
+                ops.push((report.id.0, OpBody::ReportHazard(report)));
+            }
+        }
+        ops
+    }
+
     /// The hazards this visit reports: one per failed item, fixed on the spot where recorded.
     pub fn findings(
         &self,
@@ -300,6 +354,17 @@ impl InspectionType {
             InspectionType::PeriodicCheck | InspectionType::ExtinguisherMonthly => true,
         }
     }
+}
+
+/// The hazard still open in `room` that a failure of `item_code` would find again, if any.
+pub fn open_hazard_for<'a>(
+    hazards: impl IntoIterator<Item = &'a crate::hazard::Hazard>,
+    room: RoomId,
+    item_code: &str,
+) -> Option<&'a crate::hazard::Hazard> {
+    hazards.into_iter().find(|h| {
+        h.is_open() && h.room_id == Some(room) && h.item_code.as_deref() == Some(item_code)
+    })
 }
 
 /// Inspection coverage of one type on `today`: how many rooms it must cover and which are due.
@@ -557,6 +622,72 @@ mod tests {
             last[&(early.room_id, InspectionType::PeriodicCheck)],
             day(&early)
         );
+    }
+
+    /// A failure that an open hazard of the room already records is a new finding on it (a note
+    /// and its photos), not a second hazard; other failures are new hazards.
+    #[test]
+    fn a_repeat_failure_adds_to_the_open_hazard() {
+        use crate::sync::OpBody;
+        let t = starter_templates()
+            .into_iter()
+            .find(|t| t.inspection_type == InspectionType::DailyPatrol)
+            .unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        // Yesterday's patrol found FL-01 failing: that hazard is still open.
+        let mut first = answer("FL-01", AnswerValue::Fail);
+        first.photos = vec![ph(1)];
+        first.hazard_id = Some(HazardId::from_uuid(stable_uuid("hazard", "old")));
+        let v0 = visit(&t, vec![first]);
+        let old = Hazard::from_report(
+            v0.findings(&t, &room(), day).remove(0),
+            v0.inspector_id,
+            v0.finished_at,
+        );
+        let hazards = [old.clone()];
+        assert_eq!(
+            open_hazard_for(&hazards, room().id, "FL-01").map(|h| h.id),
+            Some(old.id)
+        );
+        assert!(open_hazard_for(&hazards, room().id, "EL-02").is_none());
+        // Today it fails again (the phone gives the answer the open hazard's id), and EL-02 too.
+        let mut again = answer("FL-01", AnswerValue::Fail);
+        again.photos = vec![ph(2)];
+        again.hazard_id = Some(old.id);
+        let mut new = answer("EL-02", AnswerValue::Fail);
+        new.photos = vec![ph(3)];
+        new.hazard_id = Some(HazardId::from_uuid(stable_uuid("hazard", "new")));
+        let v = visit(&t, vec![again, new]);
+        v.validate(&t, &room()).unwrap();
+        let ops = v.outcomes(&t, &room(), day + chrono::Days::new(1), &[&old]);
+        assert_eq!(ops.len(), 3, "{ops:?}");
+        match &ops[0] {
+            (id, OpBody::Comment { text }) => {
+                assert_eq!(*id, old.id.0);
+                assert!(
+                    text.contains("再次发现") && text.contains("氧气瓶未直立"),
+                    "{text}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            ops[1],
+            (
+                old.id.0,
+                OpBody::AddPhotos {
+                    after: false,
+                    photos: vec![ph(2)]
+                }
+            )
+        );
+        assert!(
+            matches!(&ops[2], (_, OpBody::ReportHazard(r)) if r.item_code.as_deref() == Some("EL-02"))
+        );
+        // Once it is closed, the same failure is a new hazard again.
+        let mut closed = old.clone();
+        closed.status = Status::Closed;
+        assert!(open_hazard_for([&closed], room().id, "FL-01").is_none());
     }
 
     /// People sleep in duty dormitories: the daily patrol goes there (61号令 §25), key location

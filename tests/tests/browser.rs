@@ -1743,6 +1743,42 @@ async fn a_periodic_check_is_signed_by_inspector_and_department_head() -> anyhow
                 "{who}'s signature is an image"
             );
         }
+
+        // At the desk, the rounds are listed and the check prints as its record, signed.
+        let check_id = check[0]["round"]["id"].as_str().unwrap_or_default().to_owned();
+        let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+        let printed = async {
+            desk.login(&base, "supervisor").await?;
+            desk.click("#tab-rounds").await?;
+            let row = format!("#rounds tr[data-round='{check_id}']");
+            desk.find(&row).await?;
+            assert!(desk.text(&row).await?.contains("防火检查"));
+            let before = desk.client.windows().await?;
+            desk.click(&format!("{row} button.print-record")).await?;
+            let mut record = None;
+            for _ in 0..50 {
+                let now = desk.client.windows().await?;
+                if let Some(w) = now.into_iter().find(|w| !before.contains(w)) {
+                    record = Some(w);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let record = record.ok_or_else(|| anyhow::anyhow!("the record did not open"))?;
+            desk.client.switch_to_window(record).await?;
+            desk.until("document.body && document.body.textContent.includes('防火检查记录')", 10).await?;
+            let text = desk.text("body").await?;
+            assert!(text.contains("后勤科 王主任") && text.contains("被检查部门负责人（签名）"), "{text}");
+            let signed = desk
+                .client
+                .execute("return [...document.querySelectorAll('img.signature')].filter(i => i.complete && i.naturalWidth > 0).length", vec![])
+                .await?;
+            assert_eq!(signed, 2, "both signatures drawn on the phone are in the printed record");
+            anyhow::Ok(())
+        }
+        .await;
+        desk.close().await;
+        printed?;
         anyhow::Ok(())
     }
     .await;
@@ -1856,6 +1892,76 @@ async fn a_closed_database_connection_is_reopened() -> anyhow::Result<()> {
         assert_eq!(visits_by(&server).await?.len(), 1, "the visit reached the server");
         let body = phone.body().await?;
         assert!(!body.contains("本机存储出错"), "no storage error shown: {body}");
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}
+
+/// A daily patrol that finds the same thing again: the room shows its open hazard, and the
+/// failure lands on it as a new finding (a note and the photo) instead of a second hazard.
+#[tokio::test]
+async fn a_repeat_failure_lands_on_the_open_hazard() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        let open_room = "document.querySelectorAll('#room-list li.room')[0].querySelector('button').click()";
+        let fail_first = "const i = document.querySelectorAll('.item'); i[0].querySelector('[data-answer=fail]').click();";
+        // The first patrol: the first item fails, with a photo.
+        phone.client.execute(open_room, vec![]).await?;
+        phone.find("#visit-room").await?;
+        assert!(phone.client.find(Locator::Css("#open-hazards")).await.is_err(), "nothing open yet");
+        let code = phone.client.execute("return document.querySelectorAll('.item')[0].dataset.item", vec![]).await?;
+        phone.client.execute(fail_first, vec![]).await?;
+        phone.find(".fail-photo").await?.send_keys(&test_image().display().to_string()).await?;
+        phone.until("document.querySelectorAll('.thumbs img').length === 1", 15).await?;
+        phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
+        phone.until_visit_saved().await?;
+        phone.until_synced(30).await?;
+
+        // The next patrol of the room: its open hazard is listed, and failing the item again
+        // says it will be found again.
+        phone.client.execute(open_room, vec![]).await?;
+        phone.find("#open-hazards li").await?;
+        phone.client.execute(fail_first, vec![]).await?;
+        phone.find(".found-again").await?;
+        phone.find(".fail-photo").await?.send_keys(&second_test_image().display().to_string()).await?;
+        phone.until("document.querySelectorAll('.thumbs img').length === 1", 15).await?;
+        phone.find(".fail-note").await?.send_keys("纸箱又堆回来了").await?;
+        phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
+        phone.until_visit_saved().await?;
+        phone.until_synced(30).await?;
+
+        // On the server: one hazard for that item, with both findings.
+        let token = server.token("supervisor").await?;
+        let mut found = serde_json::Value::Null;
+        for _ in 0..50 {
+            let page = server.get_json(&token, "/api/v1/hazards?limit=500").await?;
+            let of_item: Vec<serde_json::Value> = page["rows"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|h| h["item_code"] == code)
+                .cloned()
+                .collect();
+            assert_eq!(of_item.len(), 1, "one hazard for the item, not two: {page}");
+            if of_item[0]["comments"].as_array().is_some_and(|c| !c.is_empty()) {
+                found = of_item[0].clone();
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let comment = found["comments"][0]["text"].as_str().unwrap_or_default();
+        assert!(comment.contains("再次发现") && comment.contains("纸箱又堆回来了"), "{found}");
+        assert_eq!(found["photos_before"].as_array().map(Vec::len), Some(2), "both photos: {found}");
+        let rounds = server.get_json(&token, "/api/v1/inspections").await?;
+        let visits: usize = rounds["rounds"].as_array().into_iter().flatten().map(|r| r["visits"].as_array().map_or(0, Vec::len)).sum();
+        assert_eq!(visits, 2, "both patrols are recorded: {rounds}");
         anyhow::Ok(())
     }
     .await;

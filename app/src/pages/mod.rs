@@ -13,4 +13,6 @@ pub mod login;
 #[cfg(feature = "desk")]
 pub mod registers;
 pub mod rooms;
+#[cfg(feature = "desk")]
+pub mod rounds;
 pub mod visit;

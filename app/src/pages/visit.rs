@@ -1,5 +1,6 @@
 //! One room's checklist: pass / fail / not applicable in one tap; a failed item takes a photo
-//! and a note and becomes a hazard (or is fixed on the spot with an after photo); periodic checks
+//! and a note and becomes a hazard (or is fixed on the spot with an after photo) — or, where the
+//! room already has that hazard open (listed at the top), a new finding on it; periodic checks
 //! are signed. Saving writes the visit and its hazards as operations in one transaction.
 
 use std::collections::BTreeMap;
@@ -7,10 +8,12 @@ use std::collections::BTreeMap;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use saferounds_shared::checklist::{AnswerKind, ChecklistItem, Template};
-use saferounds_shared::hazard::FixedOnSpot;
+use saferounds_shared::hazard::{FixedOnSpot, Hazard};
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{HazardId, PhotoHash, Reason, RoomId, RoundId, VisitId};
-use saferounds_shared::inspection::{Answer, AnswerValue, Round, Signatures, Visit};
+use saferounds_shared::inspection::{
+    Answer, AnswerValue, Round, Signatures, Visit, open_hazard_for,
+};
 use saferounds_shared::sync::OpBody;
 use wasm_bindgen::JsCast;
 
@@ -64,6 +67,15 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
         return view! { <div class="error">"房间或检查表不存在 / room or checklist missing"</div> }
             .into_any();
     };
+    // The room's open hazards: shown first, and a failure one of them records is found again.
+    let open: Vec<Hazard> = ctx.view.with_untracked(|v| {
+        v.values()
+            .filter_map(|e| e.as_hazard())
+            .filter(|h| h.is_open() && h.room_id == Some(room.id))
+            .cloned()
+            .collect()
+    });
+    let open = StoredValue::new(open);
     let drafts = RwSignal::new(BTreeMap::<String, Draft>::new());
     let photo_bytes = StoredValue::new(BTreeMap::<PhotoHash, Vec<u8>>::new());
     let error = RwSignal::new(None::<String>);
@@ -97,6 +109,7 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
                 drafts.get_untracked(),
                 via_qr,
                 photo_bytes.get_value(),
+                &open.get_value(),
                 needs_signatures,
                 head_name.get_untracked(),
                 (signed_inspector.get_untracked() && signed_head.get_untracked())
@@ -124,10 +137,24 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
             <div class="room-meta">{format!("{} · {} · {} v{}", room.floor, room.kind.label(lang), template.name.get(lang), template.version)}</div>
             <div>{move || format!("{} / {}", answered(), total)}</div>
         </div>
+        {(!open.with_value(Vec::is_empty)).then(|| view! {
+            <div class="card" id="open-hazards">
+                <h2>{ctx.text("open_here")}{format!(" ({})", open.with_value(Vec::len))}</h2>
+                <ul>
+                    {open.get_value().into_iter().map(|h| {
+                        let id = h.id;
+                        view! { <li><a href="#" on:click=move |ev| { ev.prevent_default(); ctx.page.set(Page::Hazard(id)); }>{h.description}</a>" · "{h.status.label(lang)}</li> }
+                    }).collect_view()}
+                </ul>
+            </div>
+        })}
         {groups.into_iter().map(|(cat, items)| view! {
             <div class="card">
                 <h2>{move || cat.label(ctx.lang.get())}</h2>
-                {items.into_iter().map(|item| view! { <ItemRow item=item drafts=drafts photo_bytes=photo_bytes/> }).collect_view()}
+                {items.into_iter().map(|item| {
+                    let again = open.with_value(|o| open_hazard_for(o, room_id, &item.code).map(|h| h.id));
+                    view! { <ItemRow item=item drafts=drafts photo_bytes=photo_bytes again=again/> }
+                }).collect_view()}
             </div>
         }).collect_view()}
         {needs_signatures.then(|| view! {
@@ -154,6 +181,8 @@ fn ItemRow(
     item: ChecklistItem,
     drafts: RwSignal<BTreeMap<String, Draft>>,
     photo_bytes: StoredValue<BTreeMap<PhotoHash, Vec<u8>>>,
+    /// The room's open hazard this item's failure would find again.
+    again: Option<HazardId>,
 ) -> impl IntoView {
     let ctx = ctx();
     let code = StoredValue::new(item.code.clone());
@@ -163,7 +192,8 @@ fn ItemRow(
     let choose = move |v: AnswerValue| {
         set(&|d: &mut Draft| {
             if v == AnswerValue::Fail && d.hazard_id.is_none() {
-                d.hazard_id = Some(HazardId::from_uuid(uuid::Uuid::now_v7()));
+                d.hazard_id =
+                    Some(again.unwrap_or_else(|| HazardId::from_uuid(uuid::Uuid::now_v7())));
             }
             d.value = Some(v.clone());
         })
@@ -234,6 +264,7 @@ fn ItemRow(
             {answers}
             <Show when=move || is(AnswerValue::Fail)>
                 <div class="failbox">
+                    {again.map(|_| view! { <div class="notice found-again">{ctx.text("found_again")}</div> })}
                     <label>{ctx.text("note")}</label>
                     <textarea class="fail-note" aria-label=ctx.text("note") prop:value=move || get().note on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.note = v.clone()); }></textarea>
                     <label>{ctx.text("photo")}</label>
@@ -300,6 +331,7 @@ async fn save_visit(
     drafts: BTreeMap<String, Draft>,
     via_qr: bool,
     mut photo_bytes: BTreeMap<PhotoHash, Vec<u8>>,
+    open_hazards: &[Hazard],
     needs_signatures: bool,
     head_name: String,
     // The two signature pads, when both are signed.
@@ -399,10 +431,16 @@ async fn save_visit(
         note: None,
     };
     visit.validate(template, room).map_err(msg)?;
-    let findings = visit.findings(template, room, day);
+    let open_hazards: Vec<&Hazard> = open_hazards.iter().collect();
+    let outcomes = visit.outcomes(template, room, day, &open_hazards);
     changes.push((visit.id.0, 0, OpBody::RecordVisit(visit)));
-    for f in findings {
-        changes.push((f.id.0, 0, OpBody::ReportHazard(f)));
+    for (id, body) in outcomes {
+        // A new hazard starts at version 0; a finding on an open one names the version seen.
+        let base = open_hazards
+            .iter()
+            .find(|h| h.id.0 == id)
+            .map_or(0, |h| h.version);
+        changes.push((id, base, body));
     }
     // Photos taken and then replaced are dropped by `record`: it keeps only those the visit uses.
     store::record(changes, photo_bytes.into_iter().collect())

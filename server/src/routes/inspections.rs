@@ -2,7 +2,9 @@
 //! site, inspection type and date (the center's days), within the caller's scope.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::response::Html;
+use base64::Engine;
 use saferounds_shared::api::{InspectionFilter, InspectionPage, InspectionRound};
 use saferounds_shared::inspection::{Round, Visit};
 use saferounds_shared::sync::{Entity, visible_to};
@@ -10,7 +12,7 @@ use serde::Deserialize;
 
 use super::ApiQuery;
 use crate::auth::Session;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::{AppState, store};
 
 #[derive(Deserialize)]
@@ -72,4 +74,59 @@ pub async fn list(
         })
         .collect();
     Ok(Json(InspectionPage { total, rounds }))
+}
+
+/// `GET /api/v1/inspections/{id}/record`: the round's record, print-ready (防火巡查记录 /
+/// 防火检查记录), for anyone who may see the round.
+pub async fn record(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
+    let id = saferounds_shared::ids::RoundId::parse(&id)?;
+    let db = &state.db;
+    let Some(Entity::Round(round)) = store::entity(db, &id.to_string()).await? else {
+        return Err(AppError::NotFound);
+    };
+    session.require(visible_to(&Entity::Round(round.clone()), &session.actor))?;
+    let mut visits: Vec<Visit> = store::visits_of_rounds(db, &[id.to_string()])
+        .await?
+        .into_iter()
+        .filter_map(|e| match e {
+            Entity::Visit(v) => Some(v),
+            _ => None,
+        })
+        .collect();
+    visits.sort_by_key(|v| (v.started_at, v.finished_at));
+    let templates = store::templates(db).await?;
+    let template = templates.iter().find(|t| t.id == round.template_id);
+    let site = store::sites(db)
+        .await?
+        .into_iter()
+        .find(|s| s.id == round.site_id)
+        .map(|s| s.name.zh)
+        .unwrap_or_default();
+    let names = super::exports::directory(&state).await?;
+    let mut signatures = std::collections::BTreeMap::new();
+    for s in visits.iter().filter_map(|v| v.signatures.as_ref()) {
+        for hash in [&s.inspector, &s.department_head] {
+            if let Some(bytes) = state.photos.get(hash).await? {
+                let kind = super::blobs::sniff(&bytes).unwrap_or("image/png");
+                let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+                signatures.insert(hash.clone(), format!("data:{kind};base64,{data}"));
+            }
+        }
+    }
+    Ok(Html(crate::export::round_record_html(
+        &crate::export::RoundRecord {
+            center: &state.settings.center_name,
+            site: &site,
+            round: &round,
+            visits: &visits,
+            template,
+            names: &names,
+            offset: state.offset(),
+            signatures: &signatures,
+        },
+    )))
 }

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/v1/inspections", get(inspections::list))
+        .route("/v1/inspections/{id}/record", get(inspections::record))
         .route("/v1/reminders", get(reminders::list))
         .route("/v1/reminders/send", post(reminders::send))
         .route("/v1/hazards", get(hazards::list))

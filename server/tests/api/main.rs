@@ -20,9 +20,9 @@ use group::group_commit_keeps_batches_apart;
 use helpers::*;
 use matrix::role_endpoint_matrix;
 use registers::{
-    a_monthly_round_checks_the_registers_extinguishers, dashboard_lists_the_most_urgent_reminders,
-    dashboard_shows_what_the_data_implies, inspections_are_listed_by_scope_type_and_day,
-    registers_templates_campaigns,
+    a_monthly_round_checks_the_registers_extinguishers, a_round_prints_its_record,
+    dashboard_lists_the_most_urgent_reminders, dashboard_shows_what_the_data_implies,
+    inspections_are_listed_by_scope_type_and_day, registers_templates_campaigns,
 };
 use scale::two_instances_one_database;
 use security::*;
@@ -65,6 +65,7 @@ stories!(
     workbook_links_ignore_the_host_header,
     ledger_workbook_has_the_offices_columns,
     a_monthly_round_checks_the_registers_extinguishers,
+    a_round_prints_its_record,
 );
 
 #[tokio::test]

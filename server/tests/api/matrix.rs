@@ -63,6 +63,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("get", "/api/v1/reminders", ALL),
     ("post", "/api/v1/reminders/send", KEEPERS),
     ("get", "/api/v1/inspections", ALL),
+    ("get", "/api/v1/inspections/{id}/record", EAST),
     ("get", "/api/v1/hazards", ALL),
     ("get", "/api/v1/hazards/{id}", EAST),
     ("get", "/api/v1/stats", READERS),
@@ -105,6 +106,7 @@ enum Body {
 struct Fixtures {
     boot: Bootstrap,
     hazard: String,
+    round: String,
     photo: String,
     template: Template,
     staff: StaffMember,
@@ -139,6 +141,7 @@ impl Fixtures {
             }
             ("get", "/api/v1/blobs/{sha256}") => (self.photo.clone(), Body::None),
             ("get", "/api/v1/hazards/{id}") => (self.hazard.clone(), Body::None),
+            ("get", "/api/v1/inspections/{id}/record") => (self.round.clone(), Body::None),
             ("put", "/api/v1/admin/sites/{id}") => (site.id.to_string(), Body::Json(json!(site))),
             ("put", "/api/v1/admin/departments/{id}") => {
                 let d = &b.departments[0];
@@ -271,6 +274,7 @@ pub async fn role_endpoint_matrix(app: &TestApp) {
     let admin = app.login("admin").await;
     let inspector = app.login("inspector").await;
     let (ops, hazards, _) = walk_through(app, &inspector, 1).await;
+    let round = ops[0].entity_id.to_string();
     app.push(&inspector, ops).await;
     let sup = app.login("supervisor").await;
     let (st, photo) = app.upload(&sup, &jpeg(77_777)).await;
@@ -303,6 +307,7 @@ pub async fn role_endpoint_matrix(app: &TestApp) {
     let fx = Fixtures {
         boot,
         hazard: hazards[0].to_string(),
+        round,
         photo: photo.to_string(),
         template,
         staff,

@@ -532,3 +532,157 @@ pub async fn a_monthly_round_checks_the_registers_extinguishers(app: &TestApp) {
         "another room's is not"
     );
 }
+
+fn png(shade: u8) -> Vec<u8> {
+    let picture = image::RgbImage::from_pixel(60, 20, image::Rgb([shade, shade, shade]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// Every round prints its record: the periodic check with the two signatures drawn on the
+/// phone, the daily patrol with lines for the patroller and the person in charge; the rooms in
+/// the order walked, each answer, what failed and what was put right on the spot.
+pub async fn a_round_prints_its_record(app: &TestApp) {
+    use saferounds_shared::checklist::{AnswerKind, InspectionType};
+    use saferounds_shared::hazard::FixedOnSpot;
+    use saferounds_shared::ids::{HazardId, Reason, RoundId, VisitId};
+    use saferounds_shared::inspection::{Answer, AnswerValue, Round, Signatures, Visit};
+    use saferounds_shared::sync::{OpBody, Outcome};
+
+    let inspector = app.login("inspector").await;
+    let b: Bootstrap = app.get_json(&inspector, "/api/v1/bootstrap").await;
+    let t = b
+        .templates
+        .iter()
+        .find(|t| t.inspection_type == InspectionType::PeriodicCheck)
+        .unwrap();
+    let now = chrono::Utc::now();
+    let round = Round {
+        id: RoundId::from_uuid(uuid::Uuid::now_v7()),
+        inspector_id: inspector.user.id,
+        inspection_type: InspectionType::PeriodicCheck,
+        site_id: b.rooms[0].site_id,
+        template_id: t.id,
+        template_version: t.version,
+        started_at: now,
+        finished_at: None,
+    };
+    let (_, me) = app.upload(&inspector, &png(10)).await;
+    let (_, head) = app.upload(&inspector, &png(90)).await;
+    let (_, before) = app.upload(&inspector, &jpeg(31)).await;
+    let (_, after) = app.upload(&inspector, &jpeg(32)).await;
+    let mut ops = vec![inspector.op(round.id.0, 0, OpBody::StartRound(round.clone()))];
+    for (n, room) in b.rooms.iter().take(2).enumerate() {
+        let mut answers: Vec<Answer> = t
+            .items_for(room.kind)
+            .into_iter()
+            .flat_map(|(_, v)| v)
+            .map(|i| Answer {
+                item_code: i.code.clone(),
+                value: match i.answer {
+                    AnswerKind::PassFailNa => AnswerValue::Pass,
+                    _ => AnswerValue::NotApplicable,
+                },
+                note: None,
+                photos: vec![],
+                hazard_id: None,
+                fixed_on_spot: None,
+            })
+            .collect();
+        if n == 0 {
+            // The first item fails and is put right on the spot.
+            answers[0].value = AnswerValue::Fail;
+            answers[0].photos = vec![before.clone()];
+            answers[0].hazard_id = Some(HazardId::from_uuid(uuid::Uuid::now_v7()));
+            answers[0].fixed_on_spot = Some(FixedOnSpot {
+                what_was_done: Reason::parse("灭火器已移回指定位置").unwrap(),
+                photos_after: vec![after.clone()],
+            });
+        }
+        let visit = Visit {
+            id: VisitId::from_uuid(uuid::Uuid::now_v7()),
+            round_id: round.id,
+            room_id: room.id,
+            site_id: room.site_id,
+            inspector_id: inspector.user.id,
+            inspection_type: InspectionType::PeriodicCheck,
+            template_id: t.id,
+            via_qr: true,
+            started_at: now + chrono::Duration::minutes(n as i64 * 10),
+            finished_at: now + chrono::Duration::minutes(n as i64 * 10 + 5),
+            answers,
+            signatures: Some(Signatures {
+                inspector: me.clone(),
+                department_head: head.clone(),
+                department_head_name: "站长 刘洋".into(),
+            }),
+            note: None,
+        };
+        ops.push(inspector.op(visit.id.0, 0, OpBody::RecordVisit(visit.clone())));
+        for report in visit.findings(t, room, b.today) {
+            ops.push(inspector.op(report.id.0, 0, OpBody::ReportHazard(report)));
+        }
+    }
+    let r = app.push(&inspector, ops).await;
+    assert!(
+        r.results.iter().all(|x| x.outcome == Outcome::Applied),
+        "{r:?}"
+    );
+
+    let record = app
+        .get(
+            &inspector,
+            &format!("/api/v1/inspections/{}/record", round.id),
+        )
+        .await;
+    assert_eq!(record.status(), StatusCode::OK);
+    assert!(
+        record.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = record.text().await.unwrap();
+    assert!(html.contains("防火检查记录") && html.contains(&app.settings.center_name));
+    let (first, second) = (&b.rooms[0].name.zh, &b.rooms[1].name.zh);
+    let (i, j) = (
+        html.find(first.as_str()).unwrap(),
+        html.find(second.as_str()).unwrap(),
+    );
+    assert!(i < j, "rooms in the order walked");
+    assert!(html.contains("不合格") && html.contains("当场整改：灭火器已移回指定位置"));
+    assert!(
+        html.contains("发现不合格 1 项，其中当场整改 1 项"),
+        "{html}"
+    );
+    assert!(html.contains("站长 刘洋"));
+    assert_eq!(
+        html.matches("<img class=\"signature\" alt=\"签名\" src=\"data:image/png;base64,")
+            .count(),
+        4,
+        "both signatures of both rooms, drawn on the phone"
+    );
+    assert!(html.contains("检查人（签名）") && html.contains("被检查部门负责人（签名）"));
+
+    // A daily patrol's record: signed on paper by the patroller and the person in charge.
+    let (ops, _, _) = crate::stories::walk_through(app, &inspector, 2).await;
+    let patrol = ops[0].entity_id;
+    app.push(&inspector, ops).await;
+    let html = app
+        .get(&inspector, &format!("/api/v1/inspections/{patrol}/record"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("防火巡查记录"));
+    assert!(html.contains("巡查人（签名）") && html.contains("消防安全管理人（签名）"));
+    // Another station's inspector may not read it.
+    let hq = app.login("inspector_hq").await;
+    assert_eq!(
+        app.get(&hq, &format!("/api/v1/inspections/{patrol}/record"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
