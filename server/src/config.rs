@@ -88,6 +88,10 @@ pub struct Settings {
     /// Load the demo center on first start of an empty database (never on a real deployment).
     #[arg(long, env = "SAFEROUNDS_DEMO", default_value_t = false)]
     pub demo: bool,
+    /// With `--demo`: also a few months of history (rounds, hazards in every state, training,
+    /// drills, equipment), generated from a fixed seed.
+    #[arg(long, env = "SAFEROUNDS_DEMO_HISTORY", default_value_t = false)]
+    pub demo_history: bool,
     /// How long a login stays valid, in days (phones work offline for weeks).
     #[arg(long, env = "SAFEROUNDS_TOKEN_DAYS", default_value_t = 30)]
     pub token_days: i64,
@@ -166,6 +170,7 @@ impl Settings {
             robot_secret: None,
             remind_hour: 8,
             demo: false,
+            demo_history: false,
             token_days: 30,
             utc_offset_hours: 8,
             login_limit: 5,

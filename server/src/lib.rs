@@ -16,6 +16,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_history;
 pub mod error;
 pub mod export;
 pub mod notify;
@@ -27,6 +28,9 @@ pub mod store;
 
 pub use config::Settings;
 use db::Db;
+
+/// The demo history's seed: the same seed, the same history.
+pub const DEMO_SEED: u64 = 120;
 
 /// Pull pages read and encoded at once (the SQLite read pool has eight connections).
 const PULLS_AT_ONCE: usize = 8;
@@ -78,6 +82,9 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     demo::seed_reference_data(&state.db).await?;
     if state.settings.demo && store::count_users(&state.db).await? == 0 {
         demo::load(&state).await?;
+        if state.settings.demo_history {
+            demo_history::load(&state, DEMO_SEED).await?;
+        }
     }
     Ok(state)
 }

@@ -37,6 +37,15 @@ pub struct Campaign {
 crate::json_struct!(Campaign { id, name, phases });
 
 impl Campaign {
+    /// The campaign a report speaks of by default: the one under way on `today`, else the one
+    /// that started last.
+    pub fn current(campaigns: &[Campaign], today: NaiveDate) -> Option<&Campaign> {
+        campaigns
+            .iter()
+            .find(|c| c.covers(today))
+            .or_else(|| campaigns.iter().max_by_key(|c| c.starts_on()))
+    }
+
     /// Does `day` fall within the campaign (its first phase's start to its last phase's end)?
     pub fn covers(&self, day: NaiveDate) -> bool {
         self.starts_on().is_some_and(|s| day >= s) && self.ends_on().is_some_and(|e| day <= e)

@@ -723,6 +723,7 @@ fn run(root: &Path, extra: &[String]) -> Result<()> {
             "saferounds-server",
             "--",
             "--demo",
+            "--demo-history",
             "--dist",
         ])
         .arg(&dist)

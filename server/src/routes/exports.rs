@@ -183,7 +183,7 @@ pub async fn summary(
     let db = &state.db;
     let campaigns = store::campaigns(db).await?;
     let campaign = match q.campaign {
-        None => campaigns.first(),
+        None => saferounds_shared::campaign::Campaign::current(&campaigns, state.today()),
         Some(id) => campaigns.iter().find(|c| c.id == id),
     }
     .ok_or(AppError::NotFound)?;

@@ -686,3 +686,68 @@ pub async fn a_round_prints_its_record(app: &TestApp) {
         StatusCode::FORBIDDEN
     );
 }
+
+/// `--demo-history`: a center in the middle of its campaign — hazards in every state, some
+/// overdue, training short of everyone, drills, equipment with warnings — the same each time.
+#[tokio::test]
+async fn the_demo_history_is_a_live_center() {
+    use saferounds_shared::api::{Dashboard, LedgerPage};
+    use saferounds_shared::hazard::Status;
+    let app = spawn_app_with(Backend::Sqlite, |s| s.demo_history = true)
+        .await
+        .unwrap();
+    let sup = app.login("supervisor").await;
+    let all: LedgerPage = app.get_json(&sup, "/api/v1/hazards?limit=500").await;
+    assert!(all.total >= 20, "{} hazards", all.total);
+    for status in Status::ALL {
+        assert!(
+            all.rows.iter().any(|h| h.status == status),
+            "no hazard {status:?}"
+        );
+    }
+    let d: Dashboard = app.get_json(&sup, "/api/v1/dashboard").await;
+    assert!(d.stats.total.overdue > 0, "some are overdue");
+    assert!(
+        d.stats
+            .total
+            .closure_rate()
+            .is_some_and(|r| r > 0.2 && r < 1.0)
+    );
+    let rate = d.training.rate().unwrap();
+    assert!(
+        rate > 0.5 && rate < 1.0,
+        "training short of everyone: {rate}"
+    );
+    let rounds: saferounds_shared::api::InspectionPage =
+        app.get_json(&sup, "/api/v1/inspections?limit=500").await;
+    assert!(rounds.total > 100, "{} rounds", rounds.total);
+    let equipment: Vec<Equipment> = app.get_json(&sup, "/api/v1/equipment").await;
+    let today = d.stats.today;
+    assert!(equipment.iter().any(|e| !e.warnings(today).is_empty()));
+    assert!(
+        equipment.iter().any(|e| e.last_checked_on.is_some()),
+        "monthly rounds checked the extinguishers"
+    );
+    // The summary report speaks of the campaign under way.
+    let html = app
+        .get(&sup, "/api/v1/reports/summary")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("本轮"), "the current campaign");
+    // The same seed, the same history: another fresh center has the same hazards.
+    let again = spawn_app_with(Backend::Sqlite, |s| s.demo_history = true)
+        .await
+        .unwrap();
+    let sup2 = again.login("supervisor").await;
+    let all2: LedgerPage = again.get_json(&sup2, "/api/v1/hazards?limit=500").await;
+    let ids = |p: &LedgerPage| {
+        let mut v: Vec<_> = p.rows.iter().map(|h| (h.id, h.status)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&all), ids(&all2));
+    again.stop().await;
+    app.stop().await;
+}
