@@ -41,31 +41,47 @@ pub async fn record(
     Ok(())
 }
 
-/// One sync; concurrent calls return at once.
+thread_local! {
+    /// A sync was asked for while one ran: what was recorded meanwhile goes up in another.
+    static AGAIN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// One sync; a call while one runs returns at once and has that one run again when it ends.
 pub async fn sync_now(ctx: AppCtx) {
-    if ctx.syncing.get_untracked() || ctx.session.get_untracked().is_none() {
+    if ctx.session.get_untracked().is_none() {
+        return;
+    }
+    if ctx.syncing.get_untracked() {
+        AGAIN.with(|a| a.set(true));
         return;
     }
     ctx.syncing.set(true);
-    let result = sync_inner(ctx).await;
-    match result {
-        Ok(()) => {
-            let now = js_sys::Date::now();
-            ctx.last_sync.set(Some(now));
-            let _ = store::kv_put("last_sync", &now).await;
-            ctx.sync_error.set(None);
-        }
-        Err(e) => {
-            if e.code == "unauthorized" {
-                // Keep every unsent record; only the session goes.
-                let _ = store::clear_session().await;
-                ctx.session.set(None);
+    loop {
+        AGAIN.with(|a| a.set(false));
+        let result = sync_inner(ctx).await;
+        let ok = result.is_ok();
+        match result {
+            Ok(()) => {
+                let now = js_sys::Date::now();
+                ctx.last_sync.set(Some(now));
+                let _ = store::kv_put("last_sync", &now).await;
+                ctx.sync_error.set(None);
             }
-            ctx.sync_error.set(Some(*e));
+            Err(e) => {
+                if e.code == "unauthorized" {
+                    // Keep every unsent record; only the session goes.
+                    let _ = store::clear_session().await;
+                    ctx.session.set(None);
+                }
+                ctx.sync_error.set(Some(*e));
+            }
+        }
+        ctx.progress.set(None);
+        let _ = refresh_view(ctx).await;
+        if !(ok && AGAIN.with(|a| a.get())) {
+            break;
         }
     }
-    ctx.progress.set(None);
-    let _ = refresh_view(ctx).await;
     ctx.syncing.set(false);
 }
 
