@@ -28,6 +28,16 @@ use sha2::{Digest, Sha256};
 use crate::demo::{dept_id, site_id};
 use crate::{AppState, store};
 
+/// The demo users whose phones make the history, in the order they sync each day.
+const PHONES: [&str; 6] = [
+    "inspector",
+    "inspector_hq",
+    "supervisor",
+    "owner",
+    "owner_hq",
+    "verifier",
+];
+
 /// Days of history before today.
 pub const DAYS: u64 = 90;
 
@@ -235,14 +245,7 @@ pub async fn load(state: &AppState, seed: u64) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow::anyhow!("no demo user {name}"))
     };
     let mut phones: BTreeMap<&str, Phone> = BTreeMap::new();
-    for name in [
-        "inspector",
-        "inspector_hq",
-        "supervisor",
-        "owner",
-        "owner_hq",
-        "verifier",
-    ] {
+    for name in PHONES {
         phones.insert(name, Phone::new(&user(name)?));
     }
     let templates = store::templates(db).await.map_err(err)?;
@@ -556,14 +559,7 @@ pub async fn load(state: &AppState, seed: u64) -> anyhow::Result<()> {
                 .map_err(err)?;
         }
         // Each phone syncs at the end of the day, in the order the day's work was done.
-        for name in [
-            "inspector",
-            "inspector_hq",
-            "supervisor",
-            "owner",
-            "owner_hq",
-            "verifier",
-        ] {
+        for name in PHONES {
             let phone = phones.get_mut(name).expect("a demo phone");
             if phone.ops.is_empty() {
                 continue;

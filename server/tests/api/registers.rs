@@ -428,8 +428,8 @@ pub async fn dashboard_lists_the_most_urgent_reminders(app: &TestApp) {
 /// the rooms it visits take its day as their last check.
 pub async fn a_monthly_round_checks_the_registers_extinguishers(app: &TestApp) {
     use saferounds_shared::checklist::{InspectionType, Template};
-    use saferounds_shared::ids::{EquipmentId, RoundId, VisitId};
-    use saferounds_shared::inspection::{Answer, AnswerValue, Round, Visit};
+    use saferounds_shared::ids::{EquipmentId, VisitId};
+    use saferounds_shared::inspection::Visit;
     use saferounds_shared::sync::OpBody;
 
     let sup = app.login("supervisor").await;
@@ -461,32 +461,8 @@ pub async fn a_monthly_round_checks_the_registers_extinguishers(app: &TestApp) {
         .find(|t| t.inspection_type == InspectionType::ExtinguisherMonthly)
         .unwrap();
     let now = chrono::Utc::now();
-    let round = Round {
-        id: RoundId::from_uuid(uuid::Uuid::now_v7()),
-        inspector_id: inspector.user.id,
-        inspection_type: InspectionType::ExtinguisherMonthly,
-        site_id: room.site_id,
-        template_id: t.id,
-        template_version: t.version,
-        started_at: now,
-        finished_at: None,
-    };
-    let answers = t
-        .items_for(room.kind)
-        .into_iter()
-        .flat_map(|(_, v)| v)
-        .map(|i| Answer {
-            item_code: i.code.clone(),
-            value: match i.answer {
-                saferounds_shared::checklist::AnswerKind::PassFailNa => AnswerValue::Pass,
-                _ => AnswerValue::NotApplicable,
-            },
-            note: None,
-            photos: vec![],
-            hazard_id: None,
-            fixed_on_spot: None,
-        })
-        .collect();
+    let round = round_of(t, &inspector, room.site_id, now);
+    let answers = all_pass(t, room);
     let visit = Visit {
         id: VisitId::from_uuid(uuid::Uuid::now_v7()),
         round_id: round.id,
@@ -544,10 +520,10 @@ fn png(shade: u8) -> Vec<u8> {
 /// phone, the daily patrol with lines for the patroller and the person in charge; the rooms in
 /// the order walked, each answer, what failed and what was put right on the spot.
 pub async fn a_round_prints_its_record(app: &TestApp) {
-    use saferounds_shared::checklist::{AnswerKind, InspectionType};
+    use saferounds_shared::checklist::InspectionType;
     use saferounds_shared::hazard::FixedOnSpot;
-    use saferounds_shared::ids::{HazardId, Reason, RoundId, VisitId};
-    use saferounds_shared::inspection::{Answer, AnswerValue, Round, Signatures, Visit};
+    use saferounds_shared::ids::{HazardId, Reason, VisitId};
+    use saferounds_shared::inspection::{AnswerValue, Signatures, Visit};
     use saferounds_shared::sync::{OpBody, Outcome};
 
     let inspector = app.login("inspector").await;
@@ -558,38 +534,14 @@ pub async fn a_round_prints_its_record(app: &TestApp) {
         .find(|t| t.inspection_type == InspectionType::PeriodicCheck)
         .unwrap();
     let now = chrono::Utc::now();
-    let round = Round {
-        id: RoundId::from_uuid(uuid::Uuid::now_v7()),
-        inspector_id: inspector.user.id,
-        inspection_type: InspectionType::PeriodicCheck,
-        site_id: b.rooms[0].site_id,
-        template_id: t.id,
-        template_version: t.version,
-        started_at: now,
-        finished_at: None,
-    };
+    let round = round_of(t, &inspector, b.rooms[0].site_id, now);
     let (_, me) = app.upload(&inspector, &png(10)).await;
     let (_, head) = app.upload(&inspector, &png(90)).await;
     let (_, before) = app.upload(&inspector, &jpeg(31)).await;
     let (_, after) = app.upload(&inspector, &jpeg(32)).await;
     let mut ops = vec![inspector.op(round.id.0, 0, OpBody::StartRound(round.clone()))];
     for (n, room) in b.rooms.iter().take(2).enumerate() {
-        let mut answers: Vec<Answer> = t
-            .items_for(room.kind)
-            .into_iter()
-            .flat_map(|(_, v)| v)
-            .map(|i| Answer {
-                item_code: i.code.clone(),
-                value: match i.answer {
-                    AnswerKind::PassFailNa => AnswerValue::Pass,
-                    _ => AnswerValue::NotApplicable,
-                },
-                note: None,
-                photos: vec![],
-                hazard_id: None,
-                fixed_on_spot: None,
-            })
-            .collect();
+        let mut answers = all_pass(t, room);
         if n == 0 {
             // The first item fails and is put right on the spot.
             answers[0].value = AnswerValue::Fail;
@@ -750,4 +702,46 @@ async fn the_demo_history_is_a_live_center() {
     assert_eq!(ids(&all), ids(&all2));
     again.stop().await;
     app.stop().await;
+}
+
+/// A round of `t`'s inspection type by `s` at `site`, starting `now`.
+fn round_of(
+    t: &saferounds_shared::checklist::Template,
+    s: &Session,
+    site: saferounds_shared::ids::SiteId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> saferounds_shared::inspection::Round {
+    saferounds_shared::inspection::Round {
+        id: saferounds_shared::ids::RoundId::from_uuid(uuid::Uuid::now_v7()),
+        inspector_id: s.user.id,
+        inspection_type: t.inspection_type,
+        site_id: site,
+        template_id: t.id,
+        template_version: t.version,
+        started_at: now,
+        finished_at: None,
+    }
+}
+
+/// Every item of `t` for `room` answered: pass, or not applicable where it is no yes/no item.
+fn all_pass(
+    t: &saferounds_shared::checklist::Template,
+    room: &saferounds_shared::org::Room,
+) -> Vec<saferounds_shared::inspection::Answer> {
+    use saferounds_shared::inspection::{Answer, AnswerValue};
+    t.items_for(room.kind)
+        .into_iter()
+        .flat_map(|(_, v)| v)
+        .map(|i| Answer {
+            item_code: i.code.clone(),
+            value: match i.answer {
+                saferounds_shared::checklist::AnswerKind::PassFailNa => AnswerValue::Pass,
+                _ => AnswerValue::NotApplicable,
+            },
+            note: None,
+            photos: vec![],
+            hazard_id: None,
+            fixed_on_spot: None,
+        })
+        .collect()
 }
