@@ -6,8 +6,10 @@
 
 use std::time::Duration;
 
+use saferounds_shared::i18n::Label;
 use saferounds_shared::lists::Names;
 use saferounds_shared::org::{Actor, Role};
+use saferounds_shared::plan::{PlanRound, newly_missed};
 use saferounds_shared::reminders::{Due, Reminder, reminders};
 use serde_json::{Value, json};
 
@@ -18,6 +20,8 @@ use crate::store;
 
 /// Most items one message lists (robots cap a message at a few KB).
 pub const MAX_LINES: usize = 25;
+/// Most missed rounds one message lists.
+pub const MAX_MISSED_LINES: usize = 8;
 
 fn due_text(d: Due) -> String {
     match d {
@@ -27,12 +31,14 @@ fn due_text(d: Due) -> String {
     }
 }
 
-/// The message body for the robot, in its own JSON shape.
+/// The message body for the robot, in its own JSON shape: overdue and due hazards, then the
+/// inspection plan's rounds missed since the day before.
 pub fn robot_message(
     kind: RobotKind,
     center: &str,
     today: chrono::NaiveDate,
     list: &[Reminder],
+    missed: &[&PlanRound],
     names: &Directory,
 ) -> Value {
     let count = |f: fn(&Due) -> bool| list.iter().filter(|r| f(&r.due)).count();
@@ -67,6 +73,28 @@ pub fn robot_message(
             list.len() - MAX_LINES
         ));
     }
+    if !missed.is_empty() {
+        text.push_str(&format!("\n**漏巡 {} 次**\n", missed.len()));
+        for r in missed.iter().take(MAX_MISSED_LINES) {
+            let rooms: Vec<String> = r
+                .remaining
+                .iter()
+                .take(3)
+                .map(|id| names.location(*id))
+                .collect();
+            let more = if r.remaining.len() > 3 { "等" } else { "" };
+            text.push_str(&format!(
+                "- {}（{}）{}：{}/{} 间未查（负责人：{}）{}{more}\n",
+                r.inspection_type.zh(),
+                r.frequency.zh(),
+                r.period_label(saferounds_shared::Lang::Zh),
+                r.remaining.len(),
+                r.rooms,
+                names.person(r.assignee),
+                rooms.join("、"),
+            ));
+        }
+    }
     match kind {
         RobotKind::Wecom => json!({"msgtype": "markdown", "markdown": {"content": text}}),
         RobotKind::Dingtalk => {
@@ -91,22 +119,37 @@ pub fn signed_url(url: &str, secret: &str, timestamp_ms: i64) -> anyhow::Result<
     Ok(url.into())
 }
 
-/// Today's reminders for the whole center.
-pub async fn todays(state: &AppState) -> anyhow::Result<Vec<Reminder>> {
-    let center = Actor {
+fn center() -> Actor {
+    Actor {
         user_id: saferounds_shared::ids::UserId::nil(),
         role: Role::SafetySupervisor,
         department_id: None,
         site_id: None,
-    };
-    let hazards = store::hazards_visible(&state.db, &center)
+    }
+}
+
+fn anyhow(e: crate::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{}", e.body().1.message_en)
+}
+
+/// Today's reminders for the whole center.
+pub async fn todays(state: &AppState) -> anyhow::Result<Vec<Reminder>> {
+    let hazards = store::hazards_visible(&state.db, &center())
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
+        .map_err(anyhow)?;
     Ok(reminders(&hazards, state.today()))
 }
 
-/// Posts today's reminders to the configured robot. Returns how many items were listed
-/// (0 posts nothing).
+/// The whole center's rounds missed lately (the message picks those that ended in the last day).
+pub async fn missed(state: &AppState) -> anyhow::Result<Vec<PlanRound>> {
+    let rooms = store::rooms_all(&state.db).await.map_err(anyhow)?;
+    crate::routes::dashboard::missed_rounds(state, &center(), &rooms)
+        .await
+        .map_err(anyhow)
+}
+
+/// Posts today's reminders and newly missed rounds to the configured robot. Returns how many
+/// items were listed (0 posts nothing).
 pub async fn send(state: &AppState) -> anyhow::Result<usize> {
     let url = state
         .settings
@@ -114,17 +157,24 @@ pub async fn send(state: &AppState) -> anyhow::Result<usize> {
         .as_deref()
         .ok_or_else(|| anyhow::anyhow!("no robot webhook configured"))?;
     let list = todays(state).await?;
-    if list.is_empty() {
+    let missed = missed(state).await?;
+    let missed = newly_missed(
+        &missed,
+        chrono::Utc::now(),
+        state.settings.utc_offset_hours * 60,
+    );
+    if list.is_empty() && missed.is_empty() {
         return Ok(0);
     }
     let names = crate::routes::exports::directory(state)
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
+        .map_err(anyhow)?;
     let body = robot_message(
         state.settings.robot_kind,
         &state.settings.center_name,
         state.today(),
         &list,
+        &missed,
         &names,
     );
     let url = match (state.settings.robot_kind, &state.settings.robot_secret) {
@@ -152,8 +202,12 @@ pub async fn send(state: &AppState) -> anyhow::Result<usize> {
     if let Some(code) = answer.get("errcode").and_then(Value::as_i64) {
         anyhow::ensure!(code == 0, "the robot refused the message: {answer}");
     }
-    tracing::info!(items = list.len(), "reminders posted to the group robot");
-    Ok(list.len())
+    tracing::info!(
+        items = list.len(),
+        missed = missed.len(),
+        "reminders posted to the group robot"
+    );
+    Ok(list.len() + missed.len())
 }
 
 /// The daily run at the center's current hour.
@@ -171,7 +225,7 @@ pub async fn daily_at(state: &AppState, hour: u32) -> anyhow::Result<bool> {
     }
     let claimed = store::claim_reminder_day(&state.db, state.today())
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.body().1.message_en))?;
+        .map_err(anyhow)?;
     if !claimed {
         return Ok(false);
     }
@@ -235,23 +289,69 @@ mod tests {
         names
             .people
             .insert(UserId::from_uuid(uuid::Uuid::from_u128(7)), "陈静".into());
+        let room = saferounds_shared::ids::RoomId::from_uuid(uuid::Uuid::from_u128(3));
+        names.rooms.insert(
+            room,
+            (
+                "城东急救站 · 配电室".into(),
+                saferounds_shared::ids::DepartmentId::from_uuid(uuid::Uuid::from_u128(4)),
+            ),
+        );
         let list = vec![
             reminder(1, Due::Overdue { days: 9 }),
             reminder(2, Due::DueToday),
         ];
         let today = "2026-11-29".parse().unwrap();
-        let w = robot_message(RobotKind::Wecom, "市紧急救援中心", today, &list, &names);
+        let missed = PlanRound {
+            plan_id: saferounds_shared::ids::PlanId::from_uuid(uuid::Uuid::from_u128(1)),
+            site_id: saferounds_shared::ids::SiteId::from_uuid(uuid::Uuid::from_u128(2)),
+            inspection_type: saferounds_shared::checklist::InspectionType::DailyPatrol,
+            frequency: saferounds_shared::plan::Frequency::Nightly,
+            assignee: UserId::from_uuid(uuid::Uuid::from_u128(7)),
+            period: "2026-11-28".parse().unwrap(),
+            rooms: 4,
+            remaining: vec![room],
+        };
+        let w = robot_message(
+            RobotKind::Wecom,
+            "市紧急救援中心",
+            today,
+            &list,
+            &[&missed],
+            &names,
+        );
         assert_eq!(w["msgtype"], "markdown");
         let content = w["markdown"]["content"].as_str().unwrap();
         assert!(content.contains("已逾期 1 项，今日到期 1 项"));
         assert!(content.contains("逾期 9 天") && content.contains("陈静"));
         assert!(content.contains("YH20261101-000001"));
-        let d = robot_message(RobotKind::Dingtalk, "市紧急救援中心", today, &list, &names);
+        assert!(content.contains("漏巡 1 次"), "{content}");
+        assert!(
+            content.contains(
+                "防火巡查（夜间）2026-11-28 夜：1/4 间未查（负责人：陈静）城东急救站 · 配电室"
+            ),
+            "{content}"
+        );
+        let d = robot_message(
+            RobotKind::Dingtalk,
+            "市紧急救援中心",
+            today,
+            &list,
+            &[],
+            &names,
+        );
         assert!(d["markdown"]["title"].as_str().unwrap().contains("催办"));
         assert!(d["markdown"]["text"].as_str().unwrap().contains("今日到期"));
         // Long lists are cut with a pointer to the app.
         let many: Vec<Reminder> = (0..40).map(|n| reminder(n, Due::DueToday)).collect();
-        let w = robot_message(RobotKind::Wecom, "中心", today, &many, &names);
+        let w = robot_message(
+            RobotKind::Wecom,
+            "中心",
+            today,
+            &many,
+            &[&missed; 20],
+            &names,
+        );
         let content = w["markdown"]["content"].as_str().unwrap();
         assert!(content.contains("另有 15 项"));
         assert!(content.len() < 4096, "WeCom caps markdown at 4096 bytes");

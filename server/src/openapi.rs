@@ -11,6 +11,7 @@ use saferounds_shared::checklist::Template;
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::lists::Measure;
 use saferounds_shared::org::{Building, Department, Room, Site, User};
+use saferounds_shared::plan::PatrolPlan;
 use saferounds_shared::reminders::ReminderPage;
 use saferounds_shared::sync::{PullResponse, PushRequest, PushResponse};
 use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
@@ -375,6 +376,22 @@ pub const ENDPOINTS: &[(&str, &str, &str, &str, &str, &str)] = &[
         "Save a piece of equipment",
         "supervisor, admin",
     ),
+    (
+        "get",
+        "/api/v1/plans",
+        "plans",
+        "巡查计划（谁、哪些房间、何种检查、频次）",
+        "The inspection plan: who walks which rooms, with which inspection, how often",
+        "any user, scoped",
+    ),
+    (
+        "put",
+        "/api/v1/plans/{id}",
+        "plans",
+        "保存巡查计划",
+        "Save an assignment of the inspection plan",
+        "supervisor, admin",
+    ),
 ];
 
 /// How long each text may be, from `shared::limits` (what `validate` and `apply` enforce):
@@ -399,6 +416,7 @@ const TEXT_LIMITS: &[(&str, &str, usize, usize)] = &[
     ("TrainingClass", "topic", 1, limits::LONG),
     ("Drill", "note", 0, limits::LONG),
     ("Equipment", "serial", 1, limits::LONG),
+    ("PatrolPlan", "note", 0, limits::LONG),
     ("ChecklistItem", "code", 1, limits::CODE),
     ("ChecklistItem", "source", 0, limits::LONG),
     ("LoginRequest", "username", 0, 64),
@@ -605,6 +623,11 @@ fn bodies(
         ("get", "/api/v1/equipment") => (None, Some(list::<Equipment>(all))),
         ("put", "/api/v1/equipment/{id}") => {
             let s = schema::<Equipment>(all);
+            (Some(s.clone()), Some(s))
+        }
+        ("get", "/api/v1/plans") => (None, Some(list::<PatrolPlan>(all))),
+        ("put", "/api/v1/plans/{id}") => {
+            let s = schema::<PatrolPlan>(all);
             (Some(s.clone()), Some(s))
         }
         _ => (None, None),

@@ -886,6 +886,31 @@ pub async fn last_visits(db: &Db, offset: FixedOffset) -> AppResult<LastVisits> 
     Ok(last)
 }
 
+/// Every visit that ended at or after `since`: room, inspection type and time (what the
+/// inspection plan counts), from the visits' columns.
+pub async fn visit_marks(
+    db: &Db,
+    since: DateTime<Utc>,
+) -> AppResult<Vec<saferounds_shared::plan::VisitMark>> {
+    let rows = sqlx::query(
+        "SELECT room_id, inspection_type, finished_at FROM visits WHERE finished_at >= $1",
+    )
+    .bind(since.timestamp())
+    .fetch_all(&db.read)
+    .await?;
+    let mut marks = Vec::with_capacity(rows.len());
+    for r in rows {
+        let room = RoomId::parse(&r.try_get::<String, _>(0)?)?;
+        let kind: InspectionType =
+            serde_json::from_value(serde_json::Value::String(r.try_get::<String, _>(1)?))
+                .map_err(anyhow::Error::from)?;
+        let at = DateTime::from_timestamp(r.try_get::<i64, _>(2)?, 0)
+            .ok_or_else(|| anyhow::anyhow!("visit time out of range"))?;
+        marks.push((room, kind, at));
+    }
+    Ok(marks)
+}
+
 /// Writes what a group gathered that carries no change number: ledger rows, visit rows, photo
 /// references, operation records, devices' sequence numbers; a few statements per table.
 async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -> AppResult<()> {

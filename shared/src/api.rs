@@ -97,9 +97,12 @@ pub struct Bootstrap {
     pub templates: Vec<Template>,
     pub people: Vec<Person>,
     pub campaigns: Vec<Campaign>,
+    /// The inspection plan of the rooms the device keeps (the phone shows its user's rounds due).
+    #[serde(default)]
+    pub plans: Vec<crate::plan::PatrolPlan>,
 }
 
-crate::json_struct!(Bootstrap { user, center_name, today, utc_offset_minutes = default_utc_offset_minutes(), sites, buildings, departments, rooms, templates, people, campaigns });
+crate::json_struct!(Bootstrap { user, center_name, today, utc_offset_minutes = default_utc_offset_minutes(), sites, buildings, departments, rooms, templates, people, campaigns, plans = Default::default() });
 
 impl Bootstrap {
     /// Who may be made to answer for a hazard of `department` when it is registered: the
@@ -390,9 +393,13 @@ pub struct Dashboard {
     /// How many reminders there are in all.
     #[serde(default)]
     pub reminders_total: usize,
+    /// Rounds of the inspection plan missed in the last week (and each plan's last period),
+    /// newest first.
+    #[serde(default)]
+    pub missed_rounds: Vec<crate::plan::PlanRound>,
 }
 
-crate::json_struct!(Dashboard { stats, by_month, coverage, training, training_due, drills_recent, sites_due_drill, equipment, conflicts, reminders, reminders_total = Default::default() });
+crate::json_struct!(Dashboard { stats, by_month, coverage, training, training_due, drills_recent, sites_due_drill, equipment, conflicts, reminders, reminders_total = Default::default(), missed_rounds = Default::default() });
 
 impl Dashboard {
     /// Reminders the front page lists (a neglected ledger has thousands).
@@ -527,6 +534,7 @@ mod tests {
                 p("hq-owner", Role::RectificationOwner, Some(d("hq"))),
                 p("supervisor", Role::SafetySupervisor, Some(d("security"))),
             ],
+            plans: vec![],
             user: crate::org::User {
                 id: UserId::from_uuid(stable_uuid("user", "supervisor")),
                 username: "supervisor".into(),
@@ -796,6 +804,17 @@ mod tests {
             templates: starter_templates(),
             people: vec![Person::from(&user)],
             campaigns: vec![default_campaign()],
+            plans: vec![crate::plan::PatrolPlan {
+                id: crate::ids::PlanId::from_uuid(stable_uuid("plan", "1")),
+                site_id: user.site_id.unwrap(),
+                inspection_type: crate::checklist::InspectionType::DailyPatrol,
+                frequency: crate::plan::Frequency::Nightly,
+                assignee: user.id,
+                rooms: vec![RoomId::from_uuid(stable_uuid("r", "1"))],
+                starts_on: day,
+                ends_on: Some(day),
+                note: Some("夜间".into()),
+            }],
         });
         let h = sample(day);
         round_trip(&LedgerPage {
@@ -831,5 +850,15 @@ mod tests {
             change_seq: 3,
         });
         round_trip(&crate::ApiError::new("x", "中", "en"));
+        round_trip(&crate::plan::PlanRound {
+            plan_id: crate::ids::PlanId::from_uuid(stable_uuid("plan", "1")),
+            site_id: user.site_id.unwrap(),
+            inspection_type: crate::checklist::InspectionType::PeriodicCheck,
+            frequency: crate::plan::Frequency::Quarterly,
+            assignee: user.id,
+            period: day,
+            rooms: 2,
+            remaining: vec![RoomId::from_uuid(stable_uuid("r", "1"))],
+        });
     }
 }

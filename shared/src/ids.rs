@@ -73,6 +73,7 @@ id_type!(
     ClassId,
     DrillId,
     EquipmentId,
+    PlanId,
     OpId,
     DeviceId
 );

@@ -24,6 +24,7 @@ pub mod limits;
 pub mod lists;
 pub mod order;
 pub mod org;
+pub mod plan;
 pub mod registers;
 pub mod reminders;
 pub mod sync;

@@ -179,6 +179,19 @@ impl Register for Equipment {
     }
 }
 
+impl Register for crate::plan::PatrolPlan {
+    const KIND: &'static str = "plan";
+    fn key(&self) -> Uuid {
+        self.id.0
+    }
+    fn site(&self) -> Option<SiteId> {
+        Some(self.site_id)
+    }
+    fn validate(&self, _today: NaiveDate) -> Result<(), DomainError> {
+        crate::plan::PatrolPlan::validate(self)
+    }
+}
+
 /// The items of a new checklist version: at least one, codes unique and non-empty, Chinese text
 /// present, each for at least one inspection type.
 pub fn validate_items(items: &[ChecklistItem]) -> Result<(), DomainError> {

@@ -10,6 +10,8 @@ use saferounds_shared::campaign::by_month;
 use saferounds_shared::checklist::InspectionType;
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::inspection::coverage;
+use saferounds_shared::org::{Actor, Room};
+use saferounds_shared::plan::{PatrolPlan, PlanRound, visits_needed_since};
 use saferounds_shared::registers::Register;
 use saferounds_shared::reminders::{most_urgent, reminders};
 use saferounds_shared::training::{self, Drill, DrillKind, StaffMember, TrainingClass};
@@ -100,6 +102,7 @@ pub async fn dashboard(
             description: h.description.clone(),
         })
         .collect();
+    let missed_rounds = missed_rounds(&state, actor, &rooms).await?;
     let (urgent, reminders_total) = most_urgent(&hazards, today, Dashboard::REMINDERS);
     let urgent: Vec<String> = urgent.iter().map(ToString::to_string).collect();
     let due = reminders(&store::hazards_by_id(db, actor, &urgent).await?, today);
@@ -115,5 +118,31 @@ pub async fn dashboard(
         conflicts,
         reminders: due.into_iter().take(Dashboard::REMINDERS).collect(),
         reminders_total,
+        missed_rounds,
     }))
+}
+
+/// The inspection plan's rounds missed lately in what `actor` may see, newest first.
+pub async fn missed_rounds(
+    state: &AppState,
+    actor: &Actor,
+    rooms: &[Room],
+) -> AppResult<Vec<PlanRound>> {
+    let plans: Vec<PatrolPlan> = store::records::<PatrolPlan>(&state.db)
+        .await?
+        .into_iter()
+        .filter(|p| p.visible_to(actor))
+        .collect();
+    if plans.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = chrono::Utc::now();
+    let offset = state.settings.utc_offset_hours * 60;
+    let visits = store::visit_marks(&state.db, visits_needed_since(now, offset)).await?;
+    let mut missed: Vec<PlanRound> = plans
+        .iter()
+        .flat_map(|p| p.missed(rooms, &visits, now, offset))
+        .collect();
+    missed.sort_by_key(|r| std::cmp::Reverse(r.ends()));
+    Ok(missed)
 }

@@ -18,6 +18,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use saferounds_shared::equipment::Equipment;
+use saferounds_shared::plan::PatrolPlan;
 use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
 
 use crate::AppState;
@@ -99,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/drills/{id}", put(registers::put::<Drill>))
         .route("/v1/equipment", get(registers::list::<Equipment>))
         .route("/v1/equipment/{id}", put(registers::put::<Equipment>))
+        .route("/v1/plans", get(registers::list::<PatrolPlan>))
+        .route("/v1/plans/{id}", put(registers::put::<PatrolPlan>))
         .route("/v1/reports/summary", get(exports::summary))
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(8 * 1024 * 1024))

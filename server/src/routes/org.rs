@@ -3,13 +3,15 @@
 use axum::Json;
 use axum::extract::State;
 use saferounds_shared::api::{Bootstrap, Person};
+use saferounds_shared::plan::PatrolPlan;
+use saferounds_shared::registers::Register;
 
 use crate::auth::Session;
 use crate::error::AppResult;
 use crate::{AppState, store};
 
 /// Everything the user's device needs to work offline: their site's rooms (all rooms for
-/// center-wide roles), the checklists, the people they may assign, the campaigns.
+/// center-wide roles), the checklists, the people they may assign, the campaigns, the inspection plan of their scope.
 #[tracing::instrument(skip_all, fields(user = %session.user.username))]
 pub async fn bootstrap(
     State(state): State<AppState>,
@@ -29,6 +31,11 @@ pub async fn bootstrap(
         .filter(|u| u.active)
         .map(Person::from)
         .collect();
+    let plans = store::records::<PatrolPlan>(db)
+        .await?
+        .into_iter()
+        .filter(|p| p.visible_to(actor))
+        .collect();
     Ok(Json(Bootstrap {
         user: session.user.clone(),
         center_name: state.settings.center_name.clone(),
@@ -41,5 +48,6 @@ pub async fn bootstrap(
         templates: store::templates(db).await?,
         people,
         campaigns: store::campaigns(db).await?,
+        plans,
     }))
 }

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use saferounds_shared::campaign::Campaign;
 use saferounds_shared::checklist::{ChecklistItem, Template};
 use saferounds_shared::equipment::Equipment;
+use saferounds_shared::org::Actor;
 use saferounds_shared::registers::{self, Register, may_keep_registers};
 use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
 use serde::Deserialize;
@@ -80,6 +81,28 @@ impl Stored for Equipment {
             Ok(())
         } else {
             Err(missing("room (of this site)"))
+        }
+    }
+}
+
+impl Stored for saferounds_shared::plan::PatrolPlan {
+    async fn check_refs(&self, db: &Db) -> AppResult<()> {
+        site_exists(db, self.site_id).await?;
+        let rooms = store::rooms_of_site(db, &self.site_id.to_string()).await?;
+        if !self
+            .rooms
+            .iter()
+            .all(|id| rooms.iter().any(|r| r.id == *id))
+        {
+            return Err(missing("room (of this site)"));
+        }
+        // The person who answers for the round must be able to see the site's rooms.
+        match store::users(db).await?.iter().find(|u| u.id == self.assignee) {
+            Some(u) if u.active && u.role.inspects() && Actor::from(u).can_see(self.site_id, None) => Ok(()),
+            Some(_) => Err(AppError::Domain(saferounds_shared::DomainError::Invalid {
+                detail: "负责人须为该站点在岗的检查人员 / the assignee must be an active inspector who works at this site".into(),
+            })),
+            None => Err(missing("assignee (user)")),
         }
     }
 }

@@ -8,6 +8,7 @@ mod group;
 mod helpers;
 mod kill;
 mod matrix;
+mod plan;
 mod registers;
 mod robot;
 mod scale;
@@ -19,6 +20,7 @@ use chaos::sync_under_faults;
 use group::group_commit_keeps_batches_apart;
 use helpers::*;
 use matrix::role_endpoint_matrix;
+use plan::the_plan_shows_rounds_due_and_missed;
 use registers::{
     a_monthly_round_checks_the_registers_extinguishers, a_round_prints_its_record,
     dashboard_lists_the_most_urgent_reminders, dashboard_shows_what_the_data_implies,
@@ -66,6 +68,7 @@ stories!(
     ledger_workbook_has_the_offices_columns,
     a_monthly_round_checks_the_registers_extinguishers,
     a_round_prints_its_record,
+    the_plan_shows_rounds_due_and_missed,
 );
 
 #[tokio::test]

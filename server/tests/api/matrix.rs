@@ -6,10 +6,12 @@
 use reqwest::{Method, StatusCode};
 use saferounds_shared::ApiError;
 use saferounds_shared::api::Bootstrap;
+use saferounds_shared::checklist::InspectionType;
 use saferounds_shared::checklist::Template;
 use saferounds_shared::equipment::{Equipment, EquipmentKind};
-use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, UserId};
+use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, PlanId, UserId};
 use saferounds_shared::org::User;
+use saferounds_shared::plan::{Frequency, PatrolPlan};
 use saferounds_shared::training::{ClassKind, Drill, DrillKind, StaffMember, TrainingClass};
 use serde_json::{Value, json};
 
@@ -92,6 +94,8 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("put", "/api/v1/drills/{id}", KEEPERS),
     ("get", "/api/v1/equipment", ALL),
     ("put", "/api/v1/equipment/{id}", KEEPERS),
+    ("get", "/api/v1/plans", ALL),
+    ("put", "/api/v1/plans/{id}", KEEPERS),
     // Last: it changes the caller's password, after which "demo1234" no longer logs them in.
     ("post", "/api/v1/me/password", ALL),
 ];
@@ -202,6 +206,25 @@ impl Fixtures {
                     last_serviced_on: None,
                 };
                 (e.id.to_string(), Body::Json(json!(e)))
+            }
+            ("put", "/api/v1/plans/{id}") => {
+                let assignee = b
+                    .people
+                    .iter()
+                    .find(|p| p.role.inspects() && p.site_id.is_none_or(|s| s == site.id))
+                    .unwrap();
+                let p = PatrolPlan {
+                    id: PlanId::from_uuid(uuid::Uuid::now_v7()),
+                    site_id: site.id,
+                    inspection_type: InspectionType::DailyPatrol,
+                    frequency: Frequency::Daily,
+                    assignee: assignee.id,
+                    rooms: vec![],
+                    starts_on: today,
+                    ends_on: None,
+                    note: None,
+                };
+                (p.id.to_string(), Body::Json(json!(p)))
             }
             _ => (String::new(), Body::None),
         };

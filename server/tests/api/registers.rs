@@ -705,7 +705,7 @@ async fn the_demo_history_is_a_live_center() {
 }
 
 /// A round of `t`'s inspection type by `s` at `site`, starting `now`.
-fn round_of(
+pub(crate) fn round_of(
     t: &saferounds_shared::checklist::Template,
     s: &Session,
     site: saferounds_shared::ids::SiteId,
@@ -724,7 +724,7 @@ fn round_of(
 }
 
 /// Every item of `t` for `room` answered: pass, or not applicable where it is no yes/no item.
-fn all_pass(
+pub(crate) fn all_pass(
     t: &saferounds_shared::checklist::Template,
     room: &saferounds_shared::org::Room,
 ) -> Vec<saferounds_shared::inspection::Answer> {

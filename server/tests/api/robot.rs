@@ -18,7 +18,7 @@ use crate::helpers::*;
 use crate::stories::walk_through;
 
 /// A robot that records what it is sent and answers like WeCom.
-async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+pub(crate) async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     let got = Arc::new(Mutex::new(Vec::new()));
     let sink = got.clone();
     let app = axum::Router::new().route(
