@@ -17,10 +17,11 @@ use saferounds_shared::hazard::{Event, FixedOnSpot, Grade, Registration, Status}
 use saferounds_shared::i18n::Text;
 use saferounds_shared::ids::{
     CampaignId, ClassId, DeviceId, DrillId, EquipmentId, Fen, HazardId, OpId, PhaseId, PhotoHash,
-    Reason, RoundId, UserId, VisitId, stable_uuid,
+    PlanId, Reason, RoundId, UserId, VisitId, stable_uuid,
 };
 use saferounds_shared::inspection::{Answer, AnswerValue, Round, Visit};
 use saferounds_shared::org::{Actor, Room, User};
+use saferounds_shared::plan::{Frequency, PatrolPlan};
 use saferounds_shared::sync::{OpBody, Operation, Outcome, PushRequest, SCHEMA_VERSION};
 use saferounds_shared::training::{ClassKind, Drill, DrillKind, StaffMember, TrainingClass};
 use sha2::{Digest, Sha256};
@@ -235,8 +236,35 @@ pub async fn load(state: &AppState, seed: u64) -> anyhow::Result<()> {
         store::put_record(db, &e).await.map_err(err)?;
     }
 
-    // Day by day: patrols, monthly rounds, and the closed loop of what they found.
+    // The inspection plan: each station's inspector walks its daily patrol and the monthly
+    // extinguisher check; the days the history skips show as missed rounds.
     let users = store::users(db).await.map_err(err)?;
+    for (name, site) in [("inspector", "east"), ("inspector_hq", "hq")] {
+        let assignee = users
+            .iter()
+            .find(|u| u.username == name)
+            .ok_or_else(|| anyhow::anyhow!("no demo user {name}"))?
+            .id;
+        for (kind, frequency) in [
+            (InspectionType::DailyPatrol, Frequency::Daily),
+            (InspectionType::ExtinguisherMonthly, Frequency::Monthly),
+        ] {
+            let plan = PatrolPlan {
+                id: PlanId::from_uuid(stable_uuid("demo-plan", &format!("{name}/{kind:?}"))),
+                site_id: site_id(site),
+                inspection_type: kind,
+                frequency,
+                assignee,
+                rooms: vec![],
+                starts_on: day(DAYS),
+                ends_on: None,
+                note: None,
+            };
+            store::put_record(db, &plan).await.map_err(err)?;
+        }
+    }
+
+    // Day by day: patrols, monthly rounds, and the closed loop of what they found.
     let user = |name: &str| {
         users
             .iter()

@@ -1973,3 +1973,124 @@ async fn a_repeat_failure_lands_on_the_open_hazard() -> anyhow::Result<()> {
     server.stop().await?;
     result
 }
+
+/// Sets a select to the option with `value`, as a user's choice would.
+async fn pick(b: &Browser, css: &str, value: &str) -> anyhow::Result<()> {
+    b.until(
+        &format!("document.querySelector(\"{css} option[value='{value}']\") !== null"),
+        10,
+    )
+    .await?;
+    b.client
+        .execute(
+            &format!("const s = document.querySelector('{css}'); s.value = '{value}'; s.dispatchEvent(new Event('change', {{bubbles: true}}));"),
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The inspection plan: a supervisor assigns the east station's daily patrol to its inspector,
+/// in force since three days ago; the dashboard shows the rounds missed since; the inspector's
+/// phone lists today's round with the rooms left, and walking one of them leaves one fewer.
+#[tokio::test]
+async fn a_missed_round_is_shown_and_the_phone_lists_the_round_due() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let me = server
+        .get_json(&server.token("inspector").await?, "/api/v1/me")
+        .await?;
+    let (inspector, site) = (
+        me["id"].as_str().unwrap_or_default().to_owned(),
+        me["site_id"].as_str().unwrap_or_default().to_owned(),
+    );
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
+    let base = server.url("/");
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let phone = Browser::start().await?;
+    let result = async {
+        desk.login(&base, "supervisor").await?;
+        desk.click("#tab-rounds").await?;
+        desk.find("#new-plan").await?;
+        pick(&desk, "#plan-site", &site).await?;
+        pick(&desk, "#plan-assignee", &inspector).await?;
+        fill(
+            &desk,
+            "#plan-starts",
+            &(today - chrono::Duration::days(3)).to_string(),
+        )
+        .await?;
+        desk.click("#save-plan").await?;
+        desk.until(
+            "document.querySelectorAll('#plan-list tr.plan').length === 1",
+            10,
+        )
+        .await?;
+        let row = desk.text("#plan-list tr.plan").await?;
+        assert!(
+            row.contains("防火巡查")
+                && row.contains("每日")
+                && row.contains("该检查应覆盖的全部房间"),
+            "{row}"
+        );
+
+        desk.click("#tab-dashboard").await?;
+        desk.find("#missed-rounds").await?;
+        desk.until(
+            "document.querySelectorAll('#missed-rounds tr.missed-round').length === 3",
+            10,
+        )
+        .await?;
+        let missed = desk.text("#missed-rounds").await?;
+        let yesterday = (today - chrono::Duration::days(1)).to_string();
+        assert!(
+            missed.contains(&yesterday) && missed.contains("防火巡查（每日）"),
+            "{missed}"
+        );
+        let violations = desk.axe_violations().await?;
+        assert!(violations.is_empty(), "dashboard: {violations:?}");
+
+        phone.login(&base, "inspector").await?;
+        phone.find("#due-today li.due-round").await?;
+        let due = phone.text("#due-today").await?;
+        let rooms: usize = phone
+            .client
+            .execute(
+                "return document.querySelectorAll('#due-today .due-room').length",
+                vec![],
+            )
+            .await?
+            .as_u64()
+            .unwrap_or(0) as usize;
+        assert!(rooms >= 2, "{due}");
+        assert!(due.contains(&format!("未查 {rooms}/{rooms}")), "{due}");
+        phone.click("#due-today .due-room").await?;
+        phone.find("#visit-room").await?;
+        phone
+            .client
+            .execute(
+                "document.querySelectorAll('.item')[0].querySelector('[data-answer=pass]').click()",
+                vec![],
+            )
+            .await?;
+        phone
+            .client
+            .execute("document.querySelector('#save-visit').click()", vec![])
+            .await?;
+        phone.until_visit_saved().await?;
+        let left = format!("未查 {}/{rooms}", rooms - 1);
+        phone
+            .until(
+                &format!("document.querySelector('#due-today').textContent.includes('{left}')"),
+                10,
+            )
+            .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}

@@ -1,5 +1,5 @@
 //! Where the center stands: totals, the closure-rate trend, found/closed/overdue by department,
-//! site, category and phase, inspection coverage, training, drills, equipment, conflicts and
+//! site, category and phase, inspection coverage, rounds of the plan missed, training, drills, equipment, conflicts and
 //! today's reminders. Charts are SVG drawn here (no chart library).
 
 use leptos::prelude::*;
@@ -95,6 +95,20 @@ fn body(d: Dashboard) -> impl IntoView {
                         }).collect_view()}</ul>
                     }
                 }).collect_view()}
+            </section>
+            <section class="card" id="missed-rounds"><h2>{ctx.t("missed_rounds")}</h2>
+                {if d.missed_rounds.is_empty() { view! { <p class="muted">{ctx.t("none")}</p> }.into_any() } else { view! {
+                    <table class="ledger"><thead><tr><th>{ctx.t("period")}</th><th>{ctx.t("inspection_type")}</th><th>{ctx.t("assignee")}</th><th>{ctx.t("rooms_missed")}</th></tr></thead>
+                    <tbody>{d.missed_rounds.iter().take(20).map(|r| {
+                        let room_name = room_name.clone();
+                        view! { <tr class="missed-round" data-plan=r.plan_id.to_string()>
+                            <td>{r.period_label(lang)}</td>
+                            <td>{format!("{}（{}）", r.inspection_type.label(lang), r.frequency.label(lang))}</td>
+                            <td>{ctx.person_name(r.assignee)}</td>
+                            <td><b class="overdue">{format!("{}/{}", r.remaining.len(), r.rooms)}</b>" "<span class="small">{r.remaining.iter().take(4).map(|id| room_name(*id)).collect::<Vec<_>>().join("、")}</span></td>
+                        </tr> }
+                    }).collect_view()}</tbody></table>
+                }.into_any() }}
             </section>
             <section class="card" id="training"><h2>{ctx.t("training")}</h2>
                 <p><b id="training-rate">{percent(d.training.rate(), 0)}</b>" ("{d.training.trained}"/"{d.training.total}")"</p>

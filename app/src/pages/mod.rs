@@ -11,6 +11,8 @@ pub mod ledger;
 pub mod lists;
 pub mod login;
 #[cfg(feature = "desk")]
+pub mod plans;
+#[cfg(feature = "desk")]
 pub mod registers;
 pub mod rooms;
 #[cfg(feature = "desk")]

@@ -1,16 +1,18 @@
 //! The inspector's round: choose the inspection type, then go room by room (scan the room's QR
-//! label, or pick it from the list). Rooms done today are marked; progress shows what remains.
+//! label, or pick it from the list). Rooms done today are marked; progress shows what remains;
+//! the user's rounds of the inspection plan that are due now are listed first.
 
 use leptos::prelude::*;
 use saferounds_shared::checklist::InspectionType;
 use saferounds_shared::i18n::Label;
 use saferounds_shared::inspection::{last_visits, progress, room_due};
 use saferounds_shared::org::Room;
+use saferounds_shared::plan::VisitMark;
 use saferounds_shared::sync::Entity;
 use wasm_bindgen::JsCast;
 
 use crate::photo;
-use crate::state::{Page, ctx, today};
+use crate::state::{Page, ctx, now_utc, today};
 
 #[component]
 pub fn Rooms() -> impl IntoView {
@@ -53,6 +55,37 @@ pub fn Rooms() -> impl IntoView {
             .map(|r| r.id)
             .collect::<Vec<_>>()
     });
+    // The user's rounds of the inspection plan due now (today, tonight, this month or quarter),
+    // from the visits on the device, the user's own still unsent included.
+    let due_rounds = Memo::new(move |_| {
+        let Some(user) = ctx.session.get().map(|s| s.user.id) else {
+            return Vec::new();
+        };
+        ctx.boot.with(|b| {
+            let Some(b) = b else { return Vec::new() };
+            let marks: Vec<VisitMark> = ctx.view.with(|v| {
+                v.values()
+                    .filter_map(|e| match e {
+                        Entity::Visit(v) => Some((v.room_id, v.inspection_type, v.finished_at)),
+                        _ => None,
+                    })
+                    .collect()
+            });
+            b.plans
+                .iter()
+                .filter(|p| p.assignee == user)
+                .filter_map(|p| p.due(&b.rooms, &marks, now_utc(), b.utc_offset_minutes))
+                .collect::<Vec<_>>()
+        })
+    });
+    let room_name = move |id| {
+        ctx.boot.with(|b| {
+            b.as_ref()
+                .and_then(|b| b.rooms.iter().find(|r| r.id == id))
+                .map(|r| r.name.get(ctx.lang.get()).to_owned())
+                .unwrap_or_default()
+        })
+    };
     let prog = move || {
         let all: Vec<_> = rooms().iter().map(|r| r.id).collect();
         progress(&all, &done_ids.get())
@@ -95,6 +128,31 @@ pub fn Rooms() -> impl IntoView {
         }
     });
     view! {
+        {move || {
+            let due = due_rounds.get();
+            (!due.is_empty()).then(|| view! {
+                <div class="card" id="due-today">
+                    <h2>{ctx.text("rounds_due")}</h2>
+                    <ul class="plain">{due.into_iter().map(|r| {
+                        let lang = ctx.lang.get();
+                        let kind = r.inspection_type;
+                        view! {
+                            <li class="due-round" data-plan=r.plan_id.to_string()>
+                                <div>{format!("{}（{}）{} · {} {}/{}", kind.label(lang), r.frequency.label(lang), r.period_label(lang), ctx.t("rooms_left"), r.remaining.len(), r.rooms)}</div>
+                                // Each room still to walk opens its checklist for this inspection.
+                                <div class="seg">{r.remaining.iter().map(|id| {
+                                    let room = *id;
+                                    view! { <button class="secondary due-room" data-room=room.to_string() on:click=move |_| {
+                                        ctx.itype.set(kind);
+                                        ctx.page.set(Page::Visit { room, via_qr: false });
+                                    }>{room_name(room)}</button> }
+                                }).collect_view()}</div>
+                            </li>
+                        }
+                    }).collect_view()}</ul>
+                </div>
+            })
+        }}
         <div class="card">
             <div class="seg" role="group" aria-label=ctx.text("inspection_type")>
                 {InspectionType::ALL.into_iter().map(|t| view! {

@@ -1,5 +1,6 @@
 //! Rounds (巡查记录): every inspection round in the caller's scope, newest first, each with its
-//! printable record (防火巡查记录 / 防火检查记录, with signatures) — what a fire inspector asks to see.
+//! printable record (防火巡查记录 / 防火检查记录, with signatures) — what a fire inspector asks to see —,
+//! below the inspection plan they follow.
 
 use leptos::prelude::*;
 use saferounds_shared::api::InspectionPage;
@@ -18,6 +19,7 @@ pub fn RoundsPage() -> impl IntoView {
     });
     let error = RwSignal::new(None::<String>);
     view! {
+        <super::plans::PlansCard/>
         {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>
             {move || data.get().map(|r| match r {

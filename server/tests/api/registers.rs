@@ -673,6 +673,17 @@ async fn the_demo_history_is_a_live_center() {
     let rounds: saferounds_shared::api::InspectionPage =
         app.get_json(&sup, "/api/v1/inspections?limit=500").await;
     assert!(rounds.total > 100, "{} rounds", rounds.total);
+    // The plan assigns each station's patrol; the days the history skipped are missed rounds.
+    let plans: Vec<saferounds_shared::plan::PatrolPlan> = app.get_json(&sup, "/api/v1/plans").await;
+    assert_eq!(plans.len(), 4);
+    assert!(
+        d.missed_rounds
+            .iter()
+            .any(|r| r.frequency == saferounds_shared::plan::Frequency::Daily
+                && r.remaining.len() == r.rooms),
+        "a day without a patrol: {:?}",
+        d.missed_rounds
+    );
     let equipment: Vec<Equipment> = app.get_json(&sup, "/api/v1/equipment").await;
     let today = d.stats.today;
     assert!(equipment.iter().any(|e| !e.warnings(today).is_empty()));
