@@ -789,6 +789,10 @@ impl Tally {
     }
 }
 
+/// Set (CI sets it) when the API stories must run on PostgreSQL too: unreachable is then a
+/// failure, not a quiet fallback to SQLite only.
+const REQUIRE_POSTGRES: &str = "SAFEROUNDS_REQUIRE_POSTGRES";
+
 fn postgres_url() -> Option<String> {
     let url = std::env::var("TEST_DATABASE_URL")
         .or_else(|_| std::env::var("DATABASE_URL"))
@@ -904,6 +908,11 @@ fn test(root: &Path) -> Result<()> {
             eprintln!("PostgreSQL reachable: the API stories run on SQLite and PostgreSQL");
             unit.env("TEST_DATABASE_URL", url);
         }
+        None if std::env::var_os(REQUIRE_POSTGRES).is_some() => bail!(
+            "PostgreSQL is expected ({REQUIRE_POSTGRES} is set) but not reachable at \
+             TEST_DATABASE_URL, DATABASE_URL or 127.0.0.1:5432: start it, or unset the variable \
+             to run the API stories on SQLite only"
+        ),
         None => eprintln!("PostgreSQL not reachable: the API stories run on SQLite only"),
     }
     ensure_moto()?;
