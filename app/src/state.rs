@@ -14,17 +14,12 @@ use uuid::Uuid;
 
 use crate::store::{self, RejectedOp};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, saferounds_shared::Json)]
 pub struct Session {
     pub token: String,
     pub user: User,
     pub expires_at: i64,
 }
-saferounds_shared::json_struct!(Session {
-    token,
-    user,
-    expires_at
-});
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Page {

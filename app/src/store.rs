@@ -134,21 +134,16 @@ pub async fn kv_delete(key: &str) -> Result<(), crate::Failure> {
 }
 
 /// This device: its id, the next sequence number, and whose it is.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, saferounds_shared::Json)]
 pub struct DeviceState {
     pub device_id: DeviceId,
     pub user_id: String,
     pub next_seq: u64,
     /// The user's name, to tell the next person on a shared phone whose records wait here
     /// (absent from what older versions stored).
+    #[serde(default)]
     pub user_name: String,
 }
-saferounds_shared::json_struct!(DeviceState {
-    device_id,
-    user_id,
-    next_seq,
-    user_name = String::new()
-});
 
 /// Whether someone other than the device's user may take the phone over, with `pending`
 /// operations unsent. Only their author can send them (the server refuses a device that is
@@ -370,12 +365,11 @@ pub async fn photo_keys() -> Result<Vec<String>, crate::Failure> {
 
 /// An operation the server refused, or applied across someone else's change, kept to show the
 /// user what happened.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, saferounds_shared::Json)]
 pub struct RejectedOp {
     pub op: Operation,
     pub error: ApiError,
 }
-saferounds_shared::json_struct!(RejectedOp { op, error });
 
 pub async fn rejected() -> Result<Vec<RejectedOp>, crate::Failure> {
     let t = tx(&[REJECTED], TransactionMode::ReadOnly).await?;

@@ -10,30 +10,23 @@ use crate::ids::{DepartmentId, RoomId, SiteId, UserId};
 use crate::org::{Building, Department, Role, Room, Site, User};
 use crate::sync::AuditEntry;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
-crate::json_struct!(LoginRequest { username, password });
-
 /// A user's own password change: the current password, and the new one
 /// (`limits::check_new_password`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePassword {
     pub current_password: String,
     pub new_password: String,
 }
 
-crate::json_struct!(ChangePassword {
-    current_password,
-    new_password
-});
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
@@ -42,14 +35,8 @@ pub struct LoginResponse {
     pub user: User,
 }
 
-crate::json_struct!(LoginResponse {
-    token,
-    expires_at,
-    user
-});
-
 /// A person as others see them (pickers for owner and verifier).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub id: UserId,
@@ -58,14 +45,6 @@ pub struct Person {
     pub department_id: Option<DepartmentId>,
     pub site_id: Option<SiteId>,
 }
-
-crate::json_struct!(Person {
-    id,
-    display_name,
-    role,
-    department_id,
-    site_id
-});
 
 impl From<&User> for Person {
     fn from(u: &User) -> Self {
@@ -80,7 +59,7 @@ impl From<&User> for Person {
 }
 
 /// Everything a device needs to work offline, scoped to the user.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bootstrap {
     pub user: User,
@@ -101,8 +80,6 @@ pub struct Bootstrap {
     #[serde(default)]
     pub plans: Vec<crate::plan::PatrolPlan>,
 }
-
-crate::json_struct!(Bootstrap { user, center_name, today, utc_offset_minutes = default_utc_offset_minutes(), sites, buildings, departments, rooms, templates, people, campaigns, plans = Default::default() });
 
 impl Bootstrap {
     /// Who may be made to answer for a hazard of `department` when it is registered: the
@@ -280,7 +257,7 @@ impl crate::sync::World for Bootstrap {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LedgerPage {
     pub total: i64,
@@ -292,8 +269,6 @@ pub struct LedgerPage {
     pub limit: i64,
     pub rows: Vec<Hazard>,
 }
-
-crate::json_struct!(LedgerPage { total, total_at_least = Default::default(), offset, limit, rows });
 
 impl LedgerPage {
     /// Whether rows follow this page: the count says so, or it was capped.
@@ -307,16 +282,14 @@ impl LedgerPage {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardDetail {
     pub hazard: Hazard,
     pub audit: Vec<AuditEntry>,
 }
 
-crate::json_struct!(HazardDetail { hazard, audit });
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatLine {
     pub key: String,
@@ -325,14 +298,7 @@ pub struct StatLine {
     pub row: StatRow,
 }
 
-crate::json_struct!(StatLine {
-    key,
-    label_zh,
-    label_en,
-    row
-});
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     pub today: NaiveDate,
@@ -344,17 +310,7 @@ pub struct Stats {
     pub by_phase: Vec<StatLine>,
 }
 
-crate::json_struct!(Stats {
-    today,
-    total,
-    by_department,
-    by_site,
-    by_category,
-    by_grade,
-    by_phase
-});
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
@@ -362,15 +318,9 @@ pub struct Health {
     pub change_seq: i64,
 }
 
-crate::json_struct!(Health {
-    status,
-    version,
-    change_seq
-});
-
 /// The desk's front page beyond the hazard statistics: trend, inspection coverage, training,
 /// drills, equipment, conflicts waiting for a decision, today's reminders.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dashboard {
     pub stats: Stats,
@@ -399,14 +349,12 @@ pub struct Dashboard {
     pub missed_rounds: Vec<crate::plan::PlanRound>,
 }
 
-crate::json_struct!(Dashboard { stats, by_month, coverage, training, training_due, drills_recent, sites_due_drill, equipment, conflicts, reminders, reminders_total = Default::default(), missed_rounds = Default::default() });
-
 impl Dashboard {
     /// Reminders the front page lists (a neglected ledger has thousands).
     pub const REMINDERS: usize = 12;
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EquipmentSummary {
     pub total: usize,
@@ -415,14 +363,6 @@ pub struct EquipmentSummary {
     pub check_due: usize,
     pub service_due: usize,
 }
-
-crate::json_struct!(EquipmentSummary {
-    total,
-    expired,
-    expiring,
-    check_due,
-    service_due
-});
 
 impl EquipmentSummary {
     pub fn of(items: &[crate::equipment::Equipment], today: NaiveDate) -> EquipmentSummary {
@@ -443,19 +383,13 @@ impl EquipmentSummary {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardBrief {
     pub id: crate::ids::HazardId,
     pub number: String,
     pub description: String,
 }
-
-crate::json_struct!(HazardBrief {
-    id,
-    number,
-    description
-});
 
 /// Which inspection rounds to list: by site, type and the center's dates of their start.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -464,19 +398,13 @@ crate::json_struct!(HazardBrief {
     derive(utoipa::IntoParams),
     into_params(parameter_in = Query)
 )]
+#[derive(crate::Json)]
 pub struct InspectionFilter {
     pub site_id: Option<SiteId>,
     pub inspection_type: Option<crate::checklist::InspectionType>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
-
-crate::json_struct!(InspectionFilter {
-    site_id,
-    inspection_type,
-    from,
-    to
-});
 
 impl InspectionFilter {
     /// `offset` is the center's time zone: a round started at 23:30 local time belongs to that day.
@@ -490,24 +418,20 @@ impl InspectionFilter {
 }
 
 /// A round with the rooms visited in it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InspectionRound {
     pub round: crate::inspection::Round,
     pub visits: Vec<crate::inspection::Visit>,
 }
 
-crate::json_struct!(InspectionRound { round, visits });
-
 /// One page of rounds, newest first.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InspectionPage {
     pub total: usize,
     pub rounds: Vec<InspectionRound>,
 }
-
-crate::json_struct!(InspectionPage { total, rounds });
 
 #[cfg(test)]
 mod tests {

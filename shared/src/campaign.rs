@@ -10,7 +10,7 @@ use crate::hazard::{Facts, Status};
 use crate::i18n::Text;
 use crate::ids::{CampaignId, Fen, PhaseId, stable_uuid};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Phase {
     pub id: PhaseId,
@@ -19,22 +19,13 @@ pub struct Phase {
     pub ends_on: NaiveDate,
 }
 
-crate::json_struct!(Phase {
-    id,
-    name,
-    starts_on,
-    ends_on
-});
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
     pub id: CampaignId,
     pub name: Text,
     pub phases: Vec<Phase>,
 }
-
-crate::json_struct!(Campaign { id, name, phases });
 
 impl Campaign {
     /// The campaign a report speaks of by default: the one under way on `today`, else the one
@@ -144,7 +135,7 @@ pub fn default_campaign() -> Campaign {
 }
 
 /// One row of statistics.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatRow {
     pub found: u32,
@@ -156,17 +147,6 @@ pub struct StatRow {
     pub funds: Fen,
     pub median_days_to_close: Option<f64>,
 }
-
-crate::json_struct!(StatRow {
-    found,
-    closed,
-    open,
-    overdue,
-    major,
-    fixed_on_spot,
-    funds,
-    median_days_to_close
-});
 
 impl StatRow {
     /// 整改率: closed over found (voided hazards are not counted as found); none when nothing

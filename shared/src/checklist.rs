@@ -9,7 +9,9 @@ use crate::ids::{TemplateId, stable_uuid};
 use crate::labels;
 use crate::org::RoomKind;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::Json,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
@@ -20,13 +22,6 @@ pub enum Category {
     Management,
 }
 
-crate::json_unit_enum!(Category {
-    FireEquipment: "fire_equipment",
-    Electrical: "electrical",
-    Flammables: "flammables",
-    Evacuation: "evacuation",
-    Management: "management"
-});
 labels!(Category {
     FireEquipment => ("消防设施", "Fire equipment"),
     Electrical => ("电气线路", "Electrical"),
@@ -45,7 +40,9 @@ impl Category {
     ];
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::Json,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionType {
@@ -57,11 +54,6 @@ pub enum InspectionType {
     ExtinguisherMonthly,
 }
 
-crate::json_unit_enum!(InspectionType {
-    DailyPatrol: "daily_patrol",
-    PeriodicCheck: "periodic_check",
-    ExtinguisherMonthly: "extinguisher_monthly"
-});
 labels!(InspectionType {
     DailyPatrol => ("防火巡查", "Daily fire patrol"),
     PeriodicCheck => ("防火检查", "Periodic fire check"),
@@ -100,7 +92,7 @@ pub enum AnswerKind {
     Text,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistItem {
     /// Stable across versions, e.g. `FE-01`.
@@ -127,8 +119,6 @@ pub struct ChecklistItem {
     pub room_kinds: Vec<RoomKind>,
     pub types: Vec<InspectionType>,
 }
-
-crate::json_struct!(ChecklistItem { code, category, text, answer, photo_on_fail, default_grade, fix_days = default_fix_days(), defect = Default::default(), source, room_kinds = Default::default(), types });
 
 /// Days to put right a failure of an item that names none: a general hazard's 15.
 pub const DEFAULT_FIX_DAYS: u32 = 15;
@@ -159,7 +149,7 @@ impl ChecklistItem {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Template {
     pub id: TemplateId,
@@ -169,15 +159,6 @@ pub struct Template {
     pub name: Text,
     pub items: Vec<ChecklistItem>,
 }
-
-crate::json_struct!(Template {
-    id,
-    code,
-    version,
-    inspection_type,
-    name,
-    items
-});
 
 impl Template {
     /// The items for a room of this kind, grouped by category in the fixed category order.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{EquipmentId, RoomId, SiteId};
 use crate::labels;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EquipmentKind {
@@ -21,16 +21,6 @@ pub enum EquipmentKind {
     FireBlanket,
 }
 
-crate::json_unit_enum!(EquipmentKind {
-    DryPowderExtinguisher: "dry_powder_extinguisher",
-    Co2Extinguisher: "co2_extinguisher",
-    WaterExtinguisher: "water_extinguisher",
-    FoamExtinguisher: "foam_extinguisher",
-    Hydrant: "hydrant",
-    EmergencyLight: "emergency_light",
-    SmokeDetector: "smoke_detector",
-    FireBlanket: "fire_blanket"
-});
 labels!(EquipmentKind {
     DryPowderExtinguisher => ("干粉灭火器", "Dry-powder extinguisher"),
     Co2Extinguisher => ("二氧化碳灭火器", "CO₂ extinguisher"),
@@ -85,7 +75,7 @@ impl EquipmentKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Equipment {
     pub id: EquipmentId,
@@ -98,18 +88,6 @@ pub struct Equipment {
     pub last_checked_on: Option<NaiveDate>,
     pub last_serviced_on: Option<NaiveDate>,
 }
-
-crate::json_struct!(Equipment {
-    id,
-    site_id,
-    room_id,
-    kind,
-    serial,
-    produced_on,
-    service_life_years,
-    last_checked_on,
-    last_serviced_on
-});
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -200,19 +200,13 @@ impl DomainError {
 }
 
 /// The JSON error body of every failed request: `{code, message_zh, message_en}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub code: String,
     pub message_zh: String,
     pub message_en: String,
 }
-
-crate::json_struct!(ApiError {
-    code,
-    message_zh,
-    message_en
-});
 
 impl ApiError {
     pub fn new(code: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lang {
     #[default]
@@ -11,11 +11,6 @@ pub enum Lang {
     #[serde(rename = "en")]
     En,
 }
-
-crate::json_unit_enum!(Lang {
-    Zh: "zh-CN",
-    En: "en"
-});
 
 impl Lang {
     pub fn code(self) -> &'static str {
@@ -52,14 +47,12 @@ pub fn number(v: f64) -> String {
 }
 
 /// A label in both languages.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Text {
     pub zh: String,
     pub en: String,
 }
-
-crate::json_struct!(Text { zh, en });
 
 impl Text {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {

@@ -11,7 +11,7 @@ use crate::i18n::Label;
 use crate::ids::{HazardId, PhotoHash, RoomId, RoundId, SiteId, TemplateId, UserId, VisitId};
 use crate::org::Room;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Round {
     pub id: RoundId,
@@ -23,17 +23,6 @@ pub struct Round {
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
 }
-
-crate::json_struct!(Round {
-    id,
-    inspector_id,
-    inspection_type,
-    site_id,
-    template_id,
-    template_version,
-    started_at,
-    finished_at
-});
 
 /// Decoded by hand (`wire`): the format the derived encoder writes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -47,7 +36,7 @@ pub enum AnswerValue {
     Text(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Answer {
     pub item_code: String,
@@ -63,10 +52,8 @@ pub struct Answer {
     pub fixed_on_spot: Option<FixedOnSpot>,
 }
 
-crate::json_struct!(Answer { item_code, value, note = Default::default(), photos = Default::default(), hazard_id = Default::default(), fixed_on_spot = Default::default() });
-
 /// Signatures of a periodic check (61号令 §26): drawn on the phone, stored as photos.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signatures {
     pub inspector: PhotoHash,
@@ -74,13 +61,7 @@ pub struct Signatures {
     pub department_head_name: String,
 }
 
-crate::json_struct!(Signatures {
-    inspector,
-    department_head,
-    department_head_name
-});
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Visit {
     pub id: VisitId,
@@ -100,8 +81,6 @@ pub struct Visit {
     #[serde(default)]
     pub note: Option<String>,
 }
-
-crate::json_struct!(Visit { id, round_id, room_id, site_id, inspector_id, inspection_type, template_id, via_qr, started_at, finished_at, answers, signatures = Default::default(), note = Default::default() });
 
 impl Visit {
     /// Every photo the visit refers to (answers, fixes, signatures).
@@ -320,14 +299,12 @@ impl Visit {
 }
 
 /// Rooms done and remaining in a round.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Progress {
     pub done: usize,
     pub remaining: usize,
 }
-
-crate::json_struct!(Progress { done, remaining });
 
 pub fn progress(rooms: &[RoomId], visited: &[RoomId]) -> Progress {
     let done = rooms.iter().filter(|r| visited.contains(r)).count();
@@ -368,7 +345,7 @@ pub fn open_hazard_for<'a>(
 }
 
 /// Inspection coverage of one type on `today`: how many rooms it must cover and which are due.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coverage {
     pub inspection_type: InspectionType,
@@ -376,12 +353,6 @@ pub struct Coverage {
     /// Rooms not inspected within the interval, with the day of their last inspection if any.
     pub due: Vec<(RoomId, Option<NaiveDate>)>,
 }
-
-crate::json_struct!(Coverage {
-    inspection_type,
-    rooms,
-    due
-});
 
 /// The day each room was last inspected, per inspection type.
 pub type LastVisits = std::collections::HashMap<(RoomId, InspectionType), NaiveDate>;

@@ -10,8 +10,14 @@
 //! and writes with serde); `wire::assert_round_trips` reads every wire type's encoding both
 //! ways, with each key left out in turn, and checks both write it byte for byte alike.
 //!
-//! Unknown keys are skipped, as serde's derives do; an absent `Option` is `None`; a field marked
-//! `= default` in [`json_struct!`] (serde's `#[serde(default)]`) takes its default. A key
+//! A type gets both with `#[derive(Json)]` (the `saferounds-json-derive` crate), which reads the
+//! type's `#[serde(...)]` attributes — `rename`, `rename_all`, `default` — and expands to
+//! [`json_struct!`] or [`json_unit_enum!`]; an attribute it does not know is a compile error, so
+//! the two codecs cannot disagree on a name or a default. Tagged enums are written by hand in
+//! `wire`.
+//!
+//! Unknown keys are skipped, as serde's derives do; an absent `Option` is `None`; a field with
+//! serde's `#[serde(default)]` takes its default. A key
 //! given twice counts once, the last time (serde refuses it; checking costs 1% of the phone's
 //! module, and nothing this product writes repeats a key).
 
@@ -1010,7 +1016,7 @@ macro_rules! json_unit_enum {
 mod tests {
     use super::*;
 
-    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize, crate::Json)]
     struct Sample {
         a: String,
         b: Option<u32>,
@@ -1020,7 +1026,49 @@ mod tests {
         d: bool,
         e: f64,
     }
-    json_struct!(Sample { a, b, kind: "type", d = false, e });
+
+    /// `derive(Json)` follows serde's attributes: a variant's name under `rename_all` or its own
+    /// `rename`, a default from a function.
+    #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize, crate::Json)]
+    #[serde(rename_all = "snake_case")]
+    enum Shade {
+        DarkRed,
+        #[serde(rename = "蓝")]
+        Blue,
+    }
+    fn seven() -> u32 {
+        7
+    }
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize, crate::Json)]
+    struct Painted {
+        shade: Shade,
+        #[serde(default = "seven")]
+        coats: u32,
+    }
+
+    #[test]
+    fn the_derive_reads_serdes_attributes() {
+        for p in [
+            Painted {
+                shade: Shade::DarkRed,
+                coats: 1,
+            },
+            Painted {
+                shade: Shade::Blue,
+                coats: 7,
+            },
+        ] {
+            let text = serde_json::to_string(&p).unwrap();
+            assert_eq!(to_string(&p), text);
+            assert_eq!(from_str::<Painted>(&text).unwrap(), p);
+        }
+        let absent = r#"{"shade":"dark_red"}"#;
+        assert_eq!(
+            from_str::<Painted>(absent).unwrap(),
+            serde_json::from_str::<Painted>(absent).unwrap()
+        );
+        assert!(from_str::<Painted>(r#"{"shade":"Blue"}"#).is_err());
+    }
 
     #[test]
     fn reads_what_serde_writes() {

@@ -31,5 +31,9 @@ pub mod sync;
 pub mod training;
 mod wire;
 
+// `derive(Json)` names this crate by its name, inside it as outside.
+extern crate self as saferounds_shared;
+
 pub use error::{ApiError, DomainError};
 pub use i18n::{Lang, Text};
+pub use saferounds_json_derive::Json;

@@ -9,7 +9,7 @@ use crate::hazard::{Grade, Hazard, Status};
 use crate::ids::{CampaignId, DepartmentId, HazardId, MeasureId, SiteId, UserId};
 use crate::labels;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureKind {
@@ -19,13 +19,9 @@ pub enum MeasureKind {
     Amend,
 }
 
-crate::json_unit_enum!(MeasureKind {
-    Create: "create",
-    Amend: "amend"
-});
 labels!(MeasureKind { Create => ("建立", "Create"), Amend => ("修订", "Amend") });
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureStatus {
@@ -35,12 +31,6 @@ pub enum MeasureStatus {
     Cancelled,
 }
 
-crate::json_unit_enum!(MeasureStatus {
-    Planned: "planned",
-    InProgress: "in_progress",
-    Done: "done",
-    Cancelled: "cancelled"
-});
 labels!(MeasureStatus {
     Planned => ("未开始", "Planned"),
     InProgress => ("推进中", "In progress"),
@@ -49,7 +39,7 @@ labels!(MeasureStatus {
 });
 
 /// One row of the institutional-measures list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Measure {
     pub id: MeasureId,
@@ -66,21 +56,6 @@ pub struct Measure {
     pub done_on: Option<NaiveDate>,
     pub version: u64,
 }
-
-crate::json_struct!(Measure {
-    id,
-    campaign_id,
-    title,
-    kind,
-    description,
-    department_id,
-    owner_id,
-    deadline,
-    status,
-    hazard_ids,
-    done_on,
-    version
-});
 
 impl Measure {
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
@@ -119,7 +94,7 @@ pub fn timetable(measures: &[Measure]) -> Vec<(String, Vec<&Measure>)> {
 /// Above this many matches a ledger page reports "at least" instead of counting them all.
 pub const LEDGER_COUNT_CAP: i64 = 10_000;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
@@ -130,15 +105,8 @@ pub enum SortKey {
     DeadlineDesc,
 }
 
-crate::json_unit_enum!(SortKey {
-    FoundDesc: "found_desc",
-    FoundAsc: "found_asc",
-    DeadlineAsc: "deadline_asc",
-    DeadlineDesc: "deadline_desc"
-});
-
 /// A view over the hazard list: the ledger's filters. Every field narrows; `None` means any.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardFilter {
     #[serde(default)]
@@ -163,8 +131,6 @@ pub struct HazardFilter {
     #[serde(default)]
     pub sort: SortKey,
 }
-
-crate::json_struct!(HazardFilter { status = Default::default(), grade = Default::default(), category = Default::default(), department_id = Default::default(), site_id = Default::default(), found_from = Default::default(), found_to = Default::default(), overdue = Default::default(), text = Default::default(), sort = Default::default() });
 
 impl HazardFilter {
     /// The reference meaning of the filter; the server's SQL must agree with it (tested).

@@ -8,7 +8,7 @@ use crate::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
 use crate::labels;
 use crate::limits;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
@@ -16,13 +16,9 @@ pub enum SiteKind {
     Station,
 }
 
-crate::json_unit_enum!(SiteKind {
-    Headquarters: "headquarters",
-    Station: "station"
-});
 labels!(SiteKind { Headquarters => ("中心总部", "Headquarters"), Station => ("急救站", "Ambulance station") });
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Site {
     pub id: SiteId,
@@ -30,13 +26,6 @@ pub struct Site {
     pub kind: SiteKind,
     pub address: String,
 }
-
-crate::json_struct!(Site {
-    id,
-    name,
-    kind,
-    address
-});
 
 impl Site {
     /// Checks a site an administrator saves: a name, an address of sensible length.
@@ -46,7 +35,7 @@ impl Site {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Building {
     pub id: BuildingId,
@@ -54,13 +43,6 @@ pub struct Building {
     pub name: Text,
     pub floors: Vec<String>,
 }
-
-crate::json_struct!(Building {
-    id,
-    site_id,
-    name,
-    floors
-});
 
 impl Building {
     /// Checks a building an administrator saves: a name, floors with names.
@@ -78,7 +60,9 @@ impl Building {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::Json,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoomKind {
@@ -106,25 +90,6 @@ pub enum RoomKind {
     Other,
 }
 
-crate::json_unit_enum!(RoomKind {
-    DispatchHall: "dispatch_hall",
-    ServerRoom: "server_room",
-    Office: "office",
-    Dormitory: "dormitory",
-    Kitchen: "kitchen",
-    Garage: "garage",
-    OxygenStore: "oxygen_store",
-    MedicineStore: "medicine_store",
-    DistributionRoom: "distribution_room",
-    ArchiveRoom: "archive_room",
-    Corridor: "corridor",
-    FireControlRoom: "fire_control_room",
-    UpsRoom: "ups_room",
-    GeneratorRoom: "generator_room",
-    DeconRoom: "decon_room",
-    Vehicle: "vehicle",
-    Other: "other"
-});
 labels!(RoomKind {
     DispatchHall => ("调度大厅", "Dispatch hall"),
     ServerRoom => ("机房", "Server room"),
@@ -189,7 +154,7 @@ impl RoomKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Room {
     pub id: RoomId,
@@ -204,18 +169,6 @@ pub struct Room {
     /// What the printed QR label encodes; scanning it proves presence.
     pub qr_code: String,
 }
-
-crate::json_struct!(Room {
-    id,
-    site_id,
-    building_id,
-    floor,
-    name,
-    kind,
-    key_location,
-    department_id,
-    qr_code
-});
 
 impl Room {
     /// Checks a room an administrator saves: a name, a floor, a QR code fit for a label.
@@ -251,7 +204,7 @@ impl Room {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
     pub id: DepartmentId,
@@ -260,8 +213,6 @@ pub struct Department {
     pub site_id: Option<SiteId>,
 }
 
-crate::json_struct!(Department { id, name, site_id });
-
 impl Department {
     /// Checks a department an administrator saves: a name.
     pub fn validate(&self) -> Result<(), crate::DomainError> {
@@ -269,7 +220,9 @@ impl Department {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::Json,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -281,14 +234,6 @@ pub enum Role {
     Admin,
 }
 
-crate::json_unit_enum!(Role {
-    Inspector: "inspector",
-    RectificationOwner: "rectification_owner",
-    Verifier: "verifier",
-    SafetySupervisor: "safety_supervisor",
-    Leadership: "leadership",
-    Admin: "admin"
-});
 labels!(Role {
     Inspector => ("巡查员", "Inspector"),
     RectificationOwner => ("整改责任人", "Rectification owner"),
@@ -355,7 +300,7 @@ impl Role {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: UserId,
@@ -367,16 +312,6 @@ pub struct User {
     pub site_id: Option<SiteId>,
     pub active: bool,
 }
-
-crate::json_struct!(User {
-    id,
-    username,
-    display_name,
-    role,
-    department_id,
-    site_id,
-    active
-});
 
 impl User {
     /// User names: 3–64 characters of lower-case letters, digits, `.`, `_`, `-`.
@@ -406,7 +341,7 @@ impl User {
 }
 
 /// Who is acting, as the rules need to know it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Actor {
     pub user_id: UserId,
@@ -414,13 +349,6 @@ pub struct Actor {
     pub department_id: Option<DepartmentId>,
     pub site_id: Option<SiteId>,
 }
-
-crate::json_struct!(Actor {
-    user_id,
-    role,
-    department_id,
-    site_id
-});
 
 impl From<&User> for Actor {
     fn from(u: &User) -> Self {

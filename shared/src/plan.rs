@@ -18,7 +18,7 @@ use crate::ids::{PlanId, RoomId, SiteId, UserId};
 use crate::org::Room;
 
 /// How often a plan's round is due.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Frequency {
@@ -32,12 +32,6 @@ pub enum Frequency {
     Quarterly,
 }
 
-crate::json_unit_enum!(Frequency {
-    Daily: "daily",
-    Nightly: "nightly",
-    Monthly: "monthly",
-    Quarterly: "quarterly"
-});
 crate::labels!(Frequency {
     Daily => ("每日", "Daily"),
     Nightly => ("夜间", "Nightly"),
@@ -122,7 +116,7 @@ impl Frequency {
 
 /// A standing assignment: `assignee` walks `rooms` (none listed: every room of the site that
 /// the inspection covers) with `inspection_type`, once per period of `frequency`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatrolPlan {
     pub id: PlanId,
@@ -142,10 +136,8 @@ pub struct PatrolPlan {
     pub note: Option<String>,
 }
 
-crate::json_struct!(PatrolPlan { id, site_id, inspection_type, frequency, assignee, rooms = Default::default(), starts_on, ends_on = Default::default(), note = Default::default() });
-
 /// One round of a plan, in one period: the rooms still without a visit.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanRound {
     pub plan_id: PlanId,
@@ -160,17 +152,6 @@ pub struct PlanRound {
     /// The rooms not yet (or never) inspected in the period, in the plan's order.
     pub remaining: Vec<RoomId>,
 }
-
-crate::json_struct!(PlanRound {
-    plan_id,
-    site_id,
-    inspection_type,
-    frequency,
-    assignee,
-    period,
-    rooms,
-    remaining
-});
 
 impl PlanRound {
     /// The period as people name it: `2026-12-04`, `2026-12-04 夜`, `2026-11`, `2026 Q4`.

@@ -31,7 +31,7 @@ labels!(Due {
     DueSoon => ("即将到期", "Due soon"),
 });
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reminder {
     pub hazard_id: HazardId,
@@ -43,16 +43,6 @@ pub struct Reminder {
     pub due: Due,
 }
 
-crate::json_struct!(Reminder {
-    hazard_id,
-    number,
-    description,
-    owner_id,
-    department_id,
-    deadline,
-    due
-});
-
 impl Reminder {
     /// Whom it concerns: the person responsible, and the roles that chase for the whole center.
     pub fn concerns(&self, actor: &Actor) -> bool {
@@ -61,15 +51,13 @@ impl Reminder {
 }
 
 /// One page of the reminders that concern the caller, the most urgent first.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReminderPage {
     /// How many reminders there are in all.
     pub total: usize,
     pub reminders: Vec<Reminder>,
 }
-
-crate::json_struct!(ReminderPage { total, reminders });
 
 impl ReminderPage {
     /// Reminders on a page unless the request asks for another number.

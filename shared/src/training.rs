@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{ClassId, DepartmentId, DrillId, SiteId, UserId};
 use crate::labels;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffMember {
     pub id: UserId,
@@ -20,17 +20,7 @@ pub struct StaffMember {
     pub active: bool,
 }
 
-crate::json_struct!(StaffMember {
-    id,
-    name,
-    department_id,
-    site_id,
-    hired_on,
-    post_changed_on,
-    active
-});
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ClassKind {
@@ -40,12 +30,6 @@ pub enum ClassKind {
     Topic,
 }
 
-crate::json_unit_enum!(ClassKind {
-    Onboarding: "onboarding",
-    Periodic: "periodic",
-    Rotation: "rotation",
-    Topic: "topic"
-});
 labels!(ClassKind {
     Onboarding => ("入职培训", "Onboarding"),
     Periodic => ("定期培训", "Periodic"),
@@ -53,7 +37,7 @@ labels!(ClassKind {
     Topic => ("专题培训", "Topic"),
 });
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrainingClass {
     pub id: ClassId,
@@ -63,15 +47,7 @@ pub struct TrainingClass {
     pub attendees: Vec<UserId>,
 }
 
-crate::json_struct!(TrainingClass {
-    id,
-    kind,
-    topic,
-    held_on,
-    attendees
-});
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DrillKind {
@@ -79,13 +55,9 @@ pub enum DrillKind {
     Evacuation,
 }
 
-crate::json_unit_enum!(DrillKind {
-    FireFighting: "fire_fighting",
-    Evacuation: "evacuation"
-});
 labels!(DrillKind { FireFighting => ("灭火演练", "Fire-fighting drill"), Evacuation => ("应急疏散演练", "Evacuation drill") });
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Drill {
     pub id: DrillId,
@@ -95,15 +67,6 @@ pub struct Drill {
     pub participants: Vec<UserId>,
     pub note: Option<String>,
 }
-
-crate::json_struct!(Drill {
-    id,
-    kind,
-    site_id,
-    held_on,
-    participants,
-    note
-});
 
 /// Why someone must be trained now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -162,14 +125,13 @@ pub fn due(person: &StaffMember, classes: &[TrainingClass], today: NaiveDate) ->
 }
 
 /// Coverage (受训率): share of active staff not due, in [0, 1]; 1 when there is nobody.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TrainingCoverage))]
 pub struct Coverage {
     pub trained: usize,
     pub total: usize,
 }
 
-crate::json_struct!(Coverage { trained, total });
 impl Coverage {
     /// Trained over active staff; none when nobody is on the roster (0 of 0 is no 100%).
     pub fn rate(&self) -> Option<f64> {

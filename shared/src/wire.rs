@@ -277,7 +277,7 @@ use crate::lists::Measure;
 use crate::sync::{Entity, OpBody, OpResult, Operation, Outcome};
 
 /// [`Entity`]'s `type`.
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, crate::Json)]
 #[serde(rename_all = "snake_case")]
 enum EntityKind {
     Round,
@@ -305,7 +305,7 @@ impl<'de> Deserialize<'de> for Entity {
 }
 
 /// [`OpBody`]'s `kind`.
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, crate::Json)]
 #[serde(rename_all = "snake_case")]
 enum OpKind {
     StartRound,
@@ -321,29 +321,29 @@ enum OpKind {
 }
 
 // The payloads of `OpBody`'s struct variants, as the derived encoder writes them.
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct FinishRound {
     finished_at: DateTime<Utc>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct Transition {
     from: Status,
     event: Event,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct EditHazard {
     changes: Vec<FieldValue>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct ResolveConflict {
     field: Field,
     take_losing: bool,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct Comment {
     text: String,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct AddPhotos {
     after: bool,
     photos: Vec<PhotoHash>,
@@ -479,7 +479,7 @@ impl<'de> Deserialize<'de> for Operation {
 }
 
 /// [`Outcome`]'s `outcome`.
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, crate::Json)]
 #[serde(rename_all = "snake_case")]
 enum OutcomeKind {
     Applied,
@@ -593,7 +593,7 @@ impl<'de> Deserialize<'de> for FieldValue {
 }
 
 /// [`AnswerValue`]'s `kind`.
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, crate::Json)]
 #[serde(rename_all = "snake_case")]
 enum AnswerValueKind {
     Pass,
@@ -632,7 +632,7 @@ impl<'de> Deserialize<'de> for AnswerValue {
 }
 
 /// [`AnswerKind`]'s `kind`.
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, crate::Json)]
 #[serde(rename_all = "snake_case")]
 enum AnswerKindTag {
     PassFailNa,
@@ -640,7 +640,7 @@ enum AnswerKindTag {
     Text,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct NumberAnswer {
     unit: String,
     min: f64,
@@ -678,21 +678,21 @@ impl<'de> Deserialize<'de> for AnswerKind {
 }
 
 // The fields of `Event`'s struct variants, as the derived encoder writes them.
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct Submitted {
     what_was_done: Reason,
     photos_after: Vec<PhotoHash>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct Passed {
     note: Option<String>,
     photos: Vec<PhotoHash>,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct WithReason {
     reason: Reason,
 }
-#[derive(Deserialize)]
+#[derive(Deserialize, crate::Json)]
 struct Extension {
     new_deadline: NaiveDate,
     reason: Reason,
@@ -755,61 +755,6 @@ impl<'de> Deserialize<'de> for Event {
 use crate::json::{self, Decode, Reader, adjacent, internal, unit};
 use crate::reminders::Due;
 use crate::training::DueReason;
-
-crate::json_unit_enum!(EntityKind {
-    Round: "round",
-    Visit: "visit",
-    Hazard: "hazard",
-    Measure: "measure"
-});
-crate::json_unit_enum!(OpKind {
-    StartRound: "start_round",
-    FinishRound: "finish_round",
-    RecordVisit: "record_visit",
-    ReportHazard: "report_hazard",
-    Transition: "transition",
-    EditHazard: "edit_hazard",
-    ResolveConflict: "resolve_conflict",
-    Comment: "comment",
-    AddPhotos: "add_photos",
-    SaveMeasure: "save_measure",
-});
-crate::json_unit_enum!(OutcomeKind {
-    Applied: "applied",
-    AlreadyApplied: "already_applied",
-    Rejected: "rejected",
-    Conflict: "conflict",
-    Pending: "pending",
-});
-crate::json_unit_enum!(AnswerValueKind {
-    Pass: "pass",
-    Fail: "fail",
-    NotApplicable: "not_applicable",
-    Number: "number",
-    Text: "text",
-});
-crate::json_unit_enum!(AnswerKindTag {
-    PassFailNa: "pass_fail_na",
-    Number: "number",
-    Text: "text"
-});
-crate::json_struct!(FinishRound { finished_at });
-crate::json_struct!(Transition { from, event });
-crate::json_struct!(EditHazard { changes });
-crate::json_struct!(ResolveConflict { field, take_losing });
-crate::json_struct!(Comment { text });
-crate::json_struct!(AddPhotos { after, photos });
-crate::json_struct!(NumberAnswer { unit, min, max });
-crate::json_struct!(Submitted {
-    what_was_done,
-    photos_after
-});
-crate::json_struct!(Passed { note, photos });
-crate::json_struct!(WithReason { reason });
-crate::json_struct!(Extension {
-    new_deadline,
-    reason
-});
 
 impl Entity {
     fn read(kind: EntityKind, r: &mut Reader<'_>) -> json::Result<Self> {
@@ -1061,35 +1006,27 @@ impl Decode for Event {
 }
 
 /// The fields of `Due`'s and `DueReason`'s struct variants.
+#[derive(crate::Json)]
 struct Days {
     days: i64,
 }
+#[derive(crate::Json)]
 struct DaysLeft {
     days_left: i64,
 }
+#[derive(crate::Json)]
 struct Last {
     last: NaiveDate,
 }
-crate::json_struct!(Days { days });
-crate::json_struct!(DaysLeft { days_left });
-crate::json_struct!(Last { last });
-crate::json_unit_enum!(DueKind {
-    Overdue: "overdue",
-    DueToday: "due_today",
-    DueSoon: "due_soon"
-});
-crate::json_unit_enum!(DueReasonKind {
-    NewHire: "new_hire",
-    Rotation: "rotation",
-    Yearly: "yearly"
-});
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, crate::Json)]
+#[serde(rename_all = "snake_case")]
 enum DueKind {
     Overdue,
     DueToday,
     DueSoon,
 }
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, crate::Json)]
+#[serde(rename_all = "snake_case")]
 enum DueReasonKind {
     NewHire,
     Rotation,

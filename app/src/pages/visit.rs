@@ -32,7 +32,7 @@ struct Draft {
 }
 
 /// The round this device's visits of one inspection type go into today.
-#[derive(Clone)]
+#[derive(Clone, saferounds_shared::Json)]
 struct OpenRound {
     id: RoundId,
     itype: saferounds_shared::checklist::InspectionType,
@@ -40,12 +40,6 @@ struct OpenRound {
     /// When its latest visit finished: the round is finished then, once another one begins.
     last_at: Option<chrono::DateTime<chrono::Utc>>,
 }
-saferounds_shared::json_struct!(OpenRound {
-    id,
-    itype,
-    date,
-    last_at
-});
 
 #[component]
 pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {

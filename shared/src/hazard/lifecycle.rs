@@ -20,7 +20,9 @@ use crate::ids::{PhotoHash, Reason};
 use crate::labels;
 use crate::org::{Actor, Role};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::Json,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -38,14 +40,6 @@ pub enum Status {
     Voided,
 }
 
-crate::json_unit_enum!(Status {
-    Reported: "reported",
-    Registered: "registered",
-    Rectifying: "rectifying",
-    AwaitingRecheck: "awaiting_recheck",
-    Closed: "closed",
-    Voided: "voided"
-});
 labels!(Status {
     Reported => ("已上报", "Reported"),
     Registered => ("已登记", "Registered"),
@@ -129,7 +123,7 @@ pub enum Event {
 
 /// The kinds of [`Event`], without what they carry: what a screen may offer, and the `event`
 /// tag on the wire (read by `wire`'s decoder).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, crate::Json)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Register,
@@ -143,19 +137,6 @@ pub enum EventKind {
     ApproveExtension,
     RefuseExtension,
 }
-
-crate::json_unit_enum!(EventKind {
-    Register: "register",
-    StartRectification: "start_rectification",
-    SubmitRectification: "submit_rectification",
-    RecheckPass: "recheck_pass",
-    RecheckFail: "recheck_fail",
-    Void: "void",
-    Reopen: "reopen",
-    RequestExtension: "request_extension",
-    ApproveExtension: "approve_extension",
-    RefuseExtension: "refuse_extension"
-});
 
 impl EventKind {
     /// Where an event of this kind leads from a state, ignoring who fires it; `None` where it

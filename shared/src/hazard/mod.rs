@@ -19,7 +19,9 @@ mod tests;
 
 pub use lifecycle::{Event, EventKind, Status, decide, fire, offered};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::Json,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Grade {
@@ -30,10 +32,6 @@ pub enum Grade {
     Major,
 }
 
-crate::json_unit_enum!(Grade {
-    General: "general",
-    Major: "major"
-});
 labels!(Grade { General => ("一般隐患", "General"), Major => ("重大隐患", "Major") });
 
 impl Grade {
@@ -50,7 +48,7 @@ impl Grade {
 }
 
 /// What an inspector reports from the field (报告).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardReport {
     pub id: HazardId,
@@ -75,24 +73,6 @@ pub struct HazardReport {
     pub fixed_on_spot: Option<FixedOnSpot>,
 }
 
-crate::json_struct!(HazardReport {
-    id,
-    site_id,
-    room_id,
-    department_id,
-    round_id,
-    visit_id,
-    category,
-    item_code,
-    description,
-    grade,
-    basis,
-    found_on,
-    deadline = Default::default(),
-    photos_before,
-    fixed_on_spot
-});
-
 impl HazardReport {
     /// A report fit to keep: a description, and no text longer than its limit.
     pub fn validate(&self) -> Result<(), crate::DomainError> {
@@ -116,20 +96,15 @@ impl HazardReport {
 /// Photos one report or one step may carry.
 pub const MAX_PHOTOS: usize = 20;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FixedOnSpot {
     pub what_was_done: Reason,
     pub photos_after: Vec<PhotoHash>,
 }
 
-crate::json_struct!(FixedOnSpot {
-    what_was_done,
-    photos_after
-});
-
 /// 登记: grade, measures, responsible department and person, deadline, interim precautions, funds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Registration {
     pub grade: Grade,
@@ -143,18 +118,7 @@ pub struct Registration {
     pub plan_approved_by: Option<Reason>,
 }
 
-crate::json_struct!(Registration {
-    grade,
-    measures,
-    department_id,
-    owner_id,
-    deadline,
-    interim_precautions,
-    funds,
-    plan_approved_by
-});
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recheck {
     pub by: UserId,
@@ -163,14 +127,7 @@ pub struct Recheck {
     pub note: Option<String>,
 }
 
-crate::json_struct!(Recheck {
-    by,
-    on,
-    passed,
-    note
-});
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtensionRequest {
     pub new_deadline: NaiveDate,
@@ -178,14 +135,10 @@ pub struct ExtensionRequest {
     pub requested_by: UserId,
 }
 
-crate::json_struct!(ExtensionRequest {
-    new_deadline,
-    reason,
-    requested_by
-});
-
 /// The scalar fields that two people may edit at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::Json,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -200,17 +153,6 @@ pub enum Field {
     Remark,
 }
 
-crate::json_unit_enum!(Field {
-    Description: "description",
-    Grade: "grade",
-    Measures: "measures",
-    Department: "department",
-    Owner: "owner",
-    Deadline: "deadline",
-    InterimPrecautions: "interim_precautions",
-    Funds: "funds",
-    Remark: "remark"
-});
 impl Field {
     pub const ALL: [Field; 9] = [
         Field::Description,
@@ -287,17 +229,15 @@ impl FieldValue {
 }
 
 /// When and from which device a field last changed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldMark {
     pub version: u64,
     pub device_id: DeviceId,
 }
 
-crate::json_struct!(FieldMark { version, device_id });
-
 /// A losing concurrent edit, kept for a supervisor to decide.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldConflict {
     pub field: Field,
@@ -308,16 +248,7 @@ pub struct FieldConflict {
     pub recorded_at: DateTime<Utc>,
 }
 
-crate::json_struct!(FieldConflict {
-    field,
-    kept,
-    losing,
-    op_id,
-    by,
-    recorded_at
-});
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub op_id: OpId,
@@ -326,14 +257,7 @@ pub struct Comment {
     pub text: String,
 }
 
-crate::json_struct!(Comment {
-    op_id,
-    by,
-    at,
-    text
-});
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hazard {
     pub id: HazardId,
@@ -378,47 +302,6 @@ pub struct Hazard {
     pub version: u64,
     pub field_marks: BTreeMap<Field, FieldMark>,
 }
-
-crate::json_struct!(Hazard {
-    id,
-    site_id,
-    room_id,
-    round_id,
-    visit_id,
-    category,
-    item_code,
-    basis,
-    found_on,
-    reported_by,
-    reported_at,
-    status,
-    description,
-    grade,
-    measures,
-    department_id,
-    owner_id,
-    deadline,
-    interim_precautions,
-    funds,
-    plan_approved_by,
-    remark,
-    fixed_on_spot,
-    photos_before,
-    photos_after,
-    rectification,
-    rectified_by,
-    rectified_on,
-    recheck,
-    closed_on,
-    extension,
-    extensions_granted,
-    original_deadline = Default::default(),
-    void_reason,
-    comments,
-    conflicts,
-    version,
-    field_marks
-});
 
 /// Each photo once, in the order first given (a picture chosen twice is one photo).
 fn distinct(mut photos: Vec<PhotoHash>) -> Vec<PhotoHash> {

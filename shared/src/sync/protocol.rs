@@ -166,14 +166,12 @@ impl Outcome {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub device_id: DeviceId,
     pub ops: Vec<Operation>,
 }
-
-crate::json_struct!(PushRequest { device_id, ops });
 
 /// Decoded by hand (`wire`): the format the derived encoder writes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -189,7 +187,7 @@ pub struct OpResult {
     pub entity: Option<Entity>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// One result per operation processed, in order.
@@ -199,12 +197,6 @@ pub struct PushResponse {
     /// The last `device_seq` the server has from this device.
     pub last_seq: u64,
 }
-
-crate::json_struct!(PushResponse {
-    results,
-    resend_from,
-    last_seq
-});
 
 /// One entity as the server has it, for pull. Decoded by hand (`wire`): the same format.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -273,16 +265,14 @@ impl Entity {
 
 /// One entity as of a change. `E` is the entity: decoded, or (on the server, which passes stored
 /// records through without decoding them) its JSON text — the same wire format either way.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change<E = Entity> {
     pub change_seq: u64,
     pub entity: E,
 }
 
-crate::json_struct!(Change<E> { change_seq, entity });
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse<E = Entity> {
     pub changes: Vec<Change<E>>,
@@ -291,10 +281,8 @@ pub struct PullResponse<E = Entity> {
     pub more: bool,
 }
 
-crate::json_struct!(PullResponse<E> { changes, cursor, more });
-
 /// One line of a hazard's audit trail: who, when, from which device, what.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub entity_id: Uuid,
@@ -309,20 +297,6 @@ pub struct AuditEntry {
     pub recorded_at: DateTime<Utc>,
     pub applied_on: NaiveDate,
 }
-
-crate::json_struct!(AuditEntry {
-    entity_id,
-    op_id,
-    user_id,
-    role,
-    device_id,
-    action,
-    from,
-    to,
-    detail,
-    recorded_at,
-    applied_on
-});
 
 /// How the server treats an operation's `device_seq`, given the last it applied from that device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
