@@ -46,7 +46,6 @@ pub fn enum_str<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-
 mod org;
 pub use org::*;
 mod registers;

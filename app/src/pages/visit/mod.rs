@@ -20,8 +20,14 @@ use wasm_bindgen::JsCast;
 use crate::state::{Page, bind, ctx, now_utc, refresh_view, today};
 use crate::{photo, store, sync};
 
+mod item;
+pub use item::*;
+mod signature;
+pub use signature::*;
+
+/// One item's answer while the room is open (saved with the visit, not before).
 #[derive(Clone, Default)]
-struct Draft {
+pub struct Draft {
     value: Option<AnswerValue>,
     note: String,
     photos: Vec<(PhotoHash, String)>,
@@ -168,153 +174,6 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
         </div>
     }
     .into_any()
-}
-
-#[component]
-fn ItemRow(
-    item: ChecklistItem,
-    drafts: RwSignal<BTreeMap<String, Draft>>,
-    photo_bytes: StoredValue<BTreeMap<PhotoHash, Vec<u8>>>,
-    /// The room's open hazard this item's failure would find again.
-    again: Option<HazardId>,
-) -> impl IntoView {
-    let ctx = ctx();
-    let code = StoredValue::new(item.code.clone());
-    let get = move || drafts.with(|d| d.get(&code.get_value()).cloned().unwrap_or_default());
-    let set =
-        move |f: &dyn Fn(&mut Draft)| drafts.update(|d| f(d.entry(code.get_value()).or_default()));
-    let choose = move |v: AnswerValue| {
-        set(&|d: &mut Draft| {
-            if v == AnswerValue::Fail && d.hazard_id.is_none() {
-                d.hazard_id =
-                    Some(again.unwrap_or_else(|| HazardId::from_uuid(uuid::Uuid::now_v7())));
-            }
-            d.value = Some(v.clone());
-        })
-    };
-    // A file the browser cannot decode as an image (some phones' HEIC, a document) is said so.
-    let photo_error = RwSignal::new(false);
-    let add_photo = move |ev: leptos::ev::Event, after: bool| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        // The files, then an empty input: choosing more photos adds to these, not to a list the
-        // input kept.
-        let files: Vec<web_sys::File> = input
-            .files()
-            .map(|l| (0..l.length()).filter_map(|i| l.get(i)).collect())
-            .unwrap_or_default();
-        input.set_value("");
-        leptos::task::spawn_local(async move {
-            photo_error.set(false);
-            for f in files {
-                let Ok((hash, bytes, url)) = photo::capture(f).await else {
-                    photo_error.set(true);
-                    continue;
-                };
-                photo_bytes.update_value(|m| {
-                    m.insert(hash.clone(), bytes);
-                });
-                let entry = (hash, url);
-                // The same picture chosen twice is one photo.
-                set(&|d: &mut Draft| {
-                    let list = if after { &mut d.after } else { &mut d.photos };
-                    if !list.iter().any(|(h, _)| *h == entry.0) {
-                        list.push(entry.clone());
-                    }
-                });
-            }
-        });
-    };
-    let is = move |v: AnswerValue| get().value == Some(v);
-    let item_code = item.code.clone();
-    let answers = match item.answer {
-        AnswerKind::PassFailNa => view! {
-            <div class="answers">
-                <button class=move || if is(AnswerValue::Pass) { "pass on" } else { "pass" } data-answer="pass" on:click=move |_| choose(AnswerValue::Pass)>{ctx.text("pass")}</button>
-                <button class=move || if is(AnswerValue::Fail) { "fail on" } else { "fail" } data-answer="fail" on:click=move |_| choose(AnswerValue::Fail)>{ctx.text("fail")}</button>
-                <button class=move || if is(AnswerValue::NotApplicable) { "na on" } else { "na" } data-answer="na" on:click=move |_| choose(AnswerValue::NotApplicable)>{ctx.text("na")}</button>
-            </div>
-        }
-        .into_any(),
-        AnswerKind::Number { unit, .. } => view! {
-            <input type="number" inputmode="numeric" aria-label=unit.clone() placeholder=unit on:input=move |ev| {
-                let v = event_target_value(&ev);
-                set(&|d: &mut Draft| d.value = v.parse::<f64>().ok().map(AnswerValue::Number));
-            }/>
-        }
-        .into_any(),
-        AnswerKind::Text => view! {
-            <textarea aria-label=ctx.text("note") on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.value = (!v.trim().is_empty()).then(|| AnswerValue::Text(v.clone()))); }></textarea>
-        }
-        .into_any(),
-    };
-    view! {
-        <div class="item" data-item=item_code>
-            <div class="q">{move || item.text.get(ctx.lang.get()).to_owned()}<div class="src">{item.source.clone()}</div></div>
-            {answers}
-            <Show when=move || is(AnswerValue::Fail)>
-                <div class="failbox">
-                    {again.map(|_| view! { <div class="notice found-again">{ctx.text("found_again")}</div> })}
-                    <label>{ctx.text("note")}</label>
-                    <textarea class="fail-note" aria-label=ctx.text("note") prop:value=move || get().note on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.note = v.clone()); }></textarea>
-                    <label>{ctx.text("photo")}</label>
-                    <input class="fail-photo" aria-label=ctx.text("photo") type="file" accept="image/*" capture="environment" multiple on:change=move |ev| add_photo(ev, false)/>
-                    <div class="thumbs">{move || get().photos.into_iter().map(|(_, url)| view! { <img src=url alt=""/> }).collect_view()}</div>
-                    <Show when=move || photo_error.get()><div class="error photo-error" role="alert">{ctx.text("photo_unreadable")}</div></Show>
-                    <label><input class="fixed" type="checkbox" prop:checked=move || get().fixed on:change=move |ev| { let on = event_target_checked(&ev); set(&|d: &mut Draft| d.fixed = on); }/>{ctx.text("fixed_on_spot")}</label>
-                    <Show when=move || get().fixed>
-                        <label>{ctx.text("what_was_done")}</label>
-                        <input type="text" class="fixed-text" aria-label=ctx.text("what_was_done") on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.fixed_text = v.clone()); }/>
-                        <label>{ctx.text("after_photo")}</label>
-                        <input class="after-photo" aria-label=ctx.text("after_photo") type="file" accept="image/*" capture="environment" on:change=move |ev| add_photo(ev, true)/>
-                        <div class="thumbs">{move || get().after.into_iter().map(|(_, url)| view! { <img src=url alt=""/> }).collect_view()}</div>
-                    </Show>
-                </div>
-            </Show>
-        </div>
-    }
-}
-
-#[component]
-fn SignaturePad(node: NodeRef<Canvas>, signed: RwSignal<bool>, id: &'static str) -> impl IntoView {
-    let ctx = ctx();
-    let drawing = StoredValue::new(false);
-    let clear = move |_| {
-        if let Some(c) = node.get_untracked()
-            && let Ok(Some(c2d)) = c.get_context("2d")
-            && let Ok(c2d) = c2d.dyn_into::<web_sys::CanvasRenderingContext2d>()
-        {
-            c2d.clear_rect(0.0, 0.0, f64::from(c.width()), f64::from(c.height()));
-        }
-        signed.set(false);
-    };
-    let point =
-        move |ev: &web_sys::PointerEvent| -> Option<(web_sys::CanvasRenderingContext2d, f64, f64)> {
-            let c = node.get_untracked()?;
-            let rect = c.get_bounding_client_rect();
-            let ctx2d: web_sys::CanvasRenderingContext2d =
-                c.get_context("2d").ok()??.dyn_into().ok()?;
-            let sx = f64::from(c.width()) / rect.width().max(1.0);
-            let sy = f64::from(c.height()) / rect.height().max(1.0);
-            Some((
-                ctx2d,
-                (f64::from(ev.client_x()) - rect.left()) * sx,
-                (f64::from(ev.client_y()) - rect.top()) * sy,
-            ))
-        };
-    view! {
-        <canvas node_ref=node id=id class="signature" width="600" height="200" style="width:100%;max-width:600px;border:1px solid #dadce0;border-radius:8px;touch-action:none;background:#fff"
-            on:pointerdown=move |ev| { drawing.set_value(true); if let Some((c, x, y)) = point(&ev) { c.begin_path(); c.move_to(x, y); } }
-            on:pointermove=move |ev| { if drawing.get_value() && let Some((c, x, y)) = point(&ev) { c.set_line_width(3.0); c.line_to(x, y); c.stroke(); signed.set(true); } }
-            on:pointerup=move |_| drawing.set_value(false)
-            on:pointerleave=move |_| drawing.set_value(false)
-        ></canvas>
-        <button class="secondary clear-signature" type="button" on:click=clear>{ctx.text("clear")}</button>
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
