@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                         Page::Visit { room, via_qr } => view! { <pages::visit::VisitPage room_id=room via_qr=via_qr/> }.into_any(),
                         Page::Hazards => view! { <pages::hazards::Hazards/> }.into_any(),
                         Page::Hazard(id) => view! { <pages::hazards::HazardPage id=id/> }.into_any(),
+                        Page::Report => view! { <pages::report::ReportPage/> }.into_any(),
                         desk => desk_page(desk),
                     }}
                 </main>

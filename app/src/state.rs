@@ -32,6 +32,8 @@ pub enum Page {
     },
     Hazards,
     Hazard(HazardId),
+    /// 随手拍: a hazard reported outside any round.
+    Report,
     Ledger,
     Lists,
     Dashboard,

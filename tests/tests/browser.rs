@@ -2094,3 +2094,169 @@ async fn a_missed_round_is_shown_and_the_phone_lists_the_round_due() -> anyhow::
     server.stop().await?;
     result
 }
+
+/// Fewer taps: a tap anywhere on a room's row opens it; "all pass" answers a category's yes/no
+/// items, and an exception is then changed by hand; the visit saved says exactly that.
+#[tokio::test]
+async fn a_row_opens_its_room_and_all_pass_answers_a_category() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        phone
+            .client
+            .execute(
+                "document.querySelector('#room-list li.room .room-meta').click()",
+                vec![],
+            )
+            .await?;
+        phone.find("#visit-room").await?;
+        let card = "document.querySelector('.all-pass').closest('.card')";
+        let yes_no: u64 = phone
+            .client
+            .execute(
+                &format!("return {card}.querySelectorAll('[data-answer=pass]').length"),
+                vec![],
+            )
+            .await?
+            .as_u64()
+            .unwrap_or(0);
+        anyhow::ensure!(yes_no >= 2, "a category with several yes/no items");
+        phone.click(".all-pass").await?;
+        phone
+            .until(
+                &format!("{card}.querySelectorAll('[data-answer=pass].on').length === {yes_no}"),
+                5,
+            )
+            .await?;
+        // The exception: the first item is not applicable after all.
+        phone
+            .client
+            .execute(
+                &format!("{card}.querySelector('[data-answer=na]').click()"),
+                vec![],
+            )
+            .await?;
+        phone
+            .until(
+                &format!(
+                    "{card}.querySelectorAll('[data-answer=pass].on').length === {}",
+                    yes_no - 1
+                ),
+                5,
+            )
+            .await?;
+        phone
+            .client
+            .execute("document.querySelector('#save-visit').click()", vec![])
+            .await?;
+        phone.until_visit_saved().await?;
+        phone.until_synced(30).await?;
+        let token = server.token("supervisor").await?;
+        let rounds = server.get_json(&token, "/api/v1/inspections").await?;
+        let answers = rounds["rounds"][0]["visits"][0]["answers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let kinds = |k: &str| answers.iter().filter(|a| a["value"]["kind"] == k).count() as u64;
+        assert_eq!(
+            (kinds("pass"), kinds("not_applicable"), answers.len() as u64),
+            (yes_no - 1, 1, yes_no),
+            "{rounds}"
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}
+
+/// 随手拍: a rectification owner — no inspector — reports what they came across from the phone
+/// (room, what is wrong, a photo); it reaches the ledger as 随手拍 and the safety office
+/// registers it at the desk.
+#[tokio::test]
+async fn anyone_reports_a_hazard_and_the_desk_registers_it() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let result = async {
+        phone.login(&base, "owner").await?;
+        phone.click("#snap-report").await?;
+        phone.find("#report").await?;
+        // Nothing is sent without a room and a photo; the form says what is missing.
+        phone.click("#send-report").await?;
+        phone
+            .until("document.querySelector('#report-error') !== null", 5)
+            .await?;
+        choose(&phone, "#report-room", 1).await?;
+        phone
+            .find("#report-description")
+            .await?
+            .send_keys("楼梯间堆放纸箱，堵塞疏散通道")
+            .await?;
+        phone
+            .find("#report-photo")
+            .await?
+            .send_keys(&test_image().display().to_string())
+            .await?;
+        phone.find("#report .thumbs img").await?;
+        phone.click("#send-report").await?;
+        phone.find("#hazard-status").await?;
+        phone.until_synced(30).await?;
+
+        let token = server.token("supervisor").await?;
+        let page = server.get_json(&token, "/api/v1/hazards?limit=500").await?;
+        let h = page["rows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|h| h["description"] == "楼梯间堆放纸箱，堵塞疏散通道")
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("the report reached the server: {page}"))?;
+        assert_eq!(h["status"], "reported");
+        assert_eq!(h["photos_before"].as_array().map(Vec::len), Some(1), "{h}");
+        assert!(h["round_id"].is_null(), "outside any round: {h}");
+        let id = h["id"].as_str().unwrap_or_default().to_owned();
+
+        desk.login(&base, "supervisor").await?;
+        desk.click("#tab-desk").await?;
+        desk.find(&format!("tr[data-hazard='{id}'] a"))
+            .await?
+            .click()
+            .await?;
+        desk.find("#reg-measures")
+            .await?
+            .send_keys("清理纸箱，张贴禁止堆放标识")
+            .await?;
+        let owner = server
+            .get_json(&server.token("owner").await?, "/api/v1/me")
+            .await?;
+        pick(
+            &desk,
+            "#reg-owner",
+            owner["id"].as_str().unwrap_or_default(),
+        )
+        .await?;
+        desk.click("#do-register").await?;
+        desk.until(
+            "document.querySelector('#hazard-status').dataset.status === 'registered'",
+            10,
+        )
+        .await?;
+        desk.until_synced(30).await?;
+        let registered = server
+            .get_json(&token, &format!("/api/v1/hazards/{id}"))
+            .await?;
+        assert_eq!(registered["hazard"]["status"], "registered", "{registered}");
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    desk.close().await;
+    server.stop().await?;
+    result
+}

@@ -14,6 +14,7 @@ pub mod login;
 pub mod plans;
 #[cfg(feature = "desk")]
 pub mod registers;
+pub mod report;
 pub mod rooms;
 #[cfg(feature = "desk")]
 pub mod rounds;

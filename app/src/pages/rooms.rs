@@ -179,7 +179,7 @@ pub fn Rooms() -> impl IntoView {
                         let is_done = done.contains(&id);
                         let lang = ctx.lang.get();
                         view! {
-                            <li class="room" data-room=r.id.to_string()>
+                            <li class="room" data-room=r.id.to_string() on:click=move |_| ctx.page.set(Page::Visit { room: id, via_qr: false })>
                                 <div>
                                     <div class="room-name">{r.name.get(lang).to_owned()}
                                         {r.key_location.then(|| view! { <span class="tag key">{ctx.t("key_location")}</span> })}

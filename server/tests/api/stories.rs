@@ -734,7 +734,8 @@ pub async fn photos_upload_rules(app: &TestApp) {
 /// Role rules that live in the domain (through push) rather than on an endpoint; the endpoint
 /// matrix is `matrix.rs`.
 pub async fn authorization_matrix(app: &TestApp) {
-    // Domain rules through push: an inspector may not register; the leader may not report.
+    // Domain rules through push: an inspector may not register; anyone reports only where they
+    // work.
     let insp = app.login("inspector").await;
     let (ops, hazards, b) = walk_through(app, &insp, 1).await;
     app.push(&insp, ops).await;
@@ -756,7 +757,32 @@ pub async fn authorization_matrix(app: &TestApp) {
         panic!()
     };
     assert_eq!(error.code, "forbidden");
+    // Anyone may report what they come across (随手拍) where they work, and nowhere else.
+    let room = b
+        .rooms
+        .iter()
+        .find(|r| Some(r.site_id) == owner.user.site_id)
+        .unwrap();
+    let snap = report_in(room, b.today, "楼道堆放纸箱".into());
+    let r = app
+        .push(
+            &owner,
+            vec![owner.op(snap.id.0, 0, OpBody::ReportHazard(snap.clone()))],
+        )
+        .await;
+    assert_eq!(r.results[0].outcome, Outcome::Applied, "{r:?}");
     let hq_owner = app.login("owner_hq").await;
+    let elsewhere = report_in(room, b.today, "楼道堆放纸箱".into());
+    let r = app
+        .push(
+            &hq_owner,
+            vec![hq_owner.op(elsewhere.id.0, 0, OpBody::ReportHazard(elsewhere))],
+        )
+        .await;
+    let Outcome::Rejected { error } = &r.results[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(error.code, "out_of_scope");
     let r = app
         .push(
             &hq_owner,

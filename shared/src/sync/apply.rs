@@ -203,13 +203,8 @@ fn apply_inner(
             if current.is_some() {
                 return Err(DomainError::AlreadyExists);
             }
-            if !actor.role.inspects() && !actor.role.supervises() {
-                return Err(DomainError::Forbidden {
-                    action: "report_hazard",
-                });
-            }
-            // Reported where the reporter works: naming their own department does not open
-            // another site.
+            // Anyone may report what they find (随手拍), where they work: naming their own
+            // department does not open another site. Registering it is the safety office's.
             if !actor.works_at(report.site_id) {
                 return Err(DomainError::OutOfScope);
             }

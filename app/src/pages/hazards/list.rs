@@ -75,7 +75,10 @@ pub fn Hazards() -> impl IntoView {
             })
         }}
         <div class="card">
-            <h2>{ctx.text("hazards")}" "<span id="hazard-count">{move || list().len()}</span></h2>
+            <div class="card-head">
+                <h2>{ctx.text("hazards")}" "<span id="hazard-count">{move || list().len()}</span></h2>
+                <button class="primary" id="snap-report" on:click=move |_| ctx.page.set(Page::Report)>{ctx.text("snap_report")}</button>
+            </div>
             <ul class="rooms" id="hazard-list">
                 {move || {
                     let items = list();
@@ -90,7 +93,7 @@ pub fn Hazards() -> impl IntoView {
                         let id = h.id;
                         let overdue = h.days_overdue(day);
                         view! {
-                            <li class="hazard" data-hazard=h.id.to_string() data-status=h.status.as_str()>
+                            <li class="hazard" data-hazard=h.id.to_string() data-status=h.status.as_str() on:click=move |_| ctx.page.set(Page::Hazard(id))>
                                 <div>
                                     <div class="room-name">{h.description.clone()}</div>
                                     <div class="room-meta">

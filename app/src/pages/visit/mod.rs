@@ -148,14 +148,30 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
                 </ul>
             </div>
         })}
-        {groups.into_iter().map(|(cat, items)| view! {
-            <div class="card">
-                <h2>{move || cat.label(ctx.lang.get())}</h2>
-                {items.into_iter().map(|item| {
-                    let again = open.with_value(|o| open_hazard_for(o, room_id, &item.code).map(|h| h.id));
-                    view! { <ItemRow item=item drafts=drafts photo_bytes=photo_bytes again=again/> }
-                }).collect_view()}
-            </div>
+        {groups.into_iter().map(|(cat, items)| {
+            // "All pass" for the category's yes/no items not answered yet; then the exceptions.
+            let codes: Vec<String> = items.iter().filter(|i| i.answer == AnswerKind::PassFailNa).map(|i| i.code.clone()).collect();
+            let any = !codes.is_empty();
+            let all_pass = move |_| drafts.update(|d| {
+                for c in &codes {
+                    let e = d.entry(c.clone()).or_default();
+                    if e.value.is_none() {
+                        e.value = Some(AnswerValue::Pass);
+                    }
+                }
+            });
+            view! {
+                <div class="card">
+                    <div class="card-head">
+                        <h2>{move || cat.label(ctx.lang.get())}</h2>
+                        {any.then(|| view! { <button class="secondary all-pass" on:click=all_pass>{ctx.text("all_pass")}</button> })}
+                    </div>
+                    {items.into_iter().map(|item| {
+                        let again = open.with_value(|o| open_hazard_for(o, room_id, &item.code).map(|h| h.id));
+                        view! { <ItemRow item=item drafts=drafts photo_bytes=photo_bytes again=again/> }
+                    }).collect_view()}
+                </div>
+            }
         }).collect_view()}
         {needs_signatures.then(|| view! {
             <div class="card">
