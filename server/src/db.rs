@@ -61,7 +61,7 @@ impl Db {
                 // With group commit it costs one WAL sync per group, nothing measurable.
                 // The WAL is copied back into the database every 20,000 pages (80 MB) instead of
                 // 1,000: index pages dirtied by many groups are written back once (history ingest
-                // +25%, BENCHMARKS.md); a file grown past 128 MB (one huge transaction) is cut back to that.
+                // +25%, see the history of BENCHMARKS.md); a file grown past 128 MB (one huge transaction) is cut back to that.
                 let opts = |cache_kib: u32| {
                     AnyPoolOptions::new()
                         .acquire_timeout(Duration::from_secs(30))

@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 /// 164–297 MB for a heap that never held more than ~30 MB); mimalloc returns it (peak ~100 MB),
 /// and allocation-heavy pushes run faster. Built without transparent huge pages (`no_thp`): with
 /// them the kernel zeroed a 2 MB page at the first touch of each region, 10% of the CPU of a
-/// burst, and memory grew in 2 MB steps. BENCHMARKS.md has the figures.
+/// burst, and memory grew in 2 MB steps (figures in the history of BENCHMARKS.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
