@@ -506,6 +506,8 @@ pub struct SummaryInput<'a> {
     pub drills: &'a [saferounds_shared::training::Drill],
     pub equipment: &'a [saferounds_shared::equipment::Equipment],
     pub measures: &'a [saferounds_shared::lists::Measure],
+    pub risks: &'a [saferounds_shared::risk::RiskPoint],
+    pub names: &'a Directory,
 }
 
 fn stat_cells(r: &saferounds_shared::campaign::StatRow) -> String {
@@ -521,6 +523,42 @@ fn stat_cells(r: &saferounds_shared::campaign::StatRow) -> String {
 }
 
 const STAT_HEAD: &str = "<th>发现</th><th>已销号</th><th>未销号</th><th>逾期</th><th>整改率</th><th>投入资金（元）</th>";
+
+/// The four-colour summary of the risk points, and the red and orange ones listed with their
+/// controls and the person who answers for them.
+fn risk_section(risks: &[saferounds_shared::risk::RiskPoint], names: &Directory) -> String {
+    use saferounds_shared::risk::{RiskLevel, count_by_level};
+    if risks.is_empty() {
+        return "<p>尚未登记风险点。</p>".into();
+    }
+    let counts = count_by_level(risks)
+        .iter()
+        .map(|(l, n)| format!("{} {n} 处", l.zh()))
+        .collect::<Vec<_>>()
+        .join("，");
+    let mut out = format!(
+        "<p>辨识风险点 {} 处：{counts}。</p><table><tr><th>等级</th><th>位置</th><th>危险源</th><th>管控措施</th><th>责任人</th></tr>",
+        risks.len()
+    );
+    let mut severe: Vec<_> = risks
+        .iter()
+        .filter(|r| r.level <= RiskLevel::Orange)
+        .collect();
+    severe.sort_by_key(|r| (r.level, names.location(r.room_id)));
+    for r in severe {
+        out.push_str(&format!(
+            "<tr class=\"risk-{:?}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            r.level,
+            r.level.colour_zh(),
+            esc(&names.location(r.room_id)),
+            esc(&r.hazard),
+            esc(&r.controls),
+            esc(&names.person(r.responsible)),
+        ));
+    }
+    out.push_str("</table>");
+    out
+}
 
 /// The campaign summary report (总结报告), A4 and ready to print: totals, each phase, each
 /// department and category, the two lists, training, drills and equipment, with signature lines.
@@ -620,7 +658,8 @@ pub fn summary_html(i: &SummaryInput<'_>) -> String {
         "<h2>六、制度措施清单</h2><p>建立制度措施 {} 项，已完成 {} 项，逾期未完成 {} 项。</p>\
          <h2>七、培训与演练</h2><p>在职人员 {} 人，培训覆盖 {} 人，覆盖率 {}{}；期间组织灭火和应急疏散演练 {} 次。</p>\
          <h2>八、消防设施器材</h2><p>登记器材 {} 件，超过使用年限 {} 件，月检逾期 {} 件。</p>\
-         <h2>九、存在问题和下一步打算</h2><div class=\"lines\"></div>",
+         <h2>九、风险分级管控</h2>{}\
+         <h2>十、存在问题和下一步打算</h2><div class=\"lines\"></div>",
         i.measures.len(),
         done,
         late,
@@ -635,7 +674,8 @@ pub fn summary_html(i: &SummaryInput<'_>) -> String {
         drills,
         i.equipment.len(),
         expired,
-        check_due
+        check_due,
+        risk_section(i.risks, i.names),
     ));
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{ctr}{name}总结报告</title><style>{PRINT_CSS}\

@@ -13,6 +13,7 @@ use saferounds_shared::lists::Measure;
 use saferounds_shared::org::{Building, Department, Room, Site, User};
 use saferounds_shared::plan::PatrolPlan;
 use saferounds_shared::reminders::ReminderPage;
+use saferounds_shared::risk::RiskPoint;
 use saferounds_shared::sync::{PullResponse, PushRequest, PushResponse};
 use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
 use serde_json::{Map, Value, json};
@@ -392,6 +393,22 @@ pub const ENDPOINTS: &[(&str, &str, &str, &str, &str, &str)] = &[
         "Save an assignment of the inspection plan",
         "supervisor, admin",
     ),
+    (
+        "get",
+        "/api/v1/risks",
+        "risks",
+        "风险点（风险分级管控）",
+        "Risk points: where, what could go wrong, the level, the controls, who answers for them",
+        "any user, scoped",
+    ),
+    (
+        "put",
+        "/api/v1/risks/{id}",
+        "risks",
+        "保存风险点",
+        "Save a risk point",
+        "supervisor, admin",
+    ),
 ];
 
 /// How long each text may be, from `shared::limits` (what `validate` and `apply` enforce):
@@ -417,6 +434,8 @@ const TEXT_LIMITS: &[(&str, &str, usize, usize)] = &[
     ("Drill", "note", 0, limits::LONG),
     ("Equipment", "serial", 1, limits::LONG),
     ("PatrolPlan", "note", 0, limits::LONG),
+    ("RiskPoint", "hazard", 1, limits::LONG),
+    ("RiskPoint", "controls", 1, limits::LONG),
     ("ChecklistItem", "code", 1, limits::CODE),
     ("ChecklistItem", "source", 0, limits::LONG),
     ("LoginRequest", "username", 0, 64),
@@ -623,6 +642,11 @@ fn bodies(
         ("get", "/api/v1/equipment") => (None, Some(list::<Equipment>(all))),
         ("put", "/api/v1/equipment/{id}") => {
             let s = schema::<Equipment>(all);
+            (Some(s.clone()), Some(s))
+        }
+        ("get", "/api/v1/risks") => (None, Some(list::<RiskPoint>(all))),
+        ("put", "/api/v1/risks/{id}") => {
+            let s = schema::<RiskPoint>(all);
             (Some(s.clone()), Some(s))
         }
         ("get", "/api/v1/plans") => (None, Some(list::<PatrolPlan>(all))),

@@ -79,6 +79,9 @@ pub struct Bootstrap {
     /// The inspection plan of the rooms the device keeps (the phone shows its user's rounds due).
     #[serde(default)]
     pub plans: Vec<crate::plan::PatrolPlan>,
+    /// Each room's most severe risk level (风险分级管控), for the rooms that have risk points.
+    #[serde(default)]
+    pub room_risks: Vec<(RoomId, crate::risk::RiskLevel)>,
 }
 
 impl Bootstrap {
@@ -459,6 +462,7 @@ mod tests {
                 p("supervisor", Role::SafetySupervisor, Some(d("security"))),
             ],
             plans: vec![],
+            room_risks: vec![],
             user: crate::org::User {
                 id: UserId::from_uuid(stable_uuid("user", "supervisor")),
                 username: "supervisor".into(),
@@ -739,6 +743,10 @@ mod tests {
                 ends_on: Some(day),
                 note: Some("夜间".into()),
             }],
+            room_risks: vec![(
+                RoomId::from_uuid(stable_uuid("r", "1")),
+                crate::risk::RiskLevel::Orange,
+            )],
         });
         let h = sample(day);
         round_trip(&LedgerPage {

@@ -74,6 +74,7 @@ id_type!(
     DrillId,
     EquipmentId,
     PlanId,
+    RiskId,
     OpId,
     DeviceId
 );

@@ -27,6 +27,7 @@ pub mod org;
 pub mod plan;
 pub mod registers;
 pub mod reminders;
+pub mod risk;
 pub mod sync;
 pub mod training;
 mod wire;

@@ -1,6 +1,7 @@
-//! The registers kept beside the ledger: the staff roster (花名册), training classes, drills and
-//! the equipment register. One trait says, for each, what it is called, where it belongs, who may
-//! see it and what makes it valid; the server stores and serves all four the same way.
+//! The registers kept beside the ledger: the staff roster (花名册), training classes, drills, the
+//! equipment register, the inspection plan and the risk points. One trait says, for each, what it
+//! is called, where it belongs, who may see it and what makes it valid; the server stores and
+//! serves them all the same way.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -189,6 +190,19 @@ impl Register for crate::plan::PatrolPlan {
     }
     fn validate(&self, _today: NaiveDate) -> Result<(), DomainError> {
         crate::plan::PatrolPlan::validate(self)
+    }
+}
+
+impl Register for crate::risk::RiskPoint {
+    const KIND: &'static str = "risk";
+    fn key(&self) -> Uuid {
+        self.id.0
+    }
+    fn site(&self) -> Option<SiteId> {
+        Some(self.site_id)
+    }
+    fn validate(&self, today: NaiveDate) -> Result<(), DomainError> {
+        crate::risk::RiskPoint::validate(self, today)
     }
 }
 

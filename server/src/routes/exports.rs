@@ -12,6 +12,8 @@ use axum::response::{Html, IntoResponse, Response};
 use saferounds_shared::api::Person;
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::lists::HazardFilter;
+use saferounds_shared::registers::Register;
+use saferounds_shared::risk::RiskPoint;
 use saferounds_shared::training::{self, Drill, StaffMember, TrainingClass};
 use serde::Deserialize;
 
@@ -198,6 +200,12 @@ pub async fn summary(
     let equipment = store::records::<Equipment>(db).await?;
     let measures = store::measures_visible(db, &session.actor).await?;
     let stats = super::hazards::stats_of(&state, &hazards).await?;
+    let risks: Vec<RiskPoint> = store::records::<RiskPoint>(db)
+        .await?
+        .into_iter()
+        .filter(|r| r.visible_to(&session.actor))
+        .collect();
+    let names = directory(&state).await?;
     Ok(Html(summary_html(&SummaryInput {
         center: &state.settings.center_name,
         campaign,
@@ -208,6 +216,8 @@ pub async fn summary(
         drills: &drills,
         equipment: &equipment,
         measures: &measures,
+        risks: &risks,
+        names: &names,
     })))
 }
 

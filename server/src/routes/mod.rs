@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::plan::PatrolPlan;
+use saferounds_shared::risk::RiskPoint;
 use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
 
 use crate::AppState;
@@ -102,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/equipment/{id}", put(registers::put::<Equipment>))
         .route("/v1/plans", get(registers::list::<PatrolPlan>))
         .route("/v1/plans/{id}", put(registers::put::<PatrolPlan>))
+        .route("/v1/risks", get(registers::list::<RiskPoint>))
+        .route("/v1/risks/{id}", put(registers::put::<RiskPoint>))
         .route("/v1/reports/summary", get(exports::summary))
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(8 * 1024 * 1024))

@@ -5,13 +5,14 @@ use axum::extract::State;
 use saferounds_shared::api::{Bootstrap, Person};
 use saferounds_shared::plan::PatrolPlan;
 use saferounds_shared::registers::Register;
+use saferounds_shared::risk::{RiskPoint, room_levels};
 
 use crate::auth::Session;
 use crate::error::AppResult;
 use crate::{AppState, store};
 
 /// Everything the user's device needs to work offline: their site's rooms (all rooms for
-/// center-wide roles), the checklists, the people they may assign, the campaigns, the inspection plan of their scope.
+/// center-wide roles), the checklists, the people they may assign, the campaigns, the inspection plan of their scope, the risk level of each room.
 #[tracing::instrument(skip_all, fields(user = %session.user.username))]
 pub async fn bootstrap(
     State(state): State<AppState>,
@@ -36,6 +37,11 @@ pub async fn bootstrap(
         .into_iter()
         .filter(|p| p.visible_to(actor))
         .collect();
+    let risks: Vec<RiskPoint> = store::records::<RiskPoint>(db)
+        .await?
+        .into_iter()
+        .filter(|p| p.visible_to(actor))
+        .collect();
     Ok(Json(Bootstrap {
         user: session.user.clone(),
         center_name: state.settings.center_name.clone(),
@@ -49,5 +55,6 @@ pub async fn bootstrap(
         people,
         campaigns: store::campaigns(db).await?,
         plans,
+        room_risks: room_levels(&risks),
     }))
 }

@@ -107,6 +107,34 @@ impl Stored for saferounds_shared::plan::PatrolPlan {
     }
 }
 
+impl Stored for saferounds_shared::risk::RiskPoint {
+    async fn check_refs(&self, db: &Db) -> AppResult<()> {
+        site_exists(db, self.site_id).await?;
+        let rooms = store::rooms_of_site(db, &self.site_id.to_string()).await?;
+        if !rooms.iter().any(|r| r.id == self.room_id) {
+            return Err(missing("room (of this site)"));
+        }
+        if !store::users(db)
+            .await?
+            .iter()
+            .any(|u| u.id == self.responsible && u.active)
+        {
+            return Err(missing("responsible (an active user)"));
+        }
+        let templates = store::templates(db).await?;
+        match self
+            .item_codes
+            .iter()
+            .find(|code| !templates.iter().any(|t| t.item(code).is_some()))
+        {
+            None => Ok(()),
+            Some(code) => Err(AppError::Domain(saferounds_shared::DomainError::Invalid {
+                detail: format!("检查表中没有检查项 {code} / no checklist has an item {code}"),
+            })),
+        }
+    }
+}
+
 /// `GET`: the entries the caller may see.
 pub async fn list<T: Stored>(
     State(state): State<AppState>,

@@ -10,6 +10,7 @@ mod kill;
 mod matrix;
 mod plan;
 mod registers;
+mod risk;
 mod robot;
 mod scale;
 mod security;
@@ -26,6 +27,7 @@ use registers::{
     dashboard_lists_the_most_urgent_reminders, dashboard_shows_what_the_data_implies,
     inspections_are_listed_by_scope_type_and_day, registers_templates_campaigns,
 };
+use risk::risk_points_are_kept_and_shown;
 use scale::two_instances_one_database;
 use security::*;
 use stories::*;
@@ -69,6 +71,7 @@ stories!(
     a_monthly_round_checks_the_registers_extinguishers,
     a_round_prints_its_record,
     the_plan_shows_rounds_due_and_missed,
+    risk_points_are_kept_and_shown,
 );
 
 #[tokio::test]

@@ -9,9 +9,10 @@ use saferounds_shared::api::Bootstrap;
 use saferounds_shared::checklist::InspectionType;
 use saferounds_shared::checklist::Template;
 use saferounds_shared::equipment::{Equipment, EquipmentKind};
-use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, PlanId, UserId};
+use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, PlanId, RiskId, UserId};
 use saferounds_shared::org::User;
 use saferounds_shared::plan::{Frequency, PatrolPlan};
+use saferounds_shared::risk::{RiskLevel, RiskPoint};
 use saferounds_shared::training::{ClassKind, Drill, DrillKind, StaffMember, TrainingClass};
 use serde_json::{Value, json};
 
@@ -96,6 +97,8 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("put", "/api/v1/equipment/{id}", KEEPERS),
     ("get", "/api/v1/plans", ALL),
     ("put", "/api/v1/plans/{id}", KEEPERS),
+    ("get", "/api/v1/risks", ALL),
+    ("put", "/api/v1/risks/{id}", KEEPERS),
     // Last: it changes the caller's password, after which "demo1234" no longer logs them in.
     ("post", "/api/v1/me/password", ALL),
 ];
@@ -223,6 +226,22 @@ impl Fixtures {
                     starts_on: today,
                     ends_on: None,
                     note: None,
+                };
+                (p.id.to_string(), Body::Json(json!(p)))
+            }
+            ("put", "/api/v1/risks/{id}") => {
+                let room = b.rooms.iter().find(|r| r.site_id == site.id).unwrap();
+                let p = RiskPoint {
+                    id: RiskId::from_uuid(uuid::Uuid::now_v7()),
+                    site_id: site.id,
+                    room_id: room.id,
+                    hazard: "配电柜前堆放杂物".into(),
+                    lec: None,
+                    level: RiskLevel::Yellow,
+                    controls: "柜前一米内不得堆物；每日巡查".into(),
+                    responsible: self.user.id,
+                    item_codes: vec![],
+                    assessed_on: today,
                 };
                 (p.id.to_string(), Body::Json(json!(p)))
             }
