@@ -264,6 +264,63 @@ pub async fn load(state: &AppState, seed: u64) -> anyhow::Result<()> {
         }
     }
 
+    // Risk points (风险分级管控) where an ambulance center carries them: the oxygen stores (LEC:
+    // red), the garages and ambulances (orange), the kitchens and distribution rooms (yellow).
+    let responsible = users
+        .iter()
+        .find(|u| u.username == "owner")
+        .ok_or_else(|| anyhow::anyhow!("no demo user owner"))?
+        .id;
+    for r in rooms.iter().filter(|r| r.site_id != site_id("west")) {
+        use saferounds_shared::org::RoomKind;
+        use saferounds_shared::risk::{Lec, RiskLevel, RiskPoint};
+        let (hazard, controls, lec, level) = match r.kind {
+            RoomKind::OxygenStore => (
+                "医用氧气瓶泄漏遇火源燃爆",
+                "专库存放，通风、阴凉，严禁烟火，气瓶直立固定、空满分区，每日巡查",
+                Some(Lec {
+                    l: 3.0,
+                    e: 6.0,
+                    c: 40.0,
+                }),
+                RiskLevel::Red,
+            ),
+            RoomKind::Garage | RoomKind::Vehicle => (
+                "车载氧气瓶固定不牢、逆变器及充电线路过热起火",
+                "车载氧气瓶固定检查，充电线路不得私拉乱接，车载灭火器每月检查",
+                None,
+                RiskLevel::Orange,
+            ),
+            RoomKind::Kitchen | RoomKind::DistributionRoom => (
+                "燃气泄漏、线路老化引发火灾",
+                "燃气报警和切断阀每月测试，线路每季度检测，灭火器配置到位",
+                Some(Lec {
+                    l: 1.0,
+                    e: 6.0,
+                    c: 15.0,
+                }),
+                RiskLevel::Yellow,
+            ),
+            _ => continue,
+        };
+        let p = RiskPoint {
+            id: saferounds_shared::ids::RiskId::from_uuid(stable_uuid(
+                "demo-risk",
+                &r.id.to_string(),
+            )),
+            site_id: r.site_id,
+            room_id: r.id,
+            hazard: hazard.into(),
+            lec,
+            level,
+            controls: controls.into(),
+            responsible,
+            item_codes: vec![],
+            assessed_on: day(DAYS),
+        };
+        store::put_record(db, &p).await.map_err(err)?;
+    }
+
     // Day by day: patrols, monthly rounds, and the closed loop of what they found.
     let user = |name: &str| {
         users

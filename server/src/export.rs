@@ -549,7 +549,7 @@ fn risk_section(risks: &[saferounds_shared::risk::RiskPoint], names: &Directory)
         out.push_str(&format!(
             "<tr class=\"risk-{:?}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             r.level,
-            r.level.colour_zh(),
+            r.level.colour(saferounds_shared::Lang::Zh),
             esc(&names.location(r.room_id)),
             esc(&r.hazard),
             esc(&r.controls),

@@ -41,13 +41,17 @@ impl RiskLevel {
         RiskLevel::Yellow,
         RiskLevel::Blue,
     ];
-    /// The colour's one-character name, as the four-colour map and room tags show it.
-    pub fn colour_zh(self) -> &'static str {
-        match self {
-            RiskLevel::Red => "红",
-            RiskLevel::Orange => "橙",
-            RiskLevel::Yellow => "黄",
-            RiskLevel::Blue => "蓝",
+    /// The colour's name, as the four-colour map and a room's tag show it.
+    pub fn colour(self, lang: crate::Lang) -> &'static str {
+        let (zh, en) = match self {
+            RiskLevel::Red => ("红", "red"),
+            RiskLevel::Orange => ("橙", "orange"),
+            RiskLevel::Yellow => ("黄", "yellow"),
+            RiskLevel::Blue => ("蓝", "blue"),
+        };
+        match lang {
+            crate::Lang::Zh => zh,
+            crate::Lang::En => en,
         }
     }
 }

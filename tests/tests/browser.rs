@@ -2260,3 +2260,61 @@ async fn anyone_reports_a_hazard_and_the_desk_registers_it() -> anyhow::Result<(
     server.stop().await?;
     result
 }
+
+/// 风险分级管控: the safety office adds a risk point at the desk from an LEC assessment (the
+/// level follows from it); the four-colour list shows it, and the inspector's phone shows the
+/// room's colour in its room list.
+#[tokio::test]
+async fn a_risk_point_is_shown_on_its_room() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let me = server
+        .get_json(&server.token("inspector").await?, "/api/v1/me")
+        .await?;
+    let boot = server
+        .get_json(&server.token("inspector").await?, "/api/v1/bootstrap")
+        .await?;
+    let room = boot["rooms"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["site_id"] == me["site_id"])
+        .and_then(|r| r["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let owner = server
+        .get_json(&server.token("owner").await?, "/api/v1/me")
+        .await?;
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let phone = Browser::start().await?;
+    let result = async {
+        desk.login(&base, "supervisor").await?;
+        desk.click("#tab-registers").await?;
+        desk.find("#new-risk").await?;
+        pick(&desk, "#risk-room", &room).await?;
+        fill(&desk, "#risk-hazard", "医用氧气瓶泄漏遇火源燃爆").await?;
+        // 3 × 6 × 40 = 720: red, whatever the level select said.
+        fill(&desk, "#risk-l", "3").await?;
+        fill(&desk, "#risk-e", "6").await?;
+        fill(&desk, "#risk-c", "40").await?;
+        desk.until("document.querySelector('#risk-d') && document.querySelector('#risk-d').textContent === 'D = 720'", 5).await?;
+        fill(&desk, "#risk-controls", "专库存放、通风、禁火、防倾倒").await?;
+        pick(&desk, "#risk-responsible", owner["id"].as_str().unwrap_or_default()).await?;
+        desk.click("#save-risk").await?;
+        desk.until("document.querySelectorAll('#risk-list tr.risk[data-risk=red]').length === 1", 10).await?;
+        assert!(desk.text("#risk-counts").await?.contains("重大风险（红） 1"));
+        let violations = desk.axe_violations().await?;
+        assert!(violations.is_empty(), "risk register: {violations:?}");
+
+        phone.login(&base, "inspector").await?;
+        phone.find(&format!("#room-list li[data-room='{room}'] .tag[data-risk=red]")).await?;
+        let tag = phone.text(&format!("#room-list li[data-room='{room}'] .tag[data-risk=red]")).await?;
+        assert_eq!(tag, "风险·红");
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}

@@ -15,6 +15,8 @@ pub mod plans;
 #[cfg(feature = "desk")]
 pub mod registers;
 pub mod report;
+#[cfg(feature = "desk")]
+pub mod risks;
 pub mod rooms;
 #[cfg(feature = "desk")]
 pub mod rounds;

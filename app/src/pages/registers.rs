@@ -1,6 +1,7 @@
 //! The campaign and the registers at the desk: phases with their statistics and the summary
 //! report; training coverage, who is due and why, classes (a supervisor records one with its
-//! attendance here), drills, and the equipment register with its warnings.
+//! attendance here), drills, the risk points (风险分级管控), and the equipment register with its
+//! warnings.
 
 use leptos::prelude::*;
 use saferounds_shared::api::Stats;
@@ -94,6 +95,7 @@ pub fn RegistersPage() -> impl IntoView {
                             }).collect_view()}</ul>
                             {ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! { <NewDrill staff=d.staff.clone() reload=reload/> })}
                         </section>
+                        <super::risks::RisksCard/>
                         <section class="card" id="equipment-register">
                             <h2>{ctx.t("equipment")}</h2>
                             <table class="ledger"><thead><tr><th>{ctx.t("serial")}</th><th>{ctx.t("kind")}</th><th>{ctx.t("location")}</th><th>{ctx.t("warnings")}</th></tr></thead>

@@ -12,7 +12,7 @@ use saferounds_shared::sync::Entity;
 use wasm_bindgen::JsCast;
 
 use crate::photo;
-use crate::state::{Page, ctx, now_utc, today};
+use crate::state::{Page, ctx, now_utc, today, wire_name};
 
 #[component]
 pub fn Rooms() -> impl IntoView {
@@ -84,6 +84,13 @@ pub fn Rooms() -> impl IntoView {
                 .and_then(|b| b.rooms.iter().find(|r| r.id == id))
                 .map(|r| r.name.get(ctx.lang.get()).to_owned())
                 .unwrap_or_default()
+        })
+    };
+    // Each room's most severe risk level (风险分级管控), from the bootstrap.
+    let risk_of = move |id| {
+        ctx.boot.with(|b| {
+            b.as_ref()
+                .and_then(|b| b.room_risks.iter().find(|(r, _)| *r == id).map(|(_, l)| *l))
         })
     };
     let prog = move || {
@@ -184,6 +191,9 @@ pub fn Rooms() -> impl IntoView {
                                     <div class="room-name">{r.name.get(lang).to_owned()}
                                         {r.key_location.then(|| view! { <span class="tag key">{ctx.t("key_location")}</span> })}
                                         {is_done.then(|| view! { <span class="tag done">{ctx.t("done_today")}</span> })}
+                                        {risk_of(id).map(|l| view! {
+                                            <span class=format!("tag risk-{}", wire_name(l)) data-risk=wire_name(l) title=l.label(lang)>{format!("{}·{}", ctx.t("risk"), l.colour(lang))}</span>
+                                        })}
                                     </div>
                                     <div class="room-meta">{format!("{} · {}", r.floor, r.kind.label(lang))}</div>
                                 </div>

@@ -676,6 +676,13 @@ async fn the_demo_history_is_a_live_center() {
     // The plan assigns each station's patrol; the days the history skipped are missed rounds.
     let plans: Vec<saferounds_shared::plan::PatrolPlan> = app.get_json(&sup, "/api/v1/plans").await;
     assert_eq!(plans.len(), 4);
+    let risks: Vec<saferounds_shared::risk::RiskPoint> = app.get_json(&sup, "/api/v1/risks").await;
+    assert!(
+        risks
+            .iter()
+            .any(|r| r.level == saferounds_shared::risk::RiskLevel::Red),
+        "the oxygen store is red: {risks:?}"
+    );
     assert!(
         d.missed_rounds
             .iter()
