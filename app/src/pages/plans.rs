@@ -98,18 +98,7 @@ fn PlanTable(
 }
 
 fn save(plan: PatrolPlan, reload: RwSignal<u32>, error: RwSignal<Option<String>>) {
-    let ctx = ctx();
-    let token = ctx.token_now();
-    leptos::task::spawn_local(async move {
-        let path = format!("/api/v1/plans/{}", plan.id);
-        match api::put::<_, PatrolPlan>(&path, &token, &plan).await {
-            Ok(_) => {
-                error.set(None);
-                reload.update(|n| *n += 1);
-            }
-            Err(e) => error.set(Some(e.message(ctx.lang.get_untracked()).to_owned())),
-        }
-    });
+    super::registers::save_entry(format!("/api/v1/plans/{}", plan.id), plan, reload, error);
 }
 
 /// Assign a round: site, inspection, frequency, the person, and the rooms (none ticked: every

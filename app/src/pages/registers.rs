@@ -167,7 +167,9 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
 }
 
 /// Saves one register entry by id and reloads the page's data; shows the server's words on error.
-fn save_entry<T: saferounds_shared::json::Encode + saferounds_shared::json::Decode + 'static>(
+pub(super) fn save_entry<
+    T: saferounds_shared::json::Encode + saferounds_shared::json::Decode + 'static,
+>(
     path: String,
     entry: T,
     reload: RwSignal<u32>,

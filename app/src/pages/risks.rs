@@ -125,17 +125,7 @@ fn NewRisk(reload: RwSignal<u32>) -> impl IntoView {
                 .collect(),
             assessed_on: today(),
         };
-        let token = ctx.token_now();
-        leptos::task::spawn_local(async move {
-            let path = format!("/api/v1/risks/{}", point.id);
-            match api::put::<_, RiskPoint>(&path, &token, &point).await {
-                Ok(_) => {
-                    error.set(None);
-                    reload.update(|n| *n += 1);
-                }
-                Err(e) => error.set(Some(e.message(ctx.lang.get_untracked()).to_owned())),
-            }
-        });
+        super::registers::save_entry(format!("/api/v1/risks/{}", point.id), point, reload, error);
     };
     view! {
         <fieldset class="form" id="new-risk">

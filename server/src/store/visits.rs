@@ -29,15 +29,21 @@ pub async fn last_visits(db: &Db, offset: FixedOffset) -> AppResult<LastVisits> 
     .await?;
     let mut last = LastVisits::new();
     for r in rows {
-        let room = RoomId::parse(&r.try_get::<String, _>(0)?)?;
-        let kind: InspectionType =
-            serde_json::from_value(serde_json::Value::String(r.try_get::<String, _>(1)?))
-                .map_err(anyhow::Error::from)?;
-        let at = DateTime::from_timestamp(r.try_get::<i64, _>(2)?, 0)
-            .ok_or_else(|| anyhow::anyhow!("visit time out of range"))?;
+        let (room, kind, at) = mark(&r)?;
         last.insert((room, kind), at.with_timezone(&offset).date_naive());
     }
     Ok(last)
+}
+
+/// A row of `room_id, inspection_type, finished_at` read back.
+fn mark(r: &AnyRow) -> AppResult<saferounds_shared::plan::VisitMark> {
+    let room = RoomId::parse(&r.try_get::<String, _>(0)?)?;
+    let kind: InspectionType =
+        serde_json::from_value(serde_json::Value::String(r.try_get::<String, _>(1)?))
+            .map_err(anyhow::Error::from)?;
+    let at = DateTime::from_timestamp(r.try_get::<i64, _>(2)?, 0)
+        .ok_or_else(|| anyhow::anyhow!("visit time out of range"))?;
+    Ok((room, kind, at))
 }
 
 /// Every visit that ended at or after `since`: room, inspection type and time (what the
@@ -52,15 +58,5 @@ pub async fn visit_marks(
     .bind(since.timestamp())
     .fetch_all(&db.read)
     .await?;
-    let mut marks = Vec::with_capacity(rows.len());
-    for r in rows {
-        let room = RoomId::parse(&r.try_get::<String, _>(0)?)?;
-        let kind: InspectionType =
-            serde_json::from_value(serde_json::Value::String(r.try_get::<String, _>(1)?))
-                .map_err(anyhow::Error::from)?;
-        let at = DateTime::from_timestamp(r.try_get::<i64, _>(2)?, 0)
-            .ok_or_else(|| anyhow::anyhow!("visit time out of range"))?;
-        marks.push((room, kind, at));
-    }
-    Ok(marks)
+    rows.iter().map(mark).collect()
 }
