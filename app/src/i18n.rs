@@ -75,6 +75,7 @@ fn phone(key: &str) -> Option<(&'static str, &'static str)> {
         "risk" => ("风险", "Risk"),
         "category" => ("类别", "Category"),
         "all_pass" => ("本类全部合格", "All pass"),
+        "repeat_last" => ("沿用上次结果", "Repeat the last answers"),
         "rounds_due" => ("待完成的巡查任务", "Rounds due"),
         "rooms_left" => ("未查", "left"),
         "key_location" => ("重点部位", "Key location"),

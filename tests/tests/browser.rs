@@ -2096,7 +2096,8 @@ async fn a_missed_round_is_shown_and_the_phone_lists_the_round_due() -> anyhow::
 }
 
 /// Fewer taps: a tap anywhere on a room's row opens it; "all pass" answers a category's yes/no
-/// items, and an exception is then changed by hand; the visit saved says exactly that.
+/// items, and an exception is then changed by hand; the visit saved says exactly that; the next
+/// visit repeats those answers in one tap.
 #[tokio::test]
 async fn a_row_opens_its_room_and_all_pass_answers_a_category() -> anyhow::Result<()> {
     let mut server = Server::start().await?;
@@ -2166,6 +2167,10 @@ async fn a_row_opens_its_room_and_all_pass_answers_a_category() -> anyhow::Resul
             (yes_no - 1, 1, yes_no),
             "{rounds}"
         );
+        // The next time, the room's last answers are repeated in one tap.
+        phone.client.execute("document.querySelector('#room-list li.room .room-meta').click()", vec![]).await?;
+        phone.click("#repeat-last").await?;
+        phone.until(&format!("document.querySelectorAll('[data-answer=pass].on').length === {} && document.querySelectorAll('[data-answer=na].on').length === 1", yes_no - 1), 5).await?;
         anyhow::Ok(())
     }
     .await;

@@ -14,7 +14,7 @@ use saferounds_shared::ids::{HazardId, PhotoHash, Reason, RoomId, RoundId, Visit
 use saferounds_shared::inspection::{
     Answer, AnswerValue, Round, Signatures, Visit, open_hazard_for,
 };
-use saferounds_shared::sync::OpBody;
+use saferounds_shared::sync::{Entity, OpBody};
 use wasm_bindgen::JsCast;
 
 use crate::state::{Page, bind, ctx, now_utc, refresh_view, today};
@@ -92,6 +92,45 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
         .map(|(c, items)| (c, items.into_iter().cloned().collect::<Vec<_>>()))
         .collect::<Vec<_>>();
     let total: usize = groups.iter().map(|(_, v)| v.len()).sum();
+    // The answers of the room's last visit of this inspection, to repeat in one tap where nothing
+    // changed — its failures left out (each failure is that day's finding) and only items this
+    // checklist still asks.
+    let last: Vec<(String, AnswerValue)> = ctx.view.with_untracked(|v| {
+        v.values()
+            .filter_map(|e| match e {
+                Entity::Visit(v)
+                    if v.room_id == room.id && v.inspection_type == template.inspection_type =>
+                {
+                    Some(v)
+                }
+                _ => None,
+            })
+            .max_by_key(|v| v.finished_at)
+            .map(|v| {
+                v.answers
+                    .iter()
+                    .filter(|a| a.value != AnswerValue::Fail)
+                    .filter(|a| {
+                        groups
+                            .iter()
+                            .any(|(_, items)| items.iter().any(|i| i.code == a.item_code))
+                    })
+                    .map(|a| (a.item_code.clone(), a.value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let has_last = !last.is_empty();
+    let repeat_last = move |_| {
+        drafts.update(|d| {
+            for (code, value) in &last {
+                let e = d.entry(code.clone()).or_default();
+                if e.value.is_none() {
+                    e.value = Some(value.clone());
+                }
+            }
+        })
+    };
     let answered = move || drafts.with(|d| d.values().filter(|x| x.value.is_some()).count());
 
     let room_for_save = room.clone();
@@ -136,6 +175,7 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
             <h2 id="visit-room">{room.name.get(lang).to_owned()}</h2>
             <div class="room-meta">{format!("{} · {} · {} v{}", room.floor, room.kind.label(lang), template.name.get(lang), template.version)}</div>
             <div>{move || format!("{} / {}", answered(), total)}</div>
+            {has_last.then(|| view! { <button class="secondary" id="repeat-last" on:click=repeat_last>{ctx.text("repeat_last")}</button> })}
         </div>
         {(!open.with_value(Vec::is_empty)).then(|| view! {
             <div class="card" id="open-hazards">
