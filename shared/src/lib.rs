@@ -15,6 +15,8 @@ pub mod campaign;
 pub mod checklist;
 pub mod equipment;
 pub mod error;
+#[cfg(test)]
+mod golden;
 pub mod hazard;
 pub mod i18n;
 pub mod ids;
