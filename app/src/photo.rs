@@ -1,6 +1,7 @@
 //! Photos on the device: downscaled (long side 1600 px, JPEG) before storing, addressed by the
 //! SHA-256 of their bytes. Also signature canvases and QR scanning where the browser can.
 
+use leptos::prelude::WithUntracked;
 use saferounds_shared::ids::PhotoHash;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -47,8 +48,14 @@ fn canvas(w: u32, h: u32) -> Result<(HtmlCanvasElement, CanvasRenderingContext2d
     Ok((c, ctx))
 }
 
-/// Reads a chosen file, downscales it, encodes JPEG; returns (hash, bytes, object URL).
-pub async fn capture(file: web_sys::File) -> Result<(PhotoHash, Vec<u8>, String), JsValue> {
+/// Reads a chosen file, downscales it, stamps it as evidence and encodes JPEG; returns (hash,
+/// bytes, data URL to show). The stamp (`Bootstrap::evidence_stamp`: when, where, who) is burned into
+/// a dark band along the bottom — the original is never kept — and also written into the JPEG as
+/// a comment, so it can be read back exactly.
+pub async fn capture(
+    file: web_sys::File,
+    stamp: &str,
+) -> Result<(PhotoHash, Vec<u8>, String), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let bmp: web_sys::ImageBitmap = JsFuture::from(window.create_image_bitmap_with_blob(&file)?)
         .await?
@@ -57,10 +64,48 @@ pub async fn capture(file: web_sys::File) -> Result<(PhotoHash, Vec<u8>, String)
     let (c, ctx) = canvas(w, h)?;
     ctx.draw_image_with_image_bitmap_and_dw_and_dh(&bmp, 0.0, 0.0, f64::from(w), f64::from(h))?;
     bmp.close();
+    let (w, h) = (f64::from(w), f64::from(h));
+    let size = (w.min(h) / 28.0).clamp(12.0, 40.0);
+    let band = size * 1.8;
+    ctx.set_fill_style_str("rgba(0, 0, 0, 0.6)");
+    ctx.fill_rect(0.0, h - band, w, band);
+    ctx.set_fill_style_str("#fff");
+    ctx.set_font(&format!("{}px sans-serif", size.round() as u32));
+    ctx.fill_text_with_max_width(stamp, size * 0.5, h - band * 0.32, w - size)?;
     let url = c.to_data_url_with_type_and_encoder_options("image/jpeg", &JsValue::from_f64(0.8))?;
-    let bytes = data_url_bytes(&url).ok_or("encode failed")?;
+    let bytes = with_comment(data_url_bytes(&url).ok_or("encode failed")?, stamp);
     let hash = sha256(&bytes).await?;
     Ok((hash, bytes, url))
+}
+
+/// The evidence stamp of a photo taken now in `room` by the user of this device.
+pub fn stamp(ctx: crate::state::AppCtx, room: Option<saferounds_shared::ids::RoomId>) -> String {
+    let person = ctx
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.display_name.clone()))
+        .unwrap_or_default();
+    ctx.boot
+        .with_untracked(|b| {
+            b.as_ref()
+                .map(|b| b.evidence_stamp(crate::state::now_utc(), room, &person))
+        })
+        .unwrap_or_default()
+}
+
+/// A JPEG with a comment segment (COM, `FF FE`) right after its start marker.
+pub fn with_comment(jpeg: Vec<u8>, text: &str) -> Vec<u8> {
+    let text = &text.as_bytes()[..text.len().min(65_000)];
+    if jpeg.len() < 2 || jpeg[..2] != [0xFF, 0xD8] {
+        return jpeg;
+    }
+    let len = (text.len() + 2) as u16;
+    let mut out = Vec::with_capacity(jpeg.len() + text.len() + 4);
+    out.extend_from_slice(&jpeg[..2]);
+    out.extend_from_slice(&[0xFF, 0xFE]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(text);
+    out.extend_from_slice(&jpeg[2..]);
+    out
 }
 
 /// A canvas's drawing as PNG bytes with its hash (signatures).
@@ -114,5 +159,21 @@ mod tests {
         assert_eq!(scaled(3000, 4000, 1600), (1200, 1600));
         assert_eq!(scaled(800, 600, 1600), (800, 600));
         assert_eq!(scaled(10_000, 10, 1600), (1600, 2));
+    }
+
+    #[test]
+    fn the_stamp_rides_in_a_jpeg_comment() {
+        let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x02, 0xFF, 0xD9];
+        let stamped = with_comment(jpeg.clone(), "2026-12-05 14:10 · 配电室 · 张三");
+        let text = "2026-12-05 14:10 · 配电室 · 张三".as_bytes();
+        assert_eq!(&stamped[..4], &[0xFF, 0xD8, 0xFF, 0xFE]);
+        assert_eq!(
+            u16::from_be_bytes([stamped[4], stamped[5]]) as usize,
+            text.len() + 2
+        );
+        assert_eq!(&stamped[6..6 + text.len()], text);
+        assert_eq!(&stamped[6 + text.len()..], &jpeg[2..]);
+        // Not a JPEG: left as it is.
+        assert_eq!(with_comment(vec![1, 2, 3], "x"), vec![1, 2, 3]);
     }
 }

@@ -123,6 +123,19 @@ impl Bootstrap {
     }
 
     /// A person's name as screens show it; empty for someone this device does not know.
+    /// What an evidence photo taken now says of itself (burned into it): when, on the center's
+    /// clock, where (site · building · floor · room, in Chinese: the office reads it), and who —
+    /// `2026-12-05 14:10 · 城东急救站 · 1号楼 · 1F · 配电室 · 张三`.
+    pub fn evidence_stamp(&self, at: DateTime<Utc>, room: Option<RoomId>, person: &str) -> String {
+        let mut parts = vec![center_time(at, self.utc_offset_minutes)];
+        parts.extend(
+            room.map(|r| self.place(r, crate::Lang::Zh))
+                .filter(|p| !p.is_empty()),
+        );
+        parts.push(person.to_owned());
+        parts.join(" · ")
+    }
+
     pub fn person_name(&self, id: UserId) -> &str {
         self.people
             .iter()
@@ -692,6 +705,57 @@ mod tests {
         assert_eq!(b.department_name(dept.id, crate::Lang::En), "East station");
         assert_eq!(b.department_name(dept.id, crate::Lang::Zh), "城东急救站");
         assert_eq!(b.department_name(DepartmentId::nil(), crate::Lang::Zh), "");
+    }
+
+    #[test]
+    fn an_evidence_photo_says_when_where_and_who() {
+        use crate::org::{Building, Room, RoomKind};
+        let site = SiteId::from_uuid(stable_uuid("s", "east"));
+        let building = crate::ids::BuildingId::from_uuid(stable_uuid("b", "1"));
+        let room = Room {
+            id: RoomId::from_uuid(stable_uuid("r", "dist")),
+            site_id: site,
+            building_id: building,
+            floor: "1F".into(),
+            name: crate::Text::new("配电室", "Distribution room"),
+            kind: RoomKind::DistributionRoom,
+            key_location: true,
+            department_id: DepartmentId::from_uuid(stable_uuid("d", "east")),
+            qr_code: "dist".into(),
+        };
+        let mut b: Bootstrap = serde_json::from_value(serde_json::json!({
+            "user": {"id": UserId::nil(), "username": "inspector", "display_name": "张三", "role": "inspector",
+                     "department_id": null, "site_id": site, "active": true},
+            "center_name": "中心", "today": "2026-12-05", "buildings": [], "departments": [],
+            "rooms": [], "templates": [], "people": [], "campaigns": [],
+            "sites": [{"id": site, "name": {"zh": "城东急救站", "en": "East station"}, "kind": "station", "address": ""}],
+        }))
+        .unwrap();
+        b.buildings.push(Building {
+            id: building,
+            site_id: site,
+            name: crate::Text::new("1号楼", "Building 1"),
+            floors: vec!["1F".into()],
+        });
+        b.rooms.push(room.clone());
+        // 06:10 UTC is 14:10 at the center (UTC+8), whatever the phone's own zone.
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 5, 6, 10, 0).unwrap();
+        let stamp = b.evidence_stamp(at, Some(room.id), "张三");
+        assert_eq!(
+            stamp,
+            format!(
+                "2026-12-05 14:10 · {} · 张三",
+                b.place(room.id, crate::Lang::Zh)
+            )
+        );
+        assert!(
+            stamp.contains("城东急救站") && stamp.contains("配电室"),
+            "{stamp}"
+        );
+        assert_eq!(
+            b.evidence_stamp(at, None, "张三"),
+            "2026-12-05 14:10 · 张三"
+        );
     }
 
     #[test]

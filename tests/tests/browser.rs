@@ -2323,3 +2323,72 @@ async fn a_risk_point_is_shown_on_its_room() -> anyhow::Result<()> {
     server.stop().await?;
     result
 }
+
+/// Evidence photos: a failed item's photo is stored stamped — when, where, who — burned into a
+/// dark band along its bottom and carried as the JPEG's comment; both are read back from what
+/// the server stores.
+#[tokio::test]
+async fn an_evidence_photo_carries_its_stamp() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        let room = phone.client.execute("return document.querySelector('#room-list li.room .room-name').firstChild.textContent", vec![]).await?;
+        let room = room.as_str().unwrap_or_default().trim().to_owned();
+        phone.client.execute("document.querySelector('#room-list li.room .room-meta').click()", vec![]).await?;
+        phone.find("#visit-room").await?;
+        phone.client.execute("document.querySelectorAll('.item')[0].querySelector('[data-answer=fail]').click()", vec![]).await?;
+        phone.find(".fail-photo").await?.send_keys(&test_image().display().to_string()).await?;
+        phone.until("document.querySelectorAll('.thumbs img').length === 1", 15).await?;
+        phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
+        phone.until_visit_saved().await?;
+        phone.until_synced(30).await?;
+
+        let token = server.token("supervisor").await?;
+        let page = server.get_json(&token, "/api/v1/hazards?limit=10").await?;
+        let hash = page["rows"][0]["photos_before"][0].as_str().unwrap_or_default().to_owned();
+        let bytes = reqwest::Client::new()
+            .get(server.url(&format!("/api/v1/blobs/{hash}")))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        // The comment: FF D8, then FF FE, its length, the text.
+        anyhow::ensure!(bytes.len() > 6 && bytes[..4] == [0xFF, 0xD8, 0xFF, 0xFE], "a JPEG with a comment first");
+        let len = usize::from(u16::from_be_bytes([bytes[4], bytes[5]])) - 2;
+        let stamp = String::from_utf8(bytes[6..6 + len].to_vec())?;
+        let me = server.get_json(&server.token("inspector").await?, "/api/v1/me").await?;
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+            .date_naive()
+            .to_string();
+        assert!(stamp.starts_with(&today), "{stamp}");
+        assert!(stamp.contains(&room) && stamp.contains("城东急救站"), "{stamp} ({room})");
+        assert!(stamp.ends_with(me["display_name"].as_str().unwrap_or("?")), "{stamp}");
+        // The band: the bottom of the stored picture is darker than the same rows of the photo
+        // taken, with light text in it.
+        let stored = image::load_from_memory(&bytes)?.to_luma8();
+        let original = image::open(test_image())?.resize_exact(stored.width(), stored.height(), image::imageops::FilterType::Triangle).to_luma8();
+        let rows = stored.height() / 30;
+        let band = |img: &image::GrayImage| {
+            let px: Vec<u8> = (stored.height() - rows..stored.height())
+                .flat_map(|y| (0..img.width()).map(move |x| (x, y)))
+                .map(|(x, y)| img.get_pixel(x, y).0[0])
+                .collect();
+            let mean = px.iter().map(|p| f64::from(*p)).sum::<f64>() / px.len() as f64;
+            let light = px.iter().filter(|p| **p > 200).count() as f64 / px.len() as f64;
+            (mean, light)
+        };
+        let ((stamped, light), (plain, _)) = (band(&stored), band(&original));
+        assert!(stamped < plain * 0.75, "the band darkens the photo: {stamped} against {plain}");
+        assert!(light > 0.005, "light text in the band: {light}");
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}

@@ -53,7 +53,11 @@ pub fn ReportPage() -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            match photo::capture(file).await {
+            let place = rooms()
+                .into_iter()
+                .find(|r| r.id.to_string() == room.get_untracked())
+                .map(|r| r.id);
+            match photo::capture(file, &photo::stamp(ctx, place)).await {
                 Ok((hash, b, url)) => {
                     bytes.set_value(b);
                     shot.set(Some((hash, url)));

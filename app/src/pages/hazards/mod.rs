@@ -110,7 +110,8 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
         };
         input.set_value("");
         leptos::task::spawn_local(async move {
-            match photo::capture(f).await {
+            let room = hazard().and_then(|h| h.room_id);
+            match photo::capture(f, &photo::stamp(ctx, room)).await {
                 Ok((h, b, _)) => {
                     // The same picture chosen twice is one photo.
                     after.update_value(|v| {

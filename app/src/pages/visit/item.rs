@@ -9,6 +9,8 @@ pub(super) fn ItemRow(
     photo_bytes: StoredValue<BTreeMap<PhotoHash, Vec<u8>>>,
     /// The room's open hazard this item's failure would find again.
     again: Option<HazardId>,
+    /// The room, for the evidence stamp on its photos.
+    room: RoomId,
 ) -> impl IntoView {
     let ctx = ctx();
     let code = StoredValue::new(item.code.clone());
@@ -43,7 +45,9 @@ pub(super) fn ItemRow(
         leptos::task::spawn_local(async move {
             photo_error.set(false);
             for f in files {
-                let Ok((hash, bytes, url)) = photo::capture(f).await else {
+                let Ok((hash, bytes, url)) =
+                    photo::capture(f, &photo::stamp(ctx, Some(room))).await
+                else {
                     photo_error.set(true);
                     continue;
                 };

@@ -208,7 +208,7 @@ pub fn VisitPage(room_id: RoomId, via_qr: bool) -> impl IntoView {
                     </div>
                     {items.into_iter().map(|item| {
                         let again = open.with_value(|o| open_hazard_for(o, room_id, &item.code).map(|h| h.id));
-                        view! { <ItemRow item=item drafts=drafts photo_bytes=photo_bytes again=again/> }
+                        view! { <ItemRow item=item drafts=drafts photo_bytes=photo_bytes again=again room=room_id/> }
                     }).collect_view()}
                 </div>
             }
