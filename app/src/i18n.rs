@@ -239,6 +239,7 @@ fn desk(key: &str) -> Option<(&'static str, &'static str)> {
         "floor" => ("楼层", "Floor"),
         "room_name" => ("房间名称", "Room name"),
         "new_user" => ("新增用户", "New user"),
+        "extra_roles" => ("兼任角色", "Also acts as"),
         "name" => ("姓名", "Name"),
         "role" => ("角色", "Role"),
         "active" => ("启用", "Active"),

@@ -219,7 +219,10 @@ fn StatusBar() -> impl IntoView {
 #[component]
 fn Tabs() -> impl IntoView {
     let ctx = ctx();
-    let role = move || ctx.session.get().map(|s| s.user.role);
+    // What the user may open: whatever any of their roles may.
+    let may = move |can: fn(saferounds_shared::org::Roles<'_>) -> bool| {
+        ctx.session.get().is_some_and(|s| can(s.user.roles()))
+    };
     let tab = move |page: Page, key: &'static str| {
         let p2 = page.clone();
         view! {
@@ -229,14 +232,14 @@ fn Tabs() -> impl IntoView {
     };
     view! {
         <nav class="tabs">
-            {move || role().is_some_and(|r| r.inspects()).then(|| tab(Page::Rooms, "rooms"))}
+            {move || may(|r| r.inspects()).then(|| tab(Page::Rooms, "rooms"))}
             {tab(Page::Hazards, "hazards")}
-            {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Dashboard, "dashboard"))}
+            {move || may(|r| r.reads_reports()).then(|| tab(Page::Dashboard, "dashboard"))}
             {tab(Page::Ledger, "desk")}
-            {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Lists, "measures_list"))}
-            {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Rounds, "rounds"))}
-            {move || role().is_some_and(|r| r.reads_reports()).then(|| tab(Page::Registers, "registers"))}
-            {move || role().is_some_and(|r| r.administers()).then(|| tab(Page::Admin, "admin"))}
+            {move || may(|r| r.reads_reports()).then(|| tab(Page::Lists, "measures_list"))}
+            {move || may(|r| r.reads_reports()).then(|| tab(Page::Rounds, "rounds"))}
+            {move || may(|r| r.reads_reports()).then(|| tab(Page::Registers, "registers"))}
+            {move || may(|r| r.administers()).then(|| tab(Page::Admin, "admin"))}
         </nav>
     }
 }

@@ -123,6 +123,7 @@ fn center() -> Actor {
     Actor {
         user_id: saferounds_shared::ids::UserId::nil(),
         role: Role::SafetySupervisor,
+        extra_roles: vec![],
         department_id: None,
         site_id: None,
     }

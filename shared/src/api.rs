@@ -42,8 +42,19 @@ pub struct Person {
     pub id: UserId,
     pub display_name: String,
     pub role: Role,
+    #[serde(default)]
+    pub extra_roles: Vec<Role>,
     pub department_id: Option<DepartmentId>,
     pub site_id: Option<SiteId>,
+}
+
+impl Person {
+    pub fn roles(&self) -> crate::org::Roles<'_> {
+        crate::org::Roles {
+            main: self.role,
+            extra: &self.extra_roles,
+        }
+    }
 }
 
 impl From<&User> for Person {
@@ -52,6 +63,7 @@ impl From<&User> for Person {
             id: u.id,
             display_name: u.display_name.clone(),
             role: u.role,
+            extra_roles: u.extra_roles.clone(),
             department_id: u.department_id,
             site_id: u.site_id,
         }
@@ -92,7 +104,7 @@ impl Bootstrap {
         let owners = || {
             self.people
                 .iter()
-                .filter(|p| p.role == crate::org::Role::RectificationOwner)
+                .filter(|p| p.roles().has(crate::org::Role::RectificationOwner))
         };
         let own: Vec<&Person> = owners()
             .filter(|p| department.is_some() && p.department_id == department)
@@ -463,6 +475,7 @@ mod tests {
             id: UserId::from_uuid(stable_uuid("user", n)),
             display_name: n.into(),
             role,
+            extra_roles: vec![],
             department_id: dept,
             site_id: None,
         };
@@ -481,6 +494,7 @@ mod tests {
                 username: "supervisor".into(),
                 display_name: "supervisor".into(),
                 role: Role::SafetySupervisor,
+                extra_roles: vec![],
                 department_id: Some(d("security")),
                 site_id: None,
                 active: true,
@@ -660,6 +674,7 @@ mod tests {
             username: "inspector".into(),
             display_name: "巡查员".into(),
             role: Role::Inspector,
+            extra_roles: vec![],
             department_id: None,
             site_id: None,
             active: true,
@@ -682,6 +697,7 @@ mod tests {
             username: "owner".into(),
             display_name: "陈静".into(),
             role: Role::RectificationOwner,
+            extra_roles: vec![],
             department_id: None,
             site_id: None,
             active: true,
@@ -766,6 +782,7 @@ mod tests {
             username: "inspector".into(),
             display_name: "巡查员".into(),
             role: Role::Inspector,
+            extra_roles: vec![],
             department_id: None,
             site_id: Some(SiteId::from_uuid(stable_uuid("s", "1"))),
             active: true,

@@ -82,8 +82,8 @@ impl InspectionType {
     }
 }
 
-/// Decoded by hand (`wire`): the format the derived encoder writes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// How an item is answered: `{"kind": …}` and, for a number, its unit and range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AnswerKind {

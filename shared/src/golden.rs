@@ -166,6 +166,7 @@ fn what_phones_store_and_send() {
         username: "inspector".into(),
         display_name: "巡查员".into(),
         role: Role::Inspector,
+        extra_roles: vec![],
         department_id: None,
         site_id: Some(id("site")),
         active: true,

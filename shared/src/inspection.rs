@@ -24,8 +24,8 @@ pub struct Round {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// Decoded by hand (`wire`): the format the derived encoder writes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One answer to a checklist item: `{"kind": …, "value": …}` on the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum AnswerValue {

@@ -578,13 +578,14 @@ impl<'a, K: Decode + Copy, T> Adjacent<'a, K, T> {
         Ok(())
     }
 
-    /// The value, once the object has ended; `unit` gives a variant without content.
+    /// The value, once the object has ended; `absent` gives the variant when its content is
+    /// absent (a unit variant; a newtype of an `Option`, `None`; else an error).
     pub fn finish(
         self,
         r: &Reader<'_>,
         tag: &'static str,
         read: fn(K, &mut Reader<'_>) -> Result<T>,
-        unit: fn(K) -> Option<T>,
+        absent: fn(K, &Reader<'_>) -> Result<T>,
     ) -> Result<T> {
         let Some(kind) = self.kind else {
             return Err(r.missing(tag));
@@ -592,9 +593,7 @@ impl<'a, K: Decode + Copy, T> Adjacent<'a, K, T> {
         match (self.value, self.early) {
             (Some(v), _) => Ok(v),
             (None, Some(text)) => from_reader(text, |r| read(kind, r)),
-            (None, None) => {
-                unit(kind).ok_or_else(|| r.error("missing the content of a tagged value"))
-            }
+            (None, None) => absent(kind, r),
         }
     }
 }
@@ -611,7 +610,7 @@ pub fn adjacent<K: Decode + Copy, T>(
     tag: &'static str,
     content: &'static str,
     read: fn(K, &mut Reader<'_>) -> Result<T>,
-    unit: fn(K) -> Option<T>,
+    absent: fn(K, &Reader<'_>) -> Result<T>,
 ) -> Result<T> {
     let mut a = Adjacent::new();
     let mut o = r.object()?;
@@ -624,7 +623,7 @@ pub fn adjacent<K: Decode + Copy, T>(
             r.skip()?;
         }
     }
-    a.finish(r, tag, read, unit)
+    a.finish(r, tag, read, absent)
 }
 
 /// Reads an object whose key `tag` names the variant and whose other keys are the variant's
@@ -647,6 +646,21 @@ pub fn internal<K: Decode, T>(
         Err(r.missing(tag))
     })?;
     from_reader(text, |r| read(kind, r))
+}
+
+/// Reads a struct with a `#[serde(flatten)]` field: the object once as `S` (the struct's own
+/// fields, skipping the flattened value's keys) and once as `F` (skipping the struct's).
+pub fn flattened<S: Decode, F: Decode>(r: &mut Reader<'_>) -> Result<(S, F)> {
+    let text = r.raw()?;
+    Ok((from_reader(text, S::decode)?, from_reader(text, F::decode)?))
+}
+
+/// Writes `v` as an object of its fields.
+pub fn object<T: EncodeFields + ?Sized>(v: &T, w: &mut Writer) {
+    let mut first = true;
+    w.raw("{");
+    v.encode_fields(w, &mut first);
+    w.raw("}");
 }
 
 /// Decodes one value from the start of `text` (a part of a larger text).

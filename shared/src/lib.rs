@@ -32,6 +32,7 @@ pub mod reminders;
 pub mod risk;
 pub mod sync;
 pub mod training;
+#[cfg(test)]
 mod wire;
 
 // `derive(Json)` names this crate by its name, inside it as outside.

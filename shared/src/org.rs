@@ -306,7 +306,13 @@ pub struct User {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
+    /// The role the user is known by (listed under, and which screen opens first).
     pub role: Role,
+    /// Further roles the same person holds: a small station's head inspects, answers for
+    /// rectifications and signs. The rules allow what any of the roles allows; who re-checks a
+    /// rectification is still never who did it.
+    #[serde(default)]
+    pub extra_roles: Vec<Role>,
     pub department_id: Option<DepartmentId>,
     /// The site a field user works at; `None` for center-wide roles.
     pub site_id: Option<SiteId>,
@@ -326,17 +332,66 @@ impl User {
         }
         limits::required("display_name / 姓名", &self.display_name, limits::NAME)?;
         // Field roles work at a site; center-wide roles do not need one.
-        if !self.role.center_wide() && self.site_id.is_none() {
+        if self.extra_roles.contains(&self.role) {
+            return Err(crate::DomainError::Invalid {
+                detail: "其他角色不能重复主要角色 / a further role repeats the main role".into(),
+            });
+        }
+        if !self.roles().center_wide() && self.site_id.is_none() {
             return Err(crate::DomainError::MissingField {
                 field: "site_id / 所属站点",
             });
         }
-        if self.role == Role::RectificationOwner && self.department_id.is_none() {
+        if self.roles().has(Role::RectificationOwner) && self.department_id.is_none() {
             return Err(crate::DomainError::MissingField {
                 field: "department_id / 所属科室",
             });
         }
         Ok(())
+    }
+
+    pub fn roles(&self) -> Roles<'_> {
+        Roles {
+            main: self.role,
+            extra: &self.extra_roles,
+        }
+    }
+}
+
+/// The roles one person holds: the main one and any further ones. Every capability holds when
+/// any of them grants it.
+#[derive(Clone, Copy, Debug)]
+pub struct Roles<'a> {
+    pub main: Role,
+    pub extra: &'a [Role],
+}
+
+impl Roles<'_> {
+    pub fn iter(self) -> impl Iterator<Item = Role> {
+        std::iter::once(self.main).chain(self.extra.iter().copied())
+    }
+    pub fn has(self, role: Role) -> bool {
+        self.iter().any(|r| r == role)
+    }
+    /// See everything in the center rather than their own site.
+    pub fn center_wide(self) -> bool {
+        self.iter().any(Role::center_wide)
+    }
+    pub fn administers(self) -> bool {
+        self.iter().any(Role::administers)
+    }
+    pub fn supervises(self) -> bool {
+        self.iter().any(Role::supervises)
+    }
+    pub fn inspects(self) -> bool {
+        self.iter().any(Role::inspects)
+    }
+    pub fn reads_reports(self) -> bool {
+        self.iter().any(Role::reads_reports)
+    }
+    /// Leadership alone reads; it adds no photos of its own.
+    pub fn only_reads(self) -> bool {
+        self.iter().all(|r| r == Role::Leadership)
     }
 }
 
@@ -346,6 +401,8 @@ impl User {
 pub struct Actor {
     pub user_id: UserId,
     pub role: Role,
+    #[serde(default)]
+    pub extra_roles: Vec<Role>,
     pub department_id: Option<DepartmentId>,
     pub site_id: Option<SiteId>,
 }
@@ -355,6 +412,7 @@ impl From<&User> for Actor {
         Actor {
             user_id: u.id,
             role: u.role,
+            extra_roles: u.extra_roles.clone(),
             department_id: u.department_id,
             site_id: u.site_id,
         }
@@ -362,6 +420,13 @@ impl From<&User> for Actor {
 }
 
 impl Actor {
+    pub fn roles(&self) -> Roles<'_> {
+        Roles {
+            main: self.role,
+            extra: &self.extra_roles,
+        }
+    }
+
     /// May this actor see records of this site and department?
     /// Center-wide roles see everything; a field user sees their own site, and a rectification
     /// owner also sees anything their department answers for.
@@ -372,7 +437,7 @@ impl Actor {
     /// Does this actor work at this site: a center-wide role anywhere, a field user at their own
     /// site? Findings are reported only where one works; a department elsewhere does not count.
     pub fn works_at(&self, site: SiteId) -> bool {
-        self.role.center_wide() || self.site_id == Some(site)
+        self.roles().center_wide() || self.site_id == Some(site)
     }
 }
 
@@ -385,6 +450,7 @@ mod tests {
         Actor {
             user_id: UserId::nil(),
             role,
+            extra_roles: vec![],
             department_id: dept,
             site_id: site,
         }
@@ -419,6 +485,7 @@ mod tests {
             username: "zhang.wei".into(),
             display_name: "张伟".into(),
             role: Role::Inspector,
+            extra_roles: vec![],
             department_id: None,
             site_id: Some(SiteId::nil()),
             active: true,
@@ -431,6 +498,34 @@ mod tests {
         assert_eq!(u.validate().unwrap_err().code(), "missing_field");
         u.role = Role::SafetySupervisor;
         assert!(u.validate().is_ok());
+        // A station head: inspector, and owner of the station's rectifications.
+        u.role = Role::Inspector;
+        u.site_id = Some(SiteId::nil());
+        u.extra_roles = vec![Role::RectificationOwner];
+        assert_eq!(
+            u.validate().unwrap_err().code(),
+            "missing_field",
+            "an owner's department"
+        );
+        u.department_id = Some(DepartmentId::nil());
+        assert!(u.validate().is_ok());
+        u.extra_roles.push(Role::Inspector);
+        assert!(u.validate().is_err(), "the main role repeated");
+        // Another role that sees the whole center makes the site optional.
+        u.extra_roles = vec![Role::Leadership];
+        u.site_id = None;
+        assert!(u.validate().is_ok());
+    }
+
+    #[test]
+    fn any_role_grants_its_capabilities() {
+        let mut a = actor(Role::Inspector, Some(SiteId::nil()), None);
+        assert!(a.roles().inspects() && !a.roles().supervises() && !a.roles().center_wide());
+        a.extra_roles = vec![Role::SafetySupervisor];
+        assert!(a.roles().inspects() && a.roles().supervises() && a.roles().center_wide());
+        assert!(a.roles().has(Role::SafetySupervisor) && !a.roles().has(Role::Admin));
+        let other = SiteId::from_uuid(crate::ids::stable_uuid("s", "x"));
+        assert!(a.works_at(other));
     }
 
     #[test]

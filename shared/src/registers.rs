@@ -34,14 +34,14 @@ pub trait Register: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     fn visible_to(&self, actor: &Actor) -> bool {
         match self.site() {
             Some(site) => actor.can_see(site, self.department()),
-            None => actor.role.center_wide(),
+            None => actor.roles().center_wide(),
         }
     }
 }
 
 /// Who may save register entries, campaigns and the two lists.
 pub fn may_keep_registers(actor: &Actor) -> bool {
-    actor.role.supervises()
+    actor.roles().supervises()
 }
 
 fn invalid(detail: impl Into<String>) -> DomainError {
@@ -93,7 +93,7 @@ impl Register for StaffMember {
         match self.site_id {
             Some(site) => actor.can_see(site, self.department_id),
             None => {
-                actor.role.center_wide()
+                actor.roles().center_wide()
                     || (self.department_id.is_some() && self.department_id == actor.department_id)
             }
         }
@@ -126,7 +126,7 @@ impl Register for TrainingClass {
     }
     /// A class is center-wide; a person also sees the classes they attended.
     fn visible_to(&self, actor: &Actor) -> bool {
-        actor.role.center_wide() || self.attendees.contains(&actor.user_id)
+        actor.roles().center_wide() || self.attendees.contains(&actor.user_id)
     }
 }
 
@@ -265,6 +265,7 @@ mod tests {
         Actor {
             user_id: UserId::from_uuid(id(7)),
             role,
+            extra_roles: vec![],
             department_id: None,
             site_id: site,
         }

@@ -12,7 +12,9 @@ use crate::org::Actor;
 /// How many days ahead of a deadline the first reminder goes out.
 pub const DUE_SOON_DAYS: i64 = 3;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, crate::Json,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "when", rename_all = "snake_case")]
 pub enum Due {
@@ -46,7 +48,7 @@ pub struct Reminder {
 impl Reminder {
     /// Whom it concerns: the person responsible, and the roles that chase for the whole center.
     pub fn concerns(&self, actor: &Actor) -> bool {
-        actor.role.center_wide() || self.owner_id == Some(actor.user_id)
+        actor.roles().center_wide() || self.owner_id == Some(actor.user_id)
     }
 }
 
@@ -213,6 +215,7 @@ mod tests {
         let actor = |role, user| Actor {
             user_id: user,
             role,
+            extra_roles: vec![],
             department_id: None,
             site_id: None,
         };

@@ -75,7 +75,7 @@ pub fn Lists() -> impl IntoView {
             let day = today();
             let plan = timetable(&list);
             // Leadership reads the list; supervisors keep it.
-            let edits = ctx.session.get().is_some_and(|s| s.user.role.supervises());
+            let edits = ctx.session.get().is_some_and(|s| s.user.roles().supervises());
             if plan.is_empty() {
                 let text = if ctx.loaded.get() { ctx.t("no_measures") } else { ctx.t("reading_records") };
                 return view! { <div class="card">{text}</div> }.into_any();
@@ -125,7 +125,7 @@ pub fn Lists() -> impl IntoView {
                 </div>
             }).collect_view().into_any()
         }}
-        {move || ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! { <NewMeasure/> })}
+        {move || ctx.session.get().is_some_and(|s| s.user.roles().supervises()).then(|| view! { <NewMeasure/> })}
     }
 }
 

@@ -21,7 +21,11 @@ pub fn PlansCard() -> impl IntoView {
         async move { api::get::<Vec<PatrolPlan>>("/api/v1/plans", &token).await }
     });
     let error = RwSignal::new(None::<String>);
-    let keeps = move || ctx.session.get().is_some_and(|s| s.user.role.supervises());
+    let keeps = move || {
+        ctx.session
+            .get()
+            .is_some_and(|s| s.user.roles().supervises())
+    };
     view! {
         <section class="card" id="plans">
             <h2>{ctx.text("plan")}</h2>
@@ -188,7 +192,7 @@ fn NewPlan(reload: RwSignal<u32>) -> impl IntoView {
             <select id="plan-assignee" aria-label=ctx.text("assignee") on:change=bind(assignee)>
                 <option value="">{ctx.text("assignee")}</option>
                 {move || ctx.boot.get().map(|b| b.people.iter()
-                    .filter(|p| p.role.inspects() && p.site_id.is_none_or(|s| s.to_string() == site.get()))
+                    .filter(|p| p.roles().inspects() && p.site_id.is_none_or(|s| s.to_string() == site.get()))
                     .map(|p| view! { <option value=p.id.to_string()>{p.display_name.clone()}</option> }).collect_view())}
             </select>
             <label for="plan-starts">{ctx.text("starts_on")}</label>

@@ -85,7 +85,7 @@ pub fn RegistersPage() -> impl IntoView {
                             <ul class="plain small" id="classes">{d.classes.iter().map(|c| view! {
                                 <li>{c.held_on.to_string()}" "{c.kind.label(lang)}" · "{c.topic.clone()}" · "{c.attendees.iter().map(|a| name_of(*a)).collect::<Vec<_>>().join("、")}</li>
                             }).collect_view()}</ul>
-                            {ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! {
+                            {ctx.session.get().is_some_and(|s| s.user.roles().supervises()).then(|| view! {
                                 <NewClass staff=d.staff.clone() reload=reload/>
                                 <NewPerson reload=reload/>
                             })}
@@ -93,7 +93,7 @@ pub fn RegistersPage() -> impl IntoView {
                             <ul class="plain small" id="drills">{d.drills.iter().map(|dr| view! {
                                 <li>{dr.held_on.to_string()}" "{dr.kind.label(lang)}" · "{dr.participants.len()}" "{ctx.t("people")}</li>
                             }).collect_view()}</ul>
-                            {ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! { <NewDrill staff=d.staff.clone() reload=reload/> })}
+                            {ctx.session.get().is_some_and(|s| s.user.roles().supervises()).then(|| view! { <NewDrill staff=d.staff.clone() reload=reload/> })}
                         </section>
                         <super::risks::RisksCard/>
                         <section class="card" id="equipment-register">
@@ -103,7 +103,7 @@ pub fn RegistersPage() -> impl IntoView {
                                 <tr><td>{e.serial.clone()}</td><td>{e.kind.label(lang)}</td><td>{room_of(e)}</td>
                                 <td class="overdue">{e.warnings(day).iter().map(|w| w.label(lang)).collect::<Vec<_>>().join("、")}</td></tr>
                             }).collect_view()}</tbody></table>
-                            {ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! { <NewEquipment reload=reload/> })}
+                            {ctx.session.get().is_some_and(|s| s.user.roles().supervises()).then(|| view! { <NewEquipment reload=reload/> })}
                         </section>
                     }.into_any()
                 }

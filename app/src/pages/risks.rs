@@ -27,7 +27,7 @@ pub fn RisksCard() -> impl IntoView {
                     Ok(points) => view! { <RiskTable points=points/> }.into_any(),
                 })}
             </Transition>
-            {move || ctx.session.get().is_some_and(|s| s.user.role.supervises()).then(|| view! { <NewRisk reload=reload/> })}
+            {move || ctx.session.get().is_some_and(|s| s.user.roles().supervises()).then(|| view! { <NewRisk reload=reload/> })}
         </section>
     }
 }

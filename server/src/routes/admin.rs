@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::{AppState, store};
 
 fn admin(session: &Session) -> AppResult<()> {
-    session.require(session.actor.role.administers())
+    session.require(session.actor.roles().administers())
 }
 
 pub(crate) fn same_id(path: &str, body: impl ToString) -> AppResult<()> {

@@ -45,7 +45,7 @@ pub async fn put(
             AppError::BadRequest(e.body_text())
         }
     })?;
-    if session.actor.role == saferounds_shared::org::Role::Leadership {
+    if session.actor.roles().only_reads() {
         return Err(AppError::Forbidden);
     }
     let actual = hex::encode(Sha256::digest(&bytes));

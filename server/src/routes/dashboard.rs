@@ -24,7 +24,7 @@ pub async fn dashboard(
     State(state): State<AppState>,
     session: Session,
 ) -> AppResult<Json<Dashboard>> {
-    session.require(session.actor.role.reads_reports())?;
+    session.require(session.actor.roles().reads_reports())?;
     let actor = &session.actor;
     let db = &state.db;
     let today = state.today();

@@ -75,7 +75,7 @@ pub async fn ledger(
     session: Session,
     ApiQuery(q): ApiQuery<LedgerQuery>,
 ) -> AppResult<Response> {
-    session.require(session.actor.role.reads_reports() || session.actor.role.supervises())?;
+    session.require(session.actor.roles().reads_reports() || session.actor.roles().supervises())?;
     let f = q.filter(&state).await?;
     let page = store::ledger(
         &state.db,
@@ -134,7 +134,7 @@ pub async fn bulletin(
     session: Session,
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> AppResult<Html<String>> {
-    session.require(session.actor.role.reads_reports())?;
+    session.require(session.actor.roles().reads_reports())?;
     let today = state.today();
     let month = q.month.unwrap_or_else(|| today.format("%Y-%m").to_string());
     if chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err() {
@@ -181,7 +181,7 @@ pub async fn summary(
     session: Session,
     ApiQuery(q): ApiQuery<SummaryQuery>,
 ) -> AppResult<Html<String>> {
-    session.require(session.actor.role.reads_reports())?;
+    session.require(session.actor.roles().reads_reports())?;
     let db = &state.db;
     let campaigns = store::campaigns(db).await?;
     let campaign = match q.campaign {
@@ -222,7 +222,7 @@ pub async fn summary(
 }
 
 pub async fn labels(State(state): State<AppState>, session: Session) -> AppResult<Html<String>> {
-    session.require(session.actor.role.administers() || session.actor.role.supervises())?;
+    session.require(session.actor.roles().administers() || session.actor.roles().supervises())?;
     let html = qr_labels_html(
         &state.settings.center_name,
         &store::sites(&state.db).await?,
@@ -244,7 +244,7 @@ pub async fn measures_export(
     State(state): State<AppState>,
     session: Session,
 ) -> AppResult<Response> {
-    session.require(session.actor.role.reads_reports() || session.actor.role.supervises())?;
+    session.require(session.actor.roles().reads_reports() || session.actor.roles().supervises())?;
     let list = store::measures_visible(&state.db, &session.actor).await?;
     // Only the hazards the measures name (their numbers go in the sheet), not the whole ledger.
     let linked: BTreeSet<String> = list

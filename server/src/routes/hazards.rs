@@ -140,7 +140,7 @@ fn lines<K: ToString>(
 
 #[tracing::instrument(skip_all, fields(user = %session.user.username))]
 pub async fn stats(State(state): State<AppState>, session: Session) -> AppResult<Json<Stats>> {
-    session.require(session.actor.role.reads_reports())?;
+    session.require(session.actor.roles().reads_reports())?;
     Ok(Json(stats_for(&state, &session.actor).await?))
 }
 

@@ -21,7 +21,7 @@ pub async fn bootstrap(
     let db = &state.db;
     let actor = &session.actor;
     let rooms = match actor.site_id {
-        Some(site) if !actor.role.center_wide() => {
+        Some(site) if !actor.roles().center_wide() => {
             store::rooms_of_site(db, &site.to_string()).await?
         }
         _ => store::rooms_all(db).await?,

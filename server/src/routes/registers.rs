@@ -98,7 +98,7 @@ impl Stored for saferounds_shared::plan::PatrolPlan {
         }
         // The person who answers for the round must be able to see the site's rooms.
         match store::users(db).await?.iter().find(|u| u.id == self.assignee) {
-            Some(u) if u.active && u.role.inspects() && Actor::from(u).can_see(self.site_id, None) => Ok(()),
+            Some(u) if u.active && u.roles().inspects() && Actor::from(u).can_see(self.site_id, None) => Ok(()),
             Some(_) => Err(AppError::Domain(saferounds_shared::DomainError::Invalid {
                 detail: "负责人须为该站点在岗的检查人员 / the assignee must be an active inspector who works at this site".into(),
             })),
@@ -191,7 +191,7 @@ pub async fn new_template_version(
     Path(code): Path<String>,
     ApiJson(req): ApiJson<NewVersion>,
 ) -> AppResult<(StatusCode, Json<Template>)> {
-    session.require(session.actor.role.administers())?;
+    session.require(session.actor.roles().administers())?;
     let latest = store::templates(&state.db)
         .await?
         .into_iter()

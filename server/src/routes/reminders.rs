@@ -32,7 +32,7 @@ pub async fn list(
     let (db, actor, today) = (&state.db, &session.actor, state.today());
     let limit = ReminderPage::limit(q.limit.map(|l| l as usize));
     let offset = q.offset as usize;
-    if actor.role.center_wide() {
+    if actor.roles().center_wide() {
         // Every reminder in scope concerns the center's roles: pick the page from the ledger's
         // columns and read whole documents for it alone (a neglected ledger has ~10^5).
         let facts = store::hazard_facts_visible(db, actor).await?;
@@ -55,7 +55,7 @@ pub async fn list(
 }
 
 pub async fn send(State(state): State<AppState>, session: Session) -> AppResult<Json<Value>> {
-    session.require(session.actor.role.supervises())?;
+    session.require(session.actor.roles().supervises())?;
     if state.settings.robot_webhook.is_none() {
         return Err(DomainError::Invalid {
             detail: "未配置群机器人地址（--robot-webhook）/ no group robot webhook configured (--robot-webhook)".into(),

@@ -37,7 +37,7 @@ pub async fn ledger(
         binds.push(v);
         format!("${}", binds.len())
     };
-    if !actor.role.center_wide() {
+    if !actor.roles().center_wide() {
         let a = bind(&mut binds, opt_str(actor.site_id).unwrap_or_default());
         let b = bind(&mut binds, opt_str(actor.department_id).unwrap_or_default());
         wh.push(format!("(@h.site_id = {a} OR @h.department_id = {b})"));
@@ -371,7 +371,7 @@ pub async fn conflicted_hazard_ids(db: &Db) -> AppResult<Vec<String>> {
 /// record (as a pull is), so a station's user decodes their station's records, not the center's;
 /// then by [`visible_to`] itself.
 async fn visible_entities(db: &Db, actor: &Actor, kind: &'static str) -> AppResult<Vec<Entity>> {
-    let q = if actor.role.center_wide() {
+    let q = if actor.roles().center_wide() {
         sqlx::query("SELECT data FROM entities WHERE kind = $1").bind(kind)
     } else {
         sqlx::query(

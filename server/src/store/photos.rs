@@ -59,7 +59,7 @@ pub async fn blob_visible(db: &Db, sha: &str, actor: &Actor) -> AppResult<Option
         return Ok(None);
     };
     let ct: String = row.try_get(0)?;
-    if actor.role.center_wide() || row.try_get::<String, _>(1)? == actor.user_id.to_string() {
+    if actor.roles().center_wide() || row.try_get::<String, _>(1)? == actor.user_id.to_string() {
         return Ok(Some(ct));
     }
     let refs = sqlx::query("SELECT site_id, department_id FROM blob_refs WHERE sha256 = $1")

@@ -12,7 +12,7 @@ pub async fn pull(
     limit: u32,
 ) -> AppResult<PullResponse<Box<RawValue>>> {
     let limit = limit.clamp(1, saferounds_shared::sync::MAX_PULL_LIMIT);
-    let rows = if actor.role.center_wide() {
+    let rows = if actor.roles().center_wide() {
         sqlx::query("SELECT change_seq, site_id, department_id, data FROM entities WHERE change_seq > $1 ORDER BY change_seq LIMIT $2")
             .bind(cursor as i64)
             .bind(i64::from(limit) + 1)

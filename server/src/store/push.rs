@@ -31,7 +31,7 @@ impl World for Preloaded {
         let (Some(actor), Some(access)) = (&self.actor, self.photos.get(hash)) else {
             return false;
         };
-        actor.role.center_wide()
+        actor.roles().center_wide()
             || access.holders.contains(&actor.user_id.to_string())
             || access
                 .scopes

@@ -141,10 +141,14 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str) -> Session {
+        self.login_with(username, "demo1234").await
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> Session {
         let r = self
             .client
             .post(self.url("/api/v1/auth/login"))
-            .json(&serde_json::json!({"username": username, "password": "demo1234"}))
+            .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .await
             .unwrap();

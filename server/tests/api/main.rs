@@ -12,6 +12,7 @@ mod plan;
 mod registers;
 mod risk;
 mod robot;
+mod roles;
 mod scale;
 mod security;
 mod shutdown;
@@ -28,6 +29,7 @@ use registers::{
     inspections_are_listed_by_scope_type_and_day, registers_templates_campaigns,
 };
 use risk::risk_points_are_kept_and_shown;
+use roles::one_person_holds_several_roles;
 use scale::two_instances_one_database;
 use security::*;
 use stories::*;
@@ -72,6 +74,7 @@ stories!(
     a_round_prints_its_record,
     the_plan_shows_rounds_due_and_missed,
     risk_points_are_kept_and_shown,
+    one_person_holds_several_roles,
 );
 
 #[tokio::test]

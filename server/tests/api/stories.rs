@@ -1276,6 +1276,7 @@ pub async fn admin_configures_a_new_station(app: &TestApp) {
         username: "north.inspector".into(),
         display_name: "巡查员 周敏".into(),
         role: Role::Inspector,
+        extra_roles: vec![],
         department_id: Some(dept.id),
         site_id: Some(site.id),
         active: true,

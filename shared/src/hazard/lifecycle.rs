@@ -86,9 +86,8 @@ impl Status {
     }
 }
 
-/// Everything that can happen to a hazard's status. Decoded by hand (`wire`): the format the
-/// derived encoder writes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Everything that can happen to a hazard's status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -122,7 +121,7 @@ pub enum Event {
 }
 
 /// The kinds of [`Event`], without what they carry: what a screen may offer, and the `event`
-/// tag on the wire (read by `wire`'s decoder).
+/// tag on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, crate::Json)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -294,11 +293,15 @@ fn gate(
     let to = kind
         .target(from)
         .ok_or(DomainError::TransitionNotAllowed { from, event: name })?;
-    if !kind.roles().contains(&actor.role) {
+    // The actor's roles that may fire this event: any one of them will do.
+    let mut acting = actor.roles().iter().filter(|r| kind.roles().contains(r));
+    let Some(first) = acting.next() else {
         return Err(DomainError::Forbidden { action: name });
-    }
-    // A rectification owner acts only for their own department's hazards.
-    if actor.role == Role::RectificationOwner && !hazard.answers_for(actor) {
+    };
+    // A rectification owner acts only for their own department's hazards (unless another of
+    // their roles may act on any).
+    let only_as_owner = first == Role::RectificationOwner && acting.next().is_none();
+    if only_as_owner && !hazard.answers_for(actor) {
         return Err(DomainError::OutOfScope);
     }
     match kind {
@@ -307,7 +310,7 @@ fn gate(
                 return Err(DomainError::VerifierIsRectifier);
             }
             if kind == EventKind::RecheckPass {
-                if hazard.grade == Grade::Major && actor.role != Role::SafetySupervisor {
+                if hazard.grade == Grade::Major && !actor.roles().has(Role::SafetySupervisor) {
                     return Err(DomainError::MajorNeedsSupervisor);
                 }
                 if hazard.photos_after.is_empty() {

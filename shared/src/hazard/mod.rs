@@ -178,8 +178,8 @@ labels!(Field {
     Remark => ("备注", "Remark"),
 });
 
-/// A new value for one scalar field. Decoded by hand (`wire`): the format the derived encoder writes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A new value for one scalar field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
 pub enum FieldValue {
@@ -549,7 +549,7 @@ impl Hazard {
     /// re-checked by them; the other roles see everything in their scope.
     pub fn on_work_list_of(&self, actor: &crate::org::Actor) -> bool {
         use crate::org::Role::*;
-        match actor.role {
+        actor.roles().iter().any(|role| match role {
             Inspector => self.reported_by == actor.user_id,
             RectificationOwner => self.answers_for(actor),
             Verifier => {
@@ -557,13 +557,13 @@ impl Hazard {
                     || self.recheck.as_ref().is_some_and(|r| r.by == actor.user_id)
             }
             SafetySupervisor | Admin | Leadership => true,
-        }
+        })
     }
 
-    /// Which fields this role may edit directly (statuses change only through events).
+    /// Which fields the actor's roles may edit directly (statuses change only through events).
     pub fn editable_by(&self, actor: &crate::org::Actor, field: Field) -> bool {
         use crate::org::Role::*;
-        match actor.role {
+        actor.roles().iter().any(|role| match role {
             SafetySupervisor | Admin => true,
             RectificationOwner => {
                 self.answers_for(actor)
@@ -578,7 +578,7 @@ impl Hazard {
                     && matches!(field, Field::Description | Field::Remark)
             }
             Leadership => false,
-        }
+        })
     }
 
     pub fn has_conflict(&self) -> bool {

@@ -32,6 +32,7 @@ pub(crate) fn actor(role: Role) -> Actor {
     Actor {
         user_id: uid(role.as_str()),
         role,
+        extra_roles: vec![],
         department_id: Some(dept()),
         site_id: Some(site()),
     }
@@ -222,6 +223,70 @@ fn verifier_is_never_the_rectifier() {
         decide(&h, &pass, &s, day(5)),
         Err(DomainError::VerifierIsRectifier)
     );
+}
+
+/// A station head who inspects, answers for the station's rectifications and re-checks: each
+/// step is allowed by one of the roles, the owner's department scope still holds, and the
+/// person who rectified a hazard never re-checks it.
+#[test]
+fn one_person_with_several_roles() {
+    let head = Actor {
+        user_id: uid("station_head"),
+        extra_roles: vec![Role::RectificationOwner, Role::Verifier],
+        ..actor(Role::Inspector)
+    };
+    let mut h = hazard_in(Status::Registered);
+    assert_eq!(
+        fire(&mut h, &Event::StartRectification, &head, day(5)),
+        Ok(Status::Rectifying)
+    );
+    let submit = Event::SubmitRectification {
+        what_was_done: reason("已更换插线板"),
+        photos_after: vec![photo(7)],
+    };
+    assert_eq!(
+        fire(&mut h, &submit, &head, day(6)),
+        Ok(Status::AwaitingRecheck)
+    );
+    assert_eq!(h.rectified_by, Some(head.user_id));
+    let pass = Event::RecheckPass {
+        note: None,
+        photos: vec![],
+    };
+    assert_eq!(
+        decide(&h, &pass, &head, day(7)),
+        Err(DomainError::VerifierIsRectifier),
+        "verifier ≠ rectifier, whatever roles one holds"
+    );
+    // Another's rectification they may re-check.
+    h.rectified_by = Some(uid("someone_who_fixed"));
+    assert_eq!(fire(&mut h, &pass, &head, day(7)), Ok(Status::Closed));
+    // Another department's hazard: the owner role does not reach it.
+    let mut elsewhere = hazard_in(Status::Registered);
+    elsewhere.department_id = Some(DepartmentId::from_uuid(stable_uuid("dept", "d2")));
+    assert_eq!(
+        decide(&elsewhere, &Event::StartRectification, &head, day(5)),
+        Err(DomainError::OutOfScope)
+    );
+    // Without the extra roles, the inspector may do none of it.
+    let plain = actor(Role::Inspector);
+    assert!(!offered(
+        &hazard_in(Status::Registered),
+        EventKind::StartRectification,
+        &plain
+    ));
+    assert!(offered(
+        &hazard_in(Status::Registered),
+        EventKind::StartRectification,
+        &head
+    ));
+    // The work list is the union of the roles' lists.
+    let mine = hazard_in(Status::Registered);
+    let plain_head = Actor {
+        extra_roles: vec![],
+        ..head.clone()
+    };
+    assert!(mine.on_work_list_of(&head) && !mine.on_work_list_of(&plain_head));
 }
 
 #[test]

@@ -127,7 +127,7 @@ fn apply_inner(
             if current.is_some() {
                 return Err(DomainError::AlreadyExists);
             }
-            if !actor.role.inspects() {
+            if !actor.roles().inspects() {
                 return Err(DomainError::Forbidden {
                     action: "start_round",
                 });
@@ -171,7 +171,7 @@ fn apply_inner(
             if current.is_some() {
                 return Err(DomainError::AlreadyExists);
             }
-            if !actor.role.inspects() {
+            if !actor.roles().inspects() {
                 return Err(DomainError::Forbidden {
                     action: "record_visit",
                 });
@@ -209,7 +209,7 @@ fn apply_inner(
                 return Err(DomainError::OutOfScope);
             }
             report.validate()?;
-            if report.grade == hazard::Grade::Major && !actor.role.supervises() {
+            if report.grade == hazard::Grade::Major && !actor.roles().supervises() {
                 return Err(DomainError::MajorIsSupervisorsCall);
             }
             if let Some(room_id) = report.room_id {
@@ -328,7 +328,7 @@ fn apply_inner(
         }
         OpBody::ResolveConflict { field, take_losing } => {
             let h = hazard_of(current)?;
-            if !actor.role.supervises() {
+            if !actor.roles().supervises() {
                 return Err(DomainError::Forbidden {
                     action: "resolve_conflict",
                 });
@@ -385,9 +385,7 @@ fn apply_inner(
         }
         OpBody::AddPhotos { after, photos } => {
             let h = hazard_of(current)?;
-            if !actor.can_see(h.site_id, h.department_id)
-                || actor.role == crate::org::Role::Leadership
-            {
+            if !actor.can_see(h.site_id, h.department_id) || actor.roles().only_reads() {
                 return Err(DomainError::OutOfScope);
             }
             let mut h = h.clone();
@@ -412,7 +410,7 @@ fn apply_inner(
             if m.id.0 != op.entity_id {
                 return Err(DomainError::WrongEntity);
             }
-            if !actor.role.supervises() {
+            if !actor.roles().supervises() {
                 return Err(DomainError::Forbidden {
                     action: "save_measure",
                 });

@@ -22,9 +22,8 @@ pub const MAX_PULL_LIMIT: u32 = 1000;
 /// Largest photo accepted (after on-device downscaling a photo is a few hundred KB).
 pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 
-/// One change a device made, described so that the server can apply it exactly once. Decoded
-/// by hand (`wire`): the format the derived encoder writes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One change a device made, described so that the server can apply it exactly once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Operation {
     pub op_id: OpId,
@@ -41,8 +40,8 @@ pub struct Operation {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// What an operation does: `kind` and `payload` on the wire. Decoded by hand (`wire`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// What an operation does: `kind` and `payload` on the wire.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "payload", rename_all = "snake_case")]
 pub enum OpBody {
@@ -137,7 +136,7 @@ impl OpBody {
 }
 
 /// What happened to one operation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
@@ -173,8 +172,8 @@ pub struct PushRequest {
     pub ops: Vec<Operation>,
 }
 
-/// Decoded by hand (`wire`): the format the derived encoder writes.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// What became of one pushed operation: its outcome flattened beside its ids.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     pub op_id: OpId,
@@ -198,8 +197,8 @@ pub struct PushResponse {
     pub last_seq: u64,
 }
 
-/// One entity as the server has it, for pull. Decoded by hand (`wire`): the same format.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One entity as the server has it, for pull.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 #[allow(
@@ -345,7 +344,7 @@ pub fn scope_visible_to(
     dept: Option<DepartmentId>,
     actor: &crate::org::Actor,
 ) -> bool {
-    actor.role.center_wide()
+    actor.roles().center_wide()
         || site.is_some_and(|s| actor.site_id == Some(s))
         || dept.is_some_and(|d| actor.department_id == Some(d))
 }

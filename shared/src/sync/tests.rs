@@ -40,6 +40,7 @@ fn actor(role: Role, n: &str) -> Actor {
     Actor {
         user_id: UserId::from_uuid(stable_uuid("user", n)),
         role,
+        extra_roles: vec![],
         department_id: Some(dept()),
         site_id: Some(site()),
     }

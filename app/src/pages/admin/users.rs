@@ -14,6 +14,8 @@ pub(super) fn Users() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let display = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Inspector);
+    // Further roles of the same person (a station head inspects and answers for rectifications).
+    let extra = RwSignal::new(Vec::<Role>::new());
     let site = RwSignal::new(String::new());
     let department = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -26,6 +28,11 @@ pub(super) fn Users() -> impl IntoView {
             username: username.get_untracked().trim().to_owned(),
             display_name: display.get_untracked(),
             role: role.get_untracked(),
+            extra_roles: extra
+                .get_untracked()
+                .into_iter()
+                .filter(|r| *r != role.get_untracked())
+                .collect(),
             department_id: b.as_ref().and_then(|b| {
                 b.departments
                     .iter()
@@ -71,7 +78,11 @@ pub(super) fn Users() -> impl IntoView {
                         let me = ctx.session.get().is_some_and(|s| s.user.id == u.id);
                         let label = if u.active { ctx.t("deactivate") } else { ctx.t("activate") };
                         let name = u.username.clone();
-                        let (display, role, active) = (u.display_name.clone(), u.role, u.active);
+                        let (display, active) = (u.display_name.clone(), u.active);
+                        let roles = {
+                            let lang = ctx.lang.get();
+                            u.roles().iter().map(|r| r.label(lang)).collect::<Vec<_>>().join("、")
+                        };
                         let toggle = move |_| {
                             let mut changed = u.clone();
                             changed.active = !changed.active;
@@ -85,7 +96,7 @@ pub(super) fn Users() -> impl IntoView {
                             });
                         };
                         view! {
-                            <tr data-user=name.clone()><td>{name.clone()}</td><td>{display}</td><td>{role.label(ctx.lang.get())}</td>
+                            <tr data-user=name.clone()><td>{name.clone()}</td><td>{display}</td><td class="roles">{roles}</td>
                             <td>{if active { "✓" } else { "—" }}" "{(!me).then(|| view! { <button class="secondary toggle-active" aria-label=format!("{label} {name}") on:click=toggle>{label}</button> })}</td></tr>
                         }
                     }).collect_view()}</tbody></table>
@@ -99,6 +110,15 @@ pub(super) fn Users() -> impl IntoView {
             <select id="user-role" aria-label=ctx.text("role") on:change=move |ev| { if let Some(r) = from_wire(&event_target_value(&ev)) { role.set(r); } }>
                 {Role::ALL.into_iter().map(|r| view! { <option value=wire_name(r)>{move || r.label(ctx.lang.get())}</option> }).collect_view()}
             </select>
+            <div class="checks" id="user-extra-roles" role="group" aria-label=ctx.text("extra_roles")>
+                <span>{ctx.text("extra_roles")}</span>
+                {Role::ALL.into_iter().map(|r| view! {
+                    <label><input type="checkbox" value=wire_name(r) on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        extra.update(|v| { v.retain(|x| *x != r); if on { v.push(r); } });
+                    }/>{move || r.label(ctx.lang.get())}</label>
+                }).collect_view()}
+            </div>
             <select id="user-site" aria-label=ctx.text("site") on:change=bind(site)>
                 <option value="">{ctx.text("site")}</option>
                 {move || ctx.boot.get().map(|b| b.sites.iter().map(|s| view! { <option value=s.id.to_string()>{s.name.get(ctx.lang.get()).to_owned()}</option> }).collect_view())}

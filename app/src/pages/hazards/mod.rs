@@ -189,7 +189,6 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
         <div class="card" id="actions">
             {move || {
                 let (Some(h), Some(s)) = (hazard(), ctx.session.get()) else { return ().into_any() };
-                let role = s.user.role;
                 let actor = Actor::from(&s.user);
                 // Only what the lifecycle would accept from this person is offered.
                 let can = |kind: EventKind| offered(&h, kind, &actor);
@@ -280,7 +279,7 @@ pub fn HazardPage(id: HazardId) -> impl IntoView {
                 if can(EventKind::Reopen) {
                     parts.push(with_reason("reopen-reason", "do-reopen", "reopen", |reason| Event::Reopen { reason }).into_any());
                 }
-                if role.supervises() && h.has_conflict() {
+                if actor.roles().supervises() && h.has_conflict() {
                     let fields: Vec<_> = h.conflicts.iter().map(|c| c.field).collect();
                     for f in fields {
                         let hz = h.clone();
