@@ -370,28 +370,32 @@ impl Roles<'_> {
     pub fn iter(self) -> impl Iterator<Item = Role> {
         std::iter::once(self.main).chain(self.extra.iter().copied())
     }
+    /// Whether any of the roles passes `test` (one loop, compiled once, for every question).
+    pub fn any(self, test: &dyn Fn(Role) -> bool) -> bool {
+        test(self.main) || self.extra.iter().any(|r| test(*r))
+    }
     pub fn has(self, role: Role) -> bool {
-        self.iter().any(|r| r == role)
+        self.main == role || self.extra.contains(&role)
     }
     /// See everything in the center rather than their own site.
     pub fn center_wide(self) -> bool {
-        self.iter().any(Role::center_wide)
+        self.any(&Role::center_wide)
     }
     pub fn administers(self) -> bool {
-        self.iter().any(Role::administers)
+        self.any(&Role::administers)
     }
     pub fn supervises(self) -> bool {
-        self.iter().any(Role::supervises)
+        self.any(&Role::supervises)
     }
     pub fn inspects(self) -> bool {
-        self.iter().any(Role::inspects)
+        self.any(&Role::inspects)
     }
     pub fn reads_reports(self) -> bool {
-        self.iter().any(Role::reads_reports)
+        self.any(&Role::reads_reports)
     }
     /// Leadership alone reads; it adds no photos of its own.
     pub fn only_reads(self) -> bool {
-        self.iter().all(|r| r == Role::Leadership)
+        !self.any(&|r| r != Role::Leadership)
     }
 }
 

@@ -287,9 +287,13 @@ impl Browser {
     }
 
     pub async fn login(&self, base: &str, user: &str) -> Result<()> {
+        self.login_as(base, user, "demo1234").await
+    }
+
+    pub async fn login_as(&self, base: &str, user: &str, password: &str) -> Result<()> {
         self.client.goto(base).await?;
         self.find("#username").await?.send_keys(user).await?;
-        self.find("#password").await?.send_keys("demo1234").await?;
+        self.find("#password").await?.send_keys(password).await?;
         self.click("#login").await?;
         Ok(())
     }

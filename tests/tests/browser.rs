@@ -2392,3 +2392,78 @@ async fn an_evidence_photo_carries_its_stamp() -> anyhow::Result<()> {
     server.stop().await?;
     result
 }
+
+/// One person, several roles: the administrator makes a station head an inspector who also
+/// answers for the station's rectifications; on the phone the head has rooms to walk and, on the
+/// same login, starts the rectification of a hazard of their department.
+#[tokio::test]
+async fn a_station_head_inspects_and_rectifies_on_one_login() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let id = saferounds_e2e::api::registered_hazard(&server, "站长办公室插线板串接").await?;
+    let owner = saferounds_e2e::api::Actor::login(&server, "owner").await?;
+    let (site, dept) = (
+        owner.user["site_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        owner.user["department_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    );
+    let base = server.url("/");
+    const PASSWORD: &str = "east-station-head-7";
+    let desk = Browser::start_with(&["--window-size=1280,900"]).await?;
+    let made = async {
+        desk.login(&base, "admin").await?;
+        desk.click("#tab-admin").await?;
+        fill(&desk, "#user-username", "east.head").await?;
+        fill(&desk, "#user-name", "站长 周宁").await?;
+        desk.click("#user-extra-roles input[value='rectification_owner']").await?;
+        pick(&desk, "#user-site", &site).await?;
+        pick(&desk, "#user-department", &dept).await?;
+        fill(&desk, "#user-password", PASSWORD).await?;
+        desk.click("#save-user").await?;
+        desk.until("document.querySelector(\"tr[data-user='east.head'] td.roles\") && document.querySelector(\"tr[data-user='east.head'] td.roles\").textContent === '巡查员、整改责任人'", 10).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    desk.close().await;
+    made?;
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login_as(&base, "east.head", PASSWORD).await?;
+        // As an inspector: the station's rooms to walk, and the app opens on them.
+        phone.find("#room-list").await?;
+        // As the owner: the department's hazard is on their list, with the owner's step.
+        phone.click("#tab-hazards").await?;
+        phone
+            .find(&format!("[data-hazard=\"{id}\"] button"))
+            .await?;
+        phone
+            .client
+            .execute(
+                &format!("document.querySelector('[data-hazard=\"{id}\"] button').click()"),
+                vec![],
+            )
+            .await?;
+        phone.click("#do-start").await?;
+        phone
+            .until(
+                "document.querySelector('#hazard-status').dataset.status === 'rectifying'",
+                10,
+            )
+            .await?;
+        phone.until_synced(30).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    result?;
+    assert_eq!(
+        saferounds_e2e::api::status_of(&server, id).await?,
+        "rectifying"
+    );
+    server.stop().await?;
+    Ok(())
+}

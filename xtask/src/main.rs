@@ -214,6 +214,7 @@ fn build_module(root: &Path, dist: &Path, name: &str, features: &[&str]) -> Resu
                 .arg(&bg)
                 .args([
                     "-Oz",
+                    "--converge",
                     "--enable-bulk-memory",
                     "--enable-nontrapping-float-to-int",
                     "--enable-sign-ext",

@@ -166,7 +166,9 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 };
                 let shape = match &v.fields {
                     Fields::Unit => Shape::Unit,
-                    Fields::Unnamed(f) if f.unnamed.len() == 1 => Shape::Newtype,
+                    Fields::Unnamed(f) if f.unnamed.len() == 1 => Shape::Newtype {
+                        option: is_option(&f.unnamed[0].ty),
+                    },
                     Fields::Named(f) => Shape::Struct(named(f)?),
                     Fields::Unnamed(_) => {
                         return Err(syn::Error::new_spanned(
@@ -318,9 +320,17 @@ fn flattening(name: &syn::Ident, fields: &[Field]) -> Tokens {
     }
 }
 
+/// Whether a type is written `Option<…>`.
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
+}
+
 enum Shape {
     Unit,
-    Newtype,
+    /// One value; `option`: an `Option`, read as `None` where the content is absent.
+    Newtype {
+        option: bool,
+    },
     Struct(Vec<Field>),
 }
 
@@ -359,7 +369,9 @@ fn tagged(name: &syn::Ident, tag: &str, content: Option<&str>, variants: &[Varia
         let ident = &v.ident;
         match &v.shape {
             Shape::Unit => quote! { #kind::#ident => #j::unit(r, #name::#ident) },
-            Shape::Newtype => quote! { #kind::#ident => Ok(#name::#ident(#j::Decode::decode(r)?)) },
+            Shape::Newtype { .. } => {
+                quote! { #kind::#ident => Ok(#name::#ident(#j::Decode::decode(r)?)) }
+            }
             Shape::Struct(fields) => {
                 let p = payload(v);
                 let idents: Vec<_> = fields.iter().map(|f| &f.ident).collect();
@@ -373,45 +385,37 @@ fn tagged(name: &syn::Ident, tag: &str, content: Option<&str>, variants: &[Varia
         }
     });
     // serde's reading of a variant whose content is absent: a unit variant is itself, a newtype
-    // is read from nothing (an `Option` is `None`), a struct variant is an error.
-    let absents = variants.iter().map(|v| {
+    // of an `Option` is `None`, any other variant is an error.
+    let absents = variants.iter().filter_map(|v| {
         let ident = &v.ident;
-        let content = content.unwrap_or_default();
         match &v.shape {
-            Shape::Unit => quote! { #kind::#ident => Ok(#name::#ident) },
-            Shape::Newtype => {
-                quote! { #kind::#ident => Ok(#name::#ident(#j::Decode::absent(r, #content)?)) }
+            Shape::Unit => Some(quote! { #kind::#ident => Ok(#name::#ident), }),
+            Shape::Newtype { option: true } => {
+                Some(quote! { #kind::#ident => Ok(#name::#ident(None)), })
             }
-            Shape::Struct(_) => quote! { #kind::#ident => Err(r.missing(#content)) },
+            _ => None,
         }
     });
     let decode = match content {
         Some(content) => quote! {
+            #[allow(unreachable_patterns, reason = "every variant may read without content")]
             fn absent(kind: #kind, r: &#j::Reader<'_>) -> #j::Result<#name> {
-                match kind { #(#absents),* }
+                match kind { #(#absents)* _ => Err(r.missing(#content)) }
             }
             #j::adjacent(r, #tag, #content, read, absent)
         },
         None => quote! { #j::internal(r, #tag, read) },
     };
-    // The tag first (one write for every variant), then the variant's content.
-    let names = variants.iter().map(|v| {
-        let (ident, wire) = (&v.ident, &v.wire);
-        match &v.shape {
-            Shape::Unit => quote! { #name::#ident => #wire },
-            Shape::Newtype => quote! { #name::#ident(_) => #wire },
-            Shape::Struct(_) => quote! { #name::#ident { .. } => #wire },
-        }
-    });
     let writes = variants.iter().map(|v| {
-        let ident = &v.ident;
+        let (ident, wire) = (&v.ident, &v.wire);
+        let head = quote! { w.key(first, #tag); w.string(#wire); };
         match (&v.shape, content) {
-            (Shape::Unit, _) => quote! { #name::#ident => {} },
-            (Shape::Newtype, Some(content)) => quote! {
-                #name::#ident(v) => { w.key(first, #content); #j::Encode::encode(v, w); }
+            (Shape::Unit, _) => quote! { #name::#ident => { #head } },
+            (Shape::Newtype { .. }, Some(content)) => quote! {
+                #name::#ident(v) => { #head w.key(first, #content); #j::Encode::encode(v, w); }
             },
-            (Shape::Newtype, None) => quote! {
-                #name::#ident(v) => #j::EncodeFields::encode_fields(v, w, first),
+            (Shape::Newtype { .. }, None) => quote! {
+                #name::#ident(v) => { #head #j::EncodeFields::encode_fields(v, w, first); }
             },
             (Shape::Struct(fields), content) => {
                 let idents: Vec<_> = fields.iter().map(|f| &f.ident).collect();
@@ -427,7 +431,7 @@ fn tagged(name: &syn::Ident, tag: &str, content: Option<&str>, variants: &[Varia
                     },
                     None => body,
                 };
-                quote! { #name::#ident { #(#idents),* } => { #body } }
+                quote! { #name::#ident { #(#idents),* } => { #head #body } }
             }
         }
     });
@@ -447,8 +451,6 @@ fn tagged(name: &syn::Ident, tag: &str, content: Option<&str>, variants: &[Varia
             }
             impl #j::EncodeFields for #name {
                 fn encode_fields(&self, w: &mut #j::Writer, first: &mut bool) {
-                    w.key(first, #tag);
-                    w.string(match self { #(#names),* });
                     match self { #(#writes)* }
                 }
             }

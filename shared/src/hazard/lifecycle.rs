@@ -293,14 +293,16 @@ fn gate(
     let to = kind
         .target(from)
         .ok_or(DomainError::TransitionNotAllowed { from, event: name })?;
-    // The actor's roles that may fire this event: any one of them will do.
-    let mut acting = actor.roles().iter().filter(|r| kind.roles().contains(r));
-    let Some(first) = acting.next() else {
+    // Any one of the actor's roles that may fire this event will do.
+    let allowed = kind.roles();
+    if !actor.roles().any(&|r| allowed.contains(&r)) {
         return Err(DomainError::Forbidden { action: name });
-    };
+    }
     // A rectification owner acts only for their own department's hazards (unless another of
     // their roles may act on any).
-    let only_as_owner = first == Role::RectificationOwner && acting.next().is_none();
+    let only_as_owner = !actor
+        .roles()
+        .any(&|r| r != Role::RectificationOwner && allowed.contains(&r));
     if only_as_owner && !hazard.answers_for(actor) {
         return Err(DomainError::OutOfScope);
     }

@@ -549,7 +549,7 @@ impl Hazard {
     /// re-checked by them; the other roles see everything in their scope.
     pub fn on_work_list_of(&self, actor: &crate::org::Actor) -> bool {
         use crate::org::Role::*;
-        actor.roles().iter().any(|role| match role {
+        actor.roles().any(&|role| match role {
             Inspector => self.reported_by == actor.user_id,
             RectificationOwner => self.answers_for(actor),
             Verifier => {
@@ -563,7 +563,7 @@ impl Hazard {
     /// Which fields the actor's roles may edit directly (statuses change only through events).
     pub fn editable_by(&self, actor: &crate::org::Actor, field: Field) -> bool {
         use crate::org::Role::*;
-        actor.roles().iter().any(|role| match role {
+        actor.roles().any(&|role| match role {
             SafetySupervisor | Admin => true,
             RectificationOwner => {
                 self.answers_for(actor)
