@@ -1,5 +1,6 @@
 //! Accounts: argon2id password hashes, bearer tokens stored only as SHA-256 hashes, revocation,
-//! and a login rate limit kept in the database (so several instances share it).
+//! and a login rate limit kept in the database (so several instances share it); their SQL is in
+//! `store::sessions`.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -9,11 +10,11 @@ use rand::RngCore;
 use saferounds_shared::ids::UserId;
 use saferounds_shared::org::{Actor, User};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use crate::AppState;
 use crate::db::{Db, now_ms};
 use crate::error::{AppError, AppResult};
+use crate::store;
 
 /// argon2id with the crate's defaults (19 MiB memory, 2 iterations, 1 lane: OWASP's minimum).
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
@@ -97,40 +98,21 @@ pub async fn issue_token(db: &Db, user: UserId, days: i64) -> AppResult<(String,
     let token = new_token();
     let now = now_ms();
     let expires = now + days * 86_400_000;
-    sqlx::query("INSERT INTO tokens (token_hash, user_id, created_at, expires_at, revoked) VALUES ($1, $2, $3, $4, 0)")
-        .bind(token_hash(&token))
-        .bind(user.to_string())
-        .bind(now)
-        .bind(expires)
-        .execute(&db.write)
-        .await?;
+    store::insert_token(db, &token_hash(&token), &user.to_string(), now, expires).await?;
     Ok((token, expires))
 }
 
 pub async fn revoke_token(db: &Db, token: &str) -> AppResult<()> {
-    sqlx::query("UPDATE tokens SET revoked = 1 WHERE token_hash = $1")
-        .bind(token_hash(token))
-        .execute(&db.write)
-        .await?;
-    Ok(())
+    store::revoke_token_hash(db, &token_hash(token)).await
 }
 
 /// Ends every session of the user but this one (after they changed their password).
 pub async fn revoke_others(db: &Db, user: UserId, keep: &str) -> AppResult<()> {
-    sqlx::query("UPDATE tokens SET revoked = 1 WHERE user_id = $1 AND token_hash <> $2")
-        .bind(user.to_string())
-        .bind(token_hash(keep))
-        .execute(&db.write)
-        .await?;
-    Ok(())
+    store::revoke_user_tokens(db, &user.to_string(), Some(&token_hash(keep))).await
 }
 
 pub async fn revoke_all(db: &Db, user: UserId) -> AppResult<()> {
-    sqlx::query("UPDATE tokens SET revoked = 1 WHERE user_id = $1")
-        .bind(user.to_string())
-        .execute(&db.write)
-        .await?;
-    Ok(())
+    store::revoke_user_tokens(db, &user.to_string(), None).await
 }
 
 /// Login throttling, kept in the database (several instances share it). Every attempt first
@@ -178,40 +160,13 @@ impl Throttle {
     pub async fn reserve(&self, db: &Db, username: &str, address: &str) -> AppResult<()> {
         let now = now_ms();
         for (key, free) in self.keys(username, address) {
-            sqlx::query("DELETE FROM login_throttle WHERE key = $1 AND last_at < $2")
-                .bind(&key)
-                .bind(now - FORGET_AFTER_MS)
-                .execute(&db.write)
-                .await?;
-            // The pause after the `failures + 1`-th attempt: none while free, then doubling.
-            let pause = "CASE WHEN login_throttle.failures + 1 < $3 THEN 0 \
-                 WHEN login_throttle.pause_ms = 0 THEN $4 \
-                 WHEN login_throttle.pause_ms * 2 > $5 THEN $5 \
-                 ELSE login_throttle.pause_ms * 2 END";
-            let sql = format!(
-                "INSERT INTO login_throttle (key, failures, last_at, pause_ms, next_at) \
-                 VALUES ($1, 1, $2, CASE WHEN 1 < $3 THEN 0 ELSE $4 END, $2 + CASE WHEN 1 < $3 THEN 0 ELSE $4 END) \
-                 ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, last_at = $2, \
-                 pause_ms = {pause}, next_at = $2 + {pause} \
-                 WHERE login_throttle.next_at <= $2 \
-                 RETURNING failures"
-            );
-            let reserved = sqlx::query(&sql)
-                .bind(&key)
-                .bind(now)
-                .bind(free)
-                .bind(FIRST_PAUSE_MS)
-                .bind(MAX_PAUSE_MS)
-                .fetch_optional(&db.write)
-                .await?;
-            if reserved.is_none() {
-                let next: i64 = sqlx::query("SELECT next_at FROM login_throttle WHERE key = $1")
-                    .bind(&key)
-                    .fetch_optional(&db.write)
-                    .await?
-                    .map(|r| r.try_get(0))
-                    .transpose()?
-                    .unwrap_or(now);
+            let rule = store::CounterRule {
+                free,
+                first_pause_ms: FIRST_PAUSE_MS,
+                max_pause_ms: MAX_PAUSE_MS,
+                forget_after_ms: FORGET_AFTER_MS,
+            };
+            if let Some(next) = store::reserve_attempt(db, &key, now, rule).await? {
                 return Err(AppError::RateLimited {
                     retry_after_secs: ((next - now).max(0) + 999) / 1000,
                 });
@@ -225,22 +180,8 @@ impl Throttle {
     /// logging into an account of their own).
     pub async fn succeeded(&self, db: &Db, username: &str, address: &str) -> AppResult<()> {
         let [(pair, _), (addr, free), (name, _)] = self.keys(username, address);
-        sqlx::query("DELETE FROM login_throttle WHERE key = $1 OR key = $2")
-            .bind(pair)
-            .bind(name)
-            .execute(&db.write)
-            .await?;
-        sqlx::query(
-            "UPDATE login_throttle SET failures = failures - 1, \
-             pause_ms = CASE WHEN failures - 1 < $2 THEN 0 ELSE pause_ms END, \
-             next_at = CASE WHEN failures - 1 < $2 THEN 0 ELSE next_at END \
-             WHERE key = $1 AND failures > 0",
-        )
-        .bind(addr)
-        .bind(free)
-        .execute(&db.write)
-        .await?;
-        Ok(())
+        store::clear_counters(db, [&pair, &name]).await?;
+        store::release_attempt(db, &addr, free).await
     }
 }
 
@@ -316,16 +257,9 @@ impl FromRequestParts<AppState> for Session {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AppError::Unauthorized)?;
-        let row = sqlx::query(
-            "SELECT u.data FROM tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked = 0 AND t.expires_at > $2 AND u.active = 1",
-        )
-        .bind(token_hash(token))
-        .bind(now_ms())
-        .fetch_optional(&state.db.read)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-        let user: User = serde_json::from_str(&row.try_get::<String, _>(0)?)?;
+        let user = store::user_of_token(&state.db, &token_hash(token), now_ms())
+            .await?
+            .ok_or(AppError::Unauthorized)?;
         // The request's span names its user from here on (refusals are logged in it).
         tracing::Span::current().record("user", tracing::field::display(&user.username));
         let actor = Actor::from(&user);

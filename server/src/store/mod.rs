@@ -1,5 +1,6 @@
 //! Queries over [`Db`], one module per concern: organisation documents, registers, photos, the
-//! sync push and pull, visits, the hazard ledger projection and the audit trail. Every SQL string is a constant or assembled from
+//! sync push and pull, visits, the hazard ledger projection and the audit trail, sessions and
+//! login throttling. Every SQL string is a constant or assembled from
 //! constant pieces; values are always bound, never formatted in.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -60,3 +61,5 @@ mod pull;
 pub use pull::*;
 mod ledger;
 pub use ledger::*;
+mod sessions;
+pub use sessions::*;
