@@ -1,8 +1,9 @@
 //! Storage. One interface, [`Db`], over two backends chosen by the URL's scheme: SQLite (the
 //! default, one file) and PostgreSQL. Both speak the same portable SQL through sqlx's `Any`
-//! driver; what differs per backend lives here: the migrations folder, connection setup, pool
-//! shape (SQLite gets a single writer connection so writers queue instead of failing busy), and
-//! backup.
+//! driver; what differs per backend lives here: the SQL dialect (placeholders, row locks, text
+//! search, planner hints — the store asks [`Backend`], it never branches on it), the migrations
+//! folder, connection setup, pool shape (SQLite gets a single writer connection so writers queue
+//! instead of failing busy), and backup.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,6 +16,87 @@ use sqlx::{AnyPool, Executor, Row};
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+/// The SQL dialect: what the store's statements differ in between the two backends. The store
+/// asks these questions and never names a backend itself.
+impl Backend {
+    /// The placeholders of a multi-row VALUES list: `($1, $2), ($3, $4)…` on PostgreSQL,
+    /// anonymous `(?, ?), (?, ?)…` on SQLite (binding numbered parameters there costs a lookup by
+    /// name per value, quadratic in the statement's size).
+    pub fn placeholders(self, rows: usize, cols: usize) -> String {
+        let mut s = String::with_capacity(rows * cols * 5);
+        for r in 0..rows {
+            if r > 0 {
+                s.push_str(", ");
+            }
+            s.push('(');
+            for c in 0..cols {
+                if c > 0 {
+                    s.push_str(", ");
+                }
+                match self {
+                    Backend::Postgres => {
+                        s.push('$');
+                        s.push_str(&(r * cols + c + 1).to_string());
+                    }
+                    Backend::Sqlite => s.push('?'),
+                }
+            }
+            s.push(')');
+        }
+        s
+    }
+
+    /// `($1, $2, …)` for an IN list of `n` values.
+    pub fn in_list(self, n: usize) -> String {
+        self.placeholders(1, n)
+    }
+
+    /// What a SELECT inside a write transaction adds to lock the rows it reads against
+    /// concurrent writers: `FOR UPDATE` on PostgreSQL; SQLite's one writer needs nothing.
+    pub fn lock_rows(self) -> &'static str {
+        match self {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
+    /// Whether the planner needs the store's help to choose between an index and a walk in
+    /// the page's order (SQLite without fresh statistics); PostgreSQL plans from its own.
+    pub fn needs_plan_hints(self) -> bool {
+        self == Backend::Sqlite
+    }
+
+    /// A condition that `column` contains `text` as a case-sensitive substring, and the value
+    /// to bind for it. SQLite's `LIKE` folds ASCII case, so it uses `instr`; PostgreSQL's `LIKE`
+    /// is case-sensitive and its trigram index serves it.
+    pub fn contains(self, column: &str, placeholder: &str, text: &str) -> (String, String) {
+        match self {
+            Backend::Sqlite => (
+                format!("instr({column}, {placeholder}) > 0"),
+                text.to_owned(),
+            ),
+            Backend::Postgres => {
+                let escaped = text
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                (
+                    format!("{column} LIKE {placeholder} ESCAPE '\\'"),
+                    format!("%{escaped}%"),
+                )
+            }
+        }
+    }
+
+    /// The statement that refreshes the planner's statistics.
+    fn analyze_sql(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "PRAGMA optimize=0x10002",
+            Backend::Postgres => "ANALYZE",
+        }
+    }
 }
 
 impl FromStr for Backend {
@@ -133,11 +215,9 @@ impl Db {
     /// Refreshes the query planner's statistics (PostgreSQL's autovacuum does this on its own
     /// schedule; a bulk load can call it at once).
     pub async fn analyze(&self) -> anyhow::Result<()> {
-        let sql = match self.backend {
-            Backend::Sqlite => "PRAGMA optimize=0x10002",
-            Backend::Postgres => "ANALYZE",
-        };
-        sqlx::query(sql).execute(&self.write).await?;
+        sqlx::query(self.backend.analyze_sql())
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
@@ -184,6 +264,20 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_search_is_literal_in_either_dialect() {
+        let (cond, value) = Backend::Postgres.contains("h.search", "$3", "50%_a\\b");
+        assert_eq!(cond, "h.search LIKE $3 ESCAPE '\\'");
+        assert_eq!(value, "%50\\%\\_a\\\\b%");
+        let (cond, value) = Backend::Sqlite.contains("h.search", "$3", "50%_a");
+        assert_eq!(
+            (cond.as_str(), value.as_str()),
+            ("instr(h.search, $3) > 0", "50%_a")
+        );
+        assert_eq!(Backend::Postgres.lock_rows(), " FOR UPDATE");
+        assert!(Backend::Sqlite.needs_plan_hints() && !Backend::Postgres.needs_plan_hints());
+    }
 
     #[test]
     fn backend_by_scheme() {

@@ -74,9 +74,9 @@ pub async fn ledger(
     // them is slower), or the deadline range in `hazards_deadline_cover`. The unary `+` keeps the
     // planner off the status index (and, ordered by `found_on`, off the deadline index).
     let by_found = matches!(f.sort, SortKey::FoundDesc | SortKey::FoundAsc);
-    let sqlite = db.backend == crate::db::Backend::Sqlite;
-    let not_status = if sqlite { "+" } else { "" };
-    let walk = if by_found && sqlite { "+" } else { "" };
+    let hinted = db.backend.needs_plan_hints();
+    let not_status = if hinted { "+" } else { "" };
+    let walk = if by_found && hinted { "+" } else { "" };
     if let Some(o) = f.overdue {
         let chased: Vec<String> = Status::CHASED
             .iter()
@@ -91,21 +91,11 @@ pub async fn ledger(
     }
     let text = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
     // `Hazard::mentions`: a case-sensitive substring of the stored search text, as on the phone.
-    // SQLite's `LIKE` folds ASCII case, so it uses `instr`; PostgreSQL's `LIKE` is
-    // case-sensitive and its trigram index serves it.
     if let Some(t) = text {
-        wh.push(if sqlite {
-            format!("instr(h.search, {}) > 0", bind(&mut binds, t.to_owned()))
-        } else {
-            let escaped = t
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!(
-                "h.search LIKE {} ESCAPE '\\'",
-                bind(&mut binds, format!("%{escaped}%"))
-            )
-        });
+        let at = format!("${}", binds.len() + 1);
+        let (cond, value) = db.backend.contains("h.search", &at, t);
+        binds.push(value);
+        wh.push(cond);
     }
     // The equality filters (marked `@`) can be read from their indexes or checked while walking
     // a covering index in the page's order (`hazards_found_cover`, `hazards_deadline_cover`).
@@ -125,7 +115,7 @@ pub async fn ledger(
     // A text search is checked inside `hazards_found_cover` (it carries the search text): with
     // one, page and count both walk it, whatever else is filtered — through an equality index
     // every candidate would be read from the table to test the text.
-    let (count_where, walk_all) = if sqlite && text.is_some() {
+    let (count_where, walk_all) = if hinted && text.is_some() {
         (where_with("+"), true)
     } else {
         (where_with(""), false)
@@ -144,7 +134,7 @@ pub async fn ledger(
         }
         AppResult::Ok(q.fetch_one(&db.read).await?.try_get::<i64, _>(0)?)
     };
-    let counted = if equality && sqlite && !walk_all {
+    let counted = if equality && hinted && !walk_all {
         Some(count_rows().await?)
     } else {
         None
@@ -253,10 +243,9 @@ pub async fn entities_of_kind(db: &Db, kind: &str, site: Option<&str>) -> AppRes
 /// The entities `select` (a query ending in `IN`) finds for `keys`, in statements of at most
 /// `ROWS_PER_STATEMENT` keys.
 async fn entities_in(db: &Db, select: &str, keys: &[String]) -> AppResult<Vec<Entity>> {
-    let pg = db.backend == crate::db::Backend::Postgres;
     let mut out = Vec::new();
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!("{select} {}", in_list(pg, chunk.len()));
+        let sql = format!("{select} {}", db.backend.in_list(chunk.len()));
         let mut q = sqlx::query(&sql);
         for key in chunk {
             q = q.bind(key);
@@ -528,8 +517,9 @@ mod tests {
 
     #[test]
     fn placeholders_per_backend() {
-        assert_eq!(placeholders(true, 2, 2), "($1, $2), ($3, $4)");
-        assert_eq!(placeholders(false, 2, 2), "(?, ?), (?, ?)");
-        assert_eq!(in_list(true, 3), "($1, $2, $3)");
+        use crate::db::Backend::{Postgres, Sqlite};
+        assert_eq!(Postgres.placeholders(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(Sqlite.placeholders(2, 2), "(?, ?), (?, ?)");
+        assert_eq!(Postgres.in_list(3), "($1, $2, $3)");
     }
 }

@@ -78,32 +78,6 @@ fn is_retryable(e: &anyhow::Error) -> bool {
     d.is_unique_violation() || matches!(d.code().as_deref(), Some("40P01" | "40001"))
 }
 
-/// The placeholders of a multi-row VALUES list: `($1, $2), ($3, $4)…` on PostgreSQL, anonymous
-/// `(?, ?), (?, ?)…` on SQLite (binding numbered parameters there costs a lookup by name per
-/// value, quadratic in the statement's size).
-pub(super) fn placeholders(pg: bool, rows: usize, cols: usize) -> String {
-    let mut s = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            if pg {
-                s.push('$');
-                s.push_str(&(r * cols + c + 1).to_string());
-            } else {
-                s.push('?');
-            }
-        }
-        s.push(')');
-    }
-    s
-}
-
 /// Rows per multi-row statement: far below both backends' limits on bound values. (Cutting lists
 /// into a few fixed sizes, so that every statement stays prepared, was measured slower: more
 /// round trips per group.)
@@ -212,7 +186,7 @@ impl Replica for Group {
 }
 
 async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<PushResponse>>> {
-    let pg = db.backend == Backend::Postgres;
+    let dialect = db.backend;
     let mut tx = db.write.begin().await?;
     // The device rows first, created on first use and locked until commit: batches of one device
     // queue behind each other on every instance. A device id is never shared between users.
@@ -233,7 +207,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
             "INSERT INTO devices (device_id, user_id, last_seq) VALUES {} \
              ON CONFLICT (device_id) DO UPDATE SET last_seq = devices.last_seq \
              RETURNING device_id, user_id, last_seq",
-            placeholders(pg, chunk.len(), 3)
+            dialect.placeholders(chunk.len(), 3)
         );
         let mut q = sqlx::query(&sql);
         for (device, user) in chunk {
@@ -271,7 +245,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
     for chunk in op_ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT op_id, device_seq, outcome FROM ops WHERE op_id IN {}",
-            in_list(pg, chunk.len())
+            dialect.in_list(chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for id in chunk {
@@ -289,8 +263,8 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
     for chunk in entity_ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT id, data FROM entities WHERE id IN {} ORDER BY id{}",
-            in_list(pg, chunk.len()),
-            if pg { " FOR UPDATE" } else { "" }
+            dialect.in_list(chunk.len()),
+            dialect.lock_rows()
         );
         let mut q = sqlx::query(&sql);
         for id in chunk {
@@ -301,7 +275,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
             g.current.insert(e.id(), e);
         }
     }
-    g.world = preload(&mut tx, pg, all_ops()).await?;
+    g.world = preload(&mut tx, dialect, all_ops()).await?;
 
     let mut answers = Vec::with_capacity(jobs.len());
     // A device may have two batches in one group (two tabs): the second starts where the first
@@ -333,7 +307,7 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
 
     // Everything that does not carry a change number is written first, so the counter row
     // below stays locked only while the rows that do (entities, audit) are written.
-    write_unsequenced(&mut tx, pg, &g).await?;
+    write_unsequenced(&mut tx, dialect, &g).await?;
     // Taken inside the writing transaction just before commit: the counter row stays locked
     // only briefly, and change_seq order is commit order, so a reader paging by cursor never
     // skips a row.
@@ -349,20 +323,15 @@ async fn push_group_once(db: &Db, jobs: &[PushJob]) -> AppResult<Vec<AppResult<P
     } else {
         0
     };
-    write_sequenced(&mut tx, pg, &g, first_change).await?;
+    write_sequenced(&mut tx, dialect, &g, first_change).await?;
     tx.commit().await?;
     Ok(answers)
-}
-
-/// `($1, $2, …)` for an IN list of `n` values.
-pub(super) fn in_list(pg: bool, n: usize) -> String {
-    placeholders(pg, 1, n)
 }
 
 /// The rooms, templates and stored photos the batch's operations name.
 async fn preload<'a>(
     tx: &mut Transaction<'_, Any>,
-    pg: bool,
+    dialect: Backend,
     ops: impl Iterator<Item = &'a Operation> + Clone,
 ) -> AppResult<Preloaded> {
     let mut rooms = BTreeSet::new();
@@ -379,7 +348,7 @@ async fn preload<'a>(
         let keys: Vec<&String> = keys.iter().collect();
         let mut rows = Vec::new();
         for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!("{head} IN {}", in_list(pg, chunk.len()));
+            let sql = format!("{head} IN {}", dialect.in_list(chunk.len()));
             let mut q = sqlx::query(&sql);
             for k in chunk {
                 q = q.bind(*k);
@@ -425,7 +394,7 @@ async fn preload<'a>(
 /// transaction.
 async fn mark_extinguishers_checked(
     tx: &mut Transaction<'_, Any>,
-    pg: bool,
+    dialect: Backend,
     visits: &[&Visit],
     offset: FixedOffset,
 ) -> AppResult<()> {
@@ -441,7 +410,7 @@ async fn mark_extinguishers_checked(
     let sites: Vec<String> = sites.into_iter().collect();
     let sql = format!(
         "SELECT data FROM records WHERE kind = 'equipment' AND site_id IN {}",
-        placeholders(pg, 1, sites.len())
+        dialect.placeholders(1, sites.len())
     );
     let mut q = sqlx::query(&sql);
     for s in &sites {
@@ -474,7 +443,11 @@ async fn mark_extinguishers_checked(
 /// The inspection type of every round that has a visit (where a hazard came from).
 /// Writes what a group gathered that carries no change number: ledger rows, visit rows, photo
 /// references, operation records, devices' sequence numbers; a few statements per table.
-async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -> AppResult<()> {
+async fn write_unsequenced(
+    tx: &mut Transaction<'_, Any>,
+    dialect: Backend,
+    w: &Group,
+) -> AppResult<()> {
     let hazards: Vec<&Hazard> = w
         .entities
         .iter()
@@ -491,7 +464,7 @@ async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -
              status = excluded.status, grade = excluded.grade, category = excluded.category, found_on = excluded.found_on, \
              deadline = excluded.deadline, closed_on = excluded.closed_on, fixed_on_spot = excluded.fixed_on_spot, funds = excluded.funds, \
              has_conflict = excluded.has_conflict, search = excluded.search",
-            placeholders(pg, chunk.len(), 14)
+            dialect.placeholders(chunk.len(), 14)
         );
         let mut q = sqlx::query(&sql);
         for h in chunk {
@@ -527,7 +500,7 @@ async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -
             "INSERT INTO visits (id, round_id, room_id, inspection_type, finished_at) VALUES {} \
              ON CONFLICT (id) DO UPDATE SET round_id = excluded.round_id, room_id = excluded.room_id, \
              inspection_type = excluded.inspection_type, finished_at = excluded.finished_at",
-            placeholders(pg, chunk.len(), 5)
+            dialect.placeholders(chunk.len(), 5)
         );
         let mut q = sqlx::query(&sql);
         for v in chunk {
@@ -543,12 +516,12 @@ async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -
     let offset = w
         .offset
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"));
-    mark_extinguishers_checked(tx, pg, &visits, offset).await?;
+    mark_extinguishers_checked(tx, dialect, &visits, offset).await?;
     for chunk in w.blob_refs.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO blob_refs (sha256, entity_id, site_id, department_id) VALUES {} \
              ON CONFLICT (sha256, entity_id) DO NOTHING",
-            placeholders(pg, chunk.len(), 4)
+            dialect.placeholders(chunk.len(), 4)
         );
         let mut q = sqlx::query(&sql);
         for (sha, entity, site, dept) in chunk {
@@ -560,7 +533,7 @@ async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -
     for chunk in w.ops.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO ops (op_id, device_id, device_seq, user_id, entity_id, kind, outcome, received_at) VALUES {}",
-            placeholders(pg, chunk.len(), 8)
+            dialect.placeholders(chunk.len(), 8)
         );
         let mut q = sqlx::query(&sql);
         for (op_id, device, device_seq, user, entity, kind, outcome) in chunk {
@@ -581,7 +554,7 @@ async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -
         let sql = format!(
             "INSERT INTO devices (device_id, user_id, last_seq) VALUES {} \
              ON CONFLICT (device_id) DO UPDATE SET last_seq = excluded.last_seq",
-            placeholders(pg, chunk.len(), 3)
+            dialect.placeholders(chunk.len(), 3)
         );
         let mut q = sqlx::query(&sql);
         for (device, last_seq) in chunk {
@@ -596,7 +569,7 @@ async fn write_unsequenced(tx: &mut Transaction<'_, Any>, pg: bool, w: &Group) -
 /// states, and the audit entries of the operations that changed them.
 async fn write_sequenced(
     tx: &mut Transaction<'_, Any>,
-    pg: bool,
+    dialect: Backend,
     w: &Group,
     first_change: i64,
 ) -> AppResult<()> {
@@ -606,7 +579,7 @@ async fn write_sequenced(
             "INSERT INTO entities (id, kind, site_id, department_id, version, change_seq, data) VALUES {} \
              ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, department_id = excluded.department_id, \
              version = excluded.version, change_seq = excluded.change_seq, data = excluded.data",
-            placeholders(pg, chunk.len(), 7)
+            dialect.placeholders(chunk.len(), 7)
         );
         let mut q = sqlx::query(&sql);
         for (state, k) in chunk {
@@ -625,7 +598,7 @@ async fn write_sequenced(
     for chunk in w.audit.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO audit (op_id, entity_id, change_seq, data) VALUES {}",
-            placeholders(pg, chunk.len(), 4)
+            dialect.placeholders(chunk.len(), 4)
         );
         let mut q = sqlx::query(&sql);
         for (op_id, entity, k, data) in chunk {
