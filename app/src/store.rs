@@ -9,7 +9,8 @@ use rexie::{ObjectStore, Rexie, TransactionMode};
 use saferounds_shared::ApiError;
 use saferounds_shared::ids::{DeviceId, OpId, PhotoHash};
 use saferounds_shared::json::{self, Decode, Encode};
-use saferounds_shared::sync::{Entity, OpBody, Operation, SCHEMA_VERSION};
+use saferounds_shared::sync::client::DeviceOps;
+use saferounds_shared::sync::{Entity, OpBody, Operation};
 use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
@@ -225,24 +226,20 @@ pub async fn record(
     let now =
         chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
     let mut ops = Vec::new();
+    let mut numbering = DeviceOps {
+        device_id: dev.device_id,
+        next_seq: dev.next_seq,
+    };
     for (entity_id, base_version, body) in changes {
-        let op = Operation {
-            op_id: OpId::from_uuid(Uuid::now_v7()),
-            device_id: dev.device_id,
-            device_seq: dev.next_seq,
-            schema_version: SCHEMA_VERSION,
-            entity_id,
-            base_version,
-            body,
-            recorded_at: now,
-        };
+        let op_id = OpId::from_uuid(Uuid::now_v7());
+        let op = numbering.next(op_id, entity_id, base_version, body, now);
         outbox
             .put(&to_json(&op)?, Some(&seq_key(op.device_seq)))
             .await
             .map_err(err)?;
-        dev.next_seq += 1;
         ops.push(op);
     }
+    dev.next_seq = numbering.next_seq;
     let photo_store = t.store(PHOTOS).map_err(err)?;
     for (hash, bytes) in used_photos(&ops, photos) {
         photo_store
@@ -543,7 +540,7 @@ mod tests {
             op_id: OpId::from_uuid(Uuid::now_v7()),
             device_id: DeviceId::from_uuid(Uuid::now_v7()),
             device_seq: 1,
-            schema_version: SCHEMA_VERSION,
+            schema_version: saferounds_shared::sync::SCHEMA_VERSION,
             entity_id: Uuid::now_v7(),
             base_version: 1,
             body,

@@ -32,30 +32,19 @@ use saferounds_shared::ids::{RoundId, VisitId};
 use saferounds_shared::inspection::{Answer, AnswerValue, Round, Visit};
 use saferounds_shared::org::{Room, RoomKind};
 use saferounds_shared::sync::{
-    OpBody, Operation, Outcome, PullResponse, PushRequest, PushResponse, SCHEMA_VERSION,
+    OpBody, Operation, Outcome, PullResponse, PushRequest, PushResponse, client::DeviceOps,
 };
 
 struct Dev {
     token: String,
-    device: DeviceId,
-    seq: u64,
+    ops: DeviceOps,
 }
 
 impl Dev {
     /// This device's next operation: a new entity `entity_id` made by `body`.
     fn next_op(&mut self, entity_id: uuid::Uuid, body: OpBody) -> Operation {
-        let op = Operation {
-            op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
-            device_id: self.device,
-            device_seq: self.seq,
-            schema_version: SCHEMA_VERSION,
-            entity_id,
-            base_version: 0,
-            body,
-            recorded_at: Utc::now(),
-        };
-        self.seq += 1;
-        op
+        let op_id = OpId::from_uuid(uuid::Uuid::now_v7());
+        self.ops.next(op_id, entity_id, 0, body, Utc::now())
     }
 }
 
@@ -71,8 +60,7 @@ async fn login(c: &Client, base: &str, user: &str) -> Dev {
         .unwrap();
     Dev {
         token: r["token"].as_str().unwrap().to_owned(),
-        device: DeviceId::from_uuid(uuid::Uuid::now_v7()),
-        seq: 1,
+        ops: DeviceOps::new(DeviceId::from_uuid(uuid::Uuid::now_v7())),
     }
 }
 
@@ -200,7 +188,7 @@ fn decode(boot: &Bootstrap, mut dev: Dev) {
     ];
     for (what, ops) in bodies {
         let body = serde_json::to_vec(&PushRequest {
-            device_id: dev.device,
+            device_id: dev.ops.device_id,
             ops,
         })
         .unwrap();
@@ -223,7 +211,7 @@ async fn push(c: &Client, base: &str, dev: &Dev, ops: Vec<Operation>) -> PushRes
         .post(format!("{base}/api/v1/sync/push"))
         .bearer_auth(&dev.token)
         .json(&PushRequest {
-            device_id: dev.device,
+            device_id: dev.ops.device_id,
             ops,
         })
         .send()
@@ -350,7 +338,7 @@ async fn clients_run(
                     .bearer_auth(&dev.token)
                     .header("accept-encoding", "gzip")
                     .json(&PushRequest {
-                        device_id: dev.device,
+                        device_id: dev.ops.device_id,
                         ops,
                     })
                     .send()

@@ -22,7 +22,8 @@ use saferounds_shared::ids::{
 use saferounds_shared::inspection::{Answer, AnswerValue, Round, Visit};
 use saferounds_shared::org::{Actor, Room, User};
 use saferounds_shared::plan::{Frequency, PatrolPlan};
-use saferounds_shared::sync::{OpBody, Operation, Outcome, PushRequest, SCHEMA_VERSION};
+use saferounds_shared::sync::client::DeviceOps;
+use saferounds_shared::sync::{OpBody, Operation, Outcome, PushRequest};
 use saferounds_shared::training::{ClassKind, Drill, DrillKind, StaffMember, TrainingClass};
 use sha2::{Digest, Sha256};
 
@@ -45,8 +46,7 @@ pub const DAYS: u64 = 90;
 /// One demo user's phone: its actor, device and next sequence number.
 struct Phone {
     actor: Actor,
-    device: DeviceId,
-    seq: u64,
+    numbering: DeviceOps,
     ops: Vec<Operation>,
 }
 
@@ -54,8 +54,10 @@ impl Phone {
     fn new(user: &User) -> Phone {
         Phone {
             actor: Actor::from(user),
-            device: DeviceId::from_uuid(stable_uuid("demo-device", &user.username)),
-            seq: 1,
+            numbering: DeviceOps::new(DeviceId::from_uuid(stable_uuid(
+                "demo-device",
+                &user.username,
+            ))),
             ops: Vec::new(),
         }
     }
@@ -66,18 +68,13 @@ impl Phone {
         body: OpBody,
         at: chrono::DateTime<chrono::Utc>,
     ) {
-        let n = self.seq;
-        self.seq += 1;
-        self.ops.push(Operation {
-            op_id: OpId::from_uuid(stable_uuid("demo-op", &format!("{}/{n}", self.device))),
-            device_id: self.device,
-            device_seq: n,
-            schema_version: SCHEMA_VERSION,
-            entity_id: entity,
-            base_version: base,
-            body,
-            recorded_at: at,
-        });
+        let n = self.numbering.next_seq;
+        let op_id = OpId::from_uuid(stable_uuid(
+            "demo-op",
+            &format!("{}/{n}", self.numbering.device_id),
+        ));
+        let op = self.numbering.next(op_id, entity, base, body, at);
+        self.ops.push(op);
     }
 }
 
@@ -654,7 +651,7 @@ pub async fn load(state: &AppState, seed: u64) -> anyhow::Result<()> {
             let job = store::PushJob {
                 actor: phone.actor.clone(),
                 req: PushRequest {
-                    device_id: phone.device,
+                    device_id: phone.numbering.device_id,
                     ops: std::mem::take(&mut phone.ops),
                 },
                 now: at(18),

@@ -380,7 +380,8 @@ pub mod api {
     use anyhow::Result;
     use saferounds_shared::hazard::{Event, Grade, HazardReport, Registration, Status};
     use saferounds_shared::ids::{DeviceId, Fen, HazardId, OpId, PhotoHash, Reason};
-    use saferounds_shared::sync::{OpBody, Operation, PushRequest, PushResponse, SCHEMA_VERSION};
+    use saferounds_shared::sync::client::DeviceOps;
+    use saferounds_shared::sync::{OpBody, PushRequest, PushResponse};
     use sha2::{Digest, Sha256};
 
     use super::Server;
@@ -416,17 +417,18 @@ pub mod api {
             base_version: u64,
             body: OpBody,
         ) -> Result<PushResponse> {
-            let op = Operation {
-                op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
+            let mut numbering = DeviceOps {
                 device_id: self.device,
-                device_seq: self.seq,
-                schema_version: SCHEMA_VERSION,
-                entity_id: entity,
+                next_seq: self.seq,
+            };
+            let op = numbering.next(
+                OpId::from_uuid(uuid::Uuid::now_v7()),
+                entity,
                 base_version,
                 body,
-                recorded_at: chrono::Utc::now(),
-            };
-            self.seq += 1;
+                chrono::Utc::now(),
+            );
+            self.seq = numbering.next_seq;
             let r = reqwest::Client::new()
                 .post(server.url("/api/v1/sync/push"))
                 .bearer_auth(&self.token)

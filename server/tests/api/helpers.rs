@@ -11,7 +11,8 @@ use saferounds_shared::checklist::Category;
 use saferounds_shared::hazard::{Grade, HazardReport};
 use saferounds_shared::ids::{DeviceId, HazardId, OpId, PhotoHash};
 use saferounds_shared::org::Room;
-use saferounds_shared::sync::{OpBody, Operation, PushRequest, PushResponse, SCHEMA_VERSION};
+use saferounds_shared::sync::client::DeviceOps;
+use saferounds_shared::sync::{OpBody, Operation, PushRequest, PushResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -241,16 +242,17 @@ pub struct Session {
 impl Session {
     /// The next operation of this device.
     pub fn op(&self, entity_id: uuid::Uuid, base_version: u64, body: OpBody) -> Operation {
-        Operation {
-            op_id: OpId::from_uuid(uuid::Uuid::now_v7()),
+        let mut numbering = DeviceOps {
             device_id: self.device,
-            device_seq: self.seq.fetch_add(1, Ordering::SeqCst),
-            schema_version: SCHEMA_VERSION,
+            next_seq: self.seq.fetch_add(1, Ordering::SeqCst),
+        };
+        numbering.next(
+            OpId::from_uuid(uuid::Uuid::now_v7()),
             entity_id,
             base_version,
             body,
-            recorded_at: Utc::now(),
-        }
+            Utc::now(),
+        )
     }
 }
 

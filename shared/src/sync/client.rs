@@ -1,5 +1,6 @@
-//! The device's side: what to drop from the outbox after a push, what to resend after a gap,
-//! and the local view (server state plus pending operations replayed through `apply`).
+//! The device's side: numbering its operations ([`DeviceOps`]), what to drop from the outbox
+//! after a push, what to resend after a gap, and the local view (server state plus pending
+//! operations replayed through `apply`).
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,51 @@ use crate::error::ApiError;
 use crate::hazard::Field;
 use crate::i18n::Label;
 use crate::ids::OpId;
+
+/// A device's operations as it makes them: numbered 1, 2, 3… without gaps, each naming the
+/// device and the schema version. Every client makes its operations here — the app, the test
+/// clients, the benchmark and the demo history. (No clock and no randomness in `shared`: the
+/// caller passes the operation's id and time.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceOps {
+    pub device_id: crate::ids::DeviceId,
+    /// The sequence number of the device's next operation.
+    pub next_seq: u64,
+}
+
+impl DeviceOps {
+    /// A device that has made no operation yet.
+    pub fn new(device_id: crate::ids::DeviceId) -> Self {
+        DeviceOps {
+            device_id,
+            next_seq: 1,
+        }
+    }
+
+    /// The device's next operation: `body` on the entity `entity_id` as the device saw it at
+    /// `base_version` (0 for a new entity).
+    pub fn next(
+        &mut self,
+        op_id: OpId,
+        entity_id: Uuid,
+        base_version: u64,
+        body: super::protocol::OpBody,
+        recorded_at: chrono::DateTime<chrono::Utc>,
+    ) -> Operation {
+        let op = Operation {
+            op_id,
+            device_id: self.device_id,
+            device_seq: self.next_seq,
+            schema_version: super::protocol::SCHEMA_VERSION,
+            entity_id,
+            base_version,
+            body,
+            recorded_at,
+        };
+        self.next_seq += 1;
+        op
+    }
+}
 
 /// What a push response means for the device.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -900,3 +900,34 @@ fn scope_visibility() {
         assert!(scope_visible_to(s, d, &supervisor));
     }
 }
+
+/// A device numbers its operations 1, 2, 3… without gaps, each naming the device and the
+/// schema; the server's batch check accepts them in that order.
+#[test]
+fn a_device_numbers_its_operations_without_gaps() {
+    let device = DeviceId::from_uuid(stable_uuid("device", "numbering"));
+    let mut numbering = super::client::DeviceOps::new(device);
+    let ops: Vec<Operation> = (0..3u8)
+        .map(|i| {
+            numbering.next(
+                OpId::from_uuid(stable_uuid("op", &i.to_string())),
+                stable_uuid("round", "r"),
+                u64::from(i),
+                OpBody::Comment {
+                    text: "先断电".into(),
+                },
+                t0(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops.iter().map(|o| o.device_seq).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert!(
+        ops.iter()
+            .all(|o| o.device_id == device && o.schema_version == SCHEMA_VERSION)
+    );
+    assert_eq!(ops[2].base_version, 2);
+    assert_eq!(numbering.next_seq, 4);
+}
