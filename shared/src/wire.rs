@@ -5,30 +5,30 @@
 
 use crate::json::{self, Decode, Encode};
 
-pub(crate) fn assert_round_trips<T>(v: &T)
-where
+/// A wire type: both codecs, and comparable in tests.
+pub(crate) trait Wire:
+    serde::Serialize + serde::de::DeserializeOwned + Decode + Encode + PartialEq + std::fmt::Debug
+{
+}
+
+impl<T> Wire for T where
     T: serde::Serialize
         + serde::de::DeserializeOwned
         + Decode
         + Encode
         + PartialEq
-        + std::fmt::Debug,
+        + std::fmt::Debug
 {
+}
+
+pub(crate) fn assert_round_trips<T: Wire>(v: &T) {
     let value = assert_reads_back(v);
     assert_absent_keys_read_alike::<T>(&value);
 }
 
 /// [`assert_round_trips`] without the absent keys (for every case of a property test); the
 /// value as serde writes it.
-pub(crate) fn assert_reads_back<T>(v: &T) -> serde_json::Value
-where
-    T: serde::Serialize
-        + serde::de::DeserializeOwned
-        + Decode
-        + Encode
-        + PartialEq
-        + std::fmt::Debug,
-{
+pub(crate) fn assert_reads_back<T: Wire>(v: &T) -> serde_json::Value {
     fn reversed(v: &serde_json::Value) -> String {
         match v {
             serde_json::Value::Object(m) => {
