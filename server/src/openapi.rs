@@ -26,10 +26,10 @@ use utoipa::IntoParams;
 
 use crate::routes::admin::SaveUser;
 use crate::routes::exports::{MonthQuery, SummaryQuery};
-use crate::routes::hazards::LedgerQuery;
 use crate::routes::registers::NewVersion;
 use crate::routes::reminders::PageQuery;
 use crate::routes::sync::PullQuery;
+use saferounds_shared::lists::LedgerQuery;
 
 /// (method, path, tag, summary in Chinese, summary in English, who may call it)
 pub const ENDPOINTS: &[(&str, &str, &str, &str, &str, &str)] = &[

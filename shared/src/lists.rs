@@ -132,6 +132,81 @@ pub struct HazardFilter {
     pub sort: SortKey,
 }
 
+/// The ledger's query string (`GET /api/v1/hazards`, `/api/v1/export/ledger.xlsx`): the filters
+/// of [`HazardFilter`] with a campaign phase instead of dates, a sort and a page. The server reads
+/// it, its OpenAPI parameters are derived from it, and the desk writes it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct LedgerQuery {
+    pub status: Option<Status>,
+    pub grade: Option<Grade>,
+    pub category: Option<Category>,
+    pub department_id: Option<DepartmentId>,
+    pub site_id: Option<SiteId>,
+    pub phase_id: Option<crate::ids::PhaseId>,
+    pub found_from: Option<NaiveDate>,
+    pub found_to: Option<NaiveDate>,
+    pub overdue: Option<bool>,
+    /// Words the description, measures or remark contain (at most 200 characters are used).
+    pub text: Option<String>,
+    #[serde(default)]
+    pub sort: SortKey,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(value_type = u64, minimum = 0, maximum = 4294967295_u64)
+    )]
+    pub offset: u32,
+    /// Rows per page (at most 500 are given; 50 when absent).
+    #[cfg_attr(
+        feature = "openapi",
+        param(value_type = Option<u64>, minimum = 0, maximum = 4294967295_u64)
+    )]
+    pub limit: Option<u32>,
+}
+
+impl LedgerQuery {
+    /// Rows per page when the query names none, and the most it may ask for.
+    pub const PAGE: u32 = 50;
+    pub const MAX_PAGE: u32 = 500;
+
+    /// The filter this query means, its dates clipped to its phase (one of `phases`); `None`
+    /// when it names a phase that is not among them.
+    pub fn filter<'a>(
+        &self,
+        phases: impl IntoIterator<Item = &'a crate::campaign::Phase>,
+    ) -> Option<HazardFilter> {
+        let mut f = HazardFilter {
+            status: self.status,
+            grade: self.grade,
+            category: self.category,
+            department_id: self.department_id,
+            site_id: self.site_id,
+            found_from: self.found_from,
+            found_to: self.found_to,
+            overdue: self.overdue,
+            text: self.text.clone().filter(|t| t.len() <= 200),
+            sort: self.sort,
+        };
+        if let Some(id) = self.phase_id {
+            let p = phases.into_iter().find(|p| p.id == id)?;
+            f.found_from = Some(f.found_from.map_or(p.starts_on, |d| d.max(p.starts_on)));
+            f.found_to = Some(f.found_to.map_or(p.ends_on, |d| d.min(p.ends_on)));
+        }
+        Some(f)
+    }
+
+    /// The page asked for: (offset, rows), the rows within 1..=500.
+    pub fn page(&self) -> (i64, i64) {
+        let limit = self.limit.unwrap_or(Self::PAGE).clamp(1, Self::MAX_PAGE);
+        (i64::from(self.offset), i64::from(limit))
+    }
+}
+
 impl HazardFilter {
     /// The reference meaning of the filter; the server's SQL must agree with it (tested).
     pub fn matches(&self, h: &Hazard, today: NaiveDate) -> bool {
@@ -161,6 +236,54 @@ mod tests {
 
     fn d(m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    /// A phase narrows the dates to itself (within any dates also given); an unknown phase is
+    /// no filter at all; a page is 50 rows unless asked, never more than 500.
+    #[test]
+    fn a_ledger_query_clips_to_its_phase() {
+        let campaign = crate::campaign::default_campaign();
+        let p = &campaign.phases[1];
+        let q = LedgerQuery {
+            phase_id: Some(p.id),
+            found_from: Some(p.starts_on.pred_opt().unwrap()),
+            found_to: Some(p.starts_on.succ_opt().unwrap()),
+            text: Some("插线板".into()),
+            ..LedgerQuery::default()
+        };
+        let f = q.filter(&campaign.phases).unwrap();
+        assert_eq!(f.found_from, Some(p.starts_on));
+        assert_eq!(f.found_to, Some(p.starts_on.succ_opt().unwrap()));
+        assert_eq!(f.text.as_deref(), Some("插线板"));
+        let whole = LedgerQuery {
+            phase_id: Some(p.id),
+            ..LedgerQuery::default()
+        };
+        let f = whole.filter(&campaign.phases).unwrap();
+        assert_eq!(
+            (f.found_from, f.found_to),
+            (Some(p.starts_on), Some(p.ends_on))
+        );
+        let elsewhere = LedgerQuery {
+            phase_id: Some(crate::ids::PhaseId::from_uuid(crate::ids::stable_uuid(
+                "p", "x",
+            ))),
+            ..LedgerQuery::default()
+        };
+        assert_eq!(elsewhere.filter(&campaign.phases), None);
+        assert_eq!(LedgerQuery::default().page(), (0, 50));
+        let big = LedgerQuery {
+            offset: 100,
+            limit: Some(10_000),
+            ..LedgerQuery::default()
+        };
+        assert_eq!(big.page(), (100, 500));
+        // Text longer than 200 bytes is no filter.
+        let long = LedgerQuery {
+            text: Some("长".repeat(100)),
+            ..LedgerQuery::default()
+        };
+        assert_eq!(long.filter(&campaign.phases).unwrap().text, None);
     }
 
     #[test]

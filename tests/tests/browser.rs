@@ -421,6 +421,16 @@ async fn the_ledger_pages_through_every_hazard() -> anyhow::Result<()> {
         assert_eq!(all, expected, "every hazard once across the two pages");
         desk.click("#ledger-prev").await?;
         desk.until("document.querySelector('#ledger-total') && document.querySelector('#ledger-total').textContent.includes('1–50')", 20).await?;
+        // A text filter travels in the query string (Chinese, URL-encoded) and narrows the rows.
+        desk.client
+            .execute(
+                "const t = document.querySelector('.filters input[type=text]'); t.value = '第17号'; t.dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![],
+            )
+            .await?;
+        desk.until("document.querySelector('#ledger-total') && document.querySelector('#ledger-total').textContent.includes('共 1')", 20).await?;
+        let found: Vec<String> = serde_json::from_value(desk.client.execute(rows, vec![]).await?)?;
+        assert_eq!(found, ["第17号插线板串接"]);
         anyhow::Ok(())
     }
     .await;

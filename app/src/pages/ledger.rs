@@ -5,9 +5,11 @@ use saferounds_shared::api::LedgerPage;
 use saferounds_shared::checklist::Category;
 use saferounds_shared::hazard::{Grade, Status};
 use saferounds_shared::i18n::Label;
+use saferounds_shared::ids::{DepartmentId, PhaseId, SiteId};
+use saferounds_shared::lists::LedgerQuery;
 
 use crate::api;
-use crate::state::{Page, ctx, today, wire_name};
+use crate::state::{Page, ctx, from_wire, today, wire_name};
 
 const PAGE: i64 = 50;
 
@@ -24,46 +26,33 @@ pub fn Ledger() -> impl IntoView {
     let overdue = RwSignal::new(false);
     let text = RwSignal::new(String::new());
     let offset = RwSignal::new(0i64);
-    let filters = move || {
-        let mut q = String::new();
-        for (k, v) in [
-            ("status", status.get()),
-            ("grade", grade.get()),
-            ("category", category.get()),
-            ("department_id", department.get()),
-            ("site_id", site.get()),
-            ("phase_id", phase.get()),
-            ("sort", sort.get()),
-        ] {
-            if !v.is_empty() {
-                q.push_str(&format!("&{k}={v}"));
-            }
-        }
-        if overdue.get() {
-            q.push_str("&overdue=true");
-        }
-        let t = text.get();
-        if !t.trim().is_empty() {
-            q.push_str(&format!(
-                "&text={}",
-                String::from(js_sys::encode_uri_component(t.trim()))
-            ));
-        }
-        q
+    // The ledger's query as the server reads it (`LedgerQuery`), written as a query string.
+    let query = move |page: bool| {
+        let q = LedgerQuery {
+            status: from_wire(&status.get()),
+            grade: from_wire(&grade.get()),
+            category: from_wire(&category.get()),
+            department_id: DepartmentId::parse(&department.get()).ok(),
+            site_id: SiteId::parse(&site.get()).ok(),
+            phase_id: PhaseId::parse(&phase.get()).ok(),
+            overdue: overdue.get().then_some(true),
+            text: Some(text.get().trim().to_owned()).filter(|t| !t.is_empty()),
+            sort: from_wire(&sort.get()).unwrap_or_default(),
+            offset: if page { offset.get() as u32 } else { 0 },
+            limit: page.then_some(PAGE as u32),
+            ..LedgerQuery::default()
+        };
+        serde_urlencoded::to_string(&q).unwrap_or_default()
     };
     let page = LocalResource::new(move || {
         let token = ctx.token();
-        let q = format!(
-            "/api/v1/hazards?limit={PAGE}&offset={}{}",
-            offset.get(),
-            filters()
-        );
+        let q = format!("/api/v1/hazards?{}", query(true));
         async move { api::get::<LedgerPage>(&q, &token).await }
     });
     let export_error = RwSignal::new(None::<String>);
     let export = move |_| {
         api::open_in_background(
-            format!("/api/v1/export/ledger.xlsx?x=1{}", filters()),
+            format!("/api/v1/export/ledger.xlsx?{}", query(false)),
             Some(format!("台账-{}.xlsx", today())),
             export_error,
         )

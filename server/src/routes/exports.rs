@@ -18,7 +18,6 @@ use saferounds_shared::training::{self, Drill, StaffMember, TrainingClass};
 use serde::Deserialize;
 
 use super::ApiQuery;
-use super::hazards::LedgerQuery;
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::export::{
@@ -26,6 +25,7 @@ use crate::export::{
     summary_html,
 };
 use crate::{AppState, store};
+use saferounds_shared::lists::LedgerQuery;
 
 /// Most rows one export carries.
 pub const MAX_EXPORT_ROWS: i64 = 200_000;
@@ -76,7 +76,7 @@ pub async fn ledger(
     ApiQuery(q): ApiQuery<LedgerQuery>,
 ) -> AppResult<Response> {
     session.require(session.actor.roles().reads_reports() || session.actor.roles().supervises())?;
-    let f = q.filter(&state).await?;
+    let f = super::hazards::ledger_filter(&state, &q).await?;
     let page = store::ledger(
         &state.db,
         &session.actor,

@@ -2,75 +2,29 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use chrono::NaiveDate;
 use saferounds_shared::api::{HazardDetail, LedgerPage, StatLine, Stats};
 use saferounds_shared::campaign::{StatRow, stats_by};
 use saferounds_shared::checklist::Category;
-use saferounds_shared::hazard::{Grade, Status};
+use saferounds_shared::hazard::Grade;
 use saferounds_shared::i18n::Label;
-use saferounds_shared::ids::{DepartmentId, HazardId, PhaseId, SiteId};
-use saferounds_shared::lists::{HazardFilter, SortKey};
+use saferounds_shared::ids::HazardId;
+use saferounds_shared::lists::{HazardFilter, LedgerQuery};
 use saferounds_shared::org::Actor;
 use saferounds_shared::sync::{Entity, visible_to};
-use serde::Deserialize;
 
 use super::ApiQuery;
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::{AppState, store};
 
-/// The ledger's query: the filters of `shared::lists::HazardFilter`, a sort and a page. Its
-/// OpenAPI parameters are derived from it.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LedgerQuery {
-    status: Option<Status>,
-    grade: Option<Grade>,
-    category: Option<Category>,
-    department_id: Option<DepartmentId>,
-    site_id: Option<SiteId>,
-    phase_id: Option<PhaseId>,
-    found_from: Option<NaiveDate>,
-    found_to: Option<NaiveDate>,
-    overdue: Option<bool>,
-    /// Words the description, measures or remark contain (at most 200 characters are used).
-    text: Option<String>,
-    #[serde(default)]
-    sort: SortKey,
-    #[serde(default)]
-    #[param(value_type = u64, minimum = 0, maximum = 4294967295_u64)]
-    offset: u32,
-    /// Rows per page (at most 500 are given; 50 when absent).
-    #[param(value_type = Option<u64>, minimum = 0, maximum = 4294967295_u64)]
-    limit: Option<u32>,
-}
-
-impl LedgerQuery {
-    pub async fn filter(&self, state: &AppState) -> AppResult<HazardFilter> {
-        let mut f = HazardFilter {
-            status: self.status,
-            grade: self.grade,
-            category: self.category,
-            department_id: self.department_id,
-            site_id: self.site_id,
-            found_from: self.found_from,
-            found_to: self.found_to,
-            overdue: self.overdue,
-            text: self.text.clone().filter(|t| t.len() <= 200),
-            sort: self.sort,
-        };
-        if let Some(phase) = self.phase_id {
-            let campaigns = store::campaigns(&state.db).await?;
-            let p = campaigns
-                .iter()
-                .flat_map(|c| &c.phases)
-                .find(|p| p.id == phase)
-                .ok_or(AppError::NotFound)?;
-            f.found_from = Some(f.found_from.map_or(p.starts_on, |d| d.max(p.starts_on)));
-            f.found_to = Some(f.found_to.map_or(p.ends_on, |d| d.min(p.ends_on)));
-        }
-        Ok(f)
-    }
+/// The filter a ledger query means (its phase, if it names one, from the stored campaigns).
+pub async fn ledger_filter(state: &AppState, q: &LedgerQuery) -> AppResult<HazardFilter> {
+    let campaigns = match q.phase_id {
+        Some(_) => store::campaigns(&state.db).await?,
+        None => Vec::new(),
+    };
+    q.filter(campaigns.iter().flat_map(|c| &c.phases))
+        .ok_or(AppError::NotFound)
 }
 
 #[tracing::instrument(skip_all, fields(user = %session.user.username))]
@@ -79,9 +33,8 @@ pub async fn list(
     session: Session,
     ApiQuery(q): ApiQuery<LedgerQuery>,
 ) -> AppResult<Json<LedgerPage>> {
-    let f = q.filter(&state).await?;
-    let limit = i64::from(q.limit.unwrap_or(50)).clamp(1, 500);
-    let offset = i64::from(q.offset);
+    let f = ledger_filter(&state, &q).await?;
+    let (offset, limit) = q.page();
     let page = store::ledger(
         &state.db,
         &session.actor,
