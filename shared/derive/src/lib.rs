@@ -169,7 +169,16 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                     Fields::Unnamed(f) if f.unnamed.len() == 1 => Shape::Newtype {
                         option: is_option(&f.unnamed[0].ty),
                     },
-                    Fields::Named(f) => Shape::Struct(named(f)?),
+                    Fields::Named(f) => {
+                        let fields = named(f)?;
+                        if let Some(flat) = fields.iter().find(|f| f.flatten) {
+                            return Err(syn::Error::new_spanned(
+                                &flat.ident,
+                                "derive(Json): flatten in an enum's variant is not supported",
+                            ));
+                        }
+                        Shape::Struct(fields)
+                    }
                     Fields::Unnamed(_) => {
                         return Err(syn::Error::new_spanned(
                             ident,
