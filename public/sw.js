@@ -3,6 +3,9 @@
 // list of files and a version derived from their hashes.
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
+// Fetched once the shell is cached, not on the first screen's path: the camera module (scanning
+// room labels, marking up photos), so it works offline from the first day.
+const LATER = __LATER__;
 const CACHE = "saferounds-shell-" + VERSION;
 
 self.addEventListener("install", (event) => {
@@ -12,7 +15,9 @@ self.addEventListener("install", (event) => {
   const routes = event.addRoutes
     ? event.addRoutes({ condition: { urlPattern: { pathname: "/api/*" } }, source: "network" }).catch((e) => console.warn("routes", e))
     : Promise.resolve();
-  event.waitUntil(Promise.all([routes, caches.open(CACHE).then((cache) => cache.addAll(PRECACHE))]));
+  event.waitUntil(Promise.all([routes, caches.open(CACHE).then((cache) => cache.addAll(PRECACHE).then(() =>
+    // Without the network the app fetches it on first use instead (below); the shell is enough.
+    cache.addAll(LATER).catch((e) => console.warn("camera module", e))))]));
 });
 
 self.addEventListener("activate", (event) => {
@@ -39,7 +44,8 @@ self.addEventListener("fetch", (event) => {
   }
   event.respondWith(caches.match(req, { cacheName: CACHE }).then((hit) => hit || fetch(req).then((res) => {
     // The desk module is not precached (a phone never needs it); once fetched it is kept, so
-    // the desk opens offline too. Its names carry content hashes: a cached copy is never stale.
+    // the desk opens offline too (and so is the camera module if the install could not fetch
+    // it). Their names carry content hashes: a cached copy is never stale.
     if (res.ok && url.pathname.startsWith("/pkg/")) {
       const copy = res.clone();
       event.waitUntil(caches.open(CACHE).then((cache) => cache.put(req, copy)));

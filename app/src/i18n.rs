@@ -82,9 +82,10 @@ fn phone(key: &str) -> Option<(&'static str, &'static str)> {
         "progress" => ("进度", "Progress"),
         "scan" => ("扫码", "Scan QR"),
         "scan_unsupported" => (
-            "此浏览器不支持扫码，请从列表中选择房间。",
-            "This browser cannot scan; pick the room from the list.",
+            "扫码功能未能加载：请联网后重试，或从列表中选择房间。",
+            "The scanner could not be loaded: connect and retry, or pick the room from the list.",
         ),
+        "mark_up" => ("标注照片", "Mark up the photo"),
         "pass" => ("合格", "Pass"),
         "fail" => ("不合格", "Fail"),
         "na" => ("不适用", "N/A"),

@@ -1,5 +1,6 @@
 //! Photos on the device: downscaled (long side 1600 px, JPEG) before storing, addressed by the
-//! SHA-256 of their bytes. Also signature canvases and QR scanning where the browser can.
+//! SHA-256 of their bytes. Also signature canvases, and the calls into the camera module
+//! (scanning QR labels, marking up photos).
 
 use leptos::prelude::WithUntracked;
 use saferounds_shared::ids::PhotoHash;
@@ -115,38 +116,59 @@ pub async fn canvas_png(c: &HtmlCanvasElement) -> Result<(PhotoHash, Vec<u8>), J
     Ok((sha256(&bytes).await?, bytes))
 }
 
-/// Reads a QR code from a photo with the browser's BarcodeDetector, where it exists.
-pub async fn scan_qr(file: web_sys::File) -> Result<Option<String>, JsValue> {
+/// Calls `name` in the camera module (its own WASM module, started on first use by `boot.js`)
+/// with the user's language and `arg`: the promise's answer, `null` when the user cancelled.
+async fn camera(name: &str, arg: &str, lang: saferounds_shared::Lang) -> Result<JsValue, JsValue> {
     let window = web_sys::window().ok_or("no window")?;
-    let ctor = js_sys::Reflect::get(&window, &JsValue::from_str("BarcodeDetector"))?;
-    let Some(ctor) = ctor.dyn_ref::<js_sys::Function>() else {
-        return Ok(None);
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k));
+    let load: js_sys::Function = get(&window, "__srCamera")?.dyn_into()?;
+    let module = JsFuture::from(load.call0(&window)?.dyn_into::<js_sys::Promise>()?).await?;
+    let f: js_sys::Function = get(&module, name)?.dyn_into()?;
+    let lang = if lang == saferounds_shared::Lang::En {
+        "en"
+    } else {
+        "zh"
     };
-    let opts = js_sys::Object::new();
-    let formats = js_sys::Array::of1(&JsValue::from_str("qr_code"));
-    js_sys::Reflect::set(&opts, &JsValue::from_str("formats"), &formats)?;
-    let detector = js_sys::Reflect::construct(ctor, &js_sys::Array::of1(&opts))?;
-    let bmp = JsFuture::from(window.create_image_bitmap_with_blob(&file)?).await?;
-    let detect: js_sys::Function =
-        js_sys::Reflect::get(&detector, &JsValue::from_str("detect"))?.dyn_into()?;
-    let found = JsFuture::from(
-        detect
-            .call1(&detector, &bmp)?
-            .dyn_into::<js_sys::Promise>()?,
-    )
-    .await?;
-    let arr: js_sys::Array = found.dyn_into()?;
-    Ok(arr
-        .iter()
-        .next()
-        .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("rawValue")).ok())
-        .and_then(|v| v.as_string()))
+    let args = if arg.is_empty() {
+        js_sys::Array::of1(&lang.into())
+    } else {
+        js_sys::Array::of2(&arg.into(), &lang.into())
+    };
+    JsFuture::from(f.apply(&module, &args)?.dyn_into::<js_sys::Promise>()?).await
 }
 
-pub fn has_barcode_detector() -> bool {
-    web_sys::window()
-        .and_then(|w| js_sys::Reflect::has(&w, &JsValue::from_str("BarcodeDetector")).ok())
-        .unwrap_or(false)
+/// Scans a QR label with the camera module: the live camera, or a photo of the label where the
+/// browser gives no camera view. `None` when the user cancelled.
+pub async fn scan_qr(lang: saferounds_shared::Lang) -> Result<Option<String>, JsValue> {
+    Ok(camera("scan", "", lang).await?.as_string())
+}
+
+/// Lets the user draw rings and arrows on a photo taken (`bytes`, shown as `url`) before it is
+/// saved. The marked-up JPEG keeps the evidence stamp of the photo it replaces. `None` when the
+/// user drew nothing or cancelled.
+pub async fn mark_up(
+    bytes: &[u8],
+    url: &str,
+    lang: saferounds_shared::Lang,
+) -> Result<Option<(PhotoHash, Vec<u8>, String)>, JsValue> {
+    let Some(url) = camera("mark_up", url, lang).await?.as_string() else {
+        return Ok(None);
+    };
+    let jpeg = data_url_bytes(&url).ok_or("encode failed")?;
+    let jpeg = match comment(bytes) {
+        Some(stamp) => with_comment(jpeg, stamp),
+        None => jpeg,
+    };
+    Ok(Some((sha256(&jpeg).await?, jpeg, url)))
+}
+
+/// The comment `with_comment` put into a JPEG (its evidence stamp).
+pub fn comment(jpeg: &[u8]) -> Option<&str> {
+    if jpeg.get(..4)? != [0xFF, 0xD8, 0xFF, 0xFE] {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([*jpeg.get(4)?, *jpeg.get(5)?]));
+    std::str::from_utf8(jpeg.get(6..4 + len)?).ok()
 }
 
 #[cfg(test)]
@@ -173,6 +195,10 @@ mod tests {
         );
         assert_eq!(&stamped[6..6 + text.len()], text);
         assert_eq!(&stamped[6 + text.len()..], &jpeg[2..]);
+        // And read back, as a marked-up photo keeps it.
+        assert_eq!(comment(&stamped), Some("2026-12-05 14:10 · 配电室 · 张三"));
+        assert_eq!(comment(&jpeg), None);
+        assert_eq!(comment(&stamped[..8]), None);
         // Not a JPEG: left as it is.
         assert_eq!(with_comment(vec![1, 2, 3], "x"), vec![1, 2, 3]);
     }

@@ -139,7 +139,12 @@ impl Browser {
     /// Headless Chromium with a fresh profile, as a phone: a 412 × 900 CSS-pixel mobile
     /// screen (a headless window itself is never narrower than 500 px).
     pub async fn start() -> Result<Browser> {
-        let b = Self::start_with(&[]).await?;
+        Self::phone_with(&[]).await
+    }
+
+    /// A phone (412 px wide) started with further Chromium switches.
+    pub async fn phone_with(extra_args: &[&str]) -> Result<Browser> {
+        let b = Self::start_with(extra_args).await?;
         b.cdp(
             "Emulation.setDeviceMetricsOverride",
             serde_json::json!({"width": 412, "height": 900, "deviceScaleFactor": 2, "mobile": true}),
@@ -372,6 +377,109 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
             http::Method::POST,
             Some(serde_json::json!({"cmd": self.cmd, "params": self.params}).to_string()),
         )
+    }
+}
+
+/// Pictures of the printed room labels, as a phone's camera sees them.
+pub mod labels {
+    use std::path::Path;
+
+    use anyhow::{Context, Result};
+    use image::{GrayImage, Luma, Rgb, RgbImage, RgbaImage, imageops};
+
+    use super::{Browser, Server};
+
+    /// The label of the room `code` as printed from the sheet the server makes
+    /// (`/api/v1/rooms/labels`): the browser opens the sheet and takes a picture of that label.
+    pub async fn printed(browser: &Browser, server: &Server, code: &str) -> Result<RgbaImage> {
+        let html = reqwest::Client::new()
+            .get(server.url("/api/v1/rooms/labels"))
+            .bearer_auth(server.token("supervisor").await?)
+            .send()
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        let file = server.dir.path().join("labels.html");
+        std::fs::write(&file, html)?;
+        browser
+            .client
+            .goto(&format!("file://{}", file.display()))
+            .await?;
+        let label = browser
+            .find(&format!(".label[data-qr='SR1:{code}']"))
+            .await
+            .with_context(|| format!("the sheet has a label for {code}"))?;
+        let png = label.screenshot().await?;
+        Ok(image::load_from_memory(&png)?.to_rgba8())
+    }
+
+    /// A QR code that no label of ours carries, drawn as a label would be.
+    pub fn foreign(text: &str) -> Result<RgbaImage> {
+        let code = qrcode::QrCode::new(text.as_bytes())?;
+        let n = code.width() as u32;
+        let colors = code.to_colors();
+        let scale = 6;
+        Ok(RgbaImage::from_fn(
+            (n + 8) * scale,
+            (n + 8) * scale,
+            |x, y| {
+                let (mx, my) = ((x / scale).wrapping_sub(4), (y / scale).wrapping_sub(4));
+                let dark =
+                    mx < n && my < n && colors[(my * n + mx) as usize] == qrcode::Color::Dark;
+                image::Rgba(if dark {
+                    [0, 0, 0, 255]
+                } else {
+                    [255, 255, 255, 255]
+                })
+            },
+        ))
+    }
+
+    /// A grey wall with the label on it, a little off centre (what a photo or a video frame of
+    /// a label on a door shows).
+    fn on_a_wall(label: &RgbaImage, w: u32, h: u32, zoom: f32) -> RgbImage {
+        let (lw, lh) = (
+            (label.width() as f32 * zoom) as u32,
+            (label.height() as f32 * zoom) as u32,
+        );
+        let label = imageops::resize(label, lw, lh, imageops::FilterType::Triangle);
+        let mut wall = RgbImage::from_fn(w, h, |x, y| {
+            let shade = 120 + ((x + 2 * y) % 40) as u8;
+            Rgb([shade, shade - 8, shade - 16])
+        });
+        let (left, top) = (
+            i64::from(w.saturating_sub(lw) / 3),
+            i64::from(h.saturating_sub(lh) / 2),
+        );
+        let label = image::DynamicImage::ImageRgba8(label).to_rgb8();
+        imageops::overlay(&mut wall, &label, left, top);
+        wall
+    }
+
+    /// A phone's photo of `label` (1280 × 960, JPEG) written to `path`.
+    pub fn photo(label: &RgbaImage, path: &Path) -> Result<()> {
+        let picture = on_a_wall(label, 1280, 960, 1.5);
+        let mut out = std::fs::File::create(path)?;
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&picture)?;
+        Ok(())
+    }
+
+    /// A camera's view of `label` as a video for Chromium's fake camera
+    /// (`--use-file-for-fake-video-capture`): a few frames of 640 × 480 in Y4M, written to `path`.
+    pub fn video(label: &RgbaImage, path: &Path) -> Result<()> {
+        let (w, h) = (640, 480);
+        let frame: GrayImage =
+            image::DynamicImage::ImageRgb8(on_a_wall(label, w, h, 0.8)).to_luma8();
+        let mut out = format!("YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+        for _ in 0..3 {
+            out.extend_from_slice(b"FRAME\n");
+            out.extend(frame.pixels().map(|Luma([y])| *y));
+            // No colour: both chroma planes at their middle.
+            out.extend(std::iter::repeat_n(128u8, (w * h / 2) as usize));
+        }
+        std::fs::write(path, out)?;
+        Ok(())
     }
 }
 

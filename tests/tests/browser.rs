@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use fantoccini::Locator;
-use saferounds_e2e::{Browser, Server, second_test_image, test_image};
+use saferounds_e2e::{Browser, Server, labels, second_test_image, test_image};
 
 /// The first vertical slice: log in as the demo inspector and see the rooms of their station,
 /// in Chinese.
@@ -1420,6 +1420,8 @@ async fn walk_through_of_several_rooms() -> anyhow::Result<()> {
 /// Linux has no BarcodeDetector, so the page gets a stand-in that "reads" a given text from
 /// the photo: what is tested is everything around the detector (the scan button appears only
 /// where a detector exists, the photo is decoded, the label is matched to a room).
+/// The phone reads a room's printed label with its own decoder (no browser detector): here from
+/// a photo of the label, as on a phone whose browser gives no camera view.
 #[tokio::test]
 async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
     let mut server = Server::start().await?;
@@ -1433,23 +1435,21 @@ async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
     );
     let phone = Browser::start().await?;
     let result = async {
+        let photo = server.dir.path().join("label.jpg");
+        labels::photo(&labels::printed(&phone, &server, &code).await?, &photo)?;
+        let foreign = server.dir.path().join("foreign.jpg");
+        labels::photo(&labels::foreign("SR1:not-ours")?, &foreign)?;
         phone.login(&base, "inspector").await?;
         phone.find("#room-list li.room").await?;
-        assert!(
-            phone.client.find(Locator::Css("#scan")).await.is_err(),
-            "no scan button without a detector"
-        );
-        phone
-            .client
-            .execute(
-                &format!("window.__label = 'SR1:{code}'; window.BarcodeDetector = class {{ constructor(o) {{ this.o = o; }} async detect(img) {{ if (!img) throw new Error('no image'); return [{{ rawValue: window.__label }}]; }} }};"),
-                vec![],
-            )
-            .await?;
-        phone.click("#tab-hazards").await?;
-        phone.click("#tab-rooms").await?;
-        phone.find("#scan").await?.send_keys(&test_image().display().to_string()).await?;
-        phone.until(&format!("document.querySelector('#visit-room') && document.querySelector('#visit-room').textContent.includes('{name}')"), 15).await?;
+        phone.click("#scan").await?;
+        // This browser has no camera: the sheet says so and offers to read a photo instead.
+        phone.until("document.querySelector('.cam .cam-hint')?.textContent.includes('无法使用相机')", 20).await?;
+        // A photo without a code is said so, and the sheet stays for another try.
+        phone.find("#cam-photo").await?.send_keys(&test_image().display().to_string()).await?;
+        phone.until("document.querySelector('.cam .cam-hint')?.textContent.includes('没有识别到二维码')", 20).await?;
+        phone.find("#cam-photo").await?.send_keys(&photo.display().to_string()).await?;
+        phone.until(&format!("document.querySelector('#visit-room') && document.querySelector('#visit-room').textContent.includes('{name}')"), 20).await?;
+        assert!(phone.client.find(Locator::Css(".cam")).await.is_err(), "the sheet closes");
         // Saved, the visit records that the room's label was scanned (proof of presence).
         phone.client.execute("document.querySelectorAll('.item [data-answer=pass]').forEach(b => b.click()); document.querySelector('#save-visit').click();", vec![]).await?;
         phone.find("#room-list").await?;
@@ -1458,9 +1458,52 @@ async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
         assert_eq!(rounds["rounds"][0]["visits"][0]["via_qr"], true, "{rounds}");
         // A label that is not a room of this site.
         phone.click("#tab-rooms").await?;
-        phone.client.execute("window.__label = 'SR1:not-ours'", vec![]).await?;
-        phone.find("#scan").await?.send_keys(&test_image().display().to_string()).await?;
-        phone.until("document.body.textContent.includes('二维码不属于本站点的房间')", 15).await?;
+        phone.click("#scan").await?;
+        phone.find("#cam-photo").await?.send_keys(&foreign.display().to_string()).await?;
+        phone.until("document.body.textContent.includes('二维码不属于本站点的房间')", 20).await?;
+        // Cancelled, the sheet goes and the rooms stay.
+        phone.click("#scan").await?;
+        phone.click("#cam-cancel").await?;
+        phone.until("!document.querySelector('.cam') && !!document.querySelector('#room-list')", 10).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}
+
+/// The live camera: Chromium's fake camera films a printed label, and the room opens as soon as
+/// the decoder reads a frame — no photo taken.
+#[tokio::test]
+async fn the_live_camera_reads_a_room_label() -> anyhow::Result<()> {
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let token = server.token("inspector").await?;
+    let boot = server.get_json(&token, "/api/v1/bootstrap").await?;
+    let room = &boot["rooms"][2];
+    let (code, name) = (
+        room["qr_code"].as_str().unwrap_or_default().to_owned(),
+        room["name"]["zh"].as_str().unwrap_or_default().to_owned(),
+    );
+    let printer = Browser::start().await?;
+    let label = labels::printed(&printer, &server, &code).await;
+    printer.close().await;
+    let video = server.dir.path().join("label.y4m");
+    labels::video(&label?, &video)?;
+    let camera = format!("--use-file-for-fake-video-capture={}", video.display());
+    let phone = Browser::phone_with(&[
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        &camera,
+    ])
+    .await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        phone.click("#scan").await?;
+        phone.until(&format!("document.querySelector('#visit-room') && document.querySelector('#visit-room').textContent.includes('{name}')"), 30).await?;
+        assert!(phone.client.find(Locator::Css(".cam")).await.is_err(), "the sheet closes");
         anyhow::Ok(())
     }
     .await;
@@ -2395,6 +2438,75 @@ async fn an_evidence_photo_carries_its_stamp() -> anyhow::Result<()> {
         let ((stamped, light), (plain, _)) = (band(&stored), band(&original));
         assert!(stamped < plain * 0.75, "the band darkens the photo: {stamped} against {plain}");
         assert!(light > 0.005, "light text in the band: {light}");
+        anyhow::Ok(())
+    }
+    .await;
+    phone.close().await;
+    server.stop().await?;
+    result
+}
+
+/// The inspector rings the problem and points an arrow at it on the photo before saving: the
+/// marked-up photo replaces the one taken, keeps its evidence stamp, and is what the server stores.
+#[tokio::test]
+async fn a_photo_is_marked_up_before_it_is_saved() -> anyhow::Result<()> {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let mut server = Server::start().await?;
+    let base = server.url("/");
+    let phone = Browser::start().await?;
+    let result = async {
+        phone.login(&base, "inspector").await?;
+        phone.find("#room-list li.room").await?;
+        phone.client.execute("document.querySelector('#room-list li.room .room-meta').click()", vec![]).await?;
+        phone.find("#visit-room").await?;
+        phone.client.execute("document.querySelectorAll('.item')[0].querySelector('[data-answer=fail]').click()", vec![]).await?;
+        phone.find(".fail-photo").await?.send_keys(&test_image().display().to_string()).await?;
+        phone.until("document.querySelectorAll('.thumbs img').length === 1", 15).await?;
+        phone.client.execute("window.__taken = document.querySelector('.thumbs img').src", vec![]).await?;
+        phone.click(".thumbs button.thumb").await?;
+        let canvas = phone.find(".cam canvas").await?;
+        // A ring dragged across the middle, then an arrow from the lower left towards it.
+        let drag = |from: (f64, f64), to: (f64, f64)| {
+            MouseActions::new("finger".into())
+                .then(PointerAction::MoveToElement { element: canvas.clone(), duration: None, x: from.0, y: from.1 })
+                .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+                .then(PointerAction::MoveToElement { element: canvas.clone(), duration: Some(Duration::from_millis(200)), x: (from.0 + to.0) / 2.0, y: (from.1 + to.1) / 2.0 })
+                .then(PointerAction::MoveToElement { element: canvas.clone(), duration: Some(Duration::from_millis(200)), x: to.0, y: to.1 })
+                .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
+        };
+        phone.client.perform_actions(drag((-70.0, -50.0), (70.0, 50.0))).await?;
+        phone.click(".cam [data-tool=arrow]").await?;
+        phone.client.perform_actions(drag((-120.0, 120.0), (-30.0, 40.0))).await?;
+        phone.click("#mk-done").await?;
+        phone.until("!document.querySelector('.cam') && document.querySelectorAll('.thumbs img').length === 1 && document.querySelector('.thumbs img').src !== window.__taken", 15).await?;
+        phone.client.execute("document.querySelector('#save-visit').click()", vec![]).await?;
+        phone.until_visit_saved().await?;
+        phone.until_synced(30).await?;
+
+        let token = server.token("supervisor").await?;
+        let page = server.get_json(&token, "/api/v1/hazards?limit=10").await?;
+        let photos = page["rows"][0]["photos_before"].as_array().cloned().unwrap_or_default();
+        assert_eq!(photos.len(), 1, "the marked-up photo replaced the one taken: {photos:?}");
+        let bytes = reqwest::Client::new()
+            .get(server.url(&format!("/api/v1/blobs/{}", photos[0].as_str().unwrap_or_default())))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        // The evidence stamp is still in it.
+        anyhow::ensure!(bytes.len() > 6 && bytes[..4] == [0xFF, 0xD8, 0xFF, 0xFE], "a JPEG with a comment first");
+        let len = usize::from(u16::from_be_bytes([bytes[4], bytes[5]])) - 2;
+        let stamp = String::from_utf8(bytes[6..6 + len].to_vec())?;
+        assert!(stamp.contains("城东急救站"), "{stamp}");
+        // The marks: bright red strokes the photo taken does not have.
+        let stored = image::load_from_memory(&bytes)?.to_rgb8();
+        let original = image::open(test_image())?
+            .resize_exact(stored.width(), stored.height(), image::imageops::FilterType::Triangle)
+            .to_rgb8();
+        let marked = |img: &image::RgbImage| img.pixels().filter(|p| p.0[0] > 225 && p.0[1] < 90 && p.0[2] < 120).count();
+        let (after, before) = (marked(&stored), marked(&original));
+        assert!(after > before + 800, "red marks on the stored photo: {after} red pixels against {before}");
         anyhow::Ok(())
     }
     .await;

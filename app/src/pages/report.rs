@@ -138,7 +138,21 @@ pub fn ReportPage() -> impl IntoView {
             <textarea id="report-description" on:input=bind(description)></textarea>
             <label class="secondary" for="report-photo">{ctx.text("take_photo")}</label>
             <input id="report-photo" type="file" accept="image/*" capture="environment" on:change=take_photo/>
-            {move || shot.get().map(|(_, url)| view! { <div class="thumbs"><img src=url alt=ctx.t("photo")/></div> })}
+            {move || shot.get().map(|(_, url)| {
+                // Tapped: the photo opens to mark up (a ring, an arrow), which then takes its place.
+                let u = url.clone();
+                let mark = move |_| {
+                    let u = u.clone();
+                    leptos::task::spawn_local(async move {
+                        let b = bytes.get_value();
+                        if let Ok(Some((h, b, u))) = photo::mark_up(&b, &u, ctx.lang.get_untracked()).await {
+                            bytes.set_value(b);
+                            shot.set(Some((h, u)));
+                        }
+                    });
+                };
+                view! { <div class="thumbs"><button class="thumb" aria-label=ctx.text("mark_up") on:click=mark><img src=url alt=ctx.t("photo")/></button></div> }
+            })}
             {move || error.get().map(|e| view! { <div class="error" role="alert" id="report-error">{e}</div> })}
             <button class="primary" id="send-report" disabled=move || saving.get() on:click=submit>{ctx.text("send_report")}</button>
         </div>

@@ -9,7 +9,6 @@ use saferounds_shared::inspection::{last_visits, progress, room_due};
 use saferounds_shared::org::Room;
 use saferounds_shared::plan::VisitMark;
 use saferounds_shared::sync::Entity;
-use wasm_bindgen::JsCast;
 
 use crate::photo;
 use crate::state::{Page, ctx, now_utc, today, wire_name};
@@ -97,18 +96,9 @@ pub fn Rooms() -> impl IntoView {
         let all: Vec<_> = rooms().iter().map(|r| r.id).collect();
         progress(&all, &done_ids.get())
     };
-    let on_scan = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
-            return;
-        };
+    let on_scan = move |_| {
         leptos::task::spawn_local(async move {
-            match photo::scan_qr(file).await {
+            match photo::scan_qr(ctx.lang.get_untracked()).await {
                 Ok(Some(text)) => match saferounds_shared::org::Room::code_from_scan(&text)
                     .and_then(|code| rooms().into_iter().find(|r| r.qr_code == code))
                 {
@@ -124,7 +114,8 @@ pub fn Rooms() -> impl IntoView {
                         crate::i18n::tr(ctx.lang.get_untracked(), "qr_not_ours")
                     ))),
                 },
-                _ => scan_msg.set(Some(ctx.t("scan_unsupported").to_owned())),
+                Ok(None) => scan_msg.set(None),
+                Err(_) => scan_msg.set(Some(ctx.t("scan_unsupported").to_owned())),
             }
         });
     };
@@ -168,10 +159,7 @@ pub fn Rooms() -> impl IntoView {
             </div>
             <div>{ctx.text("progress")}" "{move || { let p = prog(); format!("{} / {}", p.done, p.done + p.remaining) }}</div>
             <div class="progress"><div style=move || { let p = prog(); let total = (p.done + p.remaining).max(1); format!("width: {}%", p.done * 100 / total) }></div></div>
-            <Show when=photo::has_barcode_detector>
-                <label class="secondary" for="scan">{ctx.text("scan")}</label>
-                <input id="scan" type="file" accept="image/*" capture="environment" on:change=on_scan/>
-            </Show>
+            <button class="secondary" id="scan" on:click=on_scan>{ctx.text("scan")}</button>
             {move || scan_msg.get().map(|m| view! { <div class="notice">{m}</div> })}
             // Rooms done today are marked once the visits on the device are read.
             {move || (!ctx.loaded.get()).then(|| view! { <div class="loading" id="reading-records">{ctx.t("reading_records")}</div> })}

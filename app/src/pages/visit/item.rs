@@ -65,6 +65,38 @@ pub(super) fn ItemRow(
             }
         });
     };
+    // A photo's thumbnail opens it to mark up (a ring, an arrow); the marked-up photo takes its
+    // place, and `record` drops the one it replaced.
+    let mark = move |hash: PhotoHash, url: String, after: bool| {
+        leptos::task::spawn_local(async move {
+            let bytes = photo_bytes
+                .with_value(|m| m.get(&hash).cloned())
+                .unwrap_or_default();
+            if let Ok(Some((h, b, u))) =
+                photo::mark_up(&bytes, &url, ctx.lang.get_untracked()).await
+            {
+                photo_bytes.update_value(|m| {
+                    m.insert(h.clone(), b);
+                });
+                set(&|d: &mut Draft| {
+                    let list = if after { &mut d.after } else { &mut d.photos };
+                    if let Some(e) = list.iter_mut().find(|(k, _)| *k == hash) {
+                        *e = (h.clone(), u.clone());
+                    }
+                });
+            }
+        });
+    };
+    let thumbs = move |after: bool| {
+        let list = get();
+        let list = if after { list.after } else { list.photos };
+        list.into_iter()
+            .map(|(h, url)| {
+                let u = url.clone();
+                view! { <button class="thumb" aria-label=ctx.text("mark_up") on:click=move |_| mark(h.clone(), u.clone(), after)><img src=url alt=""/></button> }
+            })
+            .collect_view()
+    };
     let is = move |v: AnswerValue| get().value == Some(v);
     let item_code = item.code.clone();
     let answers = match item.answer {
@@ -99,7 +131,7 @@ pub(super) fn ItemRow(
                     <textarea class="fail-note" aria-label=ctx.text("note") prop:value=move || get().note on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.note = v.clone()); }></textarea>
                     <label>{ctx.text("photo")}</label>
                     <input class="fail-photo" aria-label=ctx.text("photo") type="file" accept="image/*" capture="environment" multiple on:change=move |ev| add_photo(ev, false)/>
-                    <div class="thumbs">{move || get().photos.into_iter().map(|(_, url)| view! { <img src=url alt=""/> }).collect_view()}</div>
+                    <div class="thumbs">{move || thumbs(false)}</div>
                     <Show when=move || photo_error.get()><div class="error photo-error" role="alert">{ctx.text("photo_unreadable")}</div></Show>
                     <label><input class="fixed" type="checkbox" prop:checked=move || get().fixed on:change=move |ev| { let on = event_target_checked(&ev); set(&|d: &mut Draft| d.fixed = on); }/>{ctx.text("fixed_on_spot")}</label>
                     <Show when=move || get().fixed>
@@ -107,7 +139,7 @@ pub(super) fn ItemRow(
                         <input type="text" class="fixed-text" aria-label=ctx.text("what_was_done") on:input=move |ev| { let v = event_target_value(&ev); set(&|d: &mut Draft| d.fixed_text = v.clone()); }/>
                         <label>{ctx.text("after_photo")}</label>
                         <input class="after-photo" aria-label=ctx.text("after_photo") type="file" accept="image/*" capture="environment" on:change=move |ev| add_photo(ev, true)/>
-                        <div class="thumbs">{move || get().after.into_iter().map(|(_, url)| view! { <img src=url alt=""/> }).collect_view()}</div>
+                        <div class="thumbs">{move || thumbs(true)}</div>
                     </Show>
                 </div>
             </Show>
