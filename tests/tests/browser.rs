@@ -614,6 +614,22 @@ async fn main_screens_pass_axe() -> anyhow::Result<()> {
                 .into_iter()
                 .map(|v| format!("rooms: {v}")),
         );
+        // The scanner's sheet (this browser has no camera: its photo fallback).
+        phone.click("#scan").await?;
+        phone
+            .until(
+                "document.querySelector('.cam .cam-hint')?.textContent.includes('无法使用相机')",
+                20,
+            )
+            .await?;
+        report.extend(
+            phone
+                .axe_violations()
+                .await?
+                .into_iter()
+                .map(|v| format!("scan: {v}")),
+        );
+        phone.click("#cam-cancel").await?;
         phone
             .find("#room-list li.room button")
             .await?
@@ -2465,6 +2481,8 @@ async fn a_photo_is_marked_up_before_it_is_saved() -> anyhow::Result<()> {
         phone.client.execute("window.__taken = document.querySelector('.thumbs img').src", vec![]).await?;
         phone.click(".thumbs button.thumb").await?;
         let canvas = phone.find(".cam canvas").await?;
+        let violations = phone.axe_violations().await?;
+        assert!(violations.is_empty(), "the mark-up sheet: {violations:?}");
         // A ring dragged across the middle, then an arrow from the lower left towards it.
         let drag = |from: (f64, f64), to: (f64, f64)| {
             MouseActions::new("finger".into())
