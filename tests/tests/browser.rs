@@ -82,6 +82,11 @@ async fn offline_walk_through_survives_reload_and_syncs_once() -> anyhow::Result
         assert!(reqwest::get(server.url("/api/health")).await.is_err(), "the server is really down");
         browser.client.refresh().await?;
         browser.find("#room-list li.room").await?;
+        // The camera module was never used online: the service worker fetched it after the
+        // shell, so the scanner opens offline too.
+        browser.click("#scan").await?;
+        browser.until("document.querySelector('.cam .cam-hint')?.textContent.includes('无法使用相机')", 20).await?;
+        browser.click("#cam-cancel").await?;
 
         // Walk the oxygen store: first item fails with a photo and a note, second passes.
         browser.client.execute("[...document.querySelectorAll('#room-list li.room')].find(li => li.textContent.includes('氧气瓶存放间')).querySelector('button').click()", vec![]).await?;
@@ -495,13 +500,17 @@ async fn static_files_have_types_and_cache_rules() -> anyhow::Result<()> {
         let html = index.text().await?;
         assert!(html.contains("/boot.js"));
         let boot = c.get(server.url("/boot.js")).send().await?.text().await?;
-        // Two modules: the phone module first, then the desk module.
+        // Three modules: the phone module first, then the desk module, then the camera module.
         let wasm_paths: Vec<&str> = boot
             .split("wasm: \"")
             .skip(1)
             .filter_map(|s| s.split('"').next())
             .collect();
-        assert_eq!(wasm_paths.len(), 2, "phone and desk modules in boot.js");
+        assert_eq!(
+            wasm_paths.len(),
+            3,
+            "phone, desk and camera modules in boot.js"
+        );
         for path in &wasm_paths {
             let wasm = c.get(server.url(path)).send().await?;
             assert_eq!(wasm.headers()["content-type"], "application/wasm");
@@ -555,6 +564,14 @@ async fn static_files_have_types_and_cache_rules() -> anyhow::Result<()> {
         assert!(
             !sw.contains(wasm_paths[1]),
             "the desk module is not precached: a phone never downloads it"
+        );
+        // The camera module is fetched after the shell (`LATER`), not with it.
+        let (precache, later) = sw
+            .split_once("const LATER")
+            .ok_or_else(|| anyhow::anyhow!("the worker has a list for after the shell"))?;
+        assert!(
+            !precache.contains(wasm_paths[2]) && later.contains(wasm_paths[2]),
+            "{sw}"
         );
         let manifest = c.get(server.url("/manifest.webmanifest")).send().await?;
         assert_eq!(
