@@ -2,6 +2,7 @@
 //! is down, so the interface shows every failure the same way.
 
 use saferounds_shared::ApiError;
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::json::{self, Decode, Encode, Ignored};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -155,7 +156,7 @@ pub async fn logout(token: &str) {
     let body = JsValue::from_str("{}");
     let _ = send(
         "POST",
-        "/api/v1/auth/logout",
+        ep::LOGOUT.path,
         Some(token),
         Some(body),
         "application/json",
@@ -168,7 +169,7 @@ pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), crate
     let arr = js_sys::Uint8Array::from(bytes);
     let (status, text) = send(
         "PUT",
-        &format!("/api/v1/blobs/{sha}"),
+        &ep::BLOB.at(&sha),
         Some(token),
         Some(arr.into()),
         "image/jpeg",

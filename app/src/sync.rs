@@ -1,6 +1,7 @@
 //! The sync engine: upload photos, push the outbox, pull changes. Runs on start, when the
 //! browser goes online, when the page becomes visible, on a timer with backoff, and on demand.
 
+use saferounds_shared::endpoints as ep;
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
@@ -141,7 +142,7 @@ async fn sync_inner(ctx: AppCtx) -> Result<(), crate::Failure> {
             device_id: device.device_id,
             ops: batch.clone(),
         };
-        let resp: PushResponse = api::post("/api/v1/sync/push", Some(token), &req).await?;
+        let resp: PushResponse = api::post(ep::PUSH.path, Some(token), &req).await?;
         let ack = acknowledge(&resp);
         store::apply_ack(&ack, &batch).await?;
         let progress = !ack.done.is_empty();
@@ -168,7 +169,7 @@ async fn sync_inner(ctx: AppCtx) -> Result<(), crate::Failure> {
     for _ in 0..1000 {
         let cursor: u64 = store::kv_get("cursor").await?.unwrap_or(0);
         let page: PullResponse = api::get(
-            &format!("/api/v1/sync/pull?cursor={cursor}&limit=500"),
+            &ep::PULL.query(&format_args!("cursor={cursor}&limit=500")),
             token,
         )
         .await?;
@@ -179,8 +180,7 @@ async fn sync_inner(ctx: AppCtx) -> Result<(), crate::Failure> {
     }
 
     // 5. Organisation data may have changed (new rooms, templates).
-    if let Ok(boot) =
-        api::get::<saferounds_shared::api::Bootstrap>("/api/v1/bootstrap", token).await
+    if let Ok(boot) = api::get::<saferounds_shared::api::Bootstrap>(ep::BOOTSTRAP.path, token).await
     {
         store::kv_put("bootstrap", &boot).await?;
         crate::state::set_boot(ctx, Some(boot));

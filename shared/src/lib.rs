@@ -13,6 +13,7 @@
 pub mod api;
 pub mod campaign;
 pub mod checklist;
+pub mod endpoints;
 pub mod equipment;
 pub mod error;
 #[cfg(test)]

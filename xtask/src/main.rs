@@ -324,7 +324,7 @@ fn build_app(root: &Path) -> Result<PathBuf> {
         cj = camera.js,
         cw = camera.wasm,
     );
-    std::fs::write(dist.join("boot.js"), &boot)?;
+    std::fs::write(dist.join("boot.js"), without_line_comments(&boot))?;
 
     let precache: Vec<String> = SHELL_FILES
         .into_iter()
@@ -344,10 +344,19 @@ fn build_app(root: &Path) -> Result<PathBuf> {
         .replace("\"__VERSION__\"", &format!("\"{version}\""))
         .replace("__PRECACHE__", &serde_json::to_string(&precache)?)
         .replace("__LATER__", &serde_json::to_string(&later)?);
-    std::fs::write(dist.join("sw.js"), sw)?;
+    std::fs::write(dist.join("sw.js"), without_line_comments(&sw))?;
     precompress(&dist)?;
     dist_size(&dist)?;
     Ok(dist)
+}
+
+/// A script without its whole-line `//` comments: they explain the source, and every first
+/// load would download them (~15% of the two hand-written scripts, compressed).
+fn without_line_comments(js: &str) -> String {
+    js.lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// Files the server sends compressed: text and WASM (PNG icons are compressed already).
@@ -992,4 +1001,16 @@ fn test(root: &Path) -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scripts_ship_without_their_comment_lines() {
+        let js = "// about\nconst A = 1; // kept: code first\n  // indented\nconst url = \"http://x\";\n";
+        assert_eq!(
+            super::without_line_comments(js),
+            "const A = 1; // kept: code first\nconst url = \"http://x\";\n"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use saferounds_shared::Lang;
 use saferounds_shared::api::{Dashboard, StatLine};
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::i18n::{Label, percent};
 
 use crate::api;
@@ -15,14 +16,14 @@ pub fn DashboardPage() -> impl IntoView {
     let ctx = ctx();
     let data = LocalResource::new(move || {
         let token = ctx.token();
-        async move { api::get::<Dashboard>("/api/v1/dashboard", &token).await }
+        async move { api::get::<Dashboard>(ep::DASHBOARD.path, &token).await }
     });
     let error = RwSignal::new(None::<String>);
     let open = move |path: &'static str| move |_| api::open_in_background(path.into(), None, error);
     view! {
         <div class="seg">
-            <button class="secondary" id="print-bulletin" on:click=open("/api/v1/reports/bulletin")>{ctx.text("bulletin")}</button>
-            <button class="secondary" id="print-summary" on:click=open("/api/v1/reports/summary")>{ctx.text("summary_report")}</button>
+            <button class="secondary" id="print-bulletin" on:click=open(ep::BULLETIN.path)>{ctx.text("bulletin")}</button>
+            <button class="secondary" id="print-summary" on:click=open(ep::SUMMARY.path)>{ctx.text("summary_report")}</button>
         </div>
         {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>

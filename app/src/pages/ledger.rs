@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use saferounds_shared::api::LedgerPage;
 use saferounds_shared::checklist::Category;
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::hazard::{Grade, Status};
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{DepartmentId, PhaseId, SiteId};
@@ -46,13 +47,13 @@ pub fn Ledger() -> impl IntoView {
     };
     let page = LocalResource::new(move || {
         let token = ctx.token();
-        let q = format!("/api/v1/hazards?{}", query(true));
+        let q = ep::LEDGER.query(&query(true));
         async move { api::get::<LedgerPage>(&q, &token).await }
     });
     let export_error = RwSignal::new(None::<String>);
     let export = move |_| {
         api::open_in_background(
-            format!("/api/v1/export/ledger.xlsx?{}", query(false)),
+            ep::LEDGER_XLSX.query(&query(false)),
             Some(format!("台账-{}.xlsx", today())),
             export_error,
         )

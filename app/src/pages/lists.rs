@@ -4,6 +4,7 @@
 //! records like hazards: saved on the device with their operation, then synced.
 
 use leptos::prelude::*;
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{DepartmentId, HazardId, MeasureId, UserId};
 use saferounds_shared::lists::{Measure, MeasureKind, MeasureStatus, timetable};
@@ -58,7 +59,7 @@ pub fn Lists() -> impl IntoView {
     };
     let export = move |_| {
         api::open_in_background(
-            "/api/v1/export/measures.xlsx".into(),
+            ep::MEASURES_XLSX.path.into(),
             Some(format!("制度措施清单-{}.xlsx", today())),
             error,
         )

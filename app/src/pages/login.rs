@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use saferounds_shared::api::{Bootstrap, LoginRequest, LoginResponse};
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::ids::DeviceId;
 
 use crate::state::{Page, Session, bind, ctx, refresh_view};
@@ -54,8 +55,8 @@ pub fn Login() -> impl IntoView {
 }
 
 async fn login(req: LoginRequest) -> Result<Session, crate::Failure> {
-    let resp: LoginResponse = api::post("/api/v1/auth/login", None, &req).await?;
-    let boot: Bootstrap = api::get("/api/v1/bootstrap", &resp.token).await?;
+    let resp: LoginResponse = api::post(ep::LOGIN.path, None, &req).await?;
+    let boot: Bootstrap = api::get(ep::BOOTSTRAP.path, &resp.token).await?;
     let session = Session {
         token: resp.token,
         user: resp.user,

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use saferounds_shared::checklist::InspectionType;
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::{PlanId, RoomId};
 use saferounds_shared::plan::{Frequency, PatrolPlan};
@@ -18,7 +19,7 @@ pub fn PlansCard() -> impl IntoView {
     let data = LocalResource::new(move || {
         reload.track();
         let token = ctx.token();
-        async move { api::get::<Vec<PatrolPlan>>("/api/v1/plans", &token).await }
+        async move { api::get::<Vec<PatrolPlan>>(ep::PLANS.path, &token).await }
     });
     let error = RwSignal::new(None::<String>);
     let keeps = move || {
@@ -102,7 +103,7 @@ fn PlanTable(
 }
 
 fn save(plan: PatrolPlan, reload: RwSignal<u32>, error: RwSignal<Option<String>>) {
-    super::registers::save_entry(format!("/api/v1/plans/{}", plan.id), plan, reload, error);
+    super::registers::save_entry(ep::PUT_PLAN.at(&plan.id), plan, reload, error);
 }
 
 /// Assign a round: site, inspection, frequency, the person, and the rooms (none ticked: every

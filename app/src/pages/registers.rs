@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 use saferounds_shared::api::Stats;
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::equipment::{Equipment, EquipmentKind};
 use saferounds_shared::i18n::{Label, percent};
 use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, UserId};
@@ -24,11 +25,11 @@ struct Registers {
 
 async fn load(token: String) -> Result<Registers, crate::Failure> {
     Ok(Registers {
-        stats: api::get("/api/v1/stats", &token).await?,
-        staff: api::get("/api/v1/staff", &token).await?,
-        classes: api::get("/api/v1/training/classes", &token).await?,
-        drills: api::get("/api/v1/drills", &token).await?,
-        equipment: api::get("/api/v1/equipment", &token).await?,
+        stats: api::get(ep::STATS.path, &token).await?,
+        staff: api::get(ep::STAFF.path, &token).await?,
+        classes: api::get(ep::CLASSES.path, &token).await?,
+        drills: api::get(ep::DRILLS.path, &token).await?,
+        equipment: api::get(ep::EQUIPMENT.path, &token).await?,
     })
 }
 
@@ -42,7 +43,7 @@ pub fn RegistersPage() -> impl IntoView {
         load(token)
     });
     let error = RwSignal::new(None::<String>);
-    let summary = move |_| api::open_in_background("/api/v1/reports/summary".into(), None, error);
+    let summary = move |_| api::open_in_background(ep::SUMMARY.path.into(), None, error);
     view! {
         {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>
@@ -131,7 +132,7 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
         };
         let token = ctx.token_now();
         leptos::task::spawn_local(async move {
-            let path = format!("/api/v1/training/classes/{}", class.id);
+            let path = ep::PUT_CLASS.at(&class.id);
             match api::put::<_, TrainingClass>(&path, &token, &class).await {
                 Ok(_) => {
                     id.set_value(ClassId::from_uuid(uuid::Uuid::now_v7()));
@@ -216,12 +217,7 @@ fn NewPerson(reload: RwSignal<u32>) -> impl IntoView {
             post_changed_on: None,
             active: true,
         };
-        save_entry(
-            format!("/api/v1/staff/{}", person.id),
-            person,
-            reload,
-            error,
-        );
+        save_entry(ep::PUT_STAFF.at(&person.id), person, reload, error);
     };
     view! {
         <fieldset class="form">
@@ -265,7 +261,7 @@ fn NewDrill(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
             participants: present.get_untracked(),
             note: None,
         };
-        save_entry(format!("/api/v1/drills/{}", drill.id), drill, reload, error);
+        save_entry(ep::PUT_DRILL.at(&drill.id), drill, reload, error);
     };
     view! {
         <fieldset class="form">
@@ -322,7 +318,7 @@ fn NewEquipment(reload: RwSignal<u32>) -> impl IntoView {
             last_checked_on: None,
             last_serviced_on: None,
         };
-        save_entry(format!("/api/v1/equipment/{}", e.id), e, reload, error);
+        save_entry(ep::PUT_EQUIPMENT.at(&e.id), e, reload, error);
     };
     view! {
         <fieldset class="form">

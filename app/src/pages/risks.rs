@@ -2,6 +2,7 @@
 //! to add one (its level typed, or computed from an LEC assessment by `shared::risk`).
 
 use leptos::prelude::*;
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::i18n::Label;
 use saferounds_shared::ids::RiskId;
 use saferounds_shared::risk::{Lec, RiskLevel, RiskPoint, count_by_level};
@@ -16,7 +17,7 @@ pub fn RisksCard() -> impl IntoView {
     let data = LocalResource::new(move || {
         reload.track();
         let token = ctx.token();
-        async move { api::get::<Vec<RiskPoint>>("/api/v1/risks", &token).await }
+        async move { api::get::<Vec<RiskPoint>>(ep::RISKS.path, &token).await }
     });
     view! {
         <section class="card" id="risks">
@@ -125,7 +126,7 @@ fn NewRisk(reload: RwSignal<u32>) -> impl IntoView {
                 .collect(),
             assessed_on: today(),
         };
-        super::registers::save_entry(format!("/api/v1/risks/{}", point.id), point, reload, error);
+        super::registers::save_entry(ep::PUT_RISK.at(&point.id), point, reload, error);
     };
     view! {
         <fieldset class="form" id="new-risk">

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use saferounds_shared::api::InspectionPage;
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::i18n::Label;
 use saferounds_shared::inspection::AnswerValue;
 
@@ -15,7 +16,7 @@ pub fn RoundsPage() -> impl IntoView {
     let ctx = ctx();
     let data = LocalResource::new(move || {
         let token = ctx.token();
-        async move { api::get::<InspectionPage>("/api/v1/inspections?limit=100", &token).await }
+        async move { api::get::<InspectionPage>(&ep::INSPECTIONS.query(&"limit=100"), &token).await }
     });
     let error = RwSignal::new(None::<String>);
     view! {
@@ -41,7 +42,7 @@ pub fn RoundsPage() -> impl IntoView {
                                         let id = r.round.id;
                                         let failed = r.visits.iter().flat_map(|v| &v.answers).filter(|a| a.value == AnswerValue::Fail).count();
                                         let signed = r.visits.iter().any(|v| v.signatures.is_some());
-                                        let print = move |_| api::open_in_background(format!("/api/v1/inspections/{id}/record"), None, error);
+                                        let print = move |_| api::open_in_background(ep::ROUND_RECORD.at(&id), None, error);
                                         view! {
                                             <tr data-round=id.to_string()>
                                                 <td>{r.round.started_at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string()}</td>

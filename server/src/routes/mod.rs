@@ -4,11 +4,12 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodFilter, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use tower_http::compression::CompressionLayer;
@@ -17,6 +18,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use saferounds_shared::endpoints::{self, Endpoint, Method};
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::plan::PatrolPlan;
 use saferounds_shared::risk::RiskPoint;
@@ -45,67 +47,7 @@ img-src 'self' blob: data:; connect-src 'self'; worker-src 'self'; manifest-src 
 base-uri 'self'; form-action 'self'; object-src 'none'";
 
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/health", get(ops::health))
-        .route("/v1/openapi.json", get(crate::openapi::serve))
-        .route("/v1/auth/login", post(account::login))
-        .route("/v1/auth/logout", post(account::logout))
-        .route("/v1/me", get(account::me))
-        .route("/v1/me/password", post(account::change_password))
-        .route("/v1/bootstrap", get(org::bootstrap))
-        .route("/v1/sync/push", post(sync::push))
-        .route("/v1/sync/pull", get(sync::pull))
-        .route(
-            "/v1/blobs/{sha256}",
-            put(blobs::put).get(blobs::get).layer(DefaultBodyLimit::max(
-                saferounds_shared::sync::MAX_PHOTO_BYTES,
-            )),
-        )
-        .route("/v1/inspections", get(inspections::list))
-        .route("/v1/inspections/{id}/record", get(inspections::record))
-        .route("/v1/reminders", get(reminders::list))
-        .route("/v1/reminders/send", post(reminders::send))
-        .route("/v1/hazards", get(hazards::list))
-        .route("/v1/hazards/{id}", get(hazards::detail))
-        .route("/v1/stats", get(hazards::stats))
-        .route("/v1/dashboard", get(dashboard::dashboard))
-        .route("/v1/export/ledger.xlsx", get(exports::ledger))
-        .route("/v1/reports/bulletin", get(exports::bulletin))
-        .route("/v1/measures", get(exports::measures))
-        .route("/v1/export/measures.xlsx", get(exports::measures_export))
-        .route("/v1/rooms/labels", get(exports::labels))
-        .route("/v1/admin/sites/{id}", put(admin::put_site))
-        .route("/v1/admin/departments/{id}", put(admin::put_department))
-        .route("/v1/admin/buildings/{id}", put(admin::put_building))
-        .route("/v1/admin/rooms/{id}", put(admin::put_room))
-        .route("/v1/admin/users/{id}", put(admin::put_user))
-        .route("/v1/admin/users", get(admin::list_users))
-        .route("/v1/templates", get(registers::templates))
-        .route(
-            "/v1/templates/{code}/versions",
-            post(registers::new_template_version),
-        )
-        .route("/v1/campaigns", get(registers::campaigns))
-        .route("/v1/campaigns/{id}", put(registers::put_campaign))
-        .route("/v1/staff", get(registers::list::<StaffMember>))
-        .route("/v1/staff/{id}", put(registers::put::<StaffMember>))
-        .route(
-            "/v1/training/classes",
-            get(registers::list::<TrainingClass>),
-        )
-        .route(
-            "/v1/training/classes/{id}",
-            put(registers::put::<TrainingClass>),
-        )
-        .route("/v1/drills", get(registers::list::<Drill>))
-        .route("/v1/drills/{id}", put(registers::put::<Drill>))
-        .route("/v1/equipment", get(registers::list::<Equipment>))
-        .route("/v1/equipment/{id}", put(registers::put::<Equipment>))
-        .route("/v1/plans", get(registers::list::<PatrolPlan>))
-        .route("/v1/plans/{id}", put(registers::put::<PatrolPlan>))
-        .route("/v1/risks", get(registers::list::<RiskPoint>))
-        .route("/v1/risks/{id}", put(registers::put::<RiskPoint>))
-        .route("/v1/reports/summary", get(exports::summary))
+    let api = api_routes()
         .fallback(|| async { AppError::NotFound })
         .layer(DefaultBodyLimit::max(8 * 1024 * 1024))
         // What the API answers is one user's data: no cache keeps it (photos and documents
@@ -168,6 +110,88 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The API's routes, built from its one table (`shared::endpoints`): each entry's path and
+/// method, with its handler.
+fn api_routes() -> Router<AppState> {
+    endpoints::ALL.iter().fold(Router::new(), |r, e| {
+        let h =
+            handler(e).unwrap_or_else(|| panic!("no handler for {} {}", e.method.as_str(), e.path));
+        r.route(e.path.trim_start_matches("/api"), h)
+    })
+}
+
+/// `h` answering the endpoint's method.
+fn on<H, T>(e: &Endpoint, h: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let method = match e.method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Put => MethodFilter::PUT,
+    };
+    axum::routing::on(method, h)
+}
+
+/// The handler of each entry of the table. An entry without one stops the server from starting
+/// (and fails `every_endpoint_has_a_handler`); a route cannot exist outside the table.
+fn handler(e: &Endpoint) -> Option<MethodRouter<AppState>> {
+    use endpoints as ep;
+    Some(match *e {
+        ep::HEALTH => on(e, ops::health),
+        ep::OPENAPI => on(e, crate::openapi::serve),
+        ep::LOGIN => on(e, account::login),
+        ep::LOGOUT => on(e, account::logout),
+        ep::ME => on(e, account::me),
+        ep::CHANGE_PASSWORD => on(e, account::change_password),
+        ep::BOOTSTRAP => on(e, org::bootstrap),
+        ep::PUSH => on(e, sync::push),
+        ep::PULL => on(e, sync::pull),
+        ep::PUT_BLOB => on(e, blobs::put).layer(DefaultBodyLimit::max(
+            saferounds_shared::sync::MAX_PHOTO_BYTES,
+        )),
+        ep::BLOB => on(e, blobs::get),
+        ep::INSPECTIONS => on(e, inspections::list),
+        ep::ROUND_RECORD => on(e, inspections::record),
+        ep::REMINDERS => on(e, reminders::list),
+        ep::SEND_REMINDERS => on(e, reminders::send),
+        ep::LEDGER => on(e, hazards::list),
+        ep::HAZARD => on(e, hazards::detail),
+        ep::STATS => on(e, hazards::stats),
+        ep::DASHBOARD => on(e, dashboard::dashboard),
+        ep::LEDGER_XLSX => on(e, exports::ledger),
+        ep::BULLETIN => on(e, exports::bulletin),
+        ep::MEASURES => on(e, exports::measures),
+        ep::MEASURES_XLSX => on(e, exports::measures_export),
+        ep::ROOM_LABELS => on(e, exports::labels),
+        ep::SUMMARY => on(e, exports::summary),
+        ep::PUT_SITE => on(e, admin::put_site),
+        ep::PUT_DEPARTMENT => on(e, admin::put_department),
+        ep::PUT_BUILDING => on(e, admin::put_building),
+        ep::PUT_ROOM => on(e, admin::put_room),
+        ep::PUT_USER => on(e, admin::put_user),
+        ep::USERS => on(e, admin::list_users),
+        ep::TEMPLATES => on(e, registers::templates),
+        ep::NEW_TEMPLATE_VERSION => on(e, registers::new_template_version),
+        ep::CAMPAIGNS => on(e, registers::campaigns),
+        ep::PUT_CAMPAIGN => on(e, registers::put_campaign),
+        ep::STAFF => on(e, registers::list::<StaffMember>),
+        ep::PUT_STAFF => on(e, registers::put::<StaffMember>),
+        ep::CLASSES => on(e, registers::list::<TrainingClass>),
+        ep::PUT_CLASS => on(e, registers::put::<TrainingClass>),
+        ep::DRILLS => on(e, registers::list::<Drill>),
+        ep::PUT_DRILL => on(e, registers::put::<Drill>),
+        ep::EQUIPMENT => on(e, registers::list::<Equipment>),
+        ep::PUT_EQUIPMENT => on(e, registers::put::<Equipment>),
+        ep::PLANS => on(e, registers::list::<PatrolPlan>),
+        ep::PUT_PLAN => on(e, registers::put::<PatrolPlan>),
+        ep::RISKS => on(e, registers::list::<RiskPoint>),
+        ep::PUT_RISK => on(e, registers::put::<RiskPoint>),
+        _ => return None,
+    })
+}
+
 /// The whole request within `limit`, or a JSON 408.
 async fn deadline(State(limit): State<Duration>, req: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(req)).await {
@@ -218,4 +242,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
 fn query_rejection(e: QueryRejection) -> AppError {
     AppError::BadRequest(e.body_text().chars().take(300).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use saferounds_shared::endpoints;
+
+    /// Every entry of the table has its handler, so the router (built from the table) builds.
+    #[test]
+    fn every_endpoint_has_a_handler() {
+        let missing: Vec<&str> = endpoints::ALL
+            .iter()
+            .filter(|e| super::handler(e).is_none())
+            .map(|e| e.path)
+            .collect();
+        assert!(missing.is_empty(), "no handler for {missing:?}");
+        let _ = super::api_routes();
+    }
 }

@@ -1148,7 +1148,7 @@ pub async fn openapi_lists_every_endpoint(app: &TestApp) {
             }
         }
     }
-    assert_eq!(n, saferounds_server::openapi::ENDPOINTS.len());
+    assert_eq!(n, saferounds_shared::endpoints::ALL.len());
 }
 
 pub async fn admin_configures_a_new_station(app: &TestApp) {

@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 use saferounds_shared::checklist::{AnswerKind, Category, ChecklistItem, Template};
+use saferounds_shared::endpoints as ep;
 use saferounds_shared::hazard::Grade;
 use saferounds_shared::i18n::{Label, Text};
 use saferounds_shared::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
@@ -26,7 +27,7 @@ pub use org::*;
 pub fn AdminPage() -> impl IntoView {
     let ctx = ctx();
     let error = RwSignal::new(None::<String>);
-    let labels = move |_| api::open_in_background("/api/v1/rooms/labels".into(), None, error);
+    let labels = move |_| api::open_in_background(ep::ROOM_LABELS.path.into(), None, error);
     view! {
         {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <section class="card" id="admin-org">

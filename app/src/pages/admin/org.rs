@@ -1,6 +1,7 @@
 //! Sites, buildings and departments.
 
 use super::*;
+use saferounds_shared::endpoints as ep;
 
 #[component]
 pub(super) fn NewSite() -> impl IntoView {
@@ -16,12 +17,7 @@ pub(super) fn NewSite() -> impl IntoView {
             kind: kind.get_untracked(),
             address: address.get_untracked(),
         };
-        save_org(
-            format!("/api/v1/admin/sites/{}", site.id),
-            site,
-            name.get_untracked(),
-            msg,
-        );
+        save_org(ep::PUT_SITE.at(&site.id), site, name.get_untracked(), msg);
     };
     view! {
         <fieldset class="form">
@@ -66,12 +62,7 @@ pub(super) fn NewBuilding() -> impl IntoView {
                 .map(str::to_owned)
                 .collect(),
         };
-        save_org(
-            format!("/api/v1/admin/buildings/{}", b.id),
-            b,
-            name.get_untracked(),
-            msg,
-        );
+        save_org(ep::PUT_BUILDING.at(&b.id), b, name.get_untracked(), msg);
     };
     view! {
         <fieldset class="form">
@@ -105,12 +96,7 @@ pub(super) fn NewDepartment() -> impl IntoView {
                     .map(|s| s.id)
             }),
         };
-        save_org(
-            format!("/api/v1/admin/departments/{}", d.id),
-            d,
-            name.get_untracked(),
-            msg,
-        );
+        save_org(ep::PUT_DEPARTMENT.at(&d.id), d, name.get_untracked(), msg);
     };
     view! {
         <fieldset class="form">

@@ -1,6 +1,7 @@
 //! A new room of a building, with its kind, key-location flag and QR code.
 
 use super::*;
+use saferounds_shared::endpoints as ep;
 
 #[component]
 pub(super) fn NewRoom() -> impl IntoView {
@@ -47,7 +48,7 @@ pub(super) fn NewRoom() -> impl IntoView {
         };
         let token = ctx.token_now();
         leptos::task::spawn_local(async move {
-            match api::put::<_, Room>(&format!("/api/v1/admin/rooms/{id}"), &token, &room).await {
+            match api::put::<_, Room>(&ep::PUT_ROOM.at(&id), &token, &room).await {
                 Ok(r) => {
                     msg.set(Some((
                         true,

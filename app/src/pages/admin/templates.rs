@@ -1,6 +1,7 @@
 //! Checklist templates: each edit saved as the next version.
 
 use super::*;
+use saferounds_shared::endpoints as ep;
 
 /// Each template's latest version; unticking items and saving makes the next version.
 #[component]
@@ -10,7 +11,7 @@ pub(super) fn Templates() -> impl IntoView {
     let templates = LocalResource::new(move || {
         reload.track();
         let token = ctx.token();
-        async move { api::get::<Vec<Template>>("/api/v1/templates", &token).await }
+        async move { api::get::<Vec<Template>>(ep::TEMPLATES.path, &token).await }
     });
     view! {
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>
@@ -78,7 +79,7 @@ pub(super) fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl 
             .filter(|i| !gone.contains(&i.code))
             .collect();
         let token = ctx.token_now();
-        let path = format!("/api/v1/templates/{code}/versions");
+        let path = ep::NEW_TEMPLATE_VERSION.at(&code);
         leptos::task::spawn_local(async move {
             match api::post::<_, Template>(
                 &path,

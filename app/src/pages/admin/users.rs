@@ -1,6 +1,7 @@
 //! Users and their roles, scopes and passwords.
 
 use super::*;
+use saferounds_shared::endpoints as ep;
 
 #[component]
 pub(super) fn Users() -> impl IntoView {
@@ -9,7 +10,7 @@ pub(super) fn Users() -> impl IntoView {
     let users = LocalResource::new(move || {
         reload.track();
         let token = ctx.token();
-        async move { api::get::<Vec<User>>("/api/v1/admin/users", &token).await }
+        async move { api::get::<Vec<User>>(ep::USERS.path, &token).await }
     });
     let username = RwSignal::new(String::new());
     let display = RwSignal::new(String::new());
@@ -51,7 +52,7 @@ pub(super) fn Users() -> impl IntoView {
         let token = ctx.token_now();
         leptos::task::spawn_local(async move {
             match api::put::<_, saferounds_shared::json::Ignored>(
-                &format!("/api/v1/admin/users/{}", user.id),
+                &ep::PUT_USER.at(&user.id),
                 &token,
                 &body,
             )
@@ -89,7 +90,7 @@ pub(super) fn Users() -> impl IntoView {
                             let body = serde_json::json!({ "user": changed });
                             let token = ctx.token_now();
                             leptos::task::spawn_local(async move {
-                                match api::put::<_, saferounds_shared::json::Ignored>(&format!("/api/v1/admin/users/{}", changed.id), &token, &body).await {
+                                match api::put::<_, saferounds_shared::json::Ignored>(&ep::PUT_USER.at(&changed.id), &token, &body).await {
                                     Ok(_) => reload.update(|n| *n += 1),
                                     Err(e) => msg.set(Some((false, e.message(ctx.lang.get_untracked()).to_owned()))),
                                 }

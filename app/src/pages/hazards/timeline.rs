@@ -1,6 +1,7 @@
 //! The hazard's timeline from the server's audit trail, and its photos.
 
 use super::*;
+use saferounds_shared::endpoints as ep;
 
 /// The hazard's timeline from the server's audit trail, and its photos (fetched with the token
 /// into object URLs). Needs a connection; offline it says so and the rest of the page works.
@@ -14,7 +15,7 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
         let token = ctx.token();
         leptos::task::spawn_local(async move {
             let d = crate::api::get::<saferounds_shared::api::HazardDetail>(
-                &format!("/api/v1/hazards/{id}"),
+                &ep::HAZARD.at(&id),
                 &token,
             )
             .await;
@@ -35,9 +36,7 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 let mut urls = Vec::new();
                 for (after, sha) in list {
-                    if let Ok(url) =
-                        crate::api::object_url(&format!("/api/v1/blobs/{sha}"), &token).await
-                    {
+                    if let Ok(url) = crate::api::object_url(&ep::BLOB.at(&sha), &token).await {
                         urls.push((after, url));
                     }
                 }
