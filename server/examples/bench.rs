@@ -13,6 +13,7 @@
 //! Usage: `bench [--pg URL] [--only-pg] [--history-only] [--hazards N] [--clients C]`. Everything runs against a fresh
 //! database and stops by itself.
 
+use saferounds_shared::endpoints as ep;
 use std::time::{Duration, Instant};
 
 /// The product's allocator (see `src/main.rs`): step 6 runs the server in this binary.
@@ -50,7 +51,7 @@ impl Dev {
 
 async fn login(c: &Client, base: &str, user: &str) -> Dev {
     let r: serde_json::Value = c
-        .post(format!("{base}/api/v1/auth/login"))
+        .post(format!("{base}{}", ep::LOGIN.path))
         .json(&serde_json::json!({"username": user, "password": "demo1234"}))
         .send()
         .await
@@ -208,7 +209,7 @@ fn decode(boot: &Bootstrap, mut dev: Dev) {
 
 async fn push(c: &Client, base: &str, dev: &Dev, ops: Vec<Operation>) -> PushResponse {
     let r = c
-        .post(format!("{base}/api/v1/sync/push"))
+        .post(format!("{base}{}", ep::PUSH.path))
         .bearer_auth(&dev.token)
         .json(&PushRequest {
             device_id: dev.ops.device_id,
@@ -334,7 +335,7 @@ async fn clients_run(
             };
             let t = Instant::now();
             let ok1 = read(
-                c.post(format!("{base}/api/v1/sync/push"))
+                c.post(format!("{base}{}", ep::PUSH.path))
                     .bearer_auth(&dev.token)
                     .header("accept-encoding", "gzip")
                     .json(&PushRequest {
@@ -348,7 +349,7 @@ async fn clients_run(
             let l1 = t.elapsed().as_secs_f64() * 1000.0;
             let t = Instant::now();
             let ok2 = read(
-                c.get(format!("{base}/api/v1/sync/pull?cursor=0&limit=100"))
+                c.get(format!("{base}{}", ep::PULL.query(&"cursor=0&limit=100")))
                     .bearer_auth(&dev.token)
                     .header("accept-encoding", "gzip")
                     .send()
@@ -424,7 +425,7 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
         devs.push(login(&c, &base, "inspector").await);
     }
     let boot: Bootstrap = c
-        .get(format!("{base}/api/v1/bootstrap"))
+        .get(format!("{base}{}", ep::BOOTSTRAP.path))
         .bearer_auth(&devs[0].token)
         .send()
         .await
@@ -502,7 +503,8 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
     loop {
         let r = c
             .get(format!(
-                "{base}/api/v1/sync/pull?cursor={cursor}&limit=1000"
+                "{base}{}",
+                ep::PULL.query(&format_args!("cursor={cursor}&limit=1000"))
             ))
             .bearer_auth(&dev.token)
             .header("accept-encoding", "gzip")
@@ -563,7 +565,10 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
         for (qi, (q, who, _)) in queries.iter().enumerate() {
             let t = Instant::now();
             let r = c
-                .get(format!("{base}/api/v1/hazards?limit=50&{q}"))
+                .get(format!(
+                    "{base}{}",
+                    ep::LEDGER.query(&format_args!("limit=50&{q}"))
+                ))
                 .bearer_auth(&who.token)
                 .send()
                 .await
@@ -594,10 +599,10 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
     }
     // The desk's other pages over the whole database (no goal in the plan; watched).
     for path in [
-        "/api/v1/dashboard",
-        "/api/v1/stats",
-        "/api/v1/reminders",
-        "/api/v1/inspections",
+        ep::DASHBOARD.path,
+        ep::STATS.path,
+        ep::REMINDERS.path,
+        ep::INSPECTIONS.path,
     ] {
         let (mut t, mut size) = (Vec::new(), 0);
         for _ in 0..5 {
@@ -738,7 +743,7 @@ async fn main() {
         let c = Client::new();
         let dev = login(&c, &base, "inspector").await;
         let boot: Bootstrap = c
-            .get(format!("{base}/api/v1/bootstrap"))
+            .get(format!("{base}{}", ep::BOOTSTRAP.path))
             .bearer_auth(&dev.token)
             .send()
             .await

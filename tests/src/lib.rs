@@ -3,6 +3,7 @@
 //! chromedriver. Everything is stopped explicitly at the end of a test.
 #![forbid(unsafe_code)]
 
+use saferounds_shared::endpoints as ep;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -103,7 +104,7 @@ impl Server {
     /// Logs in through the API and returns the bearer token.
     pub async fn token(&self, user: &str) -> Result<String> {
         let r: serde_json::Value = reqwest::Client::new()
-            .post(self.url("/api/v1/auth/login"))
+            .post(self.url(ep::LOGIN.path))
             .json(&serde_json::json!({"username": user, "password": "demo1234"}))
             .send()
             .await?
@@ -382,6 +383,7 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
 
 /// Pictures of the printed room labels, as a phone's camera sees them.
 pub mod labels {
+    use saferounds_shared::endpoints as ep;
     use std::path::Path;
 
     use anyhow::{Context, Result};
@@ -393,7 +395,7 @@ pub mod labels {
     /// (`/api/v1/rooms/labels`): the browser opens the sheet and takes a picture of that label.
     pub async fn printed(browser: &Browser, server: &Server, code: &str) -> Result<RgbaImage> {
         let html = reqwest::Client::new()
-            .get(server.url("/api/v1/rooms/labels"))
+            .get(server.url(ep::ROOM_LABELS.path))
             .bearer_auth(server.token("supervisor").await?)
             .send()
             .await?
@@ -486,6 +488,7 @@ pub mod labels {
 /// Helpers that act through the API as another user would (to set up a story).
 pub mod api {
     use anyhow::Result;
+    use saferounds_shared::endpoints as ep;
     use saferounds_shared::hazard::{Event, Grade, HazardReport, Registration, Status};
     use saferounds_shared::ids::{DeviceId, Fen, HazardId, OpId, PhotoHash, Reason};
     use saferounds_shared::sync::client::DeviceOps;
@@ -504,7 +507,7 @@ pub mod api {
     impl Actor {
         pub async fn login(server: &Server, name: &str) -> Result<Actor> {
             let r: serde_json::Value = reqwest::Client::new()
-                .post(server.url("/api/v1/auth/login"))
+                .post(server.url(ep::LOGIN.path))
                 .json(&serde_json::json!({"username": name, "password": "demo1234"}))
                 .send()
                 .await?
@@ -538,7 +541,7 @@ pub mod api {
             );
             self.seq = numbering.next_seq;
             let r = reqwest::Client::new()
-                .post(server.url("/api/v1/sync/push"))
+                .post(server.url(ep::PUSH.path))
                 .bearer_auth(&self.token)
                 .json(&PushRequest {
                     device_id: self.device,
@@ -552,7 +555,7 @@ pub mod api {
         pub async fn upload(&self, server: &Server, bytes: &[u8]) -> Result<PhotoHash> {
             let h = PhotoHash::parse(&hex::encode(Sha256::digest(bytes)))?;
             reqwest::Client::new()
-                .put(server.url(&format!("/api/v1/blobs/{h}")))
+                .put(server.url(&ep::PUT_BLOB.at(&h)))
                 .bearer_auth(&self.token)
                 .body(bytes.to_vec())
                 .send()
@@ -570,7 +573,7 @@ pub mod api {
     /// Hazards the inspector reported (through the API, one push each), not yet registered.
     pub async fn reported_hazards(server: &Server, descriptions: &[&str]) -> Result<Vec<HazardId>> {
         let mut insp = Actor::login(server, "inspector").await?;
-        let boot = server.get_json(&insp.token, "/api/v1/bootstrap").await?;
+        let boot = server.get_json(&insp.token, ep::BOOTSTRAP.path).await?;
         let room = &boot["rooms"][0];
         let photo = insp
             .upload(server, &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9])
@@ -607,7 +610,7 @@ pub mod api {
     pub async fn registered_hazard(server: &Server, description: &str) -> Result<HazardId> {
         let id = reported_hazard(server, description).await?;
         let boot = server
-            .get_json(&server.token("supervisor").await?, "/api/v1/bootstrap")
+            .get_json(&server.token("supervisor").await?, ep::BOOTSTRAP.path)
             .await?;
         let today: chrono::NaiveDate = serde_json::from_value(boot["today"].clone())?;
         let owner = Actor::login(server, "owner").await?;
@@ -646,9 +649,7 @@ pub mod api {
 
     pub async fn status_of(server: &Server, id: HazardId) -> Result<String> {
         let sup = Actor::login(server, "supervisor").await?;
-        let d = server
-            .get_json(&sup.token, &format!("/api/v1/hazards/{id}"))
-            .await?;
+        let d = server.get_json(&sup.token, &ep::HAZARD.at(&id)).await?;
         Ok(d["hazard"]["status"]
             .as_str()
             .unwrap_or_default()

@@ -1,6 +1,7 @@
 //! `spawn_app`: the real server on a random port with a fresh database (SQLite file, or a new
 //! PostgreSQL database when `TEST_DATABASE_URL` names a reachable server).
 
+use saferounds_shared::endpoints as ep;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
@@ -148,7 +149,7 @@ impl TestApp {
     pub async fn login_with(&self, username: &str, password: &str) -> Session {
         let r = self
             .client
-            .post(self.url("/api/v1/auth/login"))
+            .post(self.url(ep::LOGIN.path))
             .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .await
@@ -208,7 +209,7 @@ impl TestApp {
         let r = self
             .post(
                 s,
-                "/api/v1/sync/push",
+                ep::PUSH.path,
                 &PushRequest {
                     device_id: s.device,
                     ops,
@@ -222,7 +223,7 @@ impl TestApp {
         let h = photo_hash(bytes);
         let r = self
             .client
-            .put(self.url(&format!("/api/v1/blobs/{h}")))
+            .put(self.url(&ep::PUT_BLOB.at(&h)))
             .bearer_auth(&s.token)
             .body(bytes.to_vec())
             .send()
