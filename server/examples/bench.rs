@@ -28,41 +28,23 @@ use saferounds_shared::checklist::Category;
 use saferounds_shared::checklist::{AnswerKind, InspectionType, Template};
 use saferounds_shared::hazard::{Grade, HazardReport};
 use saferounds_shared::i18n::Text;
-use saferounds_shared::ids::{DeviceId, HazardId, OpId, RoomId};
+use saferounds_shared::ids::{HazardId, RoomId};
 use saferounds_shared::ids::{RoundId, VisitId};
 use saferounds_shared::inspection::{Answer, AnswerValue, Round, Visit};
 use saferounds_shared::org::{Room, RoomKind};
 use saferounds_shared::sync::{
-    OpBody, Operation, Outcome, PullResponse, PushRequest, PushResponse, client::DeviceOps,
+    OpBody, Operation, Outcome, PullResponse, PushRequest, PushResponse,
 };
 
-struct Dev {
-    token: String,
-    ops: DeviceOps,
-}
-
-impl Dev {
-    /// This device's next operation: a new entity `entity_id` made by `body`.
-    fn next_op(&mut self, entity_id: uuid::Uuid, body: OpBody) -> Operation {
-        let op_id = OpId::from_uuid(uuid::Uuid::now_v7());
-        self.ops.next(op_id, entity_id, 0, body, Utc::now())
-    }
-}
+/// A logged-in device: the one client kit's (`saferounds-client`), which numbers operations as
+/// the app does.
+type Dev = saferounds_client::Device;
 
 async fn login(c: &Client, base: &str, user: &str) -> Dev {
-    let r: serde_json::Value = c
-        .post(format!("{base}{}", ep::LOGIN.path))
-        .json(&serde_json::json!({"username": user, "password": "demo1234"}))
-        .send()
+    saferounds_client::Client::with(c.clone(), base)
+        .login(user)
         .await
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Dev {
-        token: r["token"].as_str().unwrap().to_owned(),
-        ops: DeviceOps::new(DeviceId::from_uuid(uuid::Uuid::now_v7())),
-    }
 }
 
 /// The `i`-th report of the run: found `i % 900` days ago for the history, today when `fresh`
@@ -71,8 +53,9 @@ fn report(dev: &mut Dev, boot: &Bootstrap, i: usize, fresh: bool) -> Operation {
     let room = &boot.rooms[i % boot.rooms.len()];
     let id = HazardId::from_uuid(uuid::Uuid::now_v7());
     let cats = Category::ALL;
-    dev.next_op(
+    dev.op(
         id.0,
+        0,
         OpBody::ReportHazard(HazardReport {
             id,
             site_id: room.site_id,
@@ -105,8 +88,9 @@ fn patrol_time(i: usize) -> chrono::DateTime<Utc> {
 /// The round the patrol visits from the `i`-th on go into.
 fn patrol_round(dev: &mut Dev, boot: &Bootstrap, template: &Template, i: usize) -> Operation {
     let id = RoundId::from_uuid(uuid::Uuid::now_v7());
-    dev.next_op(
+    dev.op(
         id.0,
+        0,
         OpBody::StartRound(Round {
             id,
             inspector_id: boot.user.id,
@@ -144,8 +128,9 @@ fn patrol(
         })
         .collect();
     let id = VisitId::from_uuid(uuid::Uuid::now_v7());
-    dev.next_op(
+    dev.op(
         id.0,
+        0,
         OpBody::RecordVisit(Visit {
             id,
             round_id: round,
@@ -189,7 +174,7 @@ fn decode(boot: &Bootstrap, mut dev: Dev) {
     ];
     for (what, ops) in bodies {
         let body = serde_json::to_vec(&PushRequest {
-            device_id: dev.ops.device_id,
+            device_id: dev.device,
             ops,
         })
         .unwrap();
@@ -207,19 +192,8 @@ fn decode(boot: &Bootstrap, mut dev: Dev) {
     }
 }
 
-async fn push(c: &Client, base: &str, dev: &Dev, ops: Vec<Operation>) -> PushResponse {
-    let r = c
-        .post(format!("{base}{}", ep::PUSH.path))
-        .bearer_auth(&dev.token)
-        .json(&PushRequest {
-            device_id: dev.ops.device_id,
-            ops,
-        })
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "push: {}", r.status());
-    r.json().await.unwrap()
+async fn push(dev: &Dev, ops: Vec<Operation>) -> PushResponse {
+    dev.push(ops).await.unwrap()
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -242,10 +216,7 @@ fn rss_mb() -> f64 {
 /// Each device pushes `per_dev` reports in batches of 100, all devices at once, in five rounds so
 /// that the median of the rounds' rates shows through the noise of a shared machine (and how the
 /// rate changes as the tables grow). Returns the devices (their sequence numbers moved on).
-#[allow(clippy::too_many_arguments, reason = "a benchmark step")]
 async fn ingest(
-    c: &Client,
-    base: &str,
     boot: &Bootstrap,
     mut devs: Vec<Dev>,
     per_dev: usize,
@@ -267,8 +238,6 @@ async fn ingest(
         let round_start = Instant::now();
         let mut tasks = Vec::new();
         for (d, mut dev) in devs.into_iter().enumerate() {
-            let c = c.clone();
-            let base = base.to_owned();
             let boot = boot.clone();
             tasks.push(tokio::spawn(async move {
                 let mut n = 0;
@@ -277,7 +246,7 @@ async fn ingest(
                     let ops: Vec<Operation> = (0..k)
                         .map(|j| report(&mut dev, &boot, first + d * per_dev + done + n + j, fresh))
                         .collect();
-                    let r = push(&c, &base, &dev, ops).await;
+                    let r = push(&dev, ops).await;
                     assert_eq!(r.results.len(), k);
                     n += k;
                 }
@@ -339,7 +308,7 @@ async fn clients_run(
                     .bearer_auth(&dev.token)
                     .header("accept-encoding", "gzip")
                     .json(&PushRequest {
-                        device_id: dev.ops.device_id,
+                        device_id: dev.device,
                         ops,
                     })
                     .send()
@@ -438,8 +407,6 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
     decode(&boot, login(&c, &base, "inspector").await);
     let per_dev = hazards / devs.len();
     let devs = ingest(
-        &c,
-        &base,
         &boot,
         devs,
         per_dev,
@@ -478,7 +445,7 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
                 round.expect("a round"),
             ));
         }
-        let r = push(&c, &base, &inspector, ops).await;
+        let r = push(&inspector, ops).await;
         assert!(
             r.results.iter().all(|x| x.outcome == Outcome::Applied),
             "visits applied"
@@ -628,8 +595,6 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
     // 4. Day-to-day ingest into the full database: phones report what they found today.
     let fresh = (hazards / 10).max(800) / devs.len();
     let devs = ingest(
-        &c,
-        &base,
         &boot,
         devs,
         fresh,

@@ -187,96 +187,90 @@ fn list<T: ToSchema>(all: &mut Map<String, Value>) -> Value {
 }
 
 /// The JSON request and response bodies of an endpoint, where it has them.
-fn bodies(
-    method: &str,
-    path: &str,
-    all: &mut Map<String, Value>,
-) -> (Option<Value>, Option<Value>) {
+fn bodies(e: &endpoints::Endpoint, all: &mut Map<String, Value>) -> (Option<Value>, Option<Value>) {
     let ok = json!({"type": "object", "properties": {"ok": {"type": "boolean"}}});
-    match (method, path) {
-        ("get", "/api/health") => (None, Some(schema::<Health>(all))),
-        ("post", "/api/v1/auth/login") => (
+    match *e {
+        endpoints::HEALTH => (None, Some(schema::<Health>(all))),
+        endpoints::LOGIN => (
             Some(schema::<LoginRequest>(all)),
             Some(schema::<LoginResponse>(all)),
         ),
-        ("post", "/api/v1/auth/logout") => (None, Some(ok)),
-        ("get", "/api/v1/me") => (None, Some(schema::<User>(all))),
-        ("post", "/api/v1/me/password") => (Some(schema::<ChangePassword>(all)), Some(ok)),
-        ("get", "/api/v1/bootstrap") => (None, Some(schema::<Bootstrap>(all))),
-        ("post", "/api/v1/sync/push") => (
+        endpoints::LOGOUT => (None, Some(ok)),
+        endpoints::ME => (None, Some(schema::<User>(all))),
+        endpoints::CHANGE_PASSWORD => (Some(schema::<ChangePassword>(all)), Some(ok)),
+        endpoints::BOOTSTRAP => (None, Some(schema::<Bootstrap>(all))),
+        endpoints::PUSH => (
             Some(schema::<PushRequest>(all)),
             Some(schema::<PushResponse>(all)),
         ),
-        ("get", "/api/v1/sync/pull") => (None, Some(schema::<PullResponse>(all))),
-        ("get", "/api/v1/hazards") => (None, Some(schema::<LedgerPage>(all))),
-        ("get", "/api/v1/reminders") => (None, Some(schema::<ReminderPage>(all))),
-        ("get", "/api/v1/inspections") => (None, Some(schema::<InspectionPage>(all))),
-        ("get", "/api/v1/hazards/{id}") => (None, Some(schema::<HazardDetail>(all))),
-        ("get", "/api/v1/stats") => (None, Some(schema::<Stats>(all))),
-        ("get", "/api/v1/dashboard") => (None, Some(schema::<Dashboard>(all))),
-        ("get", "/api/v1/measures") => (None, Some(list::<Measure>(all))),
-        ("put", "/api/v1/admin/sites/{id}") => {
+        endpoints::PULL => (None, Some(schema::<PullResponse>(all))),
+        endpoints::LEDGER => (None, Some(schema::<LedgerPage>(all))),
+        endpoints::REMINDERS => (None, Some(schema::<ReminderPage>(all))),
+        endpoints::INSPECTIONS => (None, Some(schema::<InspectionPage>(all))),
+        endpoints::HAZARD => (None, Some(schema::<HazardDetail>(all))),
+        endpoints::STATS => (None, Some(schema::<Stats>(all))),
+        endpoints::DASHBOARD => (None, Some(schema::<Dashboard>(all))),
+        endpoints::MEASURES => (None, Some(list::<Measure>(all))),
+        endpoints::PUT_SITE => {
             let s = schema::<Site>(all);
             (Some(s.clone()), Some(s))
         }
-        ("put", "/api/v1/admin/departments/{id}") => {
+        endpoints::PUT_DEPARTMENT => {
             let s = schema::<Department>(all);
             (Some(s.clone()), Some(s))
         }
-        ("put", "/api/v1/admin/buildings/{id}") => {
+        endpoints::PUT_BUILDING => {
             let s = schema::<Building>(all);
             (Some(s.clone()), Some(s))
         }
-        ("put", "/api/v1/admin/rooms/{id}") => {
+        endpoints::PUT_ROOM => {
             let s = schema::<Room>(all);
             (Some(s.clone()), Some(s))
         }
-        ("put", "/api/v1/admin/users/{id}") => {
-            (Some(schema::<SaveUser>(all)), Some(schema::<Person>(all)))
-        }
-        ("get", "/api/v1/admin/users") => (None, Some(list::<User>(all))),
-        ("get", "/api/v1/templates") => (None, Some(list::<Template>(all))),
-        ("post", "/api/v1/templates/{code}/versions") => (
+        endpoints::PUT_USER => (Some(schema::<SaveUser>(all)), Some(schema::<Person>(all))),
+        endpoints::USERS => (None, Some(list::<User>(all))),
+        endpoints::TEMPLATES => (None, Some(list::<Template>(all))),
+        endpoints::NEW_TEMPLATE_VERSION => (
             Some(schema::<NewVersion>(all)),
             Some(schema::<Template>(all)),
         ),
-        ("get", "/api/v1/campaigns") => (None, Some(list::<Campaign>(all))),
-        ("put", "/api/v1/campaigns/{id}") => {
+        endpoints::CAMPAIGNS => (None, Some(list::<Campaign>(all))),
+        endpoints::PUT_CAMPAIGN => {
             let s = schema::<Campaign>(all);
             (Some(s.clone()), Some(s))
         }
-        ("get", "/api/v1/staff") => (None, Some(list::<StaffMember>(all))),
-        ("put", "/api/v1/staff/{id}") => {
+        endpoints::STAFF => (None, Some(list::<StaffMember>(all))),
+        endpoints::PUT_STAFF => {
             let s = schema::<StaffMember>(all);
             (Some(s.clone()), Some(s))
         }
-        ("get", "/api/v1/training/classes") => (None, Some(list::<TrainingClass>(all))),
-        ("put", "/api/v1/training/classes/{id}") => {
+        endpoints::CLASSES => (None, Some(list::<TrainingClass>(all))),
+        endpoints::PUT_CLASS => {
             let s = schema::<TrainingClass>(all);
             (Some(s.clone()), Some(s))
         }
-        ("get", "/api/v1/drills") => (None, Some(list::<Drill>(all))),
-        ("put", "/api/v1/drills/{id}") => {
+        endpoints::DRILLS => (None, Some(list::<Drill>(all))),
+        endpoints::PUT_DRILL => {
             let s = schema::<Drill>(all);
             (Some(s.clone()), Some(s))
         }
-        ("get", "/api/v1/equipment") => (None, Some(list::<Equipment>(all))),
-        ("put", "/api/v1/equipment/{id}") => {
+        endpoints::EQUIPMENT => (None, Some(list::<Equipment>(all))),
+        endpoints::PUT_EQUIPMENT => {
             let s = schema::<Equipment>(all);
             (Some(s.clone()), Some(s))
         }
-        ("get", "/api/v1/risks") => (None, Some(list::<RiskPoint>(all))),
-        ("put", "/api/v1/risks/{id}") => {
+        endpoints::RISKS => (None, Some(list::<RiskPoint>(all))),
+        endpoints::PUT_RISK => {
             let s = schema::<RiskPoint>(all);
             (Some(s.clone()), Some(s))
         }
-        ("get", "/api/v1/plans") => (None, Some(list::<PatrolPlan>(all))),
-        ("put", "/api/v1/plans/{id}") => {
+        endpoints::PLANS => (None, Some(list::<PatrolPlan>(all))),
+        endpoints::PUT_PLAN => {
             let s = schema::<PatrolPlan>(all);
             (Some(s.clone()), Some(s))
         }
-        ("get", "/api/v1/openapi.json") => (None, Some(json!({"type": "object"}))),
-        ("post", "/api/v1/reminders/send") => (
+        endpoints::OPENAPI => (None, Some(json!({"type": "object"}))),
+        endpoints::SEND_REMINDERS => (
             None,
             Some(json!({"type": "object", "required": ["sent"],
                         "properties": {"sent": {"type": "integer", "minimum": 0}}})),
@@ -291,10 +285,7 @@ fn bodies(
 /// described by status alone): every other endpoint must have its bodies in `bodies` or its
 /// media type in `media`.
 #[cfg(test)]
-const NO_JSON: &[(&str, &str)] = &[
-    ("put", "/api/v1/blobs/{sha256}"),
-    ("get", "/api/v1/blobs/{sha256}"),
-];
+const NO_JSON: &[endpoints::Endpoint] = &[endpoints::PUT_BLOB, endpoints::BLOB];
 
 /// The media type of a non-JSON response.
 fn media(path: &str) -> Option<&'static str> {
@@ -318,7 +309,7 @@ pub fn document() -> Value {
     for e in endpoints::ALL {
         let (method, path) = (e.method.as_str(), e.path);
         let public = e.is_public();
-        let (request, response) = bodies(method, path, &mut schemas);
+        let (request, response) = bodies(e, &mut schemas);
         let mut responses = serde_json::Map::new();
         let ok = match (response, media(path)) {
             (Some(s), _) => {
@@ -475,13 +466,12 @@ mod tests {
     #[test]
     fn every_endpoint_says_what_it_takes_and_gives() {
         let mut all = serde_json::Map::new();
-        let bare: Vec<(&str, &str)> = endpoints::ALL
+        let bare: Vec<endpoints::Endpoint> = endpoints::ALL
             .iter()
             .filter(|e| {
-                super::bodies(e.method.as_str(), e.path, &mut all) == (None, None)
-                    && super::media(e.path).is_none()
+                super::bodies(e, &mut all) == (None, None) && super::media(e.path).is_none()
             })
-            .map(|e| (e.method.as_str(), e.path))
+            .copied()
             .collect();
         assert_eq!(
             bare,

@@ -102,6 +102,16 @@ impl Server {
     }
 
     /// Logs in through the API and returns the bearer token.
+    /// The API through the one client kit (`saferounds-client`).
+    pub fn api(&self) -> saferounds_client::Client {
+        saferounds_client::Client::new(self.url(""))
+    }
+
+    /// A demo user logged in through the API on a device of their own.
+    pub async fn login(&self, user: &str) -> Result<saferounds_client::Device> {
+        self.api().login(user).await
+    }
+
     pub async fn token(&self, user: &str) -> Result<String> {
         let r: serde_json::Value = reqwest::Client::new()
             .post(self.url(ep::LOGIN.path))
@@ -487,82 +497,13 @@ pub mod labels {
 
 /// Helpers that act through the API as another user would (to set up a story).
 pub mod api {
-    use anyhow::Result;
+    use anyhow::{Context, Result};
     use saferounds_shared::endpoints as ep;
     use saferounds_shared::hazard::{Event, Grade, HazardReport, Registration, Status};
-    use saferounds_shared::ids::{DeviceId, Fen, HazardId, OpId, PhotoHash, Reason};
-    use saferounds_shared::sync::client::DeviceOps;
-    use saferounds_shared::sync::{OpBody, PushRequest, PushResponse};
-    use sha2::{Digest, Sha256};
+    use saferounds_shared::ids::{Fen, HazardId, Reason};
+    use saferounds_shared::sync::OpBody;
 
     use super::Server;
-
-    pub struct Actor {
-        pub token: String,
-        pub user: serde_json::Value,
-        pub device: DeviceId,
-        pub seq: u64,
-    }
-
-    impl Actor {
-        pub async fn login(server: &Server, name: &str) -> Result<Actor> {
-            let r: serde_json::Value = reqwest::Client::new()
-                .post(server.url(ep::LOGIN.path))
-                .json(&serde_json::json!({"username": name, "password": "demo1234"}))
-                .send()
-                .await?
-                .json()
-                .await?;
-            Ok(Actor {
-                token: r["token"].as_str().unwrap_or_default().to_owned(),
-                user: r["user"].clone(),
-                device: DeviceId::from_uuid(uuid::Uuid::now_v7()),
-                seq: 1,
-            })
-        }
-
-        pub async fn push(
-            &mut self,
-            server: &Server,
-            entity: uuid::Uuid,
-            base_version: u64,
-            body: OpBody,
-        ) -> Result<PushResponse> {
-            let mut numbering = DeviceOps {
-                device_id: self.device,
-                next_seq: self.seq,
-            };
-            let op = numbering.next(
-                OpId::from_uuid(uuid::Uuid::now_v7()),
-                entity,
-                base_version,
-                body,
-                chrono::Utc::now(),
-            );
-            self.seq = numbering.next_seq;
-            let r = reqwest::Client::new()
-                .post(server.url(ep::PUSH.path))
-                .bearer_auth(&self.token)
-                .json(&PushRequest {
-                    device_id: self.device,
-                    ops: vec![op],
-                })
-                .send()
-                .await?;
-            Ok(r.json().await?)
-        }
-
-        pub async fn upload(&self, server: &Server, bytes: &[u8]) -> Result<PhotoHash> {
-            let h = PhotoHash::parse(&hex::encode(Sha256::digest(bytes)))?;
-            reqwest::Client::new()
-                .put(server.url(&ep::PUT_BLOB.at(&h)))
-                .bearer_auth(&self.token)
-                .body(bytes.to_vec())
-                .send()
-                .await?;
-            Ok(h)
-        }
-    }
 
     /// A hazard the inspector reported (through the API), not yet registered.
     pub async fn reported_hazard(server: &Server, description: &str) -> Result<HazardId> {
@@ -572,11 +513,11 @@ pub mod api {
 
     /// Hazards the inspector reported (through the API, one push each), not yet registered.
     pub async fn reported_hazards(server: &Server, descriptions: &[&str]) -> Result<Vec<HazardId>> {
-        let mut insp = Actor::login(server, "inspector").await?;
+        let insp = server.login("inspector").await?;
         let boot = server.get_json(&insp.token, ep::BOOTSTRAP.path).await?;
         let room = &boot["rooms"][0];
-        let photo = insp
-            .upload(server, &[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9])
+        let (_, photo) = insp
+            .upload(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9])
             .await?;
         let today: chrono::NaiveDate = serde_json::from_value(boot["today"].clone())?;
         let mut ids = Vec::new();
@@ -599,8 +540,7 @@ pub mod api {
                 photos_before: vec![photo.clone()],
                 fixed_on_spot: None,
             };
-            insp.push(server, id.0, 0, OpBody::ReportHazard(report))
-                .await?;
+            insp.push_one(id.0, 0, OpBody::ReportHazard(report)).await?;
             ids.push(id);
         }
         Ok(ids)
@@ -613,21 +553,23 @@ pub mod api {
             .get_json(&server.token("supervisor").await?, ep::BOOTSTRAP.path)
             .await?;
         let today: chrono::NaiveDate = serde_json::from_value(boot["today"].clone())?;
-        let owner = Actor::login(server, "owner").await?;
-        let mut sup = Actor::login(server, "supervisor").await?;
+        let owner = server.login("owner").await?;
+        let sup = server.login("supervisor").await?;
         let reg = Registration {
             grade: Grade::General,
             measures: Reason::parse("更换带过载保护的插线板")?,
-            department_id: serde_json::from_value(owner.user["department_id"].clone())?,
-            owner_id: serde_json::from_value(owner.user["id"].clone())?,
+            department_id: owner
+                .user
+                .department_id
+                .context("the owner has a department")?,
+            owner_id: owner.user.id,
             deadline: today + chrono::Duration::days(7),
             interim_precautions: None,
             funds: Fen::parse(5_000)?,
             plan_approved_by: None,
         };
         let r = sup
-            .push(
-                server,
+            .push_one(
                 id.0,
                 1,
                 OpBody::Transition {
@@ -648,7 +590,7 @@ pub mod api {
     }
 
     pub async fn status_of(server: &Server, id: HazardId) -> Result<String> {
-        let sup = Actor::login(server, "supervisor").await?;
+        let sup = server.login("supervisor").await?;
         let d = server.get_json(&sup.token, &ep::HAZARD.at(&id)).await?;
         Ok(d["hazard"]["status"]
             .as_str()

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use anyhow::Context;
+
 use fantoccini::Locator;
 use saferounds_e2e::{Browser, Server, labels, second_test_image, test_image};
 
@@ -231,7 +233,7 @@ async fn owner_and_verifier_close_the_loop_on_their_phones() -> anyhow::Result<(
         saferounds_e2e::api::status_of(&server, id).await?,
         "awaiting_recheck"
     );
-    let sup = saferounds_e2e::api::Actor::login(&server, "supervisor").await?;
+    let sup = server.login("supervisor").await?;
     let detail = server
         .get_json(&sup.token, &format!("/api/v1/hazards/{id}"))
         .await?;
@@ -295,12 +297,12 @@ async fn a_rejected_operation_is_shown_to_the_user() -> anyhow::Result<()> {
         owner.until("document.querySelector('.status').textContent.includes('无法连接服务器') && !document.querySelector('#sync').disabled", 10).await?;
         // …while the supervisor voids the hazard on the server.
         server.restart().await?;
-        let mut sup = saferounds_e2e::api::Actor::login(&server, "supervisor").await?;
+        let sup = server.login("supervisor").await?;
         let void = saferounds_shared::sync::OpBody::Transition {
             from: saferounds_shared::hazard::Status::Registered,
             event: saferounds_shared::hazard::Event::Void { reason: saferounds_shared::ids::Reason::parse("重复登记")? },
         };
-        let r = sup.push(&server, id.0, 2, void).await?;
+        let r = sup.push_one(id.0, 2, void).await?;
         assert_eq!(r.results[0].outcome, saferounds_shared::sync::Outcome::Applied, "the void lands first");
         owner.click("#sync").await?;
         if owner.find("#rejected").await.is_err() {
@@ -326,15 +328,18 @@ async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
     let mut server = Server::start().await?;
     saferounds_e2e::api::registered_hazard(&server, "车库电动车充电").await?;
     let h = saferounds_e2e::api::registered_hazard(&server, "药品库酒精未密闭").await?;
-    let mut sup = saferounds_e2e::api::Actor::login(&server, "supervisor").await?;
-    let owner = saferounds_e2e::api::Actor::login(&server, "owner").await?;
+    let sup = server.login("supervisor").await?;
+    let owner = server.login("owner").await?;
     let measure = saferounds_shared::lists::Measure {
         id: saferounds_shared::ids::MeasureId::from_uuid(uuid::Uuid::now_v7()),
         campaign_id: None,
         title: "危险化学品存放管理规定".into(),
         kind: saferounds_shared::lists::MeasureKind::Amend,
         description: "酒精等易燃液体少量存放、密闭".into(),
-        department_id: serde_json::from_value(owner.user["department_id"].clone())?,
+        department_id: owner
+            .user
+            .department_id
+            .context("the owner has a department")?,
         owner_id: None,
         deadline: chrono::Utc::now().date_naive() + chrono::Duration::days(20),
         status: saferounds_shared::lists::MeasureStatus::Planned,
@@ -342,8 +347,7 @@ async fn supervisor_desk_shows_what_the_data_implies() -> anyhow::Result<()> {
         done_on: None,
         version: 0,
     };
-    sup.push(
-        &server,
+    sup.push_one(
         measure.id.0,
         0,
         saferounds_shared::sync::OpBody::SaveMeasure(measure),
@@ -1234,13 +1238,12 @@ async fn desk_closes_the_loop() -> anyhow::Result<()> {
     use saferounds_shared::sync::{OpBody, Outcome};
     let mut server = Server::start().await?;
     let id = saferounds_e2e::api::registered_hazard(&server, "库房灭火器压力不足").await?;
-    let mut owner = saferounds_e2e::api::Actor::login(&server, "owner").await?;
-    let photo = owner
-        .upload(&server, &[0xFF, 0xD8, 0xFF, 0xE0, 9, 8, 7, 0xFF, 0xD9])
+    let owner = server.login("owner").await?;
+    let (_, photo) = owner
+        .upload(&[0xFF, 0xD8, 0xFF, 0xE0, 9, 8, 7, 0xFF, 0xD9])
         .await?;
     let start = owner
-        .push(
-            &server,
+        .push_one(
             id.0,
             2,
             OpBody::Transition {
@@ -1255,8 +1258,7 @@ async fn desk_closes_the_loop() -> anyhow::Result<()> {
         start.results
     );
     let submit = owner
-        .push(
-            &server,
+        .push_one(
             id.0,
             3,
             OpBody::Transition {
@@ -1575,10 +1577,13 @@ async fn rounds_by(server: &Server) -> anyhow::Result<Vec<(String, Vec<String>)>
         .map(|r| {
             let visits = r["visits"].as_array().cloned().unwrap_or_default();
             (
-                r["round"]["inspector_id"].to_string(),
+                r["round"]["inspector_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
                 visits
                     .iter()
-                    .map(|v| v["inspector_id"].to_string())
+                    .map(|v| v["inspector_id"].as_str().unwrap_or_default().to_owned())
                     .collect(),
             )
         })
@@ -1593,10 +1598,7 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
     let mut server = Server::start().await?;
     let east = saferounds_e2e::api::reported_hazard(&server, "配电箱前堆放纸箱").await?;
     let east = east.0.to_string();
-    let inspector = saferounds_e2e::api::Actor::login(&server, "inspector")
-        .await?
-        .user["id"]
-        .to_string();
+    let inspector = server.login("inspector").await?.user.id.to_string();
     let base = server.url("/");
     let phone = Browser::start().await?;
     let result = async {
@@ -1661,9 +1663,10 @@ async fn a_shared_phone_changes_hands_without_losing_or_leaking_records() -> any
     .await;
     phone.close().await;
     let rounds = rounds_by(&server).await;
-    let next = saferounds_e2e::api::Actor::login(&server, "inspector_hq")
+    let next = server
+        .login("inspector_hq")
         .await
-        .map(|a| a.user["id"].to_string());
+        .map(|a| a.user.id.to_string());
     server.stop().await?;
     result?;
     let (mut rounds, next) = (rounds?, next?);
@@ -1894,11 +1897,8 @@ async fn phone_screens_fit_a_360_px_screen() -> anyhow::Result<()> {
         "值班室插线板串接，电线老化破损，需更换带过载保护的插线板",
     )
     .await?;
-    let owner = saferounds_e2e::api::Actor::login(&server, "owner").await?;
-    let owner_name = owner.user["display_name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let owner = server.login("owner").await?;
+    let owner_name = owner.user.display_name.clone();
     assert!(!owner_name.is_empty());
     let base = server.url("/");
     let phone = Browser::start().await?;
@@ -2557,16 +2557,18 @@ async fn a_photo_is_marked_up_before_it_is_saved() -> anyhow::Result<()> {
 async fn a_station_head_inspects_and_rectifies_on_one_login() -> anyhow::Result<()> {
     let mut server = Server::start().await?;
     let id = saferounds_e2e::api::registered_hazard(&server, "站长办公室插线板串接").await?;
-    let owner = saferounds_e2e::api::Actor::login(&server, "owner").await?;
+    let owner = server.login("owner").await?;
     let (site, dept) = (
-        owner.user["site_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        owner.user["department_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        owner
+            .user
+            .site_id
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        owner
+            .user
+            .department_id
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
     );
     let base = server.url("/");
     const PASSWORD: &str = "east-station-head-7";

@@ -1,22 +1,15 @@
 //! `spawn_app`: the real server on a random port with a fresh database (SQLite file, or a new
 //! PostgreSQL database when `TEST_DATABASE_URL` names a reachable server).
 
-use saferounds_shared::endpoints as ep;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use chrono::Utc;
 use reqwest::{Client, Response, StatusCode};
 use saferounds_server::{Running, Settings, launch};
-use saferounds_shared::api::LoginResponse;
 use saferounds_shared::checklist::Category;
 use saferounds_shared::hazard::{Grade, HazardReport};
-use saferounds_shared::ids::{DeviceId, HazardId, OpId, PhotoHash};
+use saferounds_shared::ids::{HazardId, PhotoHash};
 use saferounds_shared::org::Room;
-use saferounds_shared::sync::client::DeviceOps;
-use saferounds_shared::sync::{OpBody, Operation, PushRequest, PushResponse};
+use saferounds_shared::sync::{Operation, PushResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
 use sqlx::Executor;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,35 +135,25 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The API through the one client kit (`saferounds-client`), on this app's address.
+    pub fn api(&self) -> saferounds_client::Client {
+        saferounds_client::Client::with(self.client.clone(), &self.base)
+    }
+
     pub async fn login(&self, username: &str) -> Session {
-        self.login_with(username, "demo1234").await
+        self.login_with(username, saferounds_client::DEMO_PASSWORD)
+            .await
     }
 
     pub async fn login_with(&self, username: &str, password: &str) -> Session {
-        let r = self
-            .client
-            .post(self.url(ep::LOGIN.path))
-            .json(&serde_json::json!({"username": username, "password": password}))
-            .send()
+        self.api()
+            .login_with(username, password)
             .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK, "login {username}");
-        let l: LoginResponse = r.json().await.unwrap();
-        Session {
-            token: l.token,
-            user: l.user,
-            device: DeviceId::from_uuid(uuid::Uuid::now_v7()),
-            seq: AtomicU64::new(1),
-        }
+            .unwrap_or_else(|e| panic!("{e:#}"))
     }
 
     pub async fn get(&self, s: &Session, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(&s.token)
-            .send()
-            .await
-            .unwrap()
+        s.get(path).await.unwrap()
     }
     /// `GET` as a browser does it, accepting compressed answers.
     pub async fn get_accepting(&self, s: &Session, path: &str, encodings: &str) -> Response {
@@ -183,83 +166,25 @@ impl TestApp {
             .unwrap()
     }
     pub async fn get_json<T: DeserializeOwned>(&self, s: &Session, path: &str) -> T {
-        let r = self.get(s, path).await;
-        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
-        r.json().await.unwrap()
+        s.get_json(path).await.unwrap_or_else(|e| panic!("{e:#}"))
     }
     pub async fn post<B: Serialize>(&self, s: &Session, path: &str, body: &B) -> Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(&s.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        s.post(path, body).await.unwrap()
     }
     pub async fn put<B: Serialize>(&self, s: &Session, path: &str, body: &B) -> Response {
-        self.client
-            .put(self.url(path))
-            .bearer_auth(&s.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        s.put(path, body).await.unwrap()
     }
     pub async fn push(&self, s: &Session, ops: Vec<Operation>) -> PushResponse {
-        let r = self
-            .post(
-                s,
-                ep::PUSH.path,
-                &PushRequest {
-                    device_id: s.device,
-                    ops,
-                },
-            )
-            .await;
-        assert_eq!(r.status(), StatusCode::OK, "push");
-        r.json().await.unwrap()
+        s.push(ops).await.unwrap_or_else(|e| panic!("{e:#}"))
     }
     pub async fn upload(&self, s: &Session, bytes: &[u8]) -> (StatusCode, PhotoHash) {
-        let h = photo_hash(bytes);
-        let r = self
-            .client
-            .put(self.url(&ep::PUT_BLOB.at(&h)))
-            .bearer_auth(&s.token)
-            .body(bytes.to_vec())
-            .send()
-            .await
-            .unwrap();
-        (r.status(), h)
+        s.upload(bytes).await.unwrap()
     }
 }
 
-pub struct Session {
-    pub token: String,
-    pub user: saferounds_shared::org::User,
-    pub device: DeviceId,
-    pub seq: AtomicU64,
-}
-
-impl Session {
-    /// The next operation of this device.
-    pub fn op(&self, entity_id: uuid::Uuid, base_version: u64, body: OpBody) -> Operation {
-        let mut numbering = DeviceOps {
-            device_id: self.device,
-            next_seq: self.seq.fetch_add(1, Ordering::SeqCst),
-        };
-        numbering.next(
-            OpId::from_uuid(uuid::Uuid::now_v7()),
-            entity_id,
-            base_version,
-            body,
-            Utc::now(),
-        )
-    }
-}
-
-pub fn photo_hash(bytes: &[u8]) -> PhotoHash {
-    PhotoHash::parse(&hex::encode(Sha256::digest(bytes))).unwrap()
-}
+/// A logged-in user on one device (the kit's `Device`: token, user, operation numbers).
+pub use saferounds_client::Device as Session;
+pub use saferounds_client::photo_hash;
 
 /// A small valid-looking JPEG (magic number and some distinct bytes).
 pub fn jpeg(n: u32) -> Vec<u8> {
