@@ -1452,22 +1452,24 @@ async fn walk_through_of_several_rooms() -> anyhow::Result<()> {
 }
 
 /// Scanning a room's QR label opens its checklist; a label of another site says so. Chromium on
-/// Linux has no BarcodeDetector, so the page gets a stand-in that "reads" a given text from
-/// the photo: what is tested is everything around the detector (the scan button appears only
-/// where a detector exists, the photo is decoded, the label is matched to a room).
+/// The QR code and the Chinese name of the inspector's `index`-th room.
+async fn label_of(server: &Server, index: usize) -> anyhow::Result<(String, String)> {
+    let token = server.token("inspector").await?;
+    let boot = server.get_json(&token, "/api/v1/bootstrap").await?;
+    let room = &boot["rooms"][index];
+    Ok((
+        room["qr_code"].as_str().context("a room")?.to_owned(),
+        room["name"]["zh"].as_str().context("a room")?.to_owned(),
+    ))
+}
+
 /// The phone reads a room's printed label with its own decoder (no browser detector): here from
 /// a photo of the label, as on a phone whose browser gives no camera view.
 #[tokio::test]
 async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
     let mut server = Server::start().await?;
     let base = server.url("/");
-    let token = server.token("inspector").await?;
-    let boot = server.get_json(&token, "/api/v1/bootstrap").await?;
-    let room = &boot["rooms"][1];
-    let (code, name) = (
-        room["qr_code"].as_str().unwrap_or_default().to_owned(),
-        room["name"]["zh"].as_str().unwrap_or_default().to_owned(),
-    );
+    let (code, name) = label_of(&server, 1).await?;
     let phone = Browser::start().await?;
     let result = async {
         let photo = server.dir.path().join("label.jpg");
@@ -1514,13 +1516,7 @@ async fn scanning_a_room_label_opens_its_checklist() -> anyhow::Result<()> {
 async fn the_live_camera_reads_a_room_label() -> anyhow::Result<()> {
     let mut server = Server::start().await?;
     let base = server.url("/");
-    let token = server.token("inspector").await?;
-    let boot = server.get_json(&token, "/api/v1/bootstrap").await?;
-    let room = &boot["rooms"][2];
-    let (code, name) = (
-        room["qr_code"].as_str().unwrap_or_default().to_owned(),
-        room["name"]["zh"].as_str().unwrap_or_default().to_owned(),
-    );
+    let (code, name) = label_of(&server, 2).await?;
     let printer = Browser::start().await?;
     let label = labels::printed(&printer, &server, &code).await;
     printer.close().await;
