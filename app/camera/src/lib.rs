@@ -243,15 +243,20 @@ pub async fn scan(lang: String) -> Result<JsValue, JsValue> {
         });
     })?;
     let video: HtmlVideoElement = find(&sheet.root, "video")?;
-    if let Err(e) = watch(&sheet, &video, l).await {
-        web_sys::console::warn_2(&"camera".into(), &e);
-        video.set_hidden(true);
-        sheet.say(tr(
-            l,
-            "无法使用相机：请点“拍照识别”拍下房间标签。",
-            "The camera is not available: use “Read from a photo” to photograph the room's label.",
-        ));
-    }
+    // The camera starts beside the sheet: while the browser asks for permission (which may
+    // never be answered) a photo can already be read, and the answer comes from either.
+    let s = sheet.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = watch(&s, &video, &lang).await {
+            web_sys::console::warn_2(&"camera".into(), &e);
+            video.set_hidden(true);
+            s.say(tr(
+                &lang,
+                "无法使用相机：请点“拍照识别”拍下房间标签。",
+                "The camera is not available: use “Read from a photo” to photograph the room's label.",
+            ));
+        }
+    });
     JsFuture::from(done).await
 }
 
