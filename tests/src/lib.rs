@@ -101,7 +101,6 @@ impl Server {
         Ok(())
     }
 
-    /// Logs in through the API and returns the bearer token.
     /// The API through the one client kit (`saferounds-client`).
     pub fn api(&self) -> saferounds_client::Client {
         saferounds_client::Client::new(self.url(""))
@@ -112,15 +111,9 @@ impl Server {
         self.api().login(user).await
     }
 
+    /// Logs in through the API and returns the bearer token.
     pub async fn token(&self, user: &str) -> Result<String> {
-        let r: serde_json::Value = reqwest::Client::new()
-            .post(self.url(ep::LOGIN.path))
-            .json(&serde_json::json!({"username": user, "password": "demo1234"}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        Ok(r["token"].as_str().context("token")?.to_owned())
+        Ok(self.login(user).await?.token)
     }
 
     pub async fn get_json(&self, token: &str, path: &str) -> Result<serde_json::Value> {
