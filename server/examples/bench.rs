@@ -361,8 +361,7 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
     let mut settings = Settings::for_test(url.clone(), dir.path(), dir.path().join("dist"));
     settings.demo = true;
     settings.login_limit = 1_000_000;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let running = launch(settings, listener).await.unwrap();
+    let running = saferounds_server::launch_local(settings).await.unwrap();
     let base = format!("http://{}", running.addr);
     let c = Client::new();
 

@@ -153,6 +153,19 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Settings for tests: the demo center in a fresh SQLite file under `dir`, its photos there
+    /// too, serving the app from `dist`. (A test on PostgreSQL sets `database_url`.)
+    pub fn demo_in(dir: &std::path::Path, dist: PathBuf) -> Settings {
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("saferounds.sqlite").display()
+        );
+        Settings {
+            demo: true,
+            ..Settings::for_test(url, dir, dist)
+        }
+    }
+
     /// Settings for tests: a given database, no demo, files under `dir`.
     pub fn for_test(database_url: String, dir: &std::path::Path, dist: PathBuf) -> Settings {
         Settings {

@@ -111,6 +111,17 @@ impl Running {
     }
 }
 
+/// Serves on a free port of 127.0.0.1: what the tests and the benchmark start.
+pub async fn launch_local(settings: Settings) -> anyhow::Result<Running> {
+    launch(settings, TcpListener::bind("127.0.0.1:0").await?).await
+}
+
+/// Serves again on `addr` (after `Running::stop`, or a crash): the same address, database and
+/// files, as a restarted server.
+pub async fn relaunch(settings: Settings, addr: std::net::SocketAddr) -> anyhow::Result<Running> {
+    launch(settings, TcpListener::bind(addr).await?).await
+}
+
 /// Serves the API and the app on `listener` until `stop` is called.
 pub async fn launch(settings: Settings, listener: TcpListener) -> anyhow::Result<Running> {
     let state = prepare(settings).await?;

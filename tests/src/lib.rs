@@ -3,7 +3,6 @@
 //! chromedriver. Everything is stopped explicitly at the end of a test.
 #![forbid(unsafe_code)]
 
-use saferounds_shared::endpoints as ep;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
-use saferounds_server::{Running, Settings, launch};
+use saferounds_server::{Running, Settings, launch_local, relaunch};
 
 /// The built app: `SAFEROUNDS_DIST`, or `dist/` at the workspace root.
 pub fn dist() -> PathBuf {
@@ -53,12 +52,10 @@ impl Server {
     /// A server for the app files in `dist` (a copy that a test may change, say).
     pub async fn start_serving(dist: PathBuf) -> Result<Server> {
         let dir = tempfile::tempdir()?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let running = launch(Self::settings(&dir, &dist), listener).await?;
+        let running = launch_local(Self::settings(&dir, &dist)).await?;
         Ok(Server {
+            addr: running.addr,
             running: Some(running),
-            addr,
             dir,
             dist,
         })
@@ -70,16 +67,7 @@ impl Server {
             "no built app at {}: run `cargo xtask build`",
             dist.display()
         );
-        let mut s = Settings::for_test(
-            format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("e2e.sqlite").display()
-            ),
-            dir.path(),
-            dist.to_path_buf(),
-        );
-        s.demo = true;
-        s
+        Settings::demo_in(dir.path(), dist.to_path_buf())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -96,8 +84,7 @@ impl Server {
 
     /// Starts it again on the same address and database.
     pub async fn restart(&mut self) -> Result<()> {
-        let listener = tokio::net::TcpListener::bind(self.addr).await?;
-        self.running = Some(launch(Self::settings(&self.dir, &self.dist), listener).await?);
+        self.running = Some(relaunch(Self::settings(&self.dir, &self.dist), self.addr).await?);
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use saferounds_server::{Settings, launch};
+use saferounds_server::Settings;
 
 use crate::helpers::*;
 
@@ -121,12 +121,9 @@ async fn photos_live_in_an_s3_bucket_shared_by_two_instances() {
     let mut other = app.settings.clone();
     other.blobs = dir.path().join("blobs");
     other.demo = false;
-    let second = launch(
-        other,
-        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-    )
-    .await
-    .expect("second instance");
+    let second = saferounds_server::launch_local(other)
+        .await
+        .expect("second instance");
     let sup = app.login("supervisor").await;
     let got = client
         .get(format!("http://{}/api/v1/blobs/{hash}", second.addr))

@@ -2,7 +2,7 @@
 //! PostgreSQL database when `TEST_DATABASE_URL` names a reachable server).
 
 use reqwest::{Client, Response, StatusCode};
-use saferounds_server::{Running, Settings, launch};
+use saferounds_server::{Running, Settings, launch_local, relaunch};
 use saferounds_shared::checklist::Category;
 use saferounds_shared::hazard::{Grade, HazardReport};
 use saferounds_shared::ids::{HazardId, PhotoHash};
@@ -43,14 +43,9 @@ pub async fn spawn_app_with(
     tweak: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (url, pg) = match backend {
-        Backend::Sqlite => (
-            format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("test.sqlite").display()
-            ),
-            None,
-        ),
+    let mut settings = Settings::demo_in(dir.path(), dir.path().join("dist"));
+    let pg = match backend {
+        Backend::Sqlite => None,
         Backend::Postgres => {
             let admin = pg_admin_url()?;
             let name = format!("sr_test_{}", uuid::Uuid::new_v4().simple());
@@ -65,18 +60,12 @@ pub async fn spawn_app_with(
                 .rsplit_once('/')
                 .map(|(b, _)| b.to_owned())
                 .unwrap_or(admin.clone());
-            (format!("{base}/{name}"), Some((admin, name)))
+            settings.database_url = format!("{base}/{name}");
+            Some((admin, name))
         }
     };
-    let mut settings = Settings::for_test(url, dir.path(), dir.path().join("dist"));
-    settings.demo = true;
     tweak(&mut settings);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let running = launch(settings.clone(), listener)
-        .await
-        .expect("server starts");
+    let running = launch_local(settings.clone()).await.expect("server starts");
     let base = format!("http://{}", running.addr);
     Some(TestApp {
         settings,
@@ -112,9 +101,8 @@ impl TestApp {
             .stop()
             .await
             .expect("stop");
-        let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
         self.running = Some(
-            launch(self.settings.clone(), listener)
+            relaunch(self.settings.clone(), addr)
                 .await
                 .expect("restart"),
         );
@@ -123,9 +111,8 @@ impl TestApp {
     /// Starts the server again after `running` was stopped (and its files changed).
     pub async fn restart_stopped(&mut self) {
         let addr: std::net::SocketAddr = self.base.trim_start_matches("http://").parse().unwrap();
-        let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
         self.running = Some(
-            launch(self.settings.clone(), listener)
+            relaunch(self.settings.clone(), addr)
                 .await
                 .expect("restart"),
         );

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use saferounds_server::launch;
 use saferounds_shared::api::HazardDetail;
 use saferounds_shared::checklist::Category;
 use saferounds_shared::hazard::HazardReport;
@@ -39,8 +38,9 @@ pub async fn two_instances_one_database(app: &TestApp) {
     if app.pg.is_none() {
         return; // scale-out is a PostgreSQL deployment; the SQLite run has nothing to prove here
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let second = launch(app.settings.clone(), listener).await.unwrap();
+    let second = saferounds_server::launch_local(app.settings.clone())
+        .await
+        .unwrap();
     let base_b = format!("http://{}", second.addr);
     let bases = [app.base.clone(), base_b.clone()];
 
