@@ -2,7 +2,7 @@
 //! is down, so the interface shows every failure the same way.
 
 use saferounds_shared::ApiError;
-use saferounds_shared::endpoints as ep;
+use saferounds_shared::endpoints::{self as ep, Call, HtmlPage, Method, Photo, Xlsx};
 use saferounds_shared::json::{self, Decode, Encode, Ignored};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -110,38 +110,27 @@ fn decode<T: Decode>(status: u16, text: &str) -> Result<T, crate::Failure> {
     }
 }
 
-pub async fn get<T: Decode>(path: &str, token: &str) -> Result<T, crate::Failure> {
-    let (status, text) = send("GET", path, Some(token), None, "application/json").await?;
+/// Calls an entry of the API's table that takes no body; its answer, of the entry's type.
+pub async fn get<R: Decode>(call: Call<(), R>, token: &str) -> Result<R, crate::Failure> {
+    let (status, text) = send("GET", &call.path, Some(token), None, "application/json").await?;
     decode(status, &text)
 }
 
-pub async fn post<B: Encode + ?Sized, T: Decode>(
-    path: &str,
+/// Calls an entry of the API's table with its JSON body (`POST`, or `PUT`: registers are saved
+/// whole by id); its answer, of the entry's type.
+pub async fn call<B: Encode, R: Decode>(
+    call: Call<B, R>,
     token: Option<&str>,
     body: &B,
-) -> Result<T, crate::Failure> {
-    send_json("POST", path, token, body).await
-}
-
-/// `PUT` a JSON body (registers are saved whole by id).
-pub async fn put<B: Encode + ?Sized, T: Decode>(
-    path: &str,
-    token: &str,
-    body: &B,
-) -> Result<T, crate::Failure> {
-    send_json("PUT", path, Some(token), body).await
-}
-
-async fn send_json<B: Encode + ?Sized, T: Decode>(
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &B,
-) -> Result<T, crate::Failure> {
+) -> Result<R, crate::Failure> {
     let json = json::to_string(body);
+    let method = match call.method {
+        Method::Put => "PUT",
+        _ => "POST",
+    };
     let (status, text) = send(
         method,
-        path,
+        &call.path,
         token,
         Some(JsValue::from_str(&json)),
         "application/json",
@@ -156,7 +145,7 @@ pub async fn logout(token: &str) {
     let body = JsValue::from_str("{}");
     let _ = send(
         "POST",
-        ep::LOGOUT.path,
+        ep::LOGOUT.path(),
         Some(token),
         Some(body),
         "application/json",
@@ -169,7 +158,7 @@ pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), crate
     let arr = js_sys::Uint8Array::from(bytes);
     let (status, text) = send(
         "PUT",
-        &ep::BLOB.at(&sha),
+        &ep::PUT_BLOB.at(&sha).path,
         Some(token),
         Some(arr.into()),
         "image/jpeg",
@@ -180,7 +169,21 @@ pub async fn put_photo(sha: &str, bytes: &[u8], token: &str) -> Result<(), crate
 
 /// Opens a document (see [`open_document`]) in the background; what went wrong, in the user's
 /// words, goes to `error` (offline, say: the button must not just do nothing).
-pub fn open_in_background(
+pub fn open_in_background<R: Document>(
+    call: Call<(), R>,
+    filename: Option<String>,
+    error: leptos::prelude::RwSignal<Option<String>>,
+) {
+    open_path_in_background(call.path.into_owned(), filename, error)
+}
+
+/// What the browser can be handed as a document: the answers of the table's print-ready pages
+/// and workbooks.
+pub trait Document {}
+impl Document for HtmlPage {}
+impl Document for Xlsx {}
+
+fn open_path_in_background(
     path: String,
     filename: Option<String>,
     error: leptos::prelude::RwSignal<Option<String>>,
@@ -198,7 +201,7 @@ pub fn open_in_background(
 
 /// Fetches an authenticated document and hands it to the browser: a download (`filename`) or a
 /// new window (for print-ready HTML).
-pub async fn open_document(
+async fn open_document(
     path: &str,
     token: &str,
     filename: Option<&str>,
@@ -225,8 +228,8 @@ pub async fn open_document(
     Ok(())
 }
 
-/// Fetches an authenticated image into an object URL for `<img src>`.
-pub async fn object_url(path: &str, token: &str) -> Result<String, crate::Failure> {
-    let blob = blob_of(path, token).await?;
+/// Fetches an authenticated photo into an object URL for `<img src>`.
+pub async fn object_url(call: Call<(), Photo>, token: &str) -> Result<String, crate::Failure> {
+    let blob = blob_of(&call.path, token).await?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(js_err)
 }

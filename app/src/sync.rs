@@ -5,8 +5,8 @@ use saferounds_shared::endpoints as ep;
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
+use saferounds_shared::sync::PushRequest;
 use saferounds_shared::sync::client::{acknowledge, resend_batch};
-use saferounds_shared::sync::{PullResponse, PushRequest, PushResponse};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
@@ -142,7 +142,7 @@ async fn sync_inner(ctx: AppCtx) -> Result<(), crate::Failure> {
             device_id: device.device_id,
             ops: batch.clone(),
         };
-        let resp: PushResponse = api::post(ep::PUSH.path, Some(token), &req).await?;
+        let resp = api::call(ep::PUSH.call(), Some(token), &req).await?;
         let ack = acknowledge(&resp);
         store::apply_ack(&ack, &batch).await?;
         let progress = !ack.done.is_empty();
@@ -168,8 +168,8 @@ async fn sync_inner(ctx: AppCtx) -> Result<(), crate::Failure> {
     // 4. Pull; the cursor moves only with the page it belongs to.
     for _ in 0..1000 {
         let cursor: u64 = store::kv_get("cursor").await?.unwrap_or(0);
-        let page: PullResponse = api::get(
-            &ep::PULL.query(&format_args!("cursor={cursor}&limit=500")),
+        let page = api::get(
+            ep::PULL.query(&format_args!("cursor={cursor}&limit=500")),
             token,
         )
         .await?;
@@ -180,8 +180,7 @@ async fn sync_inner(ctx: AppCtx) -> Result<(), crate::Failure> {
     }
 
     // 5. Organisation data may have changed (new rooms, templates).
-    if let Ok(boot) = api::get::<saferounds_shared::api::Bootstrap>(ep::BOOTSTRAP.path, token).await
-    {
+    if let Ok(boot) = api::get(ep::BOOTSTRAP.call(), token).await {
         store::kv_put("bootstrap", &boot).await?;
         crate::state::set_boot(ctx, Some(boot));
     }

@@ -304,7 +304,7 @@ async fn clients_run(
             };
             let t = Instant::now();
             let ok1 = read(
-                c.post(format!("{base}{}", ep::PUSH.path))
+                c.post(format!("{base}{}", ep::PUSH.path()))
                     .bearer_auth(&dev.token)
                     .header("accept-encoding", "gzip")
                     .json(&PushRequest {
@@ -318,11 +318,14 @@ async fn clients_run(
             let l1 = t.elapsed().as_secs_f64() * 1000.0;
             let t = Instant::now();
             let ok2 = read(
-                c.get(format!("{base}{}", ep::PULL.query(&"cursor=0&limit=100")))
-                    .bearer_auth(&dev.token)
-                    .header("accept-encoding", "gzip")
-                    .send()
-                    .await,
+                c.get(format!(
+                    "{base}{}",
+                    ep::PULL.query(&"cursor=0&limit=100").path
+                ))
+                .bearer_auth(&dev.token)
+                .header("accept-encoding", "gzip")
+                .send()
+                .await,
             )
             .await;
             (
@@ -393,7 +396,7 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
         devs.push(login(&c, &base, "inspector").await);
     }
     let boot: Bootstrap = c
-        .get(format!("{base}{}", ep::BOOTSTRAP.path))
+        .get(format!("{base}{}", ep::BOOTSTRAP.path()))
         .bearer_auth(&devs[0].token)
         .send()
         .await
@@ -470,7 +473,9 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
         let r = c
             .get(format!(
                 "{base}{}",
-                ep::PULL.query(&format_args!("cursor={cursor}&limit=1000"))
+                ep::PULL
+                    .query(&format_args!("cursor={cursor}&limit=1000"))
+                    .path
             ))
             .bearer_auth(&dev.token)
             .header("accept-encoding", "gzip")
@@ -533,7 +538,7 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
             let r = c
                 .get(format!(
                     "{base}{}",
-                    ep::LEDGER.query(&format_args!("limit=50&{q}"))
+                    ep::LEDGER.query(&format_args!("limit=50&{q}")).path
                 ))
                 .bearer_auth(&who.token)
                 .send()
@@ -565,10 +570,10 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
     }
     // The desk's other pages over the whole database (no goal in the plan; watched).
     for path in [
-        ep::DASHBOARD.path,
-        ep::STATS.path,
-        ep::REMINDERS.path,
-        ep::INSPECTIONS.path,
+        ep::DASHBOARD.path(),
+        ep::STATS.path(),
+        ep::REMINDERS.path(),
+        ep::INSPECTIONS.path(),
     ] {
         let (mut t, mut size) = (Vec::new(), 0);
         for _ in 0..5 {
@@ -707,7 +712,7 @@ async fn main() {
         let c = Client::new();
         let dev = login(&c, &base, "inspector").await;
         let boot: Bootstrap = c
-            .get(format!("{base}{}", ep::BOOTSTRAP.path))
+            .get(format!("{base}{}", ep::BOOTSTRAP.path()))
             .bearer_auth(&dev.token)
             .send()
             .await

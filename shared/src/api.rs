@@ -875,3 +875,119 @@ mod tests {
         });
     }
 }
+
+/// `PUT /api/v1/admin/users/{id}`: a user, and a password when it is set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SaveUser {
+    pub user: User,
+    /// Required when creating; when given for an existing user it replaces the password.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `POST /api/v1/templates/{code}/versions`: the items of the template's next version.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewVersion {
+    pub items: Vec<crate::checklist::ChecklistItem>,
+}
+
+/// What an action without a record of its own answers (log out, change a password).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Done {
+    pub ok: bool,
+}
+
+/// `POST /api/v1/reminders/send`: how many reminders the group robot took.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Sent {
+    pub sent: usize,
+}
+
+/// `GET /api/v1/sync/pull`'s query.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct PullQuery {
+    /// The change number the device has pulled up to (0 at first).
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(minimum = 0, maximum = 9223372036854775807_u64)
+    )]
+    pub cursor: u64,
+    /// Changes per page (at most 500 are given).
+    #[serde(default = "PullQuery::default_limit")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(value_type = u64, minimum = 0, maximum = 4294967295_u64)
+    )]
+    pub limit: u32,
+}
+
+impl PullQuery {
+    fn default_limit() -> u32 {
+        500
+    }
+}
+
+/// A page of a list: `offset` and `limit` (reminders, inspections).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct PageQuery {
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(value_type = u64, minimum = 0, maximum = 4294967295_u64)
+    )]
+    pub offset: u32,
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(value_type = Option<u64>, minimum = 0, maximum = 4294967295_u64)
+    )]
+    pub limit: Option<u32>,
+}
+
+/// `GET /api/v1/reports/bulletin`'s query.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct MonthQuery {
+    /// The month, `YYYY-MM` (this month when absent).
+    #[cfg_attr(feature = "openapi", param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$"))]
+    pub month: Option<String>,
+}
+
+/// `GET /api/v1/reports/summary`'s query.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct SummaryQuery {
+    /// The campaign (the first one when absent).
+    pub campaign: Option<crate::ids::CampaignId>,
+}
+
+/// `PUT /api/v1/blobs/{sha256}`: the photo is stored (201) or was there already (200).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, crate::Json)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stored {
+    pub sha256: String,
+    pub size: usize,
+}

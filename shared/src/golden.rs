@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    Bootstrap, Dashboard, EquipmentSummary, HazardBrief, InspectionPage, InspectionRound, Person,
-    StatLine, Stats,
+    Bootstrap, Dashboard, Done, EquipmentSummary, HazardBrief, InspectionPage, InspectionRound,
+    NewVersion, Person, SaveUser, Sent, StatLine, Stats, Stored,
 };
 use crate::checklist::{InspectionType, starter_templates};
 use crate::equipment::{Equipment, EquipmentKind};
@@ -192,6 +192,40 @@ fn what_phones_store_and_send() {
             campaigns: vec![crate::campaign::default_campaign()],
             plans: vec![plan()],
             room_risks: vec![(id("room"), RiskLevel::Red)],
+        },
+    );
+}
+
+/// What the desk sends that no register holds, and the answers that are acknowledgements.
+#[test]
+fn what_the_desk_sends_and_is_told() {
+    let user = User {
+        id: id("owner"),
+        username: "owner".into(),
+        display_name: "责任人".into(),
+        role: Role::RectificationOwner,
+        extra_roles: vec![Role::Inspector],
+        department_id: Some(id("dept")),
+        site_id: None,
+        active: true,
+    };
+    check(
+        "save_user",
+        &SaveUser {
+            user,
+            password: Some("a long pass phrase".into()),
+        },
+    );
+    let mut items = starter_templates()[0].items.clone();
+    items.truncate(2);
+    check("new_version", &NewVersion { items });
+    check("done", &Done { ok: true });
+    check("sent", &Sent { sent: 3 });
+    check(
+        "stored",
+        &Stored {
+            sha256: photo(1).as_str().to_owned(),
+            size: 48_213,
         },
     );
 }

@@ -385,7 +385,7 @@ pub mod labels {
     /// (`/api/v1/rooms/labels`): the browser opens the sheet and takes a picture of that label.
     pub async fn printed(browser: &Browser, server: &Server, code: &str) -> Result<RgbaImage> {
         let html = reqwest::Client::new()
-            .get(server.url(ep::ROOM_LABELS.path))
+            .get(server.url(ep::ROOM_LABELS.path()))
             .bearer_auth(server.token("supervisor").await?)
             .send()
             .await?
@@ -494,20 +494,20 @@ pub mod api {
     /// Hazards the inspector reported (through the API, one push each), not yet registered.
     pub async fn reported_hazards(server: &Server, descriptions: &[&str]) -> Result<Vec<HazardId>> {
         let insp = server.login("inspector").await?;
-        let boot = server.get_json(&insp.token, ep::BOOTSTRAP.path).await?;
-        let room = &boot["rooms"][0];
+        let boot = insp.fetch(ep::BOOTSTRAP.call()).await?;
+        let room = boot.rooms.first().context("a room")?;
         let (_, photo) = insp
             .upload(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9])
             .await?;
-        let today: chrono::NaiveDate = serde_json::from_value(boot["today"].clone())?;
+        let today = boot.today;
         let mut ids = Vec::new();
         for description in descriptions {
             let id = HazardId::from_uuid(uuid::Uuid::now_v7());
             let report = HazardReport {
                 id,
-                site_id: serde_json::from_value(room["site_id"].clone())?,
-                room_id: Some(serde_json::from_value(room["id"].clone())?),
-                department_id: Some(serde_json::from_value(room["department_id"].clone())?),
+                site_id: room.site_id,
+                room_id: Some(room.id),
+                department_id: Some(room.department_id),
                 round_id: None,
                 visit_id: None,
                 category: saferounds_shared::checklist::Category::Electrical,
@@ -529,12 +529,9 @@ pub mod api {
     /// A hazard reported by the inspector and registered by the supervisor (owner: `owner`).
     pub async fn registered_hazard(server: &Server, description: &str) -> Result<HazardId> {
         let id = reported_hazard(server, description).await?;
-        let boot = server
-            .get_json(&server.token("supervisor").await?, ep::BOOTSTRAP.path)
-            .await?;
-        let today: chrono::NaiveDate = serde_json::from_value(boot["today"].clone())?;
         let owner = server.login("owner").await?;
         let sup = server.login("supervisor").await?;
+        let today = sup.fetch(ep::BOOTSTRAP.call()).await?.today;
         let reg = Registration {
             grade: Grade::General,
             measures: Reason::parse("更换带过载保护的插线板")?,
@@ -571,10 +568,7 @@ pub mod api {
 
     pub async fn status_of(server: &Server, id: HazardId) -> Result<String> {
         let sup = server.login("supervisor").await?;
-        let d = server.get_json(&sup.token, &ep::HAZARD.at(&id)).await?;
-        Ok(d["hazard"]["status"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        let d = sup.fetch(ep::HAZARD.at(&id)).await?;
+        Ok(d.hazard.status.as_str().to_owned())
     }
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use saferounds_shared::Lang;
 use saferounds_shared::api::{Dashboard, StatLine};
-use saferounds_shared::endpoints as ep;
+use saferounds_shared::endpoints::{self as ep, Call, HtmlPage};
 use saferounds_shared::i18n::{Label, percent};
 
 use crate::api;
@@ -16,14 +16,16 @@ pub fn DashboardPage() -> impl IntoView {
     let ctx = ctx();
     let data = LocalResource::new(move || {
         let token = ctx.token();
-        async move { api::get::<Dashboard>(ep::DASHBOARD.path, &token).await }
+        async move { api::get(ep::DASHBOARD.call(), &token).await }
     });
     let error = RwSignal::new(None::<String>);
-    let open = move |path: &'static str| move |_| api::open_in_background(path.into(), None, error);
+    let open = move |call: fn() -> Call<(), HtmlPage>| {
+        move |_| api::open_in_background(call(), None, error)
+    };
     view! {
         <div class="seg">
-            <button class="secondary" id="print-bulletin" on:click=open(ep::BULLETIN.path)>{ctx.text("bulletin")}</button>
-            <button class="secondary" id="print-summary" on:click=open(ep::SUMMARY.path)>{ctx.text("summary_report")}</button>
+            <button class="secondary" id="print-bulletin" on:click=open(|| ep::BULLETIN.call())>{ctx.text("bulletin")}</button>
+            <button class="secondary" id="print-summary" on:click=open(|| ep::SUMMARY.call())>{ctx.text("summary_report")}</button>
         </div>
         {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>

@@ -1,7 +1,6 @@
 //! The desk ledger (台账): filters, sorting, paging, straight from the server.
 
 use leptos::prelude::*;
-use saferounds_shared::api::LedgerPage;
 use saferounds_shared::checklist::Category;
 use saferounds_shared::endpoints as ep;
 use saferounds_shared::hazard::{Grade, Status};
@@ -48,7 +47,7 @@ pub fn Ledger() -> impl IntoView {
     let page = LocalResource::new(move || {
         let token = ctx.token();
         let q = ep::LEDGER.query(&query(true));
-        async move { api::get::<LedgerPage>(&q, &token).await }
+        async move { api::get(q, &token).await }
     });
     let export_error = RwSignal::new(None::<String>);
     let export = move |_| {

@@ -59,7 +59,7 @@ pub fn Lists() -> impl IntoView {
     };
     let export = move |_| {
         api::open_in_background(
-            ep::MEASURES_XLSX.path.into(),
+            ep::MEASURES_XLSX.call(),
             Some(format!("制度措施清单-{}.xlsx", today())),
             error,
         )

@@ -1,7 +1,7 @@
 //! Login: once online; after that the app works offline for the life of the token.
 
 use leptos::prelude::*;
-use saferounds_shared::api::{Bootstrap, LoginRequest, LoginResponse};
+use saferounds_shared::api::LoginRequest;
 use saferounds_shared::endpoints as ep;
 use saferounds_shared::ids::DeviceId;
 
@@ -55,8 +55,8 @@ pub fn Login() -> impl IntoView {
 }
 
 async fn login(req: LoginRequest) -> Result<Session, crate::Failure> {
-    let resp: LoginResponse = api::post(ep::LOGIN.path, None, &req).await?;
-    let boot: Bootstrap = api::get(ep::BOOTSTRAP.path, &resp.token).await?;
+    let resp = api::call(ep::LOGIN.call(), None, &req).await?;
+    let boot = api::get(ep::BOOTSTRAP.call(), &resp.token).await?;
     let session = Session {
         token: resp.token,
         user: resp.user,

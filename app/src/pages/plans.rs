@@ -19,7 +19,7 @@ pub fn PlansCard() -> impl IntoView {
     let data = LocalResource::new(move || {
         reload.track();
         let token = ctx.token();
-        async move { api::get::<Vec<PatrolPlan>>(ep::PLANS.path, &token).await }
+        async move { api::get(ep::PLANS.call(), &token).await }
     });
     let error = RwSignal::new(None::<String>);
     let keeps = move || {

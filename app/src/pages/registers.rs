@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use saferounds_shared::api::Stats;
-use saferounds_shared::endpoints as ep;
+use saferounds_shared::endpoints::{self as ep, Call};
 use saferounds_shared::equipment::{Equipment, EquipmentKind};
 use saferounds_shared::i18n::{Label, percent};
 use saferounds_shared::ids::{ClassId, DrillId, EquipmentId, UserId};
@@ -25,11 +25,11 @@ struct Registers {
 
 async fn load(token: String) -> Result<Registers, crate::Failure> {
     Ok(Registers {
-        stats: api::get(ep::STATS.path, &token).await?,
-        staff: api::get(ep::STAFF.path, &token).await?,
-        classes: api::get(ep::CLASSES.path, &token).await?,
-        drills: api::get(ep::DRILLS.path, &token).await?,
-        equipment: api::get(ep::EQUIPMENT.path, &token).await?,
+        stats: api::get(ep::STATS.call(), &token).await?,
+        staff: api::get(ep::STAFF.call(), &token).await?,
+        classes: api::get(ep::CLASSES.call(), &token).await?,
+        drills: api::get(ep::DRILLS.call(), &token).await?,
+        equipment: api::get(ep::EQUIPMENT.call(), &token).await?,
     })
 }
 
@@ -43,7 +43,7 @@ pub fn RegistersPage() -> impl IntoView {
         load(token)
     });
     let error = RwSignal::new(None::<String>);
-    let summary = move |_| api::open_in_background(ep::SUMMARY.path.into(), None, error);
+    let summary = move |_| api::open_in_background(ep::SUMMARY.call(), None, error);
     view! {
         {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>
@@ -133,7 +133,7 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
         let token = ctx.token_now();
         leptos::task::spawn_local(async move {
             let path = ep::PUT_CLASS.at(&class.id);
-            match api::put::<_, TrainingClass>(&path, &token, &class).await {
+            match api::call(path, Some(&token), &class).await {
                 Ok(_) => {
                     id.set_value(ClassId::from_uuid(uuid::Uuid::now_v7()));
                     error.set(None);
@@ -171,7 +171,7 @@ fn NewClass(staff: Vec<StaffMember>, reload: RwSignal<u32>) -> impl IntoView {
 pub(super) fn save_entry<
     T: saferounds_shared::json::Encode + saferounds_shared::json::Decode + 'static,
 >(
-    path: String,
+    call: Call<T, T>,
     entry: T,
     reload: RwSignal<u32>,
     error: RwSignal<Option<String>>,
@@ -179,7 +179,7 @@ pub(super) fn save_entry<
     let ctx = ctx();
     let token = ctx.token_now();
     leptos::task::spawn_local(async move {
-        match api::put::<_, T>(&path, &token, &entry).await {
+        match api::call(call, Some(&token), &entry).await {
             Ok(_) => {
                 error.set(None);
                 reload.update(|n| *n += 1);

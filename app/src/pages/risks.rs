@@ -17,7 +17,7 @@ pub fn RisksCard() -> impl IntoView {
     let data = LocalResource::new(move || {
         reload.track();
         let token = ctx.token();
-        async move { api::get::<Vec<RiskPoint>>(ep::RISKS.path, &token).await }
+        async move { api::get(ep::RISKS.call(), &token).await }
     });
     view! {
         <section class="card" id="risks">

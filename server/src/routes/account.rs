@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use saferounds_shared::api::{ChangePassword, LoginRequest, LoginResponse};
+use saferounds_shared::api::{ChangePassword, Done, LoginRequest, LoginResponse};
 use saferounds_shared::org::User;
 
 use super::ApiJson;
@@ -58,7 +58,7 @@ pub async fn change_password(
     ClientAddr(addr): ClientAddr,
     session: Session,
     ApiJson(req): ApiJson<ChangePassword>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<Done>> {
     let user = &session.user;
     saferounds_shared::limits::check_new_password(
         &req.new_password,
@@ -81,15 +81,12 @@ pub async fn change_password(
     store::set_password(&state.db, &user.username, &new_hash).await?;
     auth::revoke_others(&state.db, user.id, &session.token).await?;
     tracing::info!(user = %user.username, "password changed");
-    Ok(Json(serde_json::json!({ "ok": true })))
+    Ok(Json(Done { ok: true }))
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    session: Session,
-) -> AppResult<Json<serde_json::Value>> {
+pub async fn logout(State(state): State<AppState>, session: Session) -> AppResult<Json<Done>> {
     auth::revoke_token(&state.db, &session.token).await?;
-    Ok(Json(serde_json::json!({ "ok": true })))
+    Ok(Json(Done { ok: true }))
 }
 
 pub async fn me(session: Session) -> Json<User> {

@@ -5,9 +5,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use saferounds_shared::DomainError;
-use saferounds_shared::api::Person;
+use saferounds_shared::api::{Person, SaveUser};
 use saferounds_shared::org::{Building, Department, Room, Site, User};
-use serde::Deserialize;
 
 use super::ApiJson;
 use crate::auth::{self, Session};
@@ -112,13 +111,6 @@ pub async fn put_room(
     }
     store::put_room(db, &r).await?;
     Ok(Json(r))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SaveUser {
-    user: User,
-    /// Required when creating; when given for an existing user it replaces the password.
-    password: Option<String>,
 }
 
 pub async fn put_user(

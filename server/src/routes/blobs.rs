@@ -36,7 +36,7 @@ pub async fn put(
     session: Session,
     Path(sha): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> AppResult<Response> {
+) -> AppResult<(StatusCode, Json<saferounds_shared::api::Stored>)> {
     let hash = parse_hash(&sha)?;
     let bytes = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -74,9 +74,11 @@ pub async fn put(
     };
     Ok((
         status,
-        Json(serde_json::json!({ "sha256": hash.as_str(), "size": size })),
-    )
-        .into_response())
+        Json(saferounds_shared::api::Stored {
+            sha256: hash.as_str().to_owned(),
+            size,
+        }),
+    ))
 }
 
 pub async fn get(

@@ -10,12 +10,12 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use saferounds_shared::api::Person;
+use saferounds_shared::api::{MonthQuery, SummaryQuery};
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::lists::HazardFilter;
 use saferounds_shared::registers::Register;
 use saferounds_shared::risk::RiskPoint;
 use saferounds_shared::training::{self, Drill, StaffMember, TrainingClass};
-use serde::Deserialize;
 
 use super::ApiQuery;
 use crate::auth::Session;
@@ -120,14 +120,6 @@ pub async fn ledger(
         .into_response())
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MonthQuery {
-    /// The month, `YYYY-MM` (this month when absent).
-    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-    month: Option<String>,
-}
-
 #[tracing::instrument(skip_all, fields(user = %session.user.username))]
 pub async fn bulletin(
     State(state): State<AppState>,
@@ -165,13 +157,6 @@ pub async fn bulletin(
         &page.rows,
         &names,
     )))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SummaryQuery {
-    /// The campaign (the first one when absent).
-    campaign: Option<saferounds_shared::ids::CampaignId>,
 }
 
 /// `GET /api/v1/reports/summary?campaign=`: the campaign summary report (总结报告).

@@ -5,33 +5,23 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use base64::Engine;
-use saferounds_shared::api::{InspectionFilter, InspectionPage, InspectionRound};
+use saferounds_shared::api::{InspectionFilter, InspectionPage, InspectionRound, PageQuery};
 use saferounds_shared::inspection::{Round, Visit};
 use saferounds_shared::sync::{Entity, visible_to};
-use serde::Deserialize;
 
 use super::ApiQuery;
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::{AppState, store};
 
-#[derive(Deserialize)]
-pub struct InspectionQuery {
-    #[serde(flatten)]
-    filter: InspectionFilter,
-    #[serde(default)]
-    offset: u32,
-    #[serde(default)]
-    limit: Option<u32>,
-}
-
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    ApiQuery(q): ApiQuery<InspectionQuery>,
+    ApiQuery(filter): ApiQuery<InspectionFilter>,
+    ApiQuery(page): ApiQuery<PageQuery>,
 ) -> AppResult<Json<InspectionPage>> {
     let offset = state.offset();
-    let site = q.filter.site_id.map(|s| s.to_string());
+    let site = filter.site_id.map(|s| s.to_string());
     let visible = |e: &Entity| visible_to(e, &session.actor);
     let mut rounds: Vec<Round> = store::entities_of_kind(&state.db, "round", site.as_deref())
         .await?
@@ -41,14 +31,14 @@ pub async fn list(
             Entity::Round(r) => Some(r),
             _ => None,
         })
-        .filter(|r| q.filter.matches(r, offset))
+        .filter(|r| filter.matches(r, offset))
         .collect();
     rounds.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(b.id.cmp(&a.id)));
     let total = rounds.len();
-    let limit = q.limit.unwrap_or(50).clamp(1, 500) as usize;
+    let limit = page.limit.unwrap_or(50).clamp(1, 500) as usize;
     let page: Vec<Round> = rounds
         .into_iter()
-        .skip(q.offset as usize)
+        .skip(page.offset as usize)
         .take(limit)
         .collect();
     let ids: Vec<String> = page.iter().map(|r| r.id.to_string()).collect();

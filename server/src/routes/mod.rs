@@ -18,7 +18,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use saferounds_shared::endpoints::{self, Endpoint, Method};
+use saferounds_shared::endpoints::{self, Api, Endpoint, HtmlPage, Method, Photo, Xlsx};
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::plan::PatrolPlan;
 use saferounds_shared::risk::RiskPoint;
@@ -110,87 +110,164 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The API's routes, built from its one table (`shared::endpoints`): each entry's path and
-/// method, with its handler.
+/// The API's routes, built from its one table (`shared::endpoints`): each entry with its
+/// handler, whose answer is the entry's type ([`Answers`], checked when this compiles). An entry
+/// without a handler, or with two, stops the server from starting (and fails
+/// `every_endpoint_has_a_handler`); a route cannot exist outside the table.
 fn api_routes() -> Router<AppState> {
-    endpoints::ALL.iter().fold(Router::new(), |r, e| {
-        let h =
-            handler(e).unwrap_or_else(|| panic!("no handler for {} {}", e.method.as_str(), e.path));
-        r.route(e.path.trim_start_matches("/api"), h)
-    })
-}
-
-/// `h` answering the endpoint's method.
-fn on<H, T>(e: &Endpoint, h: H) -> MethodRouter<AppState>
-where
-    H: Handler<T, AppState>,
-    T: 'static,
-{
-    let method = match e.method {
-        Method::Get => MethodFilter::GET,
-        Method::Post => MethodFilter::POST,
-        Method::Put => MethodFilter::PUT,
-    };
-    axum::routing::on(method, h)
-}
-
-/// The handler of each entry of the table. An entry without one stops the server from starting
-/// (and fails `every_endpoint_has_a_handler`); a route cannot exist outside the table.
-fn handler(e: &Endpoint) -> Option<MethodRouter<AppState>> {
     use endpoints as ep;
-    Some(match *e {
-        ep::HEALTH => on(e, ops::health),
-        ep::OPENAPI => on(e, crate::openapi::serve),
-        ep::LOGIN => on(e, account::login),
-        ep::LOGOUT => on(e, account::logout),
-        ep::ME => on(e, account::me),
-        ep::CHANGE_PASSWORD => on(e, account::change_password),
-        ep::BOOTSTRAP => on(e, org::bootstrap),
-        ep::PUSH => on(e, sync::push),
-        ep::PULL => on(e, sync::pull),
-        ep::PUT_BLOB => on(e, blobs::put).layer(DefaultBodyLimit::max(
-            saferounds_shared::sync::MAX_PHOTO_BYTES,
-        )),
-        ep::BLOB => on(e, blobs::get),
-        ep::INSPECTIONS => on(e, inspections::list),
-        ep::ROUND_RECORD => on(e, inspections::record),
-        ep::REMINDERS => on(e, reminders::list),
-        ep::SEND_REMINDERS => on(e, reminders::send),
-        ep::LEDGER => on(e, hazards::list),
-        ep::HAZARD => on(e, hazards::detail),
-        ep::STATS => on(e, hazards::stats),
-        ep::DASHBOARD => on(e, dashboard::dashboard),
-        ep::LEDGER_XLSX => on(e, exports::ledger),
-        ep::BULLETIN => on(e, exports::bulletin),
-        ep::MEASURES => on(e, exports::measures),
-        ep::MEASURES_XLSX => on(e, exports::measures_export),
-        ep::ROOM_LABELS => on(e, exports::labels),
-        ep::SUMMARY => on(e, exports::summary),
-        ep::PUT_SITE => on(e, admin::put_site),
-        ep::PUT_DEPARTMENT => on(e, admin::put_department),
-        ep::PUT_BUILDING => on(e, admin::put_building),
-        ep::PUT_ROOM => on(e, admin::put_room),
-        ep::PUT_USER => on(e, admin::put_user),
-        ep::USERS => on(e, admin::list_users),
-        ep::TEMPLATES => on(e, registers::templates),
-        ep::NEW_TEMPLATE_VERSION => on(e, registers::new_template_version),
-        ep::CAMPAIGNS => on(e, registers::campaigns),
-        ep::PUT_CAMPAIGN => on(e, registers::put_campaign),
-        ep::STAFF => on(e, registers::list::<StaffMember>),
-        ep::PUT_STAFF => on(e, registers::put::<StaffMember>),
-        ep::CLASSES => on(e, registers::list::<TrainingClass>),
-        ep::PUT_CLASS => on(e, registers::put::<TrainingClass>),
-        ep::DRILLS => on(e, registers::list::<Drill>),
-        ep::PUT_DRILL => on(e, registers::put::<Drill>),
-        ep::EQUIPMENT => on(e, registers::list::<Equipment>),
-        ep::PUT_EQUIPMENT => on(e, registers::put::<Equipment>),
-        ep::PLANS => on(e, registers::list::<PatrolPlan>),
-        ep::PUT_PLAN => on(e, registers::put::<PatrolPlan>),
-        ep::RISKS => on(e, registers::list::<RiskPoint>),
-        ep::PUT_RISK => on(e, registers::put::<RiskPoint>),
-        _ => return None,
-    })
+    Routes::default()
+        .on(ep::HEALTH, ops::health)
+        .on(ep::OPENAPI, crate::openapi::serve)
+        .on(ep::LOGIN, account::login)
+        .on(ep::LOGOUT, account::logout)
+        .on(ep::ME, account::me)
+        .on(ep::CHANGE_PASSWORD, account::change_password)
+        .on(ep::BOOTSTRAP, org::bootstrap)
+        .on(ep::PUSH, sync::push)
+        .on(ep::PULL, sync::pull)
+        .with(ep::PUT_BLOB, blobs::put, |h| {
+            h.layer(DefaultBodyLimit::max(
+                saferounds_shared::sync::MAX_PHOTO_BYTES,
+            ))
+        })
+        .on(ep::BLOB, blobs::get)
+        .on(ep::INSPECTIONS, inspections::list)
+        .on(ep::ROUND_RECORD, inspections::record)
+        .on(ep::REMINDERS, reminders::list)
+        .on(ep::SEND_REMINDERS, reminders::send)
+        .on(ep::LEDGER, hazards::list)
+        .on(ep::HAZARD, hazards::detail)
+        .on(ep::STATS, hazards::stats)
+        .on(ep::DASHBOARD, dashboard::dashboard)
+        .on(ep::LEDGER_XLSX, exports::ledger)
+        .on(ep::BULLETIN, exports::bulletin)
+        .on(ep::MEASURES, exports::measures)
+        .on(ep::MEASURES_XLSX, exports::measures_export)
+        .on(ep::ROOM_LABELS, exports::labels)
+        .on(ep::SUMMARY, exports::summary)
+        .on(ep::PUT_SITE, admin::put_site)
+        .on(ep::PUT_DEPARTMENT, admin::put_department)
+        .on(ep::PUT_BUILDING, admin::put_building)
+        .on(ep::PUT_ROOM, admin::put_room)
+        .on(ep::PUT_USER, admin::put_user)
+        .on(ep::USERS, admin::list_users)
+        .on(ep::TEMPLATES, registers::templates)
+        .on(ep::NEW_TEMPLATE_VERSION, registers::new_template_version)
+        .on(ep::CAMPAIGNS, registers::campaigns)
+        .on(ep::PUT_CAMPAIGN, registers::put_campaign)
+        .on(ep::STAFF, registers::list::<StaffMember>)
+        .on(ep::PUT_STAFF, registers::put::<StaffMember>)
+        .on(ep::CLASSES, registers::list::<TrainingClass>)
+        .on(ep::PUT_CLASS, registers::put::<TrainingClass>)
+        .on(ep::DRILLS, registers::list::<Drill>)
+        .on(ep::PUT_DRILL, registers::put::<Drill>)
+        .on(ep::EQUIPMENT, registers::list::<Equipment>)
+        .on(ep::PUT_EQUIPMENT, registers::put::<Equipment>)
+        .on(ep::PLANS, registers::list::<PatrolPlan>)
+        .on(ep::PUT_PLAN, registers::put::<PatrolPlan>)
+        .on(ep::RISKS, registers::list::<RiskPoint>)
+        .on(ep::PUT_RISK, registers::put::<RiskPoint>)
+        .build()
 }
+
+/// The router being built: the entries given a handler so far.
+#[derive(Default)]
+struct Routes {
+    router: Router<AppState>,
+    done: Vec<Endpoint>,
+}
+
+impl Routes {
+    /// The entry `api` answered by `h`, whose answer must be the entry's `R`.
+    fn on<Q, B, R, H, T, A>(self, api: Api<Q, B, R>, h: H) -> Self
+    where
+        H: Handler<T, AppState> + Answers<R, A>,
+        T: 'static,
+    {
+        self.with(api, h, |m| m)
+    }
+
+    /// As [`Routes::on`], with layers of its own.
+    fn with<Q, B, R, H, T, A>(
+        mut self,
+        api: Api<Q, B, R>,
+        h: H,
+        layers: impl FnOnce(MethodRouter<AppState>) -> MethodRouter<AppState>,
+    ) -> Self
+    where
+        H: Handler<T, AppState> + Answers<R, A>,
+        T: 'static,
+    {
+        let e = api.endpoint;
+        assert!(
+            !self.done.contains(&e),
+            "two handlers for {} {}",
+            e.method.as_str(),
+            e.path
+        );
+        let method = match e.method {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+            Method::Put => MethodFilter::PUT,
+        };
+        self.router = self.router.route(
+            e.path.trim_start_matches("/api"),
+            layers(axum::routing::on(method, h)),
+        );
+        self.done.push(e);
+        self
+    }
+
+    fn build(self) -> Router<AppState> {
+        let missing: Vec<String> = endpoints::ALL
+            .iter()
+            .filter(|e| !self.done.contains(e))
+            .map(|e| format!("{} {}", e.method.as_str(), e.path))
+            .collect();
+        assert!(missing.is_empty(), "no handler for {missing:?}");
+        self.router
+    }
+}
+
+/// A handler (an async function of `A`'s extractors) whose answer is the table's `R`.
+pub trait Answers<R, A> {}
+
+/// An answer that is the table's `R`.
+pub trait Gives<R> {}
+
+macro_rules! answers {
+    ($($a:ident),*) => {
+        impl<F, Fut, X, R, $($a,)*> Answers<R, ($($a,)*)> for F
+        where
+            F: FnOnce($($a),*) -> Fut,
+            Fut: std::future::Future<Output = X>,
+            X: Gives<R>,
+        {
+        }
+    };
+}
+answers!();
+answers!(A1);
+answers!(A1, A2);
+answers!(A1, A2, A3);
+answers!(A1, A2, A3, A4);
+answers!(A1, A2, A3, A4, A5);
+answers!(A1, A2, A3, A4, A5, A6);
+
+impl<R, X: Gives<R>> Gives<R> for Result<X, AppError> {}
+impl<R> Gives<R> for Json<R> {}
+impl<R> Gives<R> for (StatusCode, Json<R>) {}
+impl Gives<HtmlPage> for axum::response::Html<String> {}
+/// The answers a handler writes itself, as bytes: workbooks, photos, and pulled changes (the
+/// stored records go out as stored, never decoded and encoded again).
+impl<R: Written> Gives<R> for Response {}
+
+/// What a handler answers as a plain [`Response`].
+pub trait Written {}
+impl Written for Xlsx {}
+impl Written for Photo {}
+impl Written for saferounds_shared::sync::PullResponse {}
 
 /// The whole request within `limit`, or a JSON 408.
 async fn deadline(State(limit): State<Duration>, req: Request, next: Next) -> Response {
@@ -248,15 +325,26 @@ fn query_rejection(e: QueryRejection) -> AppError {
 mod tests {
     use saferounds_shared::endpoints;
 
-    /// Every entry of the table has its handler, so the router (built from the table) builds.
+    use super::{Routes, ops};
+
+    /// Every entry of the table has exactly one handler, so the router (built from the table)
+    /// builds.
     #[test]
     fn every_endpoint_has_a_handler() {
-        let missing: Vec<&str> = endpoints::ALL
-            .iter()
-            .filter(|e| super::handler(e).is_none())
-            .map(|e| e.path)
-            .collect();
-        assert!(missing.is_empty(), "no handler for {missing:?}");
         let _ = super::api_routes();
+    }
+
+    #[test]
+    #[should_panic(expected = "no handler for")]
+    fn an_entry_without_a_handler_stops_the_router() {
+        let _ = Routes::default().on(endpoints::HEALTH, ops::health).build();
+    }
+
+    #[test]
+    #[should_panic(expected = "two handlers for get /api/health")]
+    fn an_entry_with_two_handlers_stops_the_router() {
+        let _ = Routes::default()
+            .on(endpoints::HEALTH, ops::health)
+            .on(endpoints::HEALTH, ops::health);
     }
 }

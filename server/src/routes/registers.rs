@@ -7,13 +7,13 @@ use std::future::Future;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use saferounds_shared::api::NewVersion;
 use saferounds_shared::campaign::Campaign;
-use saferounds_shared::checklist::{ChecklistItem, Template};
+use saferounds_shared::checklist::Template;
 use saferounds_shared::equipment::Equipment;
 use saferounds_shared::org::Actor;
 use saferounds_shared::registers::{self, Register, may_keep_registers};
 use saferounds_shared::training::{Drill, StaffMember, TrainingClass};
-use serde::Deserialize;
 
 use super::ApiJson;
 use super::admin::{missing, same_id};
@@ -176,11 +176,6 @@ pub async fn templates(
     _session: Session,
 ) -> AppResult<Json<Vec<Template>>> {
     Ok(Json(store::templates(&state.db).await?))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct NewVersion {
-    items: Vec<ChecklistItem>,
 }
 
 /// `POST /api/v1/templates/{code}/versions`: editing a template makes a new version; inspections

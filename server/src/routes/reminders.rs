@@ -4,25 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use saferounds_shared::DomainError;
+use saferounds_shared::api::{PageQuery, Sent};
 use saferounds_shared::reminders::{ReminderPage, most_urgent, reminders};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::ApiQuery;
 use crate::auth::Session;
 use crate::error::{AppError, AppResult};
 use crate::{AppState, notify, store};
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    #[serde(default)]
-    #[param(value_type = u64, minimum = 0, maximum = 4294967295_u64)]
-    pub offset: u32,
-    #[serde(default)]
-    #[param(value_type = Option<u64>, minimum = 0, maximum = 4294967295_u64)]
-    pub limit: Option<u32>,
-}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -54,7 +42,7 @@ pub async fn list(
     }))
 }
 
-pub async fn send(State(state): State<AppState>, session: Session) -> AppResult<Json<Value>> {
+pub async fn send(State(state): State<AppState>, session: Session) -> AppResult<Json<Sent>> {
     session.require(session.actor.roles().supervises())?;
     if state.settings.robot_webhook.is_none() {
         return Err(DomainError::Invalid {
@@ -67,5 +55,5 @@ pub async fn send(State(state): State<AppState>, session: Session) -> AppResult<
             "群机器人未接收消息，请检查地址后重试 / the group robot did not take the message; check the address and retry ({e})"
         ))
     })?;
-    Ok(Json(json!({ "sent": n })))
+    Ok(Json(Sent { sent: n }))
 }

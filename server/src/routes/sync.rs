@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use saferounds_shared::api::PullQuery;
 use saferounds_shared::sync::{MAX_PUSH_OPS, PushRequest, PushResponse};
-use serde::Deserialize;
 use sha2::Digest;
 
 use super::{ApiJson, ApiQuery};
@@ -34,22 +34,6 @@ pub async fn push(
     };
     let resp = state.pusher.push(job).await?;
     Ok(Json(resp))
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PullQuery {
-    /// The change number the device has pulled up to (0 at first).
-    #[serde(default)]
-    #[param(minimum = 0, maximum = 9223372036854775807_u64)]
-    cursor: u64,
-    /// Changes per page (at most 500 are given).
-    #[serde(default = "default_limit")]
-    #[param(value_type = u64, minimum = 0, maximum = 4294967295_u64)]
-    limit: u32,
-}
-fn default_limit() -> u32 {
-    500
 }
 
 #[tracing::instrument(skip_all, fields(user = %session.user.username, cursor = q.cursor))]

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
 use reqwest::{Response, StatusCode};
-use saferounds_shared::api::LoginResponse;
-use saferounds_shared::endpoints as ep;
+use saferounds_shared::api::{LoginRequest, LoginResponse};
+use saferounds_shared::endpoints::{self as ep, Call, Method};
 use saferounds_shared::ids::{DeviceId, OpId, PhotoHash};
 use saferounds_shared::org::User;
 use saferounds_shared::sync::client::DeviceOps;
@@ -65,8 +65,11 @@ impl Client {
     pub async fn login_with(&self, username: &str, password: &str) -> Result<Device> {
         let r = self
             .http
-            .post(self.url(ep::LOGIN.path))
-            .json(&serde_json::json!({"username": username, "password": password}))
+            .post(self.url(ep::LOGIN.path()))
+            .json(&LoginRequest {
+                username: username.to_owned(),
+                password: password.to_owned(),
+            })
             .send()
             .await?;
         if r.status() != StatusCode::OK {
@@ -140,17 +143,43 @@ impl Device {
             .await?)
     }
 
+    /// Calls an entry of the table that takes no body: its answer, of the entry's type, when
+    /// it succeeds.
+    pub async fn fetch<R: DeserializeOwned>(&self, call: Call<(), R>) -> Result<R> {
+        let r = self.request(&call).send().await?;
+        answer(&call, r).await
+    }
+
+    /// Calls an entry of the table with its body: its answer, of the entry's type, when it
+    /// succeeds.
+    pub async fn send<B: Serialize, R: DeserializeOwned>(
+        &self,
+        call: Call<B, R>,
+        body: &B,
+    ) -> Result<R> {
+        let r = self.request(&call).json(body).send().await?;
+        answer(&call, r).await
+    }
+
+    fn request<B, R>(&self, call: &Call<B, R>) -> reqwest::RequestBuilder {
+        let method = match call.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+        };
+        self.api
+            .http
+            .request(method, self.api.url(&call.path))
+            .bearer_auth(&self.token)
+    }
+
     /// Pushes operations of this device; the server's answer to each.
     pub async fn push(&self, ops: Vec<Operation>) -> Result<PushResponse> {
         let request = PushRequest {
             device_id: self.device,
             ops,
         };
-        let r = self.post(ep::PUSH.path, &request).await?;
-        if r.status() != StatusCode::OK {
-            bail!("push: {} {}", r.status(), r.text().await?);
-        }
-        Ok(r.json().await?)
+        self.send(ep::PUSH.call(), &request).await
     }
 
     /// Pushes one new operation of this device.
@@ -171,13 +200,23 @@ impl Device {
         let r = self
             .api
             .http
-            .put(self.api.url(&ep::PUT_BLOB.at(&h)))
+            .put(self.api.url(&ep::PUT_BLOB.at(&h).path))
             .bearer_auth(&self.token)
             .body(bytes.to_vec())
             .send()
             .await?;
         Ok((r.status(), h))
     }
+}
+
+/// A call's answer: its body as the entry's type on success, else an error that says what came
+/// back.
+async fn answer<B, R: DeserializeOwned>(call: &Call<B, R>, r: Response) -> Result<R> {
+    let (method, path) = (call.method.as_str(), &call.path);
+    if !r.status().is_success() {
+        bail!("{method} {path}: {} {}", r.status(), r.text().await?);
+    }
+    r.json().await.with_context(|| format!("{method} {path}"))
 }
 
 /// The address of photo bytes: their SHA-256.

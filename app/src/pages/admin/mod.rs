@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use saferounds_shared::checklist::{AnswerKind, Category, ChecklistItem, Template};
-use saferounds_shared::endpoints as ep;
+use saferounds_shared::endpoints::{self as ep, Call};
 use saferounds_shared::hazard::Grade;
 use saferounds_shared::i18n::{Label, Text};
 use saferounds_shared::ids::{BuildingId, DepartmentId, RoomId, SiteId, UserId};
@@ -27,7 +27,7 @@ pub use org::*;
 pub fn AdminPage() -> impl IntoView {
     let ctx = ctx();
     let error = RwSignal::new(None::<String>);
-    let labels = move |_| api::open_in_background(ep::ROOM_LABELS.path.into(), None, error);
+    let labels = move |_| api::open_in_background(ep::ROOM_LABELS.call(), None, error);
     view! {
         {move || error.get().map(|e| view! { <div class="error" role="alert">{e}</div> })}
         <section class="card" id="admin-org">
@@ -49,7 +49,7 @@ pub fn AdminPage() -> impl IntoView {
 /// Saves one organisation record by id; on success the organisation data is synced again so
 /// the new record shows in every list.
 fn save_org<T: saferounds_shared::json::Encode + saferounds_shared::json::Decode + 'static>(
-    path: String,
+    call: Call<T, T>,
     record: T,
     what: String,
     msg: RwSignal<Option<(bool, String)>>,
@@ -57,7 +57,7 @@ fn save_org<T: saferounds_shared::json::Encode + saferounds_shared::json::Decode
     let ctx = ctx();
     let token = ctx.token_now();
     leptos::task::spawn_local(async move {
-        match api::put::<_, T>(&path, &token, &record).await {
+        match api::call(call, Some(&token), &record).await {
             Ok(_) => {
                 msg.set(Some((true, format!("{} {what}", ctx.t("saved")))));
                 crate::sync::sync_now(ctx).await;

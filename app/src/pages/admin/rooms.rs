@@ -48,7 +48,7 @@ pub(super) fn NewRoom() -> impl IntoView {
         };
         let token = ctx.token_now();
         leptos::task::spawn_local(async move {
-            match api::put::<_, Room>(&ep::PUT_ROOM.at(&id), &token, &room).await {
+            match api::call(ep::PUT_ROOM.at(&id), Some(&token), &room).await {
                 Ok(r) => {
                     msg.set(Some((
                         true,

@@ -1,6 +1,7 @@
 //! Checklist templates: each edit saved as the next version.
 
 use super::*;
+use saferounds_shared::api::NewVersion;
 use saferounds_shared::endpoints as ep;
 
 /// Each template's latest version; unticking items and saving makes the next version.
@@ -11,7 +12,7 @@ pub(super) fn Templates() -> impl IntoView {
     let templates = LocalResource::new(move || {
         reload.track();
         let token = ctx.token();
-        async move { api::get::<Vec<Template>>(ep::TEMPLATES.path, &token).await }
+        async move { api::get(ep::TEMPLATES.call(), &token).await }
     });
     view! {
         <Transition fallback=|| view! { <div class="loading">"…"</div> }>
@@ -81,13 +82,7 @@ pub(super) fn TemplateEditor(template: Template, reload: RwSignal<u32>) -> impl 
         let token = ctx.token_now();
         let path = ep::NEW_TEMPLATE_VERSION.at(&code);
         leptos::task::spawn_local(async move {
-            match api::post::<_, Template>(
-                &path,
-                Some(&token),
-                &serde_json::json!({ "items": chosen }),
-            )
-            .await
-            {
+            match api::call(path, Some(&token), &NewVersion { items: chosen }).await {
                 Ok(t) => {
                     msg.set(Some((true, format!("{} v{}", ctx.t("saved"), t.version))));
                     reload.update(|n| *n += 1);

@@ -1,6 +1,7 @@
 //! Users and their roles, scopes and passwords.
 
 use super::*;
+use saferounds_shared::api::SaveUser;
 use saferounds_shared::endpoints as ep;
 
 #[component]
@@ -10,7 +11,7 @@ pub(super) fn Users() -> impl IntoView {
     let users = LocalResource::new(move || {
         reload.track();
         let token = ctx.token();
-        async move { api::get::<Vec<User>>(ep::USERS.path, &token).await }
+        async move { api::get(ep::USERS.call(), &token).await }
     });
     let username = RwSignal::new(String::new());
     let display = RwSignal::new(String::new());
@@ -48,16 +49,13 @@ pub(super) fn Users() -> impl IntoView {
             }),
             active: true,
         };
-        let body = serde_json::json!({ "user": user, "password": password.get_untracked() });
+        let body = SaveUser {
+            user: user.clone(),
+            password: Some(password.get_untracked()),
+        };
         let token = ctx.token_now();
         leptos::task::spawn_local(async move {
-            match api::put::<_, saferounds_shared::json::Ignored>(
-                &ep::PUT_USER.at(&user.id),
-                &token,
-                &body,
-            )
-            .await
-            {
+            match api::call(ep::PUT_USER.at(&user.id), Some(&token), &body).await {
                 Ok(_) => {
                     msg.set(Some((
                         true,
@@ -87,10 +85,10 @@ pub(super) fn Users() -> impl IntoView {
                         let toggle = move |_| {
                             let mut changed = u.clone();
                             changed.active = !changed.active;
-                            let body = serde_json::json!({ "user": changed });
+                            let body = SaveUser { user: changed.clone(), password: None };
                             let token = ctx.token_now();
                             leptos::task::spawn_local(async move {
-                                match api::put::<_, saferounds_shared::json::Ignored>(&ep::PUT_USER.at(&changed.id), &token, &body).await {
+                                match api::call(ep::PUT_USER.at(&changed.id), Some(&token), &body).await {
                                     Ok(_) => reload.update(|n| *n += 1),
                                     Err(e) => msg.set(Some((false, e.message(ctx.lang.get_untracked()).to_owned()))),
                                 }

@@ -14,11 +14,7 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
     Effect::new(move |_| {
         let token = ctx.token();
         leptos::task::spawn_local(async move {
-            let d = crate::api::get::<saferounds_shared::api::HazardDetail>(
-                &ep::HAZARD.at(&id),
-                &token,
-            )
-            .await;
+            let d = crate::api::get(ep::HAZARD.at(&id), &token).await;
             detail.set(Some(d));
         });
     });
@@ -36,7 +32,7 @@ pub fn Timeline(id: HazardId) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 let mut urls = Vec::new();
                 for (after, sha) in list {
-                    if let Ok(url) = crate::api::object_url(&ep::BLOB.at(&sha), &token).await {
+                    if let Ok(url) = crate::api::object_url(ep::BLOB.at(&sha), &token).await {
                         urls.push((after, url));
                     }
                 }
