@@ -150,118 +150,80 @@ fn values(rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
+/// The same two statements per 100 rows on either pool, in one transaction, binding what
+/// `$e` and `$k` give for each hazard `$h` (entity row, ledger row).
+macro_rules! write_rows {
+    ($pool:expr, $rows:expr, $s:expr, |$h:ident| ($($e:expr),*) ($($k:expr),*)) => {{
+        let mut tx = $pool.begin().await.expect("begin");
+        for chunk in $rows.chunks(100) {
+            let sql = format!(
+                "INSERT INTO {}.entities (id, kind, site_id, department_id, version, change_seq, data) VALUES {}",
+                $s,
+                values(chunk.len(), 7)
+            );
+            let mut q = sqlx::query(&sql);
+            for $h in chunk {
+                q = q$(.bind($e))*;
+            }
+            q.execute(&mut *tx).await.expect("entities");
+            let sql = format!(
+                "INSERT INTO {}.hazards (id, site_id, department_id, status, found_on, deadline, fixed_on_spot) VALUES {}",
+                $s,
+                values(chunk.len(), 7)
+            );
+            let mut q = sqlx::query(&sql);
+            for $h in chunk {
+                q = q$(.bind($k))*;
+            }
+            q.execute(&mut *tx).await.expect("hazards");
+        }
+        tx.commit().await.expect("commit");
+    }};
+}
+
 /// Writes `rows` into the variant's schema in statements of 100 rows, in one transaction.
 async fn insert(pools: &Pools, v: Variant, s: &str, rows: &[Hazard]) {
-    let e_sql = |n| {
-        format!(
-            "INSERT INTO {s}.entities (id, kind, site_id, department_id, version, change_seq, data) VALUES {}",
-            values(n, 7)
-        )
-    };
-    let h_sql = |n| {
-        format!(
-            "INSERT INTO {s}.hazards (id, site_id, department_id, status, found_on, deadline, fixed_on_spot) VALUES {}",
-            values(n, 7)
-        )
-    };
+    macro_rules! as_text {
+        ($pool:expr) => {
+            write_rows!($pool, rows, s, |h| (
+                h.id.to_string(),
+                "hazard",
+                h.site.to_string(),
+                h.department.to_string(),
+                3_i64,
+                h.seq,
+                h.data.as_str()
+            )(
+                h.id.to_string(),
+                h.site.to_string(),
+                h.department.to_string(),
+                h.status,
+                h.found_on.to_string(),
+                h.deadline.to_string(),
+                i64::from(h.fixed_on_spot)
+            ))
+        };
+    }
     match v {
-        Variant::AnyText => {
-            let mut tx = pools.any.begin().await.expect("begin");
-            for chunk in rows.chunks(100) {
-                let sql = e_sql(chunk.len());
-                let mut q = sqlx::query(&sql);
-                for h in chunk {
-                    q = q
-                        .bind(h.id.to_string())
-                        .bind("hazard")
-                        .bind(h.site.to_string())
-                        .bind(h.department.to_string())
-                        .bind(3_i64)
-                        .bind(h.seq)
-                        .bind(h.data.as_str());
-                }
-                q.execute(&mut *tx).await.expect("entities");
-                let sql = h_sql(chunk.len());
-                let mut q = sqlx::query(&sql);
-                for h in chunk {
-                    q = q
-                        .bind(h.id.to_string())
-                        .bind(h.site.to_string())
-                        .bind(h.department.to_string())
-                        .bind(h.status)
-                        .bind(h.found_on.to_string())
-                        .bind(h.deadline.to_string())
-                        .bind(i64::from(h.fixed_on_spot));
-                }
-                q.execute(&mut *tx).await.expect("hazards");
-            }
-            tx.commit().await.expect("commit");
-        }
-        Variant::PgText => {
-            let mut tx = pools.pg.begin().await.expect("begin");
-            for chunk in rows.chunks(100) {
-                let sql = e_sql(chunk.len());
-                let mut q = sqlx::query(&sql);
-                for h in chunk {
-                    q = q
-                        .bind(h.id.to_string())
-                        .bind("hazard")
-                        .bind(h.site.to_string())
-                        .bind(h.department.to_string())
-                        .bind(3_i64)
-                        .bind(h.seq)
-                        .bind(h.data.as_str());
-                }
-                q.execute(&mut *tx).await.expect("entities");
-                let sql = h_sql(chunk.len());
-                let mut q = sqlx::query(&sql);
-                for h in chunk {
-                    q = q
-                        .bind(h.id.to_string())
-                        .bind(h.site.to_string())
-                        .bind(h.department.to_string())
-                        .bind(h.status)
-                        .bind(h.found_on.to_string())
-                        .bind(h.deadline.to_string())
-                        .bind(i64::from(h.fixed_on_spot));
-                }
-                q.execute(&mut *tx).await.expect("hazards");
-            }
-            tx.commit().await.expect("commit");
-        }
-        Variant::PgNative | Variant::PgNativeJson => {
-            let mut tx = pools.pg.begin().await.expect("begin");
-            for chunk in rows.chunks(100) {
-                let sql = e_sql(chunk.len());
-                let mut q = sqlx::query(&sql);
-                for h in chunk {
-                    let raw = RawValue::from_string(h.data.clone()).expect("JSON");
-                    q = q
-                        .bind(h.id)
-                        .bind("hazard")
-                        .bind(h.site)
-                        .bind(h.department)
-                        .bind(3_i64)
-                        .bind(h.seq)
-                        .bind(Json(raw));
-                }
-                q.execute(&mut *tx).await.expect("entities");
-                let sql = h_sql(chunk.len());
-                let mut q = sqlx::query(&sql);
-                for h in chunk {
-                    q = q
-                        .bind(h.id)
-                        .bind(h.site)
-                        .bind(h.department)
-                        .bind(h.status)
-                        .bind(h.found_on)
-                        .bind(h.deadline)
-                        .bind(h.fixed_on_spot);
-                }
-                q.execute(&mut *tx).await.expect("hazards");
-            }
-            tx.commit().await.expect("commit");
-        }
+        Variant::AnyText => as_text!(pools.any),
+        Variant::PgText => as_text!(pools.pg),
+        Variant::PgNative | Variant::PgNativeJson => write_rows!(pools.pg, rows, s, |h| (
+            h.id,
+            "hazard",
+            h.site,
+            h.department,
+            3_i64,
+            h.seq,
+            Json(RawValue::from_string(h.data.clone()).expect("JSON"))
+        )(
+            h.id,
+            h.site,
+            h.department,
+            h.status,
+            h.found_on,
+            h.deadline,
+            h.fixed_on_spot
+        )),
     }
 }
 
@@ -278,29 +240,24 @@ async fn pull(pools: &Pools, v: Variant, s: &str) -> usize {
     );
     let (mut cursor, mut bytes) = (0_i64, 0);
     loop {
+        macro_rules! as_text {
+            ($pool:expr) => {
+                sqlx::query(&sql)
+                    .bind(cursor)
+                    .fetch_all($pool)
+                    .await
+                    .expect("pull")
+                    .iter()
+                    .map(|r| {
+                        let _: String = r.get(1);
+                        (r.get(0), r.get::<String, _>(3).len())
+                    })
+                    .collect()
+            };
+        }
         let page: Vec<(i64, usize)> = match v {
-            Variant::AnyText => sqlx::query(&sql)
-                .bind(cursor)
-                .fetch_all(&pools.any)
-                .await
-                .expect("pull")
-                .iter()
-                .map(|r| {
-                    let _: String = r.get(1);
-                    (r.get(0), r.get::<String, _>(3).len())
-                })
-                .collect(),
-            Variant::PgText => sqlx::query(&sql)
-                .bind(cursor)
-                .fetch_all(&pools.pg)
-                .await
-                .expect("pull")
-                .iter()
-                .map(|r| {
-                    let _: String = r.get(1);
-                    (r.get(0), r.get::<String, _>(3).len())
-                })
-                .collect(),
+            Variant::AnyText => as_text!(&pools.any),
+            Variant::PgText => as_text!(&pools.pg),
             Variant::PgNative | Variant::PgNativeJson => sqlx::query(&sql)
                 .bind(cursor)
                 .fetch_all(&pools.pg)
@@ -329,70 +286,51 @@ async fn ledger(pools: &Pools, v: Variant, s: &str, site: uuid::Uuid, offset: i6
          WHERE h.site_id = $1 AND h.status IN ($2, $3) ORDER BY h.found_on DESC, h.id DESC \
          LIMIT 50 OFFSET $4) p JOIN {s}.entities e ON e.id = p.id ORDER BY p.k DESC, p.id DESC"
     );
+    macro_rules! page {
+        ($pool:expr, $site:expr, $data:ty, $len:expr) => {
+            sqlx::query(&sql)
+                .bind($site)
+                .bind("registered")
+                .bind("rectifying")
+                .bind(offset)
+                .fetch_all($pool)
+                .await
+                .expect("ledger")
+                .iter()
+                .map(|r| $len(r.get::<$data, _>(0)))
+                .sum()
+        };
+    }
+    let text = |d: String| d.len();
+    let json = |d: Json<Box<RawValue>>| d.0.get().len();
     match v {
-        Variant::AnyText => sqlx::query(&sql)
-            .bind(site.to_string())
-            .bind("registered")
-            .bind("rectifying")
-            .bind(offset)
-            .fetch_all(&pools.any)
-            .await
-            .expect("ledger")
-            .iter()
-            .map(|r| r.get::<String, _>(0).len())
-            .sum(),
-        Variant::PgText => sqlx::query(&sql)
-            .bind(site.to_string())
-            .bind("registered")
-            .bind("rectifying")
-            .bind(offset)
-            .fetch_all(&pools.pg)
-            .await
-            .expect("ledger")
-            .iter()
-            .map(|r| r.get::<String, _>(0).len())
-            .sum(),
-        Variant::PgNative | Variant::PgNativeJson => sqlx::query(&sql)
-            .bind(site)
-            .bind("registered")
-            .bind("rectifying")
-            .bind(offset)
-            .fetch_all(&pools.pg)
-            .await
-            .expect("ledger")
-            .iter()
-            .map(|r| r.get::<Json<Box<RawValue>>, _>(0).0.get().len())
-            .sum(),
+        Variant::AnyText => page!(&pools.any, site.to_string(), String, text),
+        Variant::PgText => page!(&pools.pg, site.to_string(), String, text),
+        Variant::PgNative | Variant::PgNativeJson => {
+            page!(&pools.pg, site, Json<Box<RawValue>>, json)
+        }
     }
 }
 
 /// One record by id.
 async fn lookup(pools: &Pools, v: Variant, s: &str, id: uuid::Uuid) -> usize {
     let sql = format!("SELECT data FROM {s}.entities WHERE id = $1");
+    macro_rules! one {
+        ($pool:expr, $id:expr, $data:ty) => {
+            sqlx::query(&sql)
+                .bind($id)
+                .fetch_one($pool)
+                .await
+                .expect("lookup")
+                .get::<$data, _>(0)
+        };
+    }
     match v {
-        Variant::AnyText => sqlx::query(&sql)
-            .bind(id.to_string())
-            .fetch_one(&pools.any)
-            .await
-            .expect("lookup")
-            .get::<String, _>(0)
-            .len(),
-        Variant::PgText => sqlx::query(&sql)
-            .bind(id.to_string())
-            .fetch_one(&pools.pg)
-            .await
-            .expect("lookup")
-            .get::<String, _>(0)
-            .len(),
-        Variant::PgNative | Variant::PgNativeJson => sqlx::query(&sql)
-            .bind(id)
-            .fetch_one(&pools.pg)
-            .await
-            .expect("lookup")
-            .get::<Json<Box<RawValue>>, _>(0)
-            .0
-            .get()
-            .len(),
+        Variant::AnyText => one!(&pools.any, id.to_string(), String).len(),
+        Variant::PgText => one!(&pools.pg, id.to_string(), String).len(),
+        Variant::PgNative | Variant::PgNativeJson => {
+            one!(&pools.pg, id, Json<Box<RawValue>>).0.get().len()
+        }
     }
 }
 
