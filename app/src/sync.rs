@@ -5,6 +5,7 @@ use saferounds_shared::endpoints as ep;
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
+use saferounds_shared::api::PullQuery;
 use saferounds_shared::sync::PushRequest;
 use saferounds_shared::sync::client::{acknowledge, resend_batch};
 use wasm_bindgen::JsCast;
@@ -168,11 +169,7 @@ async fn sync_inner(ctx: AppCtx) -> Result<(), crate::Failure> {
     // 4. Pull; the cursor moves only with the page it belongs to.
     for _ in 0..1000 {
         let cursor: u64 = store::kv_get("cursor").await?.unwrap_or(0);
-        let page = api::get(
-            ep::PULL.query(&format_args!("cursor={cursor}&limit=500")),
-            token,
-        )
-        .await?;
+        let page = api::get(ep::PULL.query(&PullQuery { cursor, limit: 500 }), token).await?;
         store::save_pull(&page).await?;
         if !page.more {
             break;

@@ -23,7 +23,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use chrono::Utc;
 use reqwest::Client;
 use saferounds_server::{Settings, demo, launch, store};
-use saferounds_shared::api::Bootstrap;
+use saferounds_shared::api::{Bootstrap, PullQuery};
 use saferounds_shared::checklist::Category;
 use saferounds_shared::checklist::{AnswerKind, InspectionType, Template};
 use saferounds_shared::hazard::{Grade, HazardReport};
@@ -320,7 +320,12 @@ async fn clients_run(
             let ok2 = read(
                 c.get(format!(
                     "{base}{}",
-                    ep::PULL.query(&"cursor=0&limit=100").path
+                    ep::PULL
+                        .query(&PullQuery {
+                            cursor: 0,
+                            limit: 100
+                        })
+                        .path
                 ))
                 .bearer_auth(&dev.token)
                 .header("accept-encoding", "gzip")
@@ -474,7 +479,10 @@ async fn run(label: &str, url: String, hazards: usize, clients: usize, history_o
             .get(format!(
                 "{base}{}",
                 ep::PULL
-                    .query(&format_args!("cursor={cursor}&limit=1000"))
+                    .query(&PullQuery {
+                        cursor,
+                        limit: 1000
+                    })
                     .path
             ))
             .bearer_auth(&dev.token)

@@ -463,6 +463,47 @@ pub struct InspectionPage {
 
 #[cfg(test)]
 mod tests {
+    /// The query strings clients write (`Display`) are read back by the server's reader
+    /// (`Deserialize`, as axum's `Query` reads them) into the same values.
+    #[test]
+    fn query_strings_read_back() {
+        use super::{PageQuery, PullQuery};
+        for q in [
+            PullQuery {
+                cursor: 0,
+                limit: 500,
+            },
+            PullQuery {
+                cursor: 9_007_199_254_740_993,
+                limit: 1,
+            },
+        ] {
+            let text = q.to_string();
+            assert_eq!(
+                serde_urlencoded::from_str::<PullQuery>(&text),
+                Ok(q),
+                "{text}"
+            );
+        }
+        for q in [
+            PageQuery {
+                offset: 0,
+                limit: Some(100),
+            },
+            PageQuery {
+                offset: 50,
+                limit: None,
+            },
+        ] {
+            let text = q.to_string();
+            assert_eq!(
+                serde_urlencoded::from_str::<PageQuery>(&text),
+                Ok(q),
+                "{text}"
+            );
+        }
+    }
+
     /// Registering offers the department's rectification owners, else every owner: never an
     /// administrator, an inspector or a supervisor.
     #[test]
@@ -937,6 +978,13 @@ impl PullQuery {
     }
 }
 
+/// The query string as clients write it: `PULL.query(&PullQuery { cursor, limit })`.
+impl std::fmt::Display for PullQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cursor={}&limit={}", self.cursor, self.limit)
+    }
+}
+
 /// A page of a list: `offset` and `limit` (reminders, inspections).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(
@@ -957,6 +1005,17 @@ pub struct PageQuery {
         param(value_type = Option<u64>, minimum = 0, maximum = 4294967295_u64)
     )]
     pub limit: Option<u32>,
+}
+
+/// The query string as clients write it (`offset=0&limit=100`).
+impl std::fmt::Display for PageQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "offset={}", self.offset)?;
+        match self.limit {
+            Some(limit) => write!(f, "&limit={limit}"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `GET /api/v1/reports/bulletin`'s query.

@@ -3,6 +3,7 @@
 //! below the inspection plan they follow.
 
 use leptos::prelude::*;
+use saferounds_shared::api::PageQuery;
 use saferounds_shared::endpoints as ep;
 use saferounds_shared::i18n::Label;
 use saferounds_shared::inspection::AnswerValue;
@@ -15,7 +16,16 @@ pub fn RoundsPage() -> impl IntoView {
     let ctx = ctx();
     let data = LocalResource::new(move || {
         let token = ctx.token();
-        async move { api::get(ep::INSPECTIONS.query(&"limit=100"), &token).await }
+        async move {
+            api::get(
+                ep::INSPECTIONS.query(&PageQuery {
+                    offset: 0,
+                    limit: Some(100),
+                }),
+                &token,
+            )
+            .await
+        }
     });
     let error = RwSignal::new(None::<String>);
     view! {
